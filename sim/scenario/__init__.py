@@ -1,0 +1,2 @@
+"""The scenario language: schema (`schema`), loading with `extends` (`loader`), `--set` overrides
+(`overrides`) and error reporting (`errors`)."""

@@ -1,0 +1,241 @@
+"""The scenario schema: every key a scenario file may hold, its type, unit, default and source.
+
+Defaults carry their source in the field description ("assumption" where none exists); the
+descriptions flow into the JSON Schema (`regsim schema`) and docs/model.md's parameter table.
+Training compute is written as raw FLOP (1e26) in files and held as log10 inside the model.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.model.policies import POLICY_KINDS
+from sim.scenario.types import (
+    Flop,
+    Jurisdiction,
+    Month,
+    Name,
+    NonNegative,
+    Probability,
+    SecurityLevel,
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _month_range(value: tuple[int, int], what: str) -> tuple[int, int]:
+    low, high = value
+    if low < 1 or high < low:
+        raise ValueError(f"{what} must be [min, max] with 1 <= min <= max, found {list(value)}")
+    return value
+
+
+class ScenarioMeta(Strict):
+    name: Name = Field(description="Short name, used for the results folder.")
+    question: str = Field(min_length=1, description="The question the scenario answers, one line.")
+    description: str = Field("", description="Longer description.")
+    start: Month = Field("2024-01", description="First simulated month.")
+    months: int = Field(120, gt=0, le=1200, description="Horizon in months (one step = a month).")
+    seed: int = Field(12345, ge=0, lt=2**63, description="Root seed of the replicates.")
+    replicates: int = Field(20, ge=1, le=100_000, description="Replicates per run.")
+
+
+class EcosystemParams(Strict):
+    adopters: int = Field(10_000, ge=1, le=50_000_000,
+                          description="Downstream fine-tuners, firms and researchers simulated.")
+    bass_p_per_year: NonNegative = Field(
+        0.15, description="Bass innovation coefficient, per year. GenAI fit p~0.15 ([D], "
+        "Bick et al. 2024); meta-analytic average 0.03 (Sultan et al. 1990).")
+    bass_q_per_year: NonNegative = Field(
+        0.5, description="Bass imitation coefficient, per year. GenAI fit q~0.5 ([D]); "
+        "meta-analytic average 0.38 (Sultan et al. 1990).")
+    jurisdiction_shares: dict[Jurisdiction, Probability] = Field(
+        {"US": 0.35, "EU": 0.2, "CN": 0.25, "ROW": 0.2},
+        description="Share of adopters in each jurisdiction (assumption); must sum to 1.")
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> EcosystemParams:
+        total = sum(self.jurisdiction_shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"jurisdiction_shares must sum to 1, found {total:.4g}")
+        return self
+
+
+class TheftParams(Strict):
+    hazard_per_month_at_parity: Probability = Field(
+        0.002, description="Monthly theft success when attacker tier OC equals the lab's SL "
+        "(RAND: SLn 'can likely thwart' OCn; assumption).")
+    hazard_multiplier_per_tier: float = Field(
+        3.0, ge=1.0, description="Factor per tier of OC above SL (RAND feasibility scale "
+        "<=20% ... >80%; assumption).")
+    max_hazard_per_month: Probability = Field(0.2, description="Cap on the monthly hazard "
+                                              "(assumption).")
+
+
+class ComplianceParams(Strict):
+    logit_temperature_musd: float = Field(
+        100.0, gt=0, description="Scale of utility noise in the compliance logit, USD M "
+        "(assumption): lower means more deterministic choices.")
+    shade_margin_oom: float = Field(0.05, gt=0, le=1, description="How far below a threshold a "
+                                    "shaded release lands, OOM (assumption).")
+
+
+class WorldParams(Strict):
+    algo_efficiency_growth_oom_per_year: NonNegative = Field(
+        0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr).")
+    open_spillover: NonNegative = Field(
+        0.1, description="Extra algorithmic growth, as a share, when every frontier lab "
+        "publishes open weights (assumption; modest).")
+    usd_per_flop_2024: float = Field(
+        1.4e-18, gt=0, description="Training cost per FLOP in 2024-01, USD ([D]: 1e26 FLOP on "
+        "H100s ~$140M).")
+    flop_price_decline_per_year: float = Field(
+        1.4, ge=1.0, description="Factor by which a FLOP gets cheaper each year (Hobbhahn & "
+        "Besiroglu 2022: price-performance x1.4/yr).")
+    prehistory_frontier_growth_oom_per_year: float = Field(
+        1.1, gt=0, description="Frontier capability growth before the start, for lags "
+        "([D]: 4.5x/yr compute x 2.8x/yr algorithms).")
+    frontier_tier_oom: float = Field(0.5, gt=0, description="Within this many OOM of the "
+                                     "frontier counts as frontier-tier capability (assumption).")
+    capability_milestones_flop: list[Flop] = Field(
+        [1e27, 1e28], description="Effective-compute levels whose first state access is reported.")
+    incident_detection_per_month: Probability = Field(
+        0.2, description="Monthly chance a state military derivative is publicised (ChatBIT: "
+        "paper Jun 2024, Reuters Nov 2024, ~4-5 months; [D]).")
+    aup_detection_multiplier: float = Field(
+        1.5, ge=0, description="Detection is this many times likelier for a model whose licence "
+        "bans military use (assumption).")
+    ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
+    theft: TheftParams = Field(default_factory=TheftParams)
+    compliance: ComplianceParams = Field(default_factory=ComplianceParams)
+
+
+class DeveloperSpec(Strict):
+    name: Name
+    label: str | None = Field(None, description="Display name in narratives.")
+    jurisdiction: Jurisdiction = Field(description="Domicile, e.g. US-CA, US, EU, CN, ROW.")
+    release_strategy: Literal["open", "closed", "hybrid"]
+    initial_run_flop: Flop = Field(description="Training FLOP of its next frontier run at start.")
+    initial_model_flop: Flop | None = Field(None, description="Its latest model before the start.")
+    initial_model_age_months: int = Field(0, ge=0, le=240, description="Months since that release.")
+    compute_growth_per_year: float = Field(
+        4.5, ge=1.0, le=100.0, description="Growth of its frontier-run compute, x/yr "
+        "(Epoch 2024: 4-5x/yr at the frontier).")
+    cadence_months: tuple[int, int] = Field(
+        (6, 12), description="[min, max] months between releases (assumption; uniform).")
+    capability_offset_oom: float = Field(0.0, ge=-3, le=3, description="Lab-specific algorithmic "
+                                         "edge, OOM of effective compute (assumption).")
+    security_level: SecurityLevel = Field(2, description="RAND weight-security level (AI-2027: "
+                                          "leading labs near SL2-SL3).")
+    markets: list[Jurisdiction] = Field(["US", "EU", "CN", "ROW"], description="Where it sells.")
+    open_size_limit_flop: Flop | None = Field(None, description="Hybrid labs: open below this, "
+                                              "closed at or above.")
+    openness_value_musd: NonNegative = Field(0.0, description="Value it puts on releasing a model "
+                                             "open rather than closed, USD M (assumption).")
+    capability_value_musd_per_oom: NonNegative = Field(
+        500.0, description="Value of one OOM more training compute in a release, USD M "
+        "(assumption).")
+    delay_cost_musd_per_month: NonNegative = Field(5.0, description="Cost of a month's delay, "
+                                                   "USD M (assumption).")
+    relocation_cost_musd: NonNegative = Field(500.0, description="Cost of moving domicile, USD M "
+                                              "(assumption).")
+    relocation_months: int = Field(12, ge=1, le=120, description="Months a move takes "
+                                   "(assumption).")
+    relocation_jurisdiction: Jurisdiction = Field("ROW", description="Where it would move.")
+    aup_bans_military: bool = Field(False, description="Its licence bans military use (Llama AUP).")
+
+    @model_validator(mode="after")
+    def _check(self) -> DeveloperSpec:
+        _month_range(self.cadence_months, "cadence_months")
+        if self.release_strategy == "hybrid" and self.open_size_limit_flop is None:
+            raise ValueError("a hybrid developer needs open_size_limit_flop")
+        return self
+
+
+class StateSpec(Strict):
+    name: Name
+    label: str | None = Field(None, description="Display name in narratives.")
+    jurisdictions: list[Jurisdiction] = Field(min_length=1, description="Its territory; labs "
+                                              "domiciled there are its domestic labs.")
+    attacker_tier: SecurityLevel = Field(4, description="RAND operational capacity OC1-OC5 "
+                                         "(state groups: OC4 routine, OC5 top priority).")
+    absorption_months: tuple[int, int] = Field(
+        (6, 12), description="[min, max] months from an open release to a military fine-tune "
+        "(Llama 2 Jul 2023 -> ChatBIT Jun 2024: ~11).")
+    absorption_discount_oom: NonNegative = Field(0.0, description="Capability lost in the "
+                                                 "fine-tune, OOM (assumption).")
+    distillation_hazard_per_month: Probability = Field(
+        0.1, description="Monthly chance of distilling an accessible closed model (assumption).")
+    distillation_months: int = Field(3, ge=0, le=60, description="Months a distillation takes "
+                                     "(assumption).")
+    distillation_discount_oom: NonNegative = Field(
+        0.5, description="Capability lost by distilling through an API, OOM (assumption).")
+
+    @model_validator(mode="after")
+    def _check(self) -> StateSpec:
+        _month_range(self.absorption_months, "absorption_months")
+        return self
+
+
+def _policy_union():
+    params = tuple(cls.Params for cls in POLICY_KINDS.values())
+    return Annotated[Union[params], Field(discriminator="kind")]  # noqa: UP007
+
+
+PolicySpec = _policy_union()
+
+
+class RegulatorSpec(Strict):
+    name: Name
+    label: str | None = Field(None, description="Display name in narratives.")
+    jurisdiction: Jurisdiction
+    reach: Literal["domicile", "market"] = Field(
+        description="Labs based there (domicile) or selling there (market, as SB 1047 and the "
+        "EU AI Act).")
+    market_value_musd: NonNegative = Field(
+        1000.0, description="What a lab gives up by withdrawing from this market, USD M "
+        "(assumption).")
+    pressure_per_incident: NonNegative = Field(1.0, description="Pressure added by a publicised "
+                                               "incident involving its labs (assumption).")
+    pressure_decay_per_month: Probability = Field(0.05, description="Share of pressure lost each "
+                                                  "month (assumption).")
+    initial_pressure: NonNegative = Field(0.0, description="Pressure at the start.")
+    policies: list[PolicySpec] = Field(default_factory=list)  # type: ignore[valid-type]
+
+
+class SweepSpec(BaseModel):
+    """Experiment design (used by `regsim sweep`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Scenario(Strict):
+    scenario: ScenarioMeta
+    world: WorldParams = Field(default_factory=WorldParams)
+    developers: list[DeveloperSpec] = Field(min_length=1)
+    states: list[StateSpec] = Field(default_factory=list)
+    regulators: list[RegulatorSpec] = Field(default_factory=list)
+    sweep: SweepSpec | None = None
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The resolved scenario as a TOML-writable dict (no None values)."""
+        return _drop_none(self.model_dump(mode="json"))
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors and `regsim schema`."""
+    schema = Scenario.model_json_schema()
+    schema["title"] = "regsim scenario"
+    return schema
