@@ -22,6 +22,10 @@ class ReleasePlan:
     delay_months: int = 0
     blocked_jurisdictions: frozenset[str] = frozenset()
     security_upgrade_to: int | None = None
+    security_upgrade_months_per_level: int = 12
+    settled: frozenset[str] = frozenset()
+    """Keys of the policies this release has already answered (complied with or defied)."""
+    defied: frozenset[str] = frozenset()
 
     def shaded_to(self, train_flop: float) -> ReleasePlan:
         """The same run shrunk to `train_flop` (log10); capability falls by the same OOM."""
@@ -45,6 +49,8 @@ class ModelArtifact:
     shutdown_capable: bool
     blocked_jurisdictions: frozenset[str] = frozenset()
     aup_bans_military: bool = False
+    covered: bool = False
+    """Meets a kill-switch mandate's thresholds (whether or not the mandate is in force)."""
     stolen_by: set[str] = field(default_factory=set)
 
     @property

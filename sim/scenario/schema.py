@@ -78,7 +78,7 @@ class TheftParams(Strict):
 
 class ComplianceParams(Strict):
     logit_temperature_musd: float = Field(
-        100.0, gt=0, description="Scale of utility noise in the compliance logit, USD M "
+        50.0, gt=0, description="Scale of utility noise in the compliance logit, USD M "
         "(assumption): lower means more deterministic choices.")
     shade_margin_oom: float = Field(0.05, gt=0, le=1, description="How far below a threshold a "
                                     "shaded release lands, OOM (assumption).")
@@ -101,6 +101,9 @@ class WorldParams(Strict):
         "([D]: 4.5x/yr compute x 2.8x/yr algorithms).")
     frontier_tier_oom: float = Field(0.5, gt=0, description="Within this many OOM of the "
                                      "frontier counts as frontier-tier capability (assumption).")
+    covered_model_threshold_flop: Flop = Field(
+        1e26, description="Which models count as covered for kill-switch coverage when the "
+        "scenario has no kill-switch mandate (SB 1047: 1e26).")
     capability_milestones_flop: list[Flop] = Field(
         [1e27, 1e28], description="Effective-compute levels whose first state access is reported.")
     incident_detection_per_month: Probability = Field(

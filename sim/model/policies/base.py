@@ -73,7 +73,6 @@ class Policy:
 
     kind: ClassVar[str]
     Params: ClassVar[type[PolicyParams]]
-    releases_need_choice: ClassVar[bool] = False
 
     def __init__(self, params: PolicyParams, regulator: Regulator) -> None:
         self.params = params
@@ -84,6 +83,11 @@ class Policy:
     @property
     def name(self) -> str:
         return self.params.name or self.kind
+
+    @property
+    def key(self) -> str:
+        """Unique within a scenario: 'regulator.policy'."""
+        return f"{self.regulator.name}.{self.name}"
 
     @property
     def label(self) -> str:

@@ -37,14 +37,18 @@ class SecurityStandard(Policy):
         )
 
     def comply(self, plan, lab, model, rng) -> Compliance:
-        return upgrade_security(plan, lab, self.params.required_security_level,
-                                self.params.upgrade_cost_musd_per_level,
-                                self.params.compliance_cost_musd)
+        p = self.params
+        return upgrade_security(plan, lab, p.required_security_level, p.upgrade_months_per_level,
+                                p.upgrade_cost_musd_per_level, p.compliance_cost_musd)
 
 
-def upgrade_security(plan, lab, level: int, cost_per_level_musd: float, fixed_cost_musd: float):
+def upgrade_security(
+    plan, lab, level: int, months_per_level: int, cost_per_level_musd: float,
+    fixed_cost_musd: float,
+) -> Compliance:
     """Comply by committing the lab to reach `level`; the release itself goes ahead."""
     steps = max(0, level - lab.target_security_level)
-    upgraded = replace(plan, security_upgrade_to=max(level, plan.security_upgrade_to or 0))
+    upgraded = replace(plan, security_upgrade_to=max(level, plan.security_upgrade_to or 0),
+                       security_upgrade_months_per_level=months_per_level)
     cost = fixed_cost_musd + steps * cost_per_level_musd
     return Compliance(upgraded, cost, f"commits to raise its weight security to SL{level}")

@@ -46,6 +46,7 @@ class WeightExportControls(Policy):
                           | frozenset(p.target_jurisdictions))
         if p.required_security_level and lab.target_security_level < p.required_security_level:
             upgraded = upgrade_security(blocked, lab, p.required_security_level,
+                                        p.upgrade_months_per_level,
                                         p.upgrade_cost_musd_per_level, p.compliance_cost_musd)
             return Compliance(upgraded.plan, upgraded.expected_cost_musd,
                               f"withholds it from {', '.join(p.target_jurisdictions)} and "

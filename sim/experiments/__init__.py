@@ -1,0 +1,1 @@
+"""Experiments: seeds, the replicate runner, statistics, results folders."""

@@ -1,0 +1,88 @@
+"""The replicate runner: one scenario and one seed in, one `ReplicateResult` out.
+
+Every other entry point (`regsim run`, sweeps, comparisons, the dashboard's baseline) goes
+through `run_replicate`, so a replicate's numbers depend only on the scenario and its seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from sim.experiments.results import ReplicateResult, RunResult
+from sim.experiments.seeds import replicate_seeds
+from sim.scenario.schema import Scenario
+
+
+def build_model(scenario: Scenario, seed: int):
+    """A fresh model for `scenario` seeded with `seed` (imports Mesa lazily)."""
+    from sim.model.world import RegSimModel
+
+    return RegSimModel(scenario, seed=seed)
+
+
+def run_replicate(scenario: Scenario, seed: int, replicate: int = 0) -> ReplicateResult:
+    """Run the whole horizon once and return the series, the summary and the event log."""
+    from sim.model.outputs import summarise
+
+    model = build_model(scenario, seed)
+    try:
+        model.run()
+        frame = model.observer.frame()
+        return ReplicateResult(
+            replicate=replicate,
+            seed=seed,
+            timeseries=frame,
+            summary=summarise(model, frame),
+            events=model.events.events,
+        )
+    finally:
+        release_model(model)
+
+
+def release_model(model) -> None:
+    """Drop Mesa 3.3's class-level reference to the model (mesa#3179), so memory stays flat."""
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+
+
+def run_scenario(
+    scenario: Scenario,
+    replicates: int | None = None,
+    seed: int | None = None,
+    resolved_toml: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run `replicates` replicates (default: the scenario's) from root `seed` (default: its)."""
+    import tomli_w
+
+    meta = scenario.scenario
+    replicates = meta.replicates if replicates is None else replicates
+    root_seed = meta.seed if seed is None else seed
+    text = resolved_toml or tomli_w.dumps(scenario.to_toml_dict())
+    seeds = replicate_seeds(root_seed, replicates)
+    started = time.perf_counter()
+    results = []
+    for index, replicate_seed in enumerate(seeds):
+        results.append(run_replicate(scenario, replicate_seed, index))
+        if progress:
+            progress(1)
+    elapsed = time.perf_counter() - started
+    return RunResult(
+        scenario_name=meta.name,
+        question=meta.question,
+        resolved_scenario_toml=text,
+        scenario_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        root_seed=root_seed,
+        replicate_seeds=seeds,
+        replicates=results,
+        timings_s={"replicates": elapsed, "per_replicate": elapsed / max(1, replicates)},
+        state_names=[s.name for s in scenario.states],
+        regulator_names=[r.name for r in scenario.regulators],
+        start=meta.start,
+        months=meta.months,
+    )
