@@ -72,11 +72,11 @@ class Observer:
         api = model.api_capability_by_jurisdiction()
         new = model.new_artifacts
         row: dict[str, Any] = {
-            "frontier_capability": frontier,
+            "frontier_capability": _finite(frontier),
             "closed_frontier_capability": _finite(registry.closed_frontier),
             "open_frontier_capability": _finite(registry.open_frontier),
             "open_lag_months": _lag(history, registry.open_frontier),
-            "frontier_train_flop": max(a.train_flop for a in registry.artifacts),
+            "frontier_train_flop": max((a.train_flop for a in registry.artifacts), default=math.nan),
             "algo_efficiency_oom": model.algo_efficiency_oom,
             "ecosystem_best_open_share": ecosystem.best_open_share,
             "ecosystem_open_share": ecosystem.open_share_at_least(tier_floor),
