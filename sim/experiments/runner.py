@@ -58,12 +58,10 @@ def run_scenario(
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Run `replicates` replicates (default: the scenario's) from root `seed` (default: its)."""
-    import tomli_w
-
     meta = scenario.scenario
     replicates = meta.replicates if replicates is None else replicates
     root_seed = meta.seed if seed is None else seed
-    text = resolved_toml or tomli_w.dumps(scenario.to_toml_dict())
+    text = resolved_toml or scenario.to_toml()
     seeds = replicate_seeds(root_seed, replicates)
     started = time.perf_counter()
     results = []

@@ -228,6 +228,14 @@ class Scenario(Strict):
         """The resolved scenario as a TOML-writable dict (no None values)."""
         return _drop_none(self.model_dump(mode="json"))
 
+    def to_toml(self) -> str:
+        """The resolved scenario as TOML text: a file that reproduces this run on its own."""
+        import tomli_w
+
+        # tomli_w writes plain values before tables: an empty `states = []` would top the file.
+        data = {key: value for key, value in self.to_toml_dict().items() if value != []}
+        return tomli_w.dumps(data)
+
 
 def _drop_none(value: Any) -> Any:
     if isinstance(value, dict):

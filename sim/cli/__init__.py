@@ -1,0 +1,27 @@
+"""The `regsim` command: thin wrappers that parse arguments, call library functions and print.
+
+Heavy modules (the Mesa model, pandas, matplotlib) are imported inside the commands that need
+them, so `regsim --help` starts quickly. Bad input prints `error: ` and every problem to stderr
+and exits with status 2, without a traceback; a failed run exits with status 1.
+One module per group of commands; each is registered here.
+"""
+
+from __future__ import annotations
+
+import click
+
+import sim
+from sim.cli import run_command, scenario_commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(sim.__version__, prog_name="regsim")
+def main() -> None:
+    """regsim: an agent-based simulator of AI regulation."""
+
+
+main.add_command(run_command.run)
+main.add_command(scenario_commands.validate)
+main.add_command(scenario_commands.show)
+main.add_command(scenario_commands.list_scenarios)
+main.add_command(scenario_commands.schema)
