@@ -67,6 +67,14 @@ CASES = {
         {"s.toml": base_with(append="securty_level = 3\n")},
         ["developers.meta: unknown key 'securty_level'; did you mean 'security_level'?"],
     ),
+    "boolean for a number": Case(
+        {"s.toml": base_with('question = "Is', 'months = true\nquestion = "Is')},
+        ["scenario.months: expected an integer from 1 to 1200; found True"],
+    ),
+    "quoted number": Case(
+        {"s.toml": base_with(append="security_level = \"3\"\n")},
+        ["developers.meta.security_level: expected an integer from 1 to 5; found '3'"],
+    ),
     "missing required key": Case(
         {"s.toml": base_with('release_strategy = "open"\n', "")},
         ["developers.meta: missing required key 'release_strategy'"],

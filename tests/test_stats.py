@@ -138,3 +138,11 @@ def test_format_outcomes_shows_nan_as_not_available() -> None:
     assert "30.0" in row
     assert "n/a" in row  # one defined value: no interval
     assert "reached in 1/2 replicates" in row
+
+
+def test_intervals_of_non_negative_outcomes_are_clipped_at_zero() -> None:
+    frame = pd.DataFrame({"defections": [0.0, 0.0, 0.0, 6.0], "coverage_share": [1, 1, 1, 0.1]})
+    table = outcomes_table(frame, ["defections", "coverage_share"]).set_index("outcome")
+    assert table.loc["defections", "ci95_low"] == 0.0
+    assert table.loc["defections", "ci95_high"] > 6.0 / 4
+    assert table.loc["coverage_share", "ci95_high"] == 1.0

@@ -62,6 +62,7 @@ def band(frame: pd.DataFrame, column: str, by: str = "step") -> pd.DataFrame:
 def outcomes_table(summaries_frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """One row per outcome key: mean, 95% CI of the mean, 5th and 95th percentiles over
     replicates, ``n_defined`` (replicates where the outcome is defined) and ``n`` (replicates).
+    Intervals are clipped to the outcome's natural range (non-negative; shares at most 1).
 
     Raises KeyError naming any key missing from ``summaries_frame`` and ValueError for a
     non-numeric outcome.
@@ -73,6 +74,16 @@ def outcomes_table(summaries_frame: pd.DataFrame, keys: Sequence[str]) -> pd.Dat
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
 
 
+def _clip_to_range(key: str, defined: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """Keep an interval inside its outcome's natural range: a count, lag or cost never gets a
+    negative bound, a share or coverage never one above 1 (the t-interval ignores both)."""
+    if defined.size and (defined >= 0).all():
+        low = max(low, 0.0)
+        if ("share" in key or "coverage" in key) and (defined <= 1).all():
+            high = min(high, 1.0)
+    return low, high
+
+
 def _outcome_row(key: str, column: pd.Series) -> dict[str, float | int | str]:
     try:
         values = pd.to_numeric(column, errors="raise").astype(float).to_numpy()
@@ -80,6 +91,7 @@ def _outcome_row(key: str, column: pd.Series) -> dict[str, float | int | str]:
         raise ValueError(f"outcome {key!r} is not numeric") from error
     mean, low, high, n_defined = mean_ci(values, level=0.95)
     defined = values[~np.isnan(values)]
+    low, high = _clip_to_range(key, defined, low, high)
     p05, p95 = np.quantile(defined, [0.05, 0.95]) if n_defined else (np.nan, np.nan)
     return {
         "outcome": key,

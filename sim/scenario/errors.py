@@ -316,6 +316,9 @@ def _describe(annotation: Any, metadata: list[Any]) -> str | None:
     if origin is list and args:
         item = _describe(*_unwrap(args[0], []))
         at_least = _constraint(metadata, "min_length")
+        at_most = _constraint(metadata, "max_length")
+        if at_least == at_most == 2 and args[0] is int:
+            return "a pair of integers [min, max]"
         size = f" of at least {at_least} item(s)" if at_least else ""
         return f"an array{size}" + (f", each item {item}" if item else "")
     if origin is dict and len(args) == 2:

@@ -16,6 +16,7 @@ from sim.scenario.types import (
     Flop,
     Jurisdiction,
     Month,
+    MonthRange,
     Name,
     NonNegative,
     Probability,
@@ -24,10 +25,12 @@ from sim.scenario.types import (
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are errors, and values are not coerced ("12" is not a number, true not 1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
-def _month_range(value: tuple[int, int], what: str) -> tuple[int, int]:
+def _month_range(value: list[int], what: str) -> list[int]:
     low, high = value
     if low < 1 or high < low:
         raise ValueError(f"{what} must be [min, max] with 1 <= min <= max, found {list(value)}")
@@ -128,8 +131,8 @@ class DeveloperSpec(Strict):
     compute_growth_per_year: float = Field(
         4.5, ge=1.0, le=100.0, description="Growth of its frontier-run compute, x/yr "
         "(Epoch 2024: 4-5x/yr at the frontier).")
-    cadence_months: tuple[int, int] = Field(
-        (6, 12), description="[min, max] months between releases (assumption; uniform).")
+    cadence_months: MonthRange = Field(
+        [6, 12], description="[min, max] months between releases (assumption; uniform).")
     capability_offset_oom: float = Field(0.0, ge=-3, le=3, description="Lab-specific algorithmic "
                                          "edge, OOM of effective compute (assumption).")
     security_level: SecurityLevel = Field(2, description="RAND weight-security level (AI-2027: "
@@ -166,8 +169,8 @@ class StateSpec(Strict):
                                               "domiciled there are its domestic labs.")
     attacker_tier: SecurityLevel = Field(4, description="RAND operational capacity OC1-OC5 "
                                          "(state groups: OC4 routine, OC5 top priority).")
-    absorption_months: tuple[int, int] = Field(
-        (6, 12), description="[min, max] months from an open release to a military fine-tune "
+    absorption_months: MonthRange = Field(
+        [6, 12], description="[min, max] months from an open release to a military fine-tune "
         "(Llama 2 Jul 2023 -> ChatBIT Jun 2024: ~11).")
     absorption_discount_oom: NonNegative = Field(0.0, description="Capability lost in the "
                                                  "fine-tune, OOM (assumption).")

@@ -21,7 +21,9 @@ def _normalise_month(value: object) -> str:
     return value
 
 
-Month = Annotated[str, BeforeValidator(_normalise_month), Field(json_schema_extra={"format": "YYYY-MM"})]
+Month = Annotated[
+    str, BeforeValidator(_normalise_month), Field(json_schema_extra={"format": "YYYY-MM"})
+]
 """A calendar month, written 'YYYY-MM' (a TOML date such as 2025-01-01 is accepted too)."""
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -40,6 +42,6 @@ Jurisdiction = Annotated[str, Field(pattern=r"^[A-Z]{2,4}(-[A-Z]{2,4})?$")]
 SecurityLevel = Annotated[int, Field(ge=1, le=5)]
 """RAND weight-security level SL1-SL5 (or operational-capacity tier OC1-OC5)."""
 
-MonthRange = Annotated[tuple[int, int], Field()]
+MonthRange = Annotated[list[int], Field(min_length=2, max_length=2)]
 """[min, max] months, both >= 1 (checked by the owning model)."""
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class PolicyParams(BaseModel):
     """Parameters every instrument has. Amounts are in millions of USD (musd)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     kind: str
     name: Name | None = Field(None, description="Name used in --set paths; defaults to the kind.")
