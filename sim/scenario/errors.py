@@ -376,3 +376,9 @@ def _pattern_words() -> dict[str, str]:
         name_pattern: "a name: a letter, then letters, digits or underscores",
         code_pattern: "a jurisdiction code such as 'US', 'US-CA', 'EU', 'CN' or 'ROW'",
     }
+
+
+def describe_field(field: FieldInfo) -> str:
+    """What a schema field accepts, in words (e.g. 'a number >= 0 and <= 1')."""
+    annotation, metadata = _unwrap(field.annotation, list(field.metadata))
+    return _describe(annotation, metadata) or "a value"
