@@ -1,0 +1,82 @@
+"""`regsim run` end to end: every bundled scenario writes a whole results folder; seeds give
+byte-identical (or different) results; existing results are never lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import SCENARIOS
+
+from sim.cli import main
+
+SMALL = ["--set", "world.ecosystem.adopters=300", "-n", "2"]
+FILES = ["events.jsonl", "manifest.json", "outcomes.csv", "scenario.toml", "summaries.csv",
+         "timeseries.csv"]
+PLOTS = ["capability.png", "channels.png", "diffusion.png", "kill_switch.png", "lags.png"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["run", *args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_bundled_scenario_writes_the_whole_results_folder(path, tmp_path):
+    out = tmp_path / "results"
+    result = run(str(path), *SMALL, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, "plots"])
+    assert sorted(p.name for p in (out / "plots").iterdir()) == PLOTS
+    assert all((out / "plots" / name).stat().st_size > 1000 for name in PLOTS)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and len(manifest["replicate_seeds"]) == 2
+    assert "95% CI" in result.output
+
+
+def test_same_seed_gives_byte_identical_tables_and_another_seed_different(tmp_path):
+    folders = {}
+    for label, seed in (("a", "5"), ("b", "5"), ("c", "6")):
+        folders[label] = tmp_path / label
+        result = run("baseline", *SMALL, "--seed", seed, "--no-plots", "-q",
+                     "--out", str(folders[label]))
+        assert result.exit_code == 0, result.output
+    for name in ("timeseries.csv", "summaries.csv", "events.jsonl"):
+        same = (folders["a"] / name).read_bytes(), (folders["b"] / name).read_bytes()
+        assert same[0] == same[1]
+        assert (folders["c"] / name).read_bytes() != same[0]
+
+
+def test_resolved_scenario_reproduces_the_run(tmp_path):
+    first = tmp_path / "first"
+    assert run("kill_switch", *SMALL, "--no-plots", "-q", "--out", str(first)).exit_code == 0
+    again = tmp_path / "again"
+    result = run(str(first / "scenario.toml"), "-n", "2", "--no-plots", "-q", "--out", str(again))
+    assert result.exit_code == 0, result.output
+    assert (first / "timeseries.csv").read_bytes() == (again / "timeseries.csv").read_bytes()
+
+
+def test_existing_results_are_kept_without_force(tmp_path):
+    out = tmp_path / "r"
+    assert run("baseline", *SMALL, "--no-plots", "-q", "--out", str(out)).exit_code == 0
+    before = (out / "timeseries.csv").read_bytes()
+    result = run("baseline", *SMALL, "--seed", "99", "--no-plots", "--out", str(out))
+    assert result.exit_code == 2
+    assert "already exists" in result.output and "Traceback" not in result.output
+    assert (out / "timeseries.csv").read_bytes() == before
+    assert run("baseline", *SMALL, "--seed", "99", "--no-plots", "-q", "--force",
+               "--out", str(out)).exit_code == 0
+    assert (out / "timeseries.csv").read_bytes() != before
+
+
+def test_json_output_is_machine_readable(tmp_path):
+    result = run("baseline", *SMALL, "--no-plots", "--json", "--out", str(tmp_path / "j"))
+    data = json.loads(result.output)
+    assert {row["outcome"] for row in data["outcomes"]} >= {"mean_open_lag_months"}
+
+
+def test_bad_scenario_exits_2_without_traceback(tmp_path):
+    result = run("baseline", "--set", "scenario.months=-3", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert "scenario.months" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
