@@ -26,8 +26,9 @@ def measure(adopters: int, repeats: int) -> dict:
     from sim.experiments.runner import run_replicate
     from sim.scenario.loader import load_scenario
 
-    scenario = load_scenario(REPO / "scenarios" / "baseline.toml",
-                             [f"world.ecosystem.adopters={adopters}"])
+    scenario = load_scenario(
+        REPO / "scenarios" / "baseline.toml", [f"world.ecosystem.adopters={adopters}"]
+    )
     run_replicate(scenario, seed=0)
     times = []
     for seed in range(1, repeats + 1):
@@ -35,8 +36,14 @@ def measure(adopters: int, repeats: int) -> dict:
         run_replicate(scenario, seed=seed)
         times.append(time.perf_counter() - started)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"adopters": adopters, "median_s": statistics.median(times), "min_s": min(times),
-            "max_s": max(times), "peak_rss_mib": peak_kib / 1024, "repeats": repeats}
+    return {
+        "adopters": adopters,
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "peak_rss_mib": peak_kib / 1024,
+        "repeats": repeats,
+    }
 
 
 def main() -> None:
@@ -54,12 +61,16 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(size), "--repeats", str(args.repeats)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         row = json.loads(out.strip().splitlines()[-1])
         rows.append(row)
-        print(f"{row['adopters']:>10,} {row['median_s']:>9.3f} {row['min_s']:>7.3f} "
-              f"{row['max_s']:>7.3f} {row['peak_rss_mib']:>13.0f}")
+        print(
+            f"{row['adopters']:>10,} {row['median_s']:>9.3f} {row['min_s']:>7.3f} "
+            f"{row['max_s']:>7.3f} {row['peak_rss_mib']:>13.0f}"
+        )
     base = rows[0]
     for row in rows[1:]:
         ratio = row["median_s"] / base["median_s"]

@@ -12,18 +12,42 @@ REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
 
 SMALL_WORLD: dict[str, Any] = {
-    "scenario": {"name": "small", "question": "A small test world.", "months": 48, "seed": 7,
-                 "replicates": 3},
+    "scenario": {
+        "name": "small",
+        "question": "A small test world.",
+        "months": 48,
+        "seed": 7,
+        "replicates": 3,
+    },
     "world": {"ecosystem": {"adopters": 2000}},
     "developers": [
-        {"name": "closedlab", "jurisdiction": "US-CA", "release_strategy": "closed",
-         "initial_run_flop": 8e25, "cadence_months": [3, 6], "markets": ["US", "EU", "ROW"]},
-        {"name": "openlab", "label": "OpenLab A", "jurisdiction": "US-CA",
-         "release_strategy": "open", "initial_run_flop": 8e25, "cadence_months": [3, 6],
-         "markets": ["US", "EU", "ROW"], "openness_value_musd": 1000.0,
-         "aup_bans_military": True},
-        {"name": "cnlab", "jurisdiction": "CN", "release_strategy": "open",
-         "initial_run_flop": 1e25, "cadence_months": [4, 8], "markets": ["CN", "ROW"]},
+        {
+            "name": "closedlab",
+            "jurisdiction": "US-CA",
+            "release_strategy": "closed",
+            "initial_run_flop": 8e25,
+            "cadence_months": [3, 6],
+            "markets": ["US", "EU", "ROW"],
+        },
+        {
+            "name": "openlab",
+            "label": "OpenLab A",
+            "jurisdiction": "US-CA",
+            "release_strategy": "open",
+            "initial_run_flop": 8e25,
+            "cadence_months": [3, 6],
+            "markets": ["US", "EU", "ROW"],
+            "openness_value_musd": 1000.0,
+            "aup_bans_military": True,
+        },
+        {
+            "name": "cnlab",
+            "jurisdiction": "CN",
+            "release_strategy": "open",
+            "initial_run_flop": 1e25,
+            "cadence_months": [4, 8],
+            "markets": ["CN", "ROW"],
+        },
     ],
     "states": [{"name": "rival", "jurisdictions": ["CN"], "attacker_tier": 4}],
     "regulators": [

@@ -12,8 +12,14 @@ from conftest import SCENARIOS
 from sim.cli import main
 
 SMALL = ["--set", "world.ecosystem.adopters=300", "-n", "2"]
-FILES = ["events.jsonl", "manifest.json", "outcomes.csv", "scenario.toml", "summaries.csv",
-         "timeseries.csv"]
+FILES = [
+    "events.jsonl",
+    "manifest.json",
+    "outcomes.csv",
+    "scenario.toml",
+    "summaries.csv",
+    "timeseries.csv",
+]
 PLOTS = ["capability.png", "channels.png", "diffusion.png", "kill_switch.png", "lags.png"]
 
 
@@ -38,8 +44,9 @@ def test_same_seed_gives_byte_identical_tables_and_another_seed_different(tmp_pa
     folders = {}
     for label, seed in (("a", "5"), ("b", "5"), ("c", "6")):
         folders[label] = tmp_path / label
-        result = run("baseline", *SMALL, "--seed", seed, "--no-plots", "-q",
-                     "--out", str(folders[label]))
+        result = run(
+            "baseline", *SMALL, "--seed", seed, "--no-plots", "-q", "--out", str(folders[label])
+        )
         assert result.exit_code == 0, result.output
     for name in ("timeseries.csv", "summaries.csv", "events.jsonl"):
         same = (folders["a"] / name).read_bytes(), (folders["b"] / name).read_bytes()
@@ -64,8 +71,12 @@ def test_existing_results_are_kept_without_force(tmp_path):
     assert result.exit_code == 2
     assert "already exists" in result.output and "Traceback" not in result.output
     assert (out / "timeseries.csv").read_bytes() == before
-    assert run("baseline", *SMALL, "--seed", "99", "--no-plots", "-q", "--force",
-               "--out", str(out)).exit_code == 0
+    assert (
+        run(
+            "baseline", *SMALL, "--seed", "99", "--no-plots", "-q", "--force", "--out", str(out)
+        ).exit_code
+        == 0
+    )
     assert (out / "timeseries.csv").read_bytes() != before
 
 

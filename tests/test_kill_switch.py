@@ -8,8 +8,13 @@ from conftest import scenario_from, small_world, with_policy
 
 from sim.experiments.runner import build_model, run_replicate
 
-MANDATE = {"kind": "kill_switch", "start": "2024-07", "threshold_flop": 1e26,
-           "threshold_usd": None, "enforcement_probability": 0.5}
+MANDATE = {
+    "kind": "kill_switch",
+    "start": "2024-07",
+    "threshold_flop": 1e26,
+    "threshold_usd": None,
+    "enforcement_probability": 0.5,
+}
 
 
 def mandate_world(**policy_changes):
@@ -64,17 +69,24 @@ def test_in_reach_labs_release_covered_open_models_only_by_defying_or_leaving_re
             checked += 1
             assert switch.key in plan.defied, f"{artifact.name} released openly while in reach"
             defied += 1
-            enforcement = [e for e in model.events.events if e["kind"] == "enforcement"
-                           and e["step"] == artifact.release_step and artifact.developer
-                           in e["actors"]]
+            enforcement = [
+                e
+                for e in model.events.events
+                if e["kind"] == "enforcement"
+                and e["step"] == artifact.release_step
+                and artifact.developer in e["actors"]
+            ]
             assert enforcement, "every defiance is followed by an enforcement draw"
     assert checked > 0 and defied == checked
 
 
 def test_mandate_makes_in_reach_open_labs_shade_or_close():
     result = run_replicate(scenario_from(mandate_world()), 1)
-    choices = [e for e in result.events if e["kind"] == "compliance"
-               and "california.kill_switch" in e["policies"]]
+    choices = [
+        e
+        for e in result.events
+        if e["kind"] == "compliance" and "california.kill_switch" in e["policies"]
+    ]
     assert choices, "the open lab's runs pass 1e26 and must face the mandate"
     for event in choices:
         if event["action"] == "comply" and event["open_weights"]:
@@ -95,8 +107,11 @@ def test_relocation_escapes_a_domicile_mandate():
     relocations = [e for e in model.events.events if e["kind"] == "relocation"]
     assert relocations
     moved = {e["actors"][0] for e in relocations}
-    later_open = [(a, plan) for a, plan, reach in seen
-                  if a.developer in moved and a.open_weights and a.covered and a.release_step >= 6]
+    later_open = [
+        (a, plan)
+        for a, plan, reach in seen
+        if a.developer in moved and a.open_weights and a.covered and a.release_step >= 6
+    ]
     assert later_open
     assert all(a.jurisdiction == "ROW" or plan.defied for a, plan in later_open)
     assert any(a.jurisdiction == "ROW" for a, _ in later_open)
@@ -107,9 +122,14 @@ def test_closed_covered_models_keep_shutdown_capability_under_the_mandate():
     model.run()
     frame = model.observer.frame()
     start = 6  # 2024-07
-    closed = [a for a in model.registry.artifacts
-              if a.covered and not a.open_weights and a.release_step >= start
-              and a.developer == "closedlab"]
+    closed = [
+        a
+        for a in model.registry.artifacts
+        if a.covered
+        and not a.open_weights
+        and a.release_step >= start
+        and a.developer == "closedlab"
+    ]
     assert closed and all(a.shutdown_capable or a.name in _defied(model) for a in closed)
     assert frame["kill_switch_coverage"].dropna().between(0.0, 1.0).all()
 

@@ -38,8 +38,11 @@ def test_frontier_bounds_every_actor_and_never_falls():
     frame = result.timeseries
     frontier = frame["frontier_capability"].to_numpy()
     assert np.all(np.diff(frontier[~np.isnan(frontier)]) >= 0)
-    for column in ("open_frontier_capability", "closed_frontier_capability",
-                   "state_capability__rival"):
+    for column in (
+        "open_frontier_capability",
+        "closed_frontier_capability",
+        "state_capability__rival",
+    ):
         values = frame[column].to_numpy()
         defined = ~np.isnan(values)
         assert np.all(values[defined] <= frontier[defined] + 1e-9)
@@ -65,8 +68,17 @@ def test_lags_are_months_behind_the_frontier():
 
 
 def test_open_model_reaches_state_by_absorption_after_the_delay():
-    raw = small_world(states=[{"name": "rival", "jurisdictions": ["CN"], "attacker_tier": 1,
-                               "absorption_months": [7, 7], "distillation_hazard_per_month": 0}])
+    raw = small_world(
+        states=[
+            {
+                "name": "rival",
+                "jurisdictions": ["CN"],
+                "attacker_tier": 1,
+                "absorption_months": [7, 7],
+                "distillation_hazard_per_month": 0,
+            }
+        ]
+    )
     raw["developers"] = [d for d in raw["developers"] if d["name"] == "openlab"]
     result = run_replicate(scenario_from(raw), 2)
     absorptions = [e for e in result.events if e["kind"] == "absorption"]
@@ -99,10 +111,16 @@ def test_no_policies_means_no_compliance_events():
 
 def test_chip_controls_cut_the_targets_compute():
     def final_run_flop(strength: float) -> float:
-        policy = {"kind": "chip_export_controls", "target_jurisdictions": ["CN"],
-                  "strength": strength}
-        raw = small_world(regulators=[{"name": "us", "jurisdiction": "US", "reach": "domicile",
-                                       "policies": [policy]}])
+        policy = {
+            "kind": "chip_export_controls",
+            "target_jurisdictions": ["CN"],
+            "strength": strength,
+        }
+        raw = small_world(
+            regulators=[
+                {"name": "us", "jurisdiction": "US", "reach": "domicile", "policies": [policy]}
+            ]
+        )
         model = build_model(scenario_from(raw), 1)
         model.run()
         return model.developer_named("cnlab").run_flop

@@ -13,19 +13,37 @@ from sim.cli.common import RUN_FAILURE_EXIT_STATUS, SET_OPTION, bad_input, load_
 
 @click.command()
 @click.argument("scenario", metavar="SCENARIO")
-@click.option("--replicates", "-n", type=click.IntRange(1, 100_000), help="Replicates "
-              "(default: the scenario's).")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the "
-              "scenario's).")
+@click.option(
+    "--replicates",
+    "-n",
+    type=click.IntRange(1, 100_000),
+    help="Replicates (default: the scenario's).",
+)
+@click.option(
+    "--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the scenario's)."
+)
 @SET_OPTION
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Results folder (default: results/<name>-<UTC time>).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Results folder (default: results/<name>-<UTC time>).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing results folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON on stdout.")
-def run(scenario: str, replicates: int | None, seed: int | None, overrides: Sequence[str],
-        out_dir: Path | None, force: bool, no_plots: bool, quiet: bool, as_json: bool) -> None:
+def run(
+    scenario: str,
+    replicates: int | None,
+    seed: int | None,
+    overrides: Sequence[str],
+    out_dir: Path | None,
+    force: bool,
+    no_plots: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
     """Run SCENARIO (a path or a bundled name) and write its results folder."""
     from sim.experiments.runner import run_scenario
     from sim.experiments.storage import ResultsExistError, default_out_dir, write_run
@@ -37,8 +55,12 @@ def run(scenario: str, replicates: int | None, seed: int | None, overrides: Sequ
     total = replicates or loaded.scenario.replicates
     show_progress = not (quiet or as_json)
     try:
-        with click.progressbar(length=total, label=f"{loaded.scenario.name}: replicates",
-                               show_eta=True, file=None if show_progress else _Null()) as bar:
+        with click.progressbar(
+            length=total,
+            label=f"{loaded.scenario.name}: replicates",
+            show_eta=True,
+            file=None if show_progress else _Null(),
+        ) as bar:
             result = run_scenario(loaded, replicates, seed, progress=bar.update)
         folder = write_run(result, out_dir, force=force, plot_writer=_plot_writer(no_plots))
     except ResultsExistError as error:

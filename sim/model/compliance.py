@@ -132,9 +132,13 @@ def _enforce(lab, plan, covering) -> None:
         model.counters["penalties_musd"] += penalty
         outcome = f"is penalised USD {penalty:,.0f}M" if caught else "escapes enforcement"
         model.events.add(
-            model.step_index, "enforcement", [lab.name, policy.regulator.name],
+            model.step_index,
+            "enforcement",
+            [lab.name, policy.regulator.name],
             f"{lab.label} {outcome} under {policy.label}",
-            policy=policy.key, caught=caught, penalty_musd=round(penalty, 3),
+            policy=policy.key,
+            caught=caught,
+            penalty_musd=round(penalty, 3),
         )
 
 
@@ -144,9 +148,14 @@ def _log_choice(lab, chosen, options, probabilities, covering) -> None:
     chances = {o.action: round(float(p), 4) for o, p in zip(options, probabilities, strict=True)}
     reason = ", ".join(f"{a} {u:+,.0f}M" for a, u in utilities.items())
     model.events.add(
-        model.step_index, "compliance", [lab.name, *sorted({p.regulator.name for p in covering})],
+        model.step_index,
+        "compliance",
+        [lab.name, *sorted({p.regulator.name for p in covering})],
         f"{lab.label} {chosen.description} (expected utilities: {reason})",
-        action=chosen.action, policies=[p.key for p in covering], utilities_musd=utilities,
-        probabilities=chances, train_flop=round(chosen.plan.train_flop, 4),
+        action=chosen.action,
+        policies=[p.key for p in covering],
+        utilities_musd=utilities,
+        probabilities=chances,
+        train_flop=round(chosen.plan.train_flop, 4),
         open_weights=chosen.plan.open_weights,
     )

@@ -123,7 +123,9 @@ class Developer(mesa.Agent):
         if self.upgrade_months_left <= 0:
             self.security_level += 1
             self.model.events.add(
-                self.model.step_index, "security_upgrade", [self.name],
+                self.model.step_index,
+                "security_upgrade",
+                [self.name],
                 f"{self.label} reaches weight security SL{self.security_level}",
                 security_level=self.security_level,
             )
@@ -139,9 +141,12 @@ class Developer(mesa.Agent):
         old, self.jurisdiction = self.jurisdiction, self.params.relocation_jurisdiction
         self.model.counters["relocations"] += 1
         self.model.events.add(
-            self.model.step_index, "relocation", [self.name],
+            self.model.step_index,
+            "relocation",
+            [self.name],
             f"{self.label} completes its move from {old} to {self.jurisdiction}",
-            origin=old, destination=self.jurisdiction,
+            origin=old,
+            destination=self.jurisdiction,
         )
         held, self.held_plans = self.held_plans, []
         for plan in held:

@@ -77,7 +77,9 @@ class Ecosystem:
 
     def api_share_at_least(self, api_capability: dict[str, float], capability: float) -> float:
         """Share of adopters whose jurisdiction has API access to at least `capability`."""
-        served = np.array([api_capability.get(j, -np.inf) >= capability for j in self.jurisdictions])
+        served = np.array(
+            [api_capability.get(j, -np.inf) >= capability for j in self.jurisdictions]
+        )
         return float(self.shares[served].sum())
 
     def tier_share(self, api_capability: dict[str, float], capability: float) -> float:

@@ -41,18 +41,40 @@ class Observer:
     def columns(self) -> list[str]:
         model = self.model
         names = [
-            "frontier_capability", "closed_frontier_capability", "open_frontier_capability",
-            "open_lag_months", "frontier_train_flop", "algo_efficiency_oom",
-            "ecosystem_best_open_share", "ecosystem_open_share", "ecosystem_api_share",
-            "ecosystem_frontier_tier_share", "uncontrolled_covered_copies",
-            "controlled_covered_copies", "kill_switch_coverage", "open_weight_labs", "releases",
-            "new_models_above_1e25_flop", "new_models_above_1e26_flop", "relocations",
-            "withdrawals", "defections", "thefts", "absorptions", "distillations", "incidents",
-            "compliance_cost_musd", "penalties_musd", "active_policies",
+            "frontier_capability",
+            "closed_frontier_capability",
+            "open_frontier_capability",
+            "open_lag_months",
+            "frontier_train_flop",
+            "algo_efficiency_oom",
+            "ecosystem_best_open_share",
+            "ecosystem_open_share",
+            "ecosystem_api_share",
+            "ecosystem_frontier_tier_share",
+            "uncontrolled_covered_copies",
+            "controlled_covered_copies",
+            "kill_switch_coverage",
+            "open_weight_labs",
+            "releases",
+            "new_models_above_1e25_flop",
+            "new_models_above_1e26_flop",
+            "relocations",
+            "withdrawals",
+            "defections",
+            "thefts",
+            "absorptions",
+            "distillations",
+            "incidents",
+            "compliance_cost_musd",
+            "penalties_musd",
+            "active_policies",
         ]
         for state in model.state_list:
-            names += [f"state_capability__{state.name}", f"state_lag_months__{state.name}",
-                      f"state_best_channel__{state.name}"]
+            names += [
+                f"state_capability__{state.name}",
+                f"state_lag_months__{state.name}",
+                f"state_best_channel__{state.name}",
+            ]
         names += [f"regulator_pressure__{r.name}" for r in model.regulator_list]
         names += [f"open_weight_labs__{j}" for j in self.jurisdictions()]
         return names
@@ -76,7 +98,9 @@ class Observer:
             "closed_frontier_capability": _finite(registry.closed_frontier),
             "open_frontier_capability": _finite(registry.open_frontier),
             "open_lag_months": _lag(history, registry.open_frontier),
-            "frontier_train_flop": max((a.train_flop for a in registry.artifacts), default=math.nan),
+            "frontier_train_flop": max(
+                (a.train_flop for a in registry.artifacts), default=math.nan
+            ),
             "algo_efficiency_oom": model.algo_efficiency_oom,
             "ecosystem_best_open_share": ecosystem.best_open_share,
             "ecosystem_open_share": ecosystem.open_share_at_least(tier_floor),
@@ -98,7 +122,8 @@ class Observer:
             row[f"regulator_pressure__{regulator.name}"] = regulator.pressure
         for place in self.jurisdictions():
             row[f"open_weight_labs__{place}"] = sum(
-                1 for d in model.developer_list
+                1
+                for d in model.developer_list
                 if d.last_release_open and d.jurisdiction.split("-")[0] == place
             )
         return row
@@ -139,7 +164,9 @@ class Observer:
         from sim.calendar import format_month
 
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        frame.insert(0, "month", [format_month(self.model.start_month + i) for i in range(len(frame))])
+        frame.insert(
+            0, "month", [format_month(self.model.start_month + i) for i in range(len(frame))]
+        )
         frame.insert(0, "step", np.arange(len(frame), dtype=int))
         return frame
 
@@ -181,8 +208,17 @@ def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
             1 for a in artifacts if a.train_flop >= 25.0 and a.release_step < 12
         ),
     }
-    for key in ("thefts", "absorptions", "distillations", "incidents", "relocations",
-                "withdrawals", "defections", "policy_activations", "policy_repeals"):
+    for key in (
+        "thefts",
+        "absorptions",
+        "distillations",
+        "incidents",
+        "relocations",
+        "withdrawals",
+        "defections",
+        "policy_activations",
+        "policy_repeals",
+    ):
         summary[key] = int(counters[key])
     summary["compliance_cost_musd"] = float(counters["compliance_cost_musd"])
     summary["penalties_musd"] = float(counters["penalties_musd"])

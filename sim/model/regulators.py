@@ -63,11 +63,17 @@ class Regulator(mesa.Agent):
         self.model.counters["policy_activations"] += 1
         why = ""
         if policy.params.trigger_pressure is not None:
-            why = (f" after political pressure reached {self.pressure:.2f} "
-                   f"(threshold {policy.params.trigger_pressure:g})")
+            why = (
+                f" after political pressure reached {self.pressure:.2f} "
+                f"(threshold {policy.params.trigger_pressure:g})"
+            )
         self.model.events.add(
-            self.model.step_index, "policy_activated", [self.name],
-            f"{policy.label} takes effect{why}", policy=policy.key, policy_kind=policy.kind,
+            self.model.step_index,
+            "policy_activated",
+            [self.name],
+            f"{policy.label} takes effect{why}",
+            policy=policy.key,
+            policy_kind=policy.kind,
         )
 
     def _maybe_repeal(self, policy: Policy) -> None:
@@ -76,6 +82,10 @@ class Regulator(mesa.Agent):
         policy.active, policy.repealed = False, True
         self.model.counters["policy_repeals"] += 1
         self.model.events.add(
-            self.model.step_index, "policy_repealed", [self.name], f"{policy.label} is repealed",
-            policy=policy.key, policy_kind=policy.kind,
+            self.model.step_index,
+            "policy_repealed",
+            [self.name],
+            f"{policy.label} is repealed",
+            policy=policy.key,
+            policy_kind=policy.kind,
         )

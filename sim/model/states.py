@@ -90,10 +90,14 @@ class StateActor(mesa.Agent):
             self.model.counters["absorptions"] += 1
             months = now - artifact.release_step
             self.model.events.add(
-                now, "absorption", [self.name, artifact.developer],
+                now,
+                "absorption",
+                [self.name, artifact.developer],
                 f"{self.label} fields a military fine-tune of {artifact.name} "
                 f"(absorbed in {months} months)",
-                artifact=artifact.name, months=months, covered=artifact.covered,
+                artifact=artifact.name,
+                months=months,
+                covered=artifact.covered,
             )
 
     def _attempt_thefts(self) -> None:
@@ -104,21 +108,27 @@ class StateActor(mesa.Agent):
                 continue
             if target.capability <= self.capability or self.name in target.stolen_by:
                 continue
-            if self.stream.random() < model.theft_hazard(self.params.attacker_tier, lab.security_level):
+            if self.stream.random() < model.theft_hazard(
+                self.params.attacker_tier, lab.security_level
+            ):
                 target.stolen_by.add(self.name)
                 self._gain("theft", target.capability, target)
                 model.counters["thefts"] += 1
                 model.events.add(
-                    model.step_index, "theft", [self.name, lab.name],
+                    model.step_index,
+                    "theft",
+                    [self.name, lab.name],
                     f"{self.label} steals the weights of {target.name} "
                     f"(OC{self.params.attacker_tier} against SL{lab.security_level})",
-                    artifact=target.name, covered=target.covered,
+                    artifact=target.name,
+                    covered=target.covered,
                 )
 
     def _attempt_distillation(self) -> None:
         model = self.model
         candidates = [
-            a for a in model.closed_artifacts_served_to(self)
+            a
+            for a in model.closed_artifacts_served_to(self)
             if a.capability - self.params.distillation_discount_oom > self.capability
             and all(a is not b for _, b in self.distilling)
         ]
@@ -138,7 +148,9 @@ class StateActor(mesa.Agent):
             self._gain("distillation", capability, artifact)
             self.model.counters["distillations"] += 1
             self.model.events.add(
-                now, "distillation", [self.name, artifact.developer],
+                now,
+                "distillation",
+                [self.name, artifact.developer],
                 f"{self.label} distils {artifact.name} through its API",
                 artifact=artifact.name,
             )

@@ -27,8 +27,17 @@ from sim.model.states import StateActor
 from sim.scenario.schema import Scenario
 
 COUNTERS = (
-    "relocations", "withdrawals", "defections", "thefts", "absorptions", "distillations",
-    "incidents", "policy_activations", "policy_repeals", "compliance_cost_musd", "penalties_musd",
+    "relocations",
+    "withdrawals",
+    "defections",
+    "thefts",
+    "absorptions",
+    "distillations",
+    "incidents",
+    "policy_activations",
+    "policy_repeals",
+    "compliance_cost_musd",
+    "penalties_musd",
 )
 
 
@@ -50,7 +59,9 @@ class RegSimModel(mesa.Model):
         self.registry = ModelRegistry()
         self.new_artifacts: list[ModelArtifact] = []
         world = params.world
-        self.history = FrontierHistory(self.months, world.prehistory_frontier_growth_oom_per_year / 12)
+        self.history = FrontierHistory(
+            self.months, world.prehistory_frontier_growth_oom_per_year / 12
+        )
         self.regulator_list = [Regulator(self, spec) for spec in params.regulators]
         self.developer_list = [Developer(self, spec) for spec in params.developers]
         self.state_list = [StateActor(self, spec) for spec in params.states]
@@ -117,7 +128,8 @@ class RegSimModel(mesa.Model):
 
     def covering_policies(self, plan: ReleasePlan, lab: Developer) -> list:
         return [
-            p for p in self.policies
+            p
+            for p in self.policies
             if p.key not in plan.settled and p.covers_release(plan, lab, self)
         ]
 
@@ -130,11 +142,13 @@ class RegSimModel(mesa.Model):
     def closed_artifacts_served_to(self, state: StateActor) -> list[ModelArtifact]:
         """Each foreign lab's best closed model, unless export controls block the state."""
         served = []
-        for name, artifact in self._best_closed.items():
+        for artifact in self._best_closed.values():
             if state.is_domestic(artifact.jurisdiction):
                 continue
-            if any(state.is_domestic(j) or j in state.jurisdictions
-                   for j in artifact.blocked_jurisdictions):
+            if any(
+                state.is_domestic(j) or j in state.jurisdictions
+                for j in artifact.blocked_jurisdictions
+            ):
                 continue
             served.append(artifact)
         return served
@@ -191,7 +205,9 @@ class RegSimModel(mesa.Model):
             if within(artifact.jurisdiction, regulator.jurisdiction):
                 regulator.add_incident_pressure()
         self.events.add(
-            self.step_index, "incident", [state.name, artifact.developer],
+            self.step_index,
+            "incident",
+            [state.name, artifact.developer],
             f"A military fine-tune of {artifact.name} by {state.label} is publicised"
             + (" (its licence bans military use)" if artifact.aup_bans_military else ""),
             artifact=artifact.name,
@@ -202,7 +218,9 @@ class RegSimModel(mesa.Model):
         if self.step_index == 0:
             return
         world = self.params.world
-        open_share = sum(d.last_release_open for d in self.developer_list) / len(self.developer_list)
+        open_share = sum(d.last_release_open for d in self.developer_list) / len(
+            self.developer_list
+        )
         monthly = world.algo_efficiency_growth_oom_per_year / 12.0
         self.algo_efficiency_oom += monthly * (1.0 + world.open_spillover * open_share)
 
@@ -235,11 +253,17 @@ class RegSimModel(mesa.Model):
             extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
         suffix = f" {'; '.join(extras)}" if extras else ""
         self.events.add(
-            artifact.release_step, "release", [lab.name],
+            artifact.release_step,
+            "release",
+            [lab.name],
             f"{lab.label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
             + suffix,
-            artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
-            capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
-            covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
-            defied=sorted(plan.defied), jurisdiction=artifact.jurisdiction,
+            artifact=artifact.name,
+            train_flop=round(artifact.train_flop, 4),
+            capability=round(artifact.capability, 4),
+            open_weights=artifact.open_weights,
+            covered=artifact.covered,
+            shutdown_capable=artifact.shutdown_capable,
+            defied=sorted(plan.defied),
+            jurisdiction=artifact.jurisdiction,
         )

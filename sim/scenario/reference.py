@@ -1,6 +1,6 @@
 """The scenario-file reference (docs/scenarios.md), generated from the schema so it stays true.
 
-    python -m sim.scenario.reference > docs/scenarios.md
+python -m sim.scenario.reference > docs/scenarios.md
 """
 
 from __future__ import annotations
@@ -95,15 +95,17 @@ def render() -> str:
     parts.append(
         "## `[[regulators.policies]]`\n\nEach instrument has a `kind` and the common keys below, "
         "then its own keys. One class per kind in `sim/model/policies/`.\n\n"
-        + table([r for r in field_rows(POLICY_KINDS["kill_switch"].Params.__base__)
-                 if r[0] != "kind"]) + "\n"
+        + table(
+            [r for r in field_rows(POLICY_KINDS["kill_switch"].Params.__base__) if r[0] != "kind"]
+        )
+        + "\n"
     )
     common = set(POLICY_KINDS["kill_switch"].Params.__base__.model_fields)
     for kind, cls in sorted(POLICY_KINDS.items()):
         doc = (sys.modules[cls.__module__].__doc__ or "").strip()
         own = [r for r in field_rows(cls.Params) if r[0] not in common or _overrides(cls, r[0])]
         own = [r for r in own if r[0] != "kind"]
-        parts.append(f"### `kind = \"{kind}\"`\n\n{doc}\n\n{table(own)}\n")
+        parts.append(f'### `kind = "{kind}"`\n\n{doc}\n\n{table(own)}\n')
     return "\n".join(parts)
 
 

@@ -14,9 +14,11 @@ from sim.scenario.types import Jurisdiction, Probability
 class ApiKycParams(PolicyParams):
     kind: Literal["api_kyc"]
     effectiveness: Probability = Field(
-        0.7, description="Share of state API/distillation access removed (assumption).")
+        0.7, description="Share of state API/distillation access removed (assumption)."
+    )
     target_jurisdictions: list[Jurisdiction] | None = Field(
-        None, description="States screened out; none means every state actor.")
+        None, description="States screened out; none means every state actor."
+    )
 
 
 @register

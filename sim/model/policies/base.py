@@ -111,7 +111,9 @@ class Policy:
         """Multiplier (<= 1) on the OOM/yr compute growth of labs in `jurisdiction`."""
         return 1.0
 
-    def distillation_access_factor(self, state_jurisdictions: list[str], developer: Developer) -> float:
+    def distillation_access_factor(
+        self, state_jurisdictions: list[str], developer: Developer
+    ) -> float:
         """Multiplier (<= 1) on a state's monthly distillation hazard against `developer`."""
         return 1.0
 
@@ -123,7 +125,9 @@ class Policy:
         return self.in_force() and self.regulator.in_reach(lab)
 
 
-def covered_floor_flop(threshold_flop: float, threshold_usd: float | None, usd_per_flop: float) -> float:
+def covered_floor_flop(
+    threshold_flop: float, threshold_usd: float | None, usd_per_flop: float
+) -> float:
     """Smallest log10 FLOP a run needs to be covered by a FLOP threshold ANDed with a cost one."""
     floor = math.log10(threshold_flop)
     if threshold_usd is not None:

@@ -16,10 +16,13 @@ class ChipExportControlsParams(PolicyParams):
     kind: Literal["chip_export_controls"]
     target_jurisdictions: list[Jurisdiction] = Field(["CN"], description="Jurisdictions cut off.")
     strength: Probability = Field(
-        0.3, description="Share of the targets' compute growth (OOM/yr) denied (assumption; "
-        "Epoch: ~4-year US hardware lead for training).")
+        0.3,
+        description="Share of the targets' compute growth (OOM/yr) denied (assumption; "
+        "Epoch: ~4-year US hardware lead for training).",
+    )
     smuggling_leak_share: Probability = Field(
-        0.1, description="Share of denied growth smuggled back (CNAS 2025: 10%, range 1-40%).")
+        0.1, description="Share of denied growth smuggled back (CNAS 2025: 10%, range 1-40%)."
+    )
 
 
 @register

@@ -26,16 +26,23 @@ from sim.scenario.types import Flop, NonNegative
 
 class KillSwitchParams(PolicyParams):
     kind: Literal["kill_switch"]
-    threshold_flop: Flop = Field(1e26, description="Covered at or above this training FLOP "
-                                 "(SB 1047 §22602(e)(1)(A)(i): 1e26).")
+    threshold_flop: Flop = Field(
+        1e26,
+        description="Covered at or above this training FLOP (SB 1047 §22602(e)(1)(A)(i): 1e26).",
+    )
     threshold_usd: float | None = Field(
-        1e8, gt=0, description="AND training cost at or above this, USD (SB 1047: $100M); "
-        "none to drop the cost test.")
+        1e8,
+        gt=0,
+        description="AND training cost at or above this, USD (SB 1047: $100M); "
+        "none to drop the cost test.",
+    )
     exempt_open_weights: bool = Field(False, description="Open-weight releases are not covered.")
     penalty_share_of_training_cost: NonNegative = Field(
-        0.1, description="SB 1047 §22606(a): up to 10% of training-compute cost (first violation).")
+        0.1, description="SB 1047 §22606(a): up to 10% of training-compute cost (first violation)."
+    )
     compliance_cost_musd: NonNegative = Field(
-        10.0, description="Cost of building shutdown capability per covered release (assumption).")
+        10.0, description="Cost of building shutdown capability per covered release (assumption)."
+    )
 
 
 @register
@@ -51,7 +58,9 @@ class KillSwitch(Policy):
 
     def covers_artifact(self, train_flop: float, usd_per_flop: float) -> bool:
         """Whether a model of `train_flop` (log10) meets the thresholds (reach aside)."""
-        floor = covered_floor_flop(self.params.threshold_flop, self.params.threshold_usd, usd_per_flop)
+        floor = covered_floor_flop(
+            self.params.threshold_flop, self.params.threshold_usd, usd_per_flop
+        )
         return train_flop >= floor
 
     def covers_release(self, plan, lab, model) -> bool:

@@ -20,10 +20,12 @@ from sim.scenario.types import Flop, Probability
 class OpenWeightLicenceParams(PolicyParams):
     kind: Literal["open_weight_licence"]
     threshold_flop: Flop = Field(1e26, description="Open releases at or above this need a licence.")
-    approval_probability: Probability = Field(0.5, description="Chance a licence is granted "
-                                               "(assumption).")
-    licence_delay_months: int = Field(6, ge=0, le=60, description="Months to a decision "
-                                      "(assumption).")
+    approval_probability: Probability = Field(
+        0.5, description="Chance a licence is granted (assumption)."
+    )
+    licence_delay_months: int = Field(
+        6, ge=0, le=60, description="Months to a decision (assumption)."
+    )
 
 
 @register

@@ -14,10 +14,14 @@ from sim.scenario.types import Flop
 
 class PreDeploymentEvaluationParams(PolicyParams):
     kind: Literal["pre_deployment_evaluation"]
-    threshold_flop: Flop = Field(1e25, description="Covered at or above this training FLOP "
-                                 "(EU AI Act Art. 51(2) systemic-risk presumption: 1e25).")
-    delay_months: int = Field(1, ge=0, le=60, description="Months a covered release waits "
-                              "(assumption).")
+    threshold_flop: Flop = Field(
+        1e25,
+        description="Covered at or above this training FLOP "
+        "(EU AI Act Art. 51(2) systemic-risk presumption: 1e25).",
+    )
+    delay_months: int = Field(
+        1, ge=0, le=60, description="Months a covered release waits (assumption)."
+    )
 
 
 @register

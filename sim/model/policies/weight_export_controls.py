@@ -16,15 +16,19 @@ from sim.scenario.types import Flop, Jurisdiction, NonNegative, SecurityLevel
 
 class WeightExportControlsParams(PolicyParams):
     kind: Literal["weight_export_controls"]
-    threshold_flop: Flop = Field(1e26, description="Closed models at or above this are controlled "
-                                 "(4E091: >1e26).")
+    threshold_flop: Flop = Field(
+        1e26, description="Closed models at or above this are controlled (4E091: >1e26)."
+    )
     target_jurisdictions: list[Jurisdiction] = Field(["CN"], description="Not served to these.")
     required_security_level: SecurityLevel | None = Field(
-        None, description="SL the exporting lab must hold; none for no requirement.")
-    upgrade_months_per_level: int = Field(12, ge=1, le=120, description="Months per SL step "
-                                          "(assumption).")
-    upgrade_cost_musd_per_level: NonNegative = Field(50.0, description="USD M per SL step "
-                                                     "(assumption).")
+        None, description="SL the exporting lab must hold; none for no requirement."
+    )
+    upgrade_months_per_level: int = Field(
+        12, ge=1, le=120, description="Months per SL step (assumption)."
+    )
+    upgrade_cost_musd_per_level: NonNegative = Field(
+        50.0, description="USD M per SL step (assumption)."
+    )
 
 
 @register
@@ -42,14 +46,26 @@ class WeightExportControls(Policy):
 
     def comply(self, plan, lab, model, rng) -> Compliance:
         p = self.params
-        blocked = replace(plan, blocked_jurisdictions=plan.blocked_jurisdictions
-                          | frozenset(p.target_jurisdictions))
+        blocked = replace(
+            plan,
+            blocked_jurisdictions=plan.blocked_jurisdictions | frozenset(p.target_jurisdictions),
+        )
         if p.required_security_level and lab.target_security_level < p.required_security_level:
-            upgraded = upgrade_security(blocked, lab, p.required_security_level,
-                                        p.upgrade_months_per_level,
-                                        p.upgrade_cost_musd_per_level, p.compliance_cost_musd)
-            return Compliance(upgraded.plan, upgraded.expected_cost_musd,
-                              f"withholds it from {', '.join(p.target_jurisdictions)} and "
-                              f"{upgraded.description}")
-        return Compliance(blocked, p.compliance_cost_musd,
-                          f"withholds it from {', '.join(p.target_jurisdictions)}")
+            upgraded = upgrade_security(
+                blocked,
+                lab,
+                p.required_security_level,
+                p.upgrade_months_per_level,
+                p.upgrade_cost_musd_per_level,
+                p.compliance_cost_musd,
+            )
+            return Compliance(
+                upgraded.plan,
+                upgraded.expected_cost_musd,
+                f"withholds it from {', '.join(p.target_jurisdictions)} and {upgraded.description}",
+            )
+        return Compliance(
+            blocked,
+            p.compliance_cost_musd,
+            f"withholds it from {', '.join(p.target_jurisdictions)}",
+        )
