@@ -11,7 +11,15 @@ from __future__ import annotations
 import click
 
 import sim
-from sim.cli import run_command, scenario_commands
+from sim.cli import (
+    app_command,
+    check_command,
+    compare_command,
+    report_command,
+    run_command,
+    scenario_commands,
+    sweep_command,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,3 +33,8 @@ main.add_command(scenario_commands.validate)
 main.add_command(scenario_commands.show)
 main.add_command(scenario_commands.list_scenarios)
 main.add_command(scenario_commands.schema)
+main.add_command(app_command.app)
+main.add_command(report_command.report)
+main.add_command(sweep_command.sweep)
+main.add_command(check_command.check)
+main.add_command(compare_command.compare)

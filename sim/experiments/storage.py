@@ -75,6 +75,18 @@ def write_run(
     false, or if ``force`` would replace something that is not a results folder. On any error
     the partial folder is removed and existing results are left as they were.
     """
+    return write_atomically(
+        out_dir, force, lambda folder: _write_contents(result, folder, plot_writer)
+    )
+
+
+def write_atomically(out_dir: Path, force: bool, fill: Callable[[Path], None]) -> Path:
+    """Create the folder `out_dir` with `fill(folder)` so that it appears whole or not at all.
+
+    `fill` writes into a temporary sibling folder, which is then renamed into place. Raises
+    ResultsExistError before any work if `out_dir` exists and not `force`; with `force` it
+    replaces only a regsim results folder, and only once the new one is complete.
+    """
     out_dir = Path(out_dir)
     _check_target(out_dir, force)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +94,7 @@ def write_run(
     shutil.rmtree(temp_dir, ignore_errors=True)  # a stale leftover of this very process id
     try:
         temp_dir.mkdir()
-        _write_contents(result, temp_dir, plot_writer)
+        fill(temp_dir)
         _move_into_place(temp_dir, out_dir, force)
     except BaseException:
         shutil.rmtree(temp_dir, ignore_errors=True)

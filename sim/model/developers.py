@@ -44,7 +44,9 @@ class Developer(mesa.Agent):
         self.last_release_open = spec.release_strategy == "open"
         self.stream = model.streams.stream("developer", spec.name)
         age = spec.initial_model_age_months if spec.initial_model_flop else 0
-        self.months_to_release = max(1, self._draw_cadence() - age)
+        # The next release is due a cadence after the last one (at step -age); the countdown
+        # reaches 0 at step `cadence - age`, or at step 0 when that is already overdue.
+        self.months_to_release = max(1, self._draw_cadence() - age + 1)
 
     # Reach ----------------------------------------------------------------------------------
     def sells_into(self, jurisdiction: str) -> bool:
@@ -59,9 +61,10 @@ class Developer(mesa.Agent):
 
     # Monthly step ---------------------------------------------------------------------------
     def step(self) -> None:
-        self.run_flop += self.growth_oom_per_month * self.model.compute_growth_factor(
-            self.jurisdiction
-        )
+        if self.model.step_index > 0:  # initial_run_flop is the run of the start month
+            self.run_flop += self.growth_oom_per_month * self.model.compute_growth_factor(
+                self.jurisdiction
+            )
         self._progress_security()
         self._progress_relocation()
         self._release_due_plans()

@@ -36,6 +36,7 @@ class StateActor(mesa.Agent):
         self.stream = model.streams.stream("state", spec.name)
         self.channel_capability = dict.fromkeys(CHANNELS, -math.inf)
         self.absorbing: list[tuple[int, ModelArtifact]] = []
+        self.best_foreign_open = -math.inf  # log10 effective FLOP of the best one seen
         self.distilling: list[tuple[int, ModelArtifact]] = []
         self.holdings: set[int] = set()
         self.derivatives: list[ModelArtifact] = []  # absorbed foreign models not yet publicised
@@ -57,10 +58,16 @@ class StateActor(mesa.Agent):
 
     # Monthly step --------------------------------------------------------------------------
     def notice(self, artifact: ModelArtifact) -> None:
-        """A model was released (or existed at the start): domestic use or start absorbing."""
+        """A model was released (or existed at the start): domestic use or start absorbing.
+
+        The state fine-tunes each foreign open model that beats every foreign open model before
+        it, even when its domestic labs are ahead (ChatBIT fine-tuned Llama 2 13B although
+        Chinese models of similar strength existed): the military wants the best foreign base.
+        """
         if self.is_domestic(artifact.jurisdiction):
             self._gain("domestic", artifact.capability, artifact)
-        elif artifact.open_weights and artifact.capability > self.capability:
+        elif artifact.open_weights and artifact.capability > self.best_foreign_open:
+            self.best_foreign_open = artifact.capability
             low, high = self.params.absorption_months
             due = artifact.release_step + int(self.stream.integers(low, high + 1))
             self.absorbing.append((due, artifact))

@@ -51,6 +51,11 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("[[developers]]", schema.DeveloperSpec, "Labs: one entry each (at least one)."),
     ("[[states]]", schema.StateSpec, "State actors."),
     ("[[regulators]]", schema.RegulatorSpec, "Regulators and their instruments."),
+    ("[sweep]", schema.SweepSpec, "The experiment design for `regsim sweep` (optional; "
+     "`regsim run` ignores it)."),
+    ("[sweep.uncertainties] and [sweep.levers] entries", schema.SweepParameter,
+     "Each entry is a `--set` key (quoted) with an array of options, or a range table "
+     '`{ low = 0.001, high = 0.02, scale = "log" }`.'),
 ]
 
 

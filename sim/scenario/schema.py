@@ -213,10 +213,98 @@ class RegulatorSpec(Strict):
     policies: list[PolicySpec] = Field(default_factory=list)  # type: ignore[valid-type]
 
 
-class SweepSpec(BaseModel):
-    """Experiment design (used by `regsim sweep`)."""
+class SweepParameter(Strict):
+    """One swept value: a list of options, or a range `{ low = .., high = .., scale = .. }`.
 
-    model_config = ConfigDict(extra="allow")
+    Written in a file either as an array (`[2, 3, 4]`, the options) or as a table (the range).
+    Integer `low` and `high` on a linear scale give integer samples.
+    """
+
+    values: list[Any] | None = Field(None, min_length=1, description="The options, in order.")
+    low: int | float | None = Field(None, description="Lower end of the range (inclusive).")
+    high: int | float | None = Field(None, description="Upper end of the range (inclusive).")
+    scale: Literal["linear", "log"] = Field("linear", description="Sample the range uniformly "
+                                            "(linear) or log-uniformly (log, e.g. for FLOP).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _array_is_values(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"values": data}
+        if not isinstance(data, dict):
+            raise ValueError("expected an array of values [v1, v2, ...] or a range table "
+                             "{ low = ..., high = ... }")
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SweepParameter:
+        is_range = self.low is not None or self.high is not None
+        if self.values is not None and is_range:
+            raise ValueError("give either values or low and high, not both")
+        if self.values is None and (self.low is None or self.high is None):
+            raise ValueError("a range needs both low and high")
+        if is_range and not self.low < self.high:  # type: ignore[operator]
+            raise ValueError(f"low must be below high, found low={self.low} high={self.high}")
+        if self.scale == "log" and (self.values is not None or self.low <= 0):  # type: ignore
+            raise ValueError("scale = 'log' needs a range with low > 0")
+        return self
+
+
+def _flatten_dotted(table: Any, prefix: str = "") -> Any:
+    """`{world = {theft = {hazard = [..]}}}` (TOML dotted keys) as `{"world.theft.hazard": [..]}`.
+
+    A table holding `values`, `low`, `high` or `scale` is one parameter, not a nesting level.
+    """
+    if not isinstance(table, dict):
+        return table
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        is_level = isinstance(value, dict) and value and not set(value) & set(
+            SweepParameter.model_fields)
+        flat.update(_flatten_dotted(value, path) if is_level else {path: value})
+    return flat
+
+
+class SweepSpec(Strict):
+    """Experiment design for `regsim sweep`, in EMA Workbench's vocabulary.
+
+    Keys are `--set` paths (`world.theft.hazard_per_month_at_parity`,
+    `regulators.california.policies.kill_switch.threshold_flop`), quoted or as TOML dotted keys.
+    Uncertainties are what the analyst cannot control; levers are policy knobs. Under `grid`
+    and `lhs` each combination of the list-valued levers faces the same sample of futures;
+    `sobol` and `morris` sample every parameter jointly, as their indices require.
+    """
+
+    sampler: Literal["grid", "lhs", "sobol", "morris"] = Field(
+        "lhs", description="grid (full factorial), lhs (Latin hypercube), sobol (Saltelli "
+        "sample for Sobol indices) or morris (trajectories for elementary effects).")
+    samples: int | None = Field(
+        None, ge=1, le=1_000_000, description="grid: levels per range (default 5); lhs: points "
+        "(default 50); sobol: base sample N, a power of 2 (default 64; N x (parameters + 2) "
+        "points); morris: trajectories (default 10; (parameters + 1) points each).")
+    replicates: int | None = Field(None, ge=1, le=100_000, description="Replicates per design "
+                                   "point (default: the scenario's).")
+    uncertainties: dict[str, SweepParameter] = Field(
+        default_factory=dict, description="What cannot be controlled: key -> values or range.")
+    levers: dict[str, SweepParameter] = Field(
+        default_factory=dict, description="Policy knobs: key -> values or range.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for group in ("uncertainties", "levers"):
+                data[group] = _flatten_dotted(data.get(group, {}))
+        return data
+
+    @model_validator(mode="after")
+    def _keys_once(self) -> SweepSpec:
+        both = sorted(set(self.uncertainties) & set(self.levers))
+        if both:
+            raise ValueError(f"a key is either an uncertainty or a lever, not both: {both}")
+        return self
 
 
 class Scenario(Strict):

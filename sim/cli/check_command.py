@@ -1,0 +1,90 @@
+"""`regsim check`: the validity report (calibration, historical replay, docking)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli.common import RUN_FAILURE_EXIT_STATUS, bad_input
+
+STAGES = ("calibration", "replay", "bass", "theft", "compute")
+
+
+@click.command()
+@click.option(
+    "--replicates",
+    "-n",
+    type=click.IntRange(2, 10_000),
+    help="Replicates of the baseline and of the replay (default 20; 5 with --quick).",
+)
+@click.option("--quick", is_flag=True, help="Fewer replicates, for CI.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (default: results/check-<UTC time>).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing report folder.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or tables.")
+def check(
+    replicates: int | None,
+    quick: bool,
+    out_dir: Path | None,
+    force: bool,
+    no_plots: bool,
+    quiet: bool,
+) -> None:
+    """Check the model against calibration targets, history and closed-form models.
+
+    Prints one table per section with each target, its source, the model's value with a 95%
+    interval and pass or fail, and writes the tables (CSV, Markdown) and plots to a folder.
+    Exits with status 1 if a check fails for a reason docs/model.md does not document.
+    """
+    from sim.experiments.storage import ResultsExistError, default_out_dir
+    from sim.validity.report import CheckSettings, format_report, run_checks, write_report
+
+    settings = CheckSettings.quick(replicates) if quick else CheckSettings(replicates or 20)
+    out_dir = out_dir or default_out_dir("check")
+    if out_dir.exists() and not force:
+        bad_input(f"report folder {out_dir} already exists; choose another --out or pass --force")
+    try:
+        with click.progressbar(
+            length=len(STAGES),
+            label="regsim check",
+            show_eta=False,
+            file=None if not quiet else _Null(),
+        ) as bar:
+            report = run_checks(settings, progress=lambda stage: bar.update(1))
+        folder = write_report(report, out_dir, force=force, plot_writer=_plot_writer(no_plots))
+    except ResultsExistError as error:
+        bad_input(str(error))
+    except Exception as error:  # a model or disk failure: say so plainly, exit 1
+        click.echo(f"error: the check failed: {type(error).__name__}: {error}", err=True)
+        raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    if not quiet:
+        click.echo(format_report(report))
+    click.echo(f"report: {folder}")
+    if report.undocumented_failures:
+        names = ", ".join(c.name for c in report.undocumented_failures)
+        click.echo(f"error: undocumented failures: {names}", err=True)
+        raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+
+
+def _plot_writer(no_plots: bool):
+    if no_plots:
+        return None
+    from sim.presentation.validity_plots import write_validity_plots
+
+    return write_validity_plots
+
+
+class _Null:
+    """A file that swallows the progress bar when it is turned off."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass

@@ -1,0 +1,141 @@
+"""`regsim compare`: policies against a baseline on paired replicates, with verdicts."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli.common import RUN_FAILURE_EXIT_STATUS, SET_OPTION, bad_input, load_or_exit
+from sim.cli.progress import progress_bar
+
+INTERRUPTED_EXIT_STATUS = 130
+
+
+@click.command()
+@click.argument("baseline", metavar="BASELINE")
+@click.argument("policies", metavar="POLICY...", nargs=-1, required=True)
+@click.option("--replicates", "-n", type=click.IntRange(2, 100_000),
+              help="Paired replicates (default: the baseline's).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the "
+              "baseline's).")
+@SET_OPTION
+@click.option("--independent", is_flag=True, help="Give each policy its own seeds instead of "
+              "the baseline's (unpaired; for showing what pairing gains).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Results folder (default: results/<baseline>-vs-<policies>-<UTC time>).")
+@click.option("--workers", "-j", type=click.IntRange(1, 4096), help="Local worker processes "
+              "(default: the number of CPUs; 1 runs in this process).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this Dask scheduler.")
+@click.option("--outcome", "outcomes", multiple=True, metavar="KEY", help="Outcome to print "
+              "and plot (default: the key outcomes). Repeatable.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or table; verdicts only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
+def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed: int | None,
+            overrides: Sequence[str], independent: bool, out_dir: Path | None,
+            workers: int | None, scheduler: str | None, outcomes: Sequence[str],
+            no_plots: bool, quiet: bool, as_json: bool) -> None:
+    """Compare each POLICY scenario with BASELINE on paired replicates (common random
+    numbers): differences with 95% intervals, share of pairs better, and a verdict per outcome.
+
+    --set applies to every scenario. Writes runs.csv, comparison.csv and plots/comparison.png.
+    Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
+    """
+    import tomllib
+
+    from sim.experiments.storage import default_out_dir
+
+    loaded = [load_or_exit(name, overrides)[0] for name in (baseline, *policies)]
+    names = [scenario.scenario.name for scenario in loaded]
+    if len(set(names)) != len(names):
+        bad_input(f"each scenario needs its own [scenario] name; found {', '.join(names)}")
+    scenarios = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
+    meta = loaded[0].scenario
+    replicates = replicates or meta.replicates
+    if replicates < 2:
+        bad_input("a comparison needs at least 2 replicates for an interval; pass -n")
+    root_seed = meta.seed if seed is None else seed
+    folder = out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}")
+    if folder.exists() and any(folder.iterdir()):
+        bad_input(f"results folder {folder} already exists; choose another --out")
+    runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
+                not (quiet or as_json))
+    states = {s.name: s.label or s.name for s in loaded[0].states}
+    _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
+
+
+def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
+         independent: bool, workers: int | None, scheduler: str | None, show: bool):
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.engine import EngineError
+    from sim.experiments.executors import ExecutorUnavailableError, open_executor
+
+    total = replicates * len(scenarios)
+    try:
+        with open_executor(workers or os.cpu_count() or 1, scheduler) as executor, \
+                progress_bar(total, "compare: runs", show) as advance:
+            return run_comparison(folder, scenarios, root_seed, replicates, executor,
+                                  independent, advance)
+    except (ExecutorUnavailableError, EngineError) as error:
+        click.echo(f"error: the comparison stopped: {error}", err=True)
+        raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        raise SystemExit(INTERRUPTED_EXIT_STATUS) from None
+
+
+def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
+            states: dict[str, str], no_plots: bool, quiet: bool, as_json: bool,
+            independent: bool) -> None:
+    from sim.experiments.compare import numeric_outcomes, paired_comparison, write_comparison
+    from sim.presentation.compare_report import verdict
+    from sim.presentation.tables import KEY_OUTCOMES
+
+    available = numeric_outcomes(runs)
+    for outcome in outcomes:
+        if outcome not in available:
+            bad_input(f"--outcome {outcome}: not a numeric outcome; choose from "
+                      f"{', '.join(available)}")
+    table = paired_comparison(runs, names[0], names[1:], available)
+    table["verdict"] = [verdict(row, states) for row in table.to_dict(orient="records")]
+    write_comparison(table, folder)
+    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states)) if k in available]
+    if not no_plots:
+        from sim.presentation.compare_plots import write_comparison_plot
+
+        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png")
+    chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
+    failed = int((runs["status"] != "ok").sum())
+    _print(folder, chosen, names, runs, quiet, as_json, independent, failed)
+    if failed:
+        raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+
+
+def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, as_json: bool,
+           independent: bool, failed: int) -> None:
+    from sim.presentation.compare_report import format_comparison
+
+    pairing = "independent seeds" if independent else "common random numbers"
+    replicates = int(runs["replicate"].nunique())
+    if as_json:
+        records = json.loads(chosen.to_json(orient="records"))
+        click.echo(json.dumps({"results": str(folder), "baseline": names[0],
+                               "pairing": pairing, "replicates": replicates,
+                               "failed_runs": failed, "comparisons": records}, indent=2))
+        return
+    if failed:
+        click.echo(f"warning: {failed} runs failed; see {folder / 'runs.csv'}", err=True)
+    for policy in names[1:]:
+        rows = chosen[chosen["policy"] == policy]
+        if not quiet:
+            title = f"{policy} vs {names[0]}: {replicates} paired replicates ({pairing})"
+            click.echo(format_comparison(rows, title) + "\n")
+        for line in rows["verdict"]:
+            click.echo(f"- {line}")
+        click.echo("")
+    click.echo(f"results: {folder}")

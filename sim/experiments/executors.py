@@ -1,0 +1,117 @@
+"""Executors: where runs execute. Every engine is a `concurrent.futures.Executor`.
+
+- one worker: `SerialExecutor`, in this process (no start-up cost, no pickling);
+- N workers: a local process pool, started with the `spawn` method on every platform and Mesa
+  version (Mesa 3.3 sets spawn globally on import; fork would differ between versions);
+- `tcp://HOST:PORT`: a Dask distributed cluster through `Client.get_executor(pure=False)`.
+  Dask is optional: `pip install 'regsim[cluster]'`; it is imported only when asked for.
+
+Another engine (MPI's `mpi4py.futures.MPIPoolExecutor`, loky, ...) fits by wrapping its executor
+in an `ExecutorInfo`: the sweep engine only calls `submit` and waits on the futures.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+START_METHOD = "spawn"
+IN_FLIGHT_PER_WORKER = 2
+"""Runs submitted ahead per worker: enough to keep each busy, few enough to keep memory flat."""
+DASK_CONNECT_TIMEOUT_S = 15
+PRELOAD_MODULES = ("sim.experiments.runner", "sim.model.world")
+"""Imported by each local worker as it starts: what running a regsim scenario needs."""
+DASK_MISSING = ("Dask is not installed; install the cluster extra: pip install 'regsim[cluster]' "
+                "(and the same on every worker machine)")
+
+
+class ExecutorUnavailableError(RuntimeError):
+    """The requested engine cannot be used (not installed, or the scheduler unreachable)."""
+
+
+@dataclass
+class ExecutorInfo:
+    """An executor, a JSON-able description for manifests, and how many runs to keep queued."""
+
+    executor: Executor
+    description: dict[str, Any] = field(default_factory=dict)
+    max_in_flight: int = 1
+
+
+class SerialExecutor(Executor):
+    """Runs each call when it is submitted, in this process, and returns a finished future."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as error:  # delivered through the future, as a pool would
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+        return future
+
+
+@contextmanager
+def open_executor(
+    workers: int = 1, scheduler: str | None = None, preload: Sequence[str] = PRELOAD_MODULES
+) -> Iterator[ExecutorInfo]:
+    """The executor for `workers` local processes (1: in this process), or for the Dask
+    scheduler at `scheduler` (e.g. "tcp://10.0.0.5:8786"), shut down on exit.
+
+    Local worker processes start at once and import the `preload` modules, so their start-up
+    overlaps with whatever the caller does before submitting runs. Raises
+    ExecutorUnavailableError if Dask is missing or the scheduler cannot be reached, and
+    ValueError for fewer than one worker.
+    """
+    if scheduler:
+        with dask_executor(scheduler) as info:
+            yield info
+        return
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, found {workers}")
+    if workers == 1:
+        yield ExecutorInfo(SerialExecutor(), {"kind": "serial", "workers": 1}, 1)
+        return
+    context = multiprocessing.get_context(START_METHOD)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_import_all, initargs=(tuple(preload),))
+    for _ in range(workers):  # start every worker now rather than at the first runs
+        pool.submit(_import_all, ())
+    description = {"kind": "process_pool", "workers": workers, "start_method": START_METHOD}
+    try:
+        yield ExecutorInfo(pool, description, workers * IN_FLIGHT_PER_WORKER)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _import_all(modules: Sequence[str]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+@contextmanager
+def dask_executor(address: str) -> Iterator[ExecutorInfo]:
+    """A Dask distributed executor connected to the scheduler at `address`."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ExecutorUnavailableError(DASK_MISSING) from None
+    try:
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        message = f"cannot reach the Dask scheduler at {address}: {error}"
+        raise ExecutorUnavailableError(message) from None
+    try:
+        threads = sum(client.nthreads().values())
+        description = {"kind": "dask", "scheduler": address,
+                       "workers": len(client.nthreads()), "threads": threads}
+        executor = client.get_executor(pure=False)
+        yield ExecutorInfo(executor, description, max(threads, 1) * IN_FLIGHT_PER_WORKER)
+    finally:
+        client.close()

@@ -1,0 +1,368 @@
+"""Sweeps: every design point x every replicate, streamed to a results folder as runs finish.
+
+A sweep folder holds:
+
+- `manifest.json`: status ("running" until finalised, then "complete"), root seed and
+  replicate seeds, the design (sampler, samples, sampler seed, parameters), the model, counts,
+  package versions, git commit, and one entry per session with its executor;
+- `scenario.toml` (scenario sweeps): the resolved base scenario the design overrides;
+- `design.json` (the exact design, for resuming) and `design.csv` (one row per point);
+- `runs.jsonl`: the journal, one line per finished run in completion order;
+- `runs.csv`: the final table, one row per run sorted by point and replicate: point_id,
+  replicate, seed, design values, status, outcomes, error, traceback;
+- `points.csv`: per point, runs ok/failed and the mean of each numeric outcome;
+- `sensitivity.csv`: tidy sensitivity indices (`sim.experiments.sensitivity`);
+- `timeseries.parquet` (with `save_timeseries`): monthly series of every successful run,
+  with `point_id` and `replicate` columns (`pandas.read_parquet(path)`);
+- `plots/`: sensitivity plots, drawn by the presentation layer.
+
+Replicate r of every point has the same seed (common random numbers). A sweep interrupted
+anywhere, even by SIGKILL, is finished by `run_sweep` on the same folder: runs already in the
+journal are skipped and the final tables are the ones an uninterrupted sweep writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import importlib
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import sim
+from sim.experiments.design import Design, design_from_description
+from sim.experiments.engine import OK, run_tasks
+from sim.experiments.executors import ExecutorInfo
+from sim.experiments.journal import RunJournal, completed_runs, format_cell, write_runs_table
+from sim.experiments.models import FunctionModel, Model, RunTask, ScenarioModel
+from sim.experiments.seeds import replicate_seeds
+from sim.experiments.sensitivity import analyse, point_means
+from sim.experiments.storage import (
+    FLOAT_FORMAT,
+    MANIFEST_NAME,
+    RECORDED_PACKAGES,
+    ResultsExistError,
+    git_state,
+    package_versions,
+)
+
+RUNNING, COMPLETE = "running", "complete"
+SCENARIO_NAME = "scenario.toml"
+DESIGN_JSON, DESIGN_CSV = "design.json", "design.csv"
+JOURNAL_NAME, RUNS_NAME, POINTS_NAME = "runs.jsonl", "runs.csv", "points.csv"
+SENSITIVITY_NAME, TIMESERIES_NAME = "sensitivity.csv", "timeseries.parquet"
+PARTS_DIR, LOCK_NAME = "timeseries.parts", ".lock"
+SWEEP_PACKAGES = (*RECORDED_PACKAGES, "SALib", "pyarrow", "distributed")
+
+PlotWriter = Callable[[Path], list[Path]]
+"""Draws the plots of a finished sweep folder (given the folder) and returns their paths."""
+
+
+class SweepError(RuntimeError):
+    """A sweep folder that cannot be created or resumed (missing, foreign, or in use)."""
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    """Where a sweep folder stands: runs in the design, runs recorded, its manifest status."""
+
+    folder: Path
+    status: str
+    total_runs: int
+    recorded_runs: int
+
+    @property
+    def remaining_runs(self) -> int:
+        return self.total_runs - self.recorded_runs
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """A finished sweep: its folder, run counts by status, and this session's runs and time."""
+
+    folder: Path
+    total_runs: int
+    ok_runs: int
+    failed_runs: int
+    session_runs: int
+    session_s: float
+
+
+# Creating a sweep ----------------------------------------------------------------------------
+
+
+def create_sweep(
+    folder: Path,
+    model: ScenarioModel | FunctionModel,
+    design: Design,
+    root_seed: int,
+    replicates: int,
+    name: str,
+    save_timeseries: bool = False,
+) -> Path:
+    """Write the folder of a new sweep (manifest, design, scenario); nothing runs yet.
+
+    Raises ResultsExistError if `folder` exists and is not empty.
+    """
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ResultsExistError(f"{folder} already exists; choose another --out, or finish "
+                                f"that sweep with --resume {folder}")
+    folder.mkdir(parents=True, exist_ok=True)
+    model_description = _describe_model(model, folder, save_timeseries)
+    _write_json(folder / DESIGN_JSON, design.describe())
+    _design_frame(design).to_csv(folder / DESIGN_CSV, index=False, lineterminator="\n")
+    commit, dirty = git_state()
+    manifest = {
+        "regsim_version": sim.__version__, "kind": "sweep", "status": RUNNING, "name": name,
+        "created_utc": _now(), "root_seed": int(root_seed), "replicates": int(replicates),
+        "replicate_seeds": replicate_seeds(root_seed, replicates),
+        "design": {k: v for k, v in design.describe().items() if k not in ("points", "unit")}
+        | {"points": len(design)},
+        "total_runs": len(design) * replicates, "model": model_description,
+        "python_version": platform.python_version(), "platform": platform.platform(),
+        "packages": package_versions(SWEEP_PACKAGES), "git_commit": commit, "git_dirty": dirty,
+        "command_line": list(sys.argv), "sessions": [],
+    }
+    _write_json(folder / MANIFEST_NAME, manifest)
+    return folder
+
+
+def _describe_model(model: Model, folder: Path, save_timeseries: bool) -> dict[str, Any]:
+    if isinstance(model, ScenarioModel):
+        import tomli_w
+
+        text = tomli_w.dumps(dict(model.raw))
+        (folder / SCENARIO_NAME).write_text(text, encoding="utf-8")
+        return {"kind": "scenario", "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "save_timeseries": save_timeseries}
+    if isinstance(model, FunctionModel):
+        function = model.function
+        return {"kind": "function", "function": f"{function.__module__}:{function.__qualname__}",
+                "outcome": model.outcome, "pass_seed": model.pass_seed,
+                "save_timeseries": False}
+    raise TypeError(f"cannot store a {type(model).__name__} for resuming; pass the model to "
+                    "run_sweep instead")
+
+
+def _design_frame(design: Design) -> pd.DataFrame:
+    rows = [{"point_id": i, **{k: format_cell(v) for k, v in design.values(i).items()}}
+            for i in range(len(design))]
+    return pd.DataFrame(rows, columns=["point_id", *design.keys])
+
+
+# Running and resuming -------------------------------------------------------------------------
+
+
+def sweep_status(folder: Path) -> SweepStatus:
+    """The status of the sweep in `folder`; SweepError if it is not a sweep folder."""
+    manifest = read_manifest(folder)
+    recorded = len(completed_runs(Path(folder) / JOURNAL_NAME))
+    return SweepStatus(Path(folder), manifest["status"], manifest["total_runs"], recorded)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a sweep folder; SweepError if there is none or it is not a sweep's."""
+    path = Path(folder) / MANIFEST_NAME
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SweepError(f"{folder} is not a sweep folder: no {MANIFEST_NAME}") from None
+    except (OSError, ValueError) as error:
+        raise SweepError(f"cannot read {path}: {error}") from None
+    if manifest.get("kind") != "sweep":
+        raise SweepError(f"{folder} holds results of another kind, not a sweep")
+    return manifest
+
+
+def run_sweep(
+    folder: Path,
+    executor: ExecutorInfo,
+    progress: Callable[[int], None] | None = None,
+    plot_writer: PlotWriter | None = None,
+    model: Model | None = None,
+) -> SweepSummary:
+    """Run every run of the sweep in `folder` not yet recorded, then write the final tables.
+
+    Works the same for a new sweep and for one interrupted at any point. `model` defaults to
+    the one the folder describes. Raises SweepError if another process holds the folder, and
+    EngineError if the executor loses a run (what finished stays recorded).
+    """
+    folder = Path(folder)
+    started = time.perf_counter()
+    with _locked(folder):
+        manifest = read_manifest(folder)
+        design = load_design(folder)
+        session_runs = 0
+        if manifest["status"] != COMPLETE:
+            model = model or load_model(folder, manifest)
+            _add_session(folder, manifest, executor)
+            session_runs = _run_remaining(folder, manifest, design, model, executor, progress)
+            manifest = finalise(folder, design, manifest, plot_writer)
+    runs = manifest["runs"]
+    return SweepSummary(folder, manifest["total_runs"], runs["ok"], runs["failed"],
+                        session_runs, time.perf_counter() - started)
+
+
+def load_design(folder: Path) -> Design:
+    """The exact design stored in a sweep folder."""
+    return design_from_description(json.loads((Path(folder) / DESIGN_JSON).read_text()))
+
+
+def load_model(folder: Path, manifest: Mapping[str, Any]) -> Model:
+    """The model a sweep folder describes (a scenario, or a function importable by name)."""
+    described = manifest["model"]
+    if described["kind"] == "scenario":
+        raw = tomllib.loads((Path(folder) / SCENARIO_NAME).read_text(encoding="utf-8"))
+        parts = str(Path(folder).resolve() / PARTS_DIR) if described["save_timeseries"] else None
+        return ScenarioModel(raw, parts)
+    module, _, qualname = described["function"].partition(":")
+    function: Any = importlib.import_module(module)
+    for attribute in qualname.split("."):
+        function = getattr(function, attribute)
+    return FunctionModel(function, described["outcome"], described["pass_seed"])
+
+
+def _run_remaining(folder: Path, manifest: Mapping[str, Any], design: Design, model: Model,
+                   executor: ExecutorInfo, progress: Callable[[int], None] | None) -> int:
+    seeds = manifest["replicate_seeds"]
+    with RunJournal(folder / JOURNAL_NAME) as journal:
+        done = set(completed_runs(journal.path))
+
+        def jobs() -> Iterator[tuple[Model, RunTask]]:
+            for point_id in range(len(design)):
+                values = design.values(point_id)
+                for replicate, seed in enumerate(seeds):
+                    if (point_id, replicate) not in done:
+                        yield model, RunTask(point_id, replicate, seed, values)
+
+        def record(run: dict[str, Any]) -> None:
+            journal.append(run)
+            if progress is not None:
+                progress(1)
+
+        return run_tasks(jobs(), executor.executor, record, executor.max_in_flight)
+
+
+def _add_session(folder: Path, manifest: dict[str, Any], executor: ExecutorInfo) -> None:
+    recorded = len(completed_runs(folder / JOURNAL_NAME))
+    manifest["sessions"].append({"started_utc": _now(), "executor": executor.description,
+                                 "runs_already_recorded": recorded})
+    _write_json(folder / MANIFEST_NAME, manifest)
+
+
+# Finalising ---------------------------------------------------------------------------------
+
+
+def finalise(folder: Path, design: Design, manifest: dict[str, Any],
+             plot_writer: PlotWriter | None = None) -> dict[str, Any]:
+    """Write runs.csv, points.csv, sensitivity.csv, the merged time series and the plots, then
+    mark the manifest complete. Returns the updated manifest."""
+    counts = _write_tables(folder, design)
+    if manifest["model"].get("save_timeseries"):
+        merge_timeseries(folder / PARTS_DIR, folder / JOURNAL_NAME, folder / TIMESERIES_NAME)
+    if plot_writer is not None:
+        plot_writer(folder)
+    manifest.update(status=COMPLETE, finished_utc=_now(), runs=counts)
+    _write_json(folder / MANIFEST_NAME, manifest)
+    shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)  # merged; only now safe to drop
+    return manifest
+
+
+def _write_tables(folder: Path, design: Design) -> dict[str, int]:
+    write_runs_table(folder / JOURNAL_NAME, folder / RUNS_NAME, design.keys, design.values)
+    means = point_means(folder / RUNS_NAME)
+    points = pd.concat([_design_frame(design).set_index("point_id"), means], axis=1)
+    points.index.name = "point_id"
+    _atomic_csv(points.reset_index(), folder / POINTS_NAME)
+    outcomes = [c for c in means.columns if c not in ("n_ok", "n_failed")]
+    _atomic_csv(analyse(design, means, outcomes), folder / SENSITIVITY_NAME)
+    ok, failed = int(means["n_ok"].sum()), int(means["n_failed"].sum())
+    return {"ok": ok, "failed": failed, "recorded": ok + failed}
+
+
+def _atomic_csv(frame: pd.DataFrame, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(temporary, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    os.replace(temporary, path)
+
+
+def merge_timeseries(parts_dir: Path, journal_path: Path, out_path: Path) -> int:
+    """Merge the Parquet part of each successful run, in point and replicate order, into one
+    file, one part at a time. Returns the number of parts merged."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.experiments.models import timeseries_part_name
+
+    ok_runs = sorted(key for key, offset in completed_runs(journal_path).items()
+                     if _status_at(journal_path, offset) == OK)
+    paths = [parts_dir / timeseries_part_name(*key) for key in ok_runs]
+    paths = [path for path in paths if path.exists()]
+    if not paths:
+        return 0
+    schema = pa.unify_schemas([pq.read_schema(p) for p in paths],
+                              promote_options="permissive").remove_metadata()
+    temporary = out_path.with_name(f".{out_path.name}.tmp")
+    with pq.ParquetWriter(temporary, schema) as writer:
+        for path in paths:
+            writer.write_table(_conform(pq.read_table(path), schema))
+    os.replace(temporary, out_path)
+    return len(paths)
+
+
+def _conform(table: Any, schema: Any) -> Any:
+    import pyarrow as pa
+
+    columns = [table.column(f.name) if f.name in table.column_names
+               else pa.nulls(table.num_rows, f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema.remove_metadata()).cast(schema)
+
+
+def _status_at(journal_path: Path, offset: int) -> str | None:
+    with open(journal_path, "rb") as stream:
+        stream.seek(offset)
+        return json.loads(stream.readline()).get("status")
+
+
+# Small helpers ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold the folder's lock: one process at a time runs or resumes a sweep."""
+    try:
+        import fcntl
+    except ImportError:  # not on POSIX: no lock
+        yield
+        return
+    with open(Path(folder) / LOCK_NAME, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise SweepError(f"another process is running the sweep in {folder}") from None
+        yield
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write JSON atomically (temporary file, then rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n",
+                         encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

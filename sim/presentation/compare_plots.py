@@ -1,0 +1,70 @@
+"""The comparison plot: one panel per outcome, for each policy its paired differences (dots)
+with their mean and 95% interval (bar), against a zero line. A panel's units are its outcome's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.presentation.tables import outcome_label
+
+DPI = 110
+COLUMNS = 3
+PANEL_IN = (3.6, 2.4)
+JITTER = 0.12
+
+
+def write_comparison_plot(runs: pd.DataFrame, table: pd.DataFrame, baseline: str,
+                          outcomes: Sequence[str], path: Path) -> Path:
+    """Draw the comparison of `outcomes` (rows of `table`, differences from `runs`) as PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    outcomes = [o for o in outcomes if (table["outcome"] == o).any()]
+    rows = max(1, math.ceil(len(outcomes) / COLUMNS))
+    figure = Figure(figsize=(PANEL_IN[0] * COLUMNS, 0.8 + PANEL_IN[1] * rows),
+                    layout="constrained")
+    FigureCanvasAgg(figure)
+    axes_grid = figure.subplots(rows, COLUMNS, squeeze=False).ravel()
+    policies = list(dict.fromkeys(table["policy"]))
+    for axes, outcome in zip(axes_grid, outcomes, strict=False):
+        _panel(axes, runs, table[table["outcome"] == outcome], baseline, policies, outcome)
+    for axes in axes_grid[len(outcomes):]:
+        axes.set_visible(False)
+    figure.suptitle(f"Policy minus {baseline}, paired by replicate: differences, mean and 95% CI")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=DPI)
+    return path
+
+
+def _panel(axes, runs: pd.DataFrame, rows: pd.DataFrame, baseline: str,
+           policies: list[str], outcome: str) -> None:
+    rng = np.random.default_rng(0)  # jitter only: fixed so plots are reproducible
+    for y, policy in enumerate(policies):
+        differences = _differences(runs, baseline, policy, outcome)
+        axes.scatter(differences, y + rng.uniform(-JITTER, JITTER, differences.size), s=8,
+                     alpha=0.4, color="tab:gray")
+        row = rows[rows["policy"] == policy].iloc[0]
+        if not pd.isna(row["ci95_low"]):
+            axes.errorbar(row["difference_mean"], y, xerr=[[row["difference_mean"] -
+                          row["ci95_low"]], [row["ci95_high"] - row["difference_mean"]]],
+                          fmt="o", color="tab:red", capsize=4)
+    axes.axvline(0.0, color="black", linewidth=0.8)
+    axes.set_yticks(range(len(policies)))
+    axes.set_yticklabels(policies, fontsize="small")
+    axes.set_ylim(-0.5, len(policies) - 0.5)
+    axes.set_title(outcome_label(outcome), fontsize="small")
+
+
+def _differences(runs: pd.DataFrame, baseline: str, policy: str, outcome: str) -> np.ndarray:
+    ok = runs[runs["status"] == "ok"]
+    base = ok[ok["scenario"] == baseline].set_index("replicate")[outcome]
+    other = ok[ok["scenario"] == policy].set_index("replicate")[outcome]
+    differences = (pd.to_numeric(other, errors="coerce") - pd.to_numeric(base, errors="coerce"))
+    return differences.dropna().to_numpy(dtype=float)

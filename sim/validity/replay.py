@@ -1,0 +1,182 @@
+"""Historical replay: `chatbit_2023` from 2023-07 against the dated events of 2023-2025.
+
+Each real event is given a definition in the model's terms, measured per replicate as a calendar
+month (NaN when it does not happen within the horizon) and summarised by the median and the
+2.5-97.5% range over replicates. An event is reproduced when the real month lies in that range
+and the median is within `MEDIAN_TOLERANCE_MONTHS` of it.
+
+Capability levels are in the model's units, log10 *effective* FLOP: training FLOP plus the
+algorithmic-efficiency index, which is 0 at the scenario start and grows at
+`world.algo_efficiency_growth_oom_per_year`. A model trained at an earlier month gets the index
+of that month, as the model's own pre-start models do: GPT-4 (2.1e25 FLOP, 2023-03) in a
+replay starting 2023-07 has log10(2.1e25) - 4 x 0.45/12 = 25.32 - 0.15 = 25.17.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.calendar import parse_month
+from sim.experiments.results import ReplicateResult, RunResult
+from sim.scenario.schema import Scenario
+from sim.validity.checks import DATE, Check, median_estimate
+
+SCENARIO = "chatbit_2023"
+OPEN_LAB = "meta"
+STATE = "prc"
+MEDIAN_TOLERANCE_MONTHS = 6
+"""How far the model's median date may be from the real one (an assumption: half a year)."""
+GAP_WINDOW_END = "2026-05"
+"""The open-closed gap data (Epoch ECI, LessWrong) run to May 2026."""
+
+Measure = Callable[[ReplicateResult, Scenario], float]
+"""A replicate's month of an event (absolute month number), NaN if it does not happen."""
+
+
+def reference_capability(train_flop: float, month: str, scenario: Scenario) -> float:
+    """Effective compute (log10) of a model of `train_flop` FLOP trained at calendar `month`,
+    on the scenario's algorithmic-efficiency index (0 at its start, base growth rate)."""
+    rate = scenario.world.algo_efficiency_growth_oom_per_year / 12.0
+    months = parse_month(month) - parse_month(scenario.scenario.start)
+    return math.log10(train_flop) + rate * months
+
+
+def first_release(replicate: ReplicateResult, scenario: Scenario) -> float:
+    """The open lab's first release in the replay (Llama 2)."""
+    return _first_event(
+        replicate, scenario, lambda e: e["kind"] == "release" and e["actors"] == [OPEN_LAB]
+    )
+
+
+def state_reaches_gpt4(replicate: ReplicateResult, scenario: Scenario) -> float:
+    """First month the state's capability reaches GPT-4's (2.1e25 FLOP at 2023-03)."""
+    level = reference_capability(2.1e25, "2023-03", scenario)
+    capability = replicate.timeseries[f"state_capability__{STATE}"].to_numpy(dtype=float)
+    reached = np.nonzero(capability >= level - 1e-9)[0]
+    return float(parse_month(scenario.scenario.start) + reached[0]) if reached.size else math.nan
+
+
+def first_absorption_of_open_lab(replicate: ReplicateResult, scenario: Scenario) -> float:
+    """First military fine-tune of one of the open lab's models (ChatBIT)."""
+    return _first_event(
+        replicate, scenario, lambda e: e["kind"] == "absorption" and OPEN_LAB in e["actors"]
+    )
+
+
+def first_open_at_least(train_flop: float) -> Measure:
+    """First open-weight release of at least `train_flop` FLOP."""
+    floor = math.log10(train_flop)
+
+    def measure(replicate: ReplicateResult, scenario: Scenario) -> float:
+        return _first_event(
+            replicate,
+            scenario,
+            lambda e: e["kind"] == "release" and e["open_weights"] and e["train_flop"] >= floor,
+        )
+
+    return measure
+
+
+def smallest_open_lag(replicate: ReplicateResult, scenario: Scenario) -> float:
+    """First month at which the open lag is at its smallest over the replay up to 2026-05."""
+    start = parse_month(scenario.scenario.start)
+    months = parse_month(GAP_WINDOW_END) - start + 1
+    lags = replicate.timeseries["open_lag_months"].to_numpy(dtype=float)[:months]
+    if not np.isfinite(lags).any():
+        return math.nan
+    return float(start + int(np.nanargmin(lags)))
+
+
+def _first_event(replicate: ReplicateResult, scenario: Scenario, wanted) -> float:
+    steps = [e["step"] for e in replicate.events if e["step"] >= 0 and wanted(e)]
+    return float(parse_month(scenario.scenario.start) + min(steps)) if steps else math.nan
+
+
+@dataclass(frozen=True)
+class ReplayEvent:
+    key: str
+    label: str
+    real_month: str
+    definition: str
+    measure: Measure
+    sources: tuple[str, ...]
+    explanation: str = ""
+    note: str = ""
+
+    def check(self, run: RunResult, scenario: Scenario) -> Check:
+        estimate = median_estimate(self.measure(r, scenario) for r in run.replicates)
+        real = parse_month(self.real_month)
+        passed = bool(
+            estimate.low <= real <= estimate.high
+            and abs(estimate.value - real) <= MEDIAN_TOLERANCE_MONTHS
+        )
+        return Check(
+            "replay",
+            self.label,
+            f"{self.real_month}: {self.definition}",
+            self.sources,
+            estimate,
+            DATE,
+            passed,
+            "" if passed else self.explanation,
+            self.note,
+        )
+
+
+EVENTS: tuple[ReplayEvent, ...] = (
+    ReplayEvent(
+        "llama2",
+        "Llama 2 released",
+        "2023-07",
+        "Meta's first release in the replay",
+        first_release,
+        ("llama2_licence",),
+    ),
+    ReplayEvent(
+        "state_gpt4",
+        "first Chinese model above GPT-4",
+        "2024-05",
+        "state capability reaches GPT-4's",
+        state_reaches_gpt4,
+        ("epoch_us_china", "epoch_database"),
+        note=(
+            "GPT-4 = 2.1e25 FLOP at 2023-03 algorithms = 25.17 log10 effective FLOP from a "
+            "2023-07 start; any channel counts (domestic, open, stolen, distilled)"
+        ),
+    ),
+    ReplayEvent(
+        "chatbit",
+        "ChatBIT paper",
+        "2024-06",
+        "first military fine-tune of a Meta model",
+        first_absorption_of_open_lab,
+        ("chatbit",),
+    ),
+    ReplayEvent(
+        "llama31",
+        "Llama 3.1-405B (open >= 3.8e25 FLOP)",
+        "2024-07",
+        "first open-weight release >= 3.8e25 FLOP",
+        first_open_at_least(3.8e25),
+        ("epoch_database",),
+    ),
+    ReplayEvent(
+        "deepseek_r1",
+        "DeepSeek-R1: smallest open-closed gap",
+        "2025-01",
+        "first month of the smallest open lag",
+        smallest_open_lag,
+        ("lesswrong_open_gap", "epoch_eci_gap"),
+        note="the open lag's minimum over 2023-07 to 2026-05 (the span of the gap data); "
+        "passes on a wide range: no mechanism makes the gap smallest at one moment",
+    ),
+)
+
+
+def check_replay(run: RunResult, scenario: Scenario) -> list[Check]:
+    """Every replay event checked on a run of `scenario` (chatbit_2023)."""
+    return [event.check(run, scenario) for event in EVENTS]

@@ -1,0 +1,136 @@
+"""Executors: the same sweep gives the same table in this process, on a process pool, and on a
+Dask cluster; a lost run stops the sweep without losing what finished."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from concurrent.futures import Executor, Future
+from pathlib import Path
+
+import pytest
+
+from sim.experiments.design import Parameter, make_design
+from sim.experiments.engine import EngineError, execute, run_tasks
+from sim.experiments.executors import (
+    ExecutorInfo,
+    ExecutorUnavailableError,
+    SerialExecutor,
+    open_executor,
+)
+from sim.experiments.models import RunTask, ScenarioModel
+from sim.experiments.sweep import create_sweep, run_sweep, sweep_status
+from sim.scenario.loader import load_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+TABLES = ("runs.csv", "points.csv", "sensitivity.csv")
+
+
+def small_sweep(folder: Path) -> Path:
+    """A sweep of 4 design points x 3 replicates of a 24-month baseline (not run yet)."""
+    scenario = load_scenario(REPO / "scenarios" / "baseline.toml",
+                             ["scenario.months=24", "world.ecosystem.adopters=500"])
+    parameters = [Parameter("world.theft.hazard_per_month_at_parity", low=0.001, high=0.02),
+                  Parameter("states.prc.attacker_tier", kind="lever", values=(3, 5))]
+    design = make_design(parameters, "lhs", 2, root_seed=4)
+    create_sweep(folder, ScenarioModel(tomllib.loads(scenario.to_toml())), design, 99, 3,
+                 "small", save_timeseries=True)
+    return folder
+
+
+def run_with(folder: Path, info: ExecutorInfo) -> None:
+    run_sweep(small_sweep(folder), info)
+
+
+@pytest.fixture(scope="module")
+def serial_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("serial") / "sweep"
+    with open_executor(1) as info:
+        run_with(folder, info)
+    return folder
+
+
+def assert_same_tables(folder: Path, reference: Path) -> None:
+    for name in TABLES:
+        assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "timeseries.parquet"),
+                                  pd.read_parquet(reference / "timeseries.parquet"))
+
+
+def test_one_and_two_workers_give_identical_tables(tmp_path: Path, serial_folder: Path) -> None:
+    with open_executor(2) as info:
+        assert info.description == {"kind": "process_pool", "workers": 2,
+                                    "start_method": "spawn"}
+        run_with(tmp_path / "pool", info)
+    assert_same_tables(tmp_path / "pool", serial_folder)
+
+
+def test_a_dask_local_cluster_gives_identical_tables(tmp_path: Path,
+                                                       serial_folder: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       protocol="tcp", host="127.0.0.1", dashboard_address=None)
+    with cluster, open_executor(scheduler=cluster.scheduler_address) as info:
+        assert info.description["kind"] == "dask" and info.description["workers"] == 2
+        run_with(tmp_path / "dask", info)
+    assert_same_tables(tmp_path / "dask", serial_folder)
+
+
+def test_missing_dask_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    expected = pytest.raises(ExecutorUnavailableError, match=r"pip install 'regsim\[cluster\]'")
+    with expected, open_executor(scheduler="tcp://127.0.0.1:8786"):
+        pass
+
+
+def test_serial_executor_delivers_results_and_errors_through_futures() -> None:
+    executor = SerialExecutor()
+    assert executor.submit(pow, 2, 10).result() == 1024
+    with pytest.raises(ZeroDivisionError):
+        executor.submit(divmod, 1, 0).result()
+
+
+class FlakyExecutor(Executor):
+    """A stand-in for another engine that loses its third run (a worker dying)."""
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.submitted += 1
+        future: Future = Future()
+        if self.submitted == 3:
+            future.set_exception(BrokenPipeError("worker lost"))
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def square(task: RunTask) -> dict:
+    return {"y": task.values["x"] ** 2}
+
+
+def test_a_lost_run_stops_the_engine_and_keeps_what_finished() -> None:
+    records: list[dict] = []
+    jobs = [(square, RunTask(i, 0, 0, {"x": i})) for i in range(5)]
+    with pytest.raises(EngineError, match="worker lost"):
+        run_tasks(jobs, FlakyExecutor(), records.append, max_in_flight=1)
+    assert [r["outcomes"]["y"] for r in records] == [0, 1]
+
+
+def test_an_interrupted_sweep_on_another_engine_resumes(tmp_path: Path) -> None:
+    folder = small_sweep(tmp_path / "sweep")
+    with pytest.raises(EngineError):
+        run_sweep(folder, ExecutorInfo(FlakyExecutor(), {"kind": "flaky"}, 1))
+    assert sweep_status(folder).recorded_runs == 2
+    with open_executor(1) as info:
+        summary = run_sweep(folder, info)
+    assert summary.ok_runs == summary.total_runs == 12 and summary.session_runs == 10
+
+
+def test_execute_turns_a_model_error_into_a_failed_record() -> None:
+    record = execute(square, RunTask(0, 1, 5, {"x": "text"}))
+    assert record["status"] == "failed" and record["replicate"] == 1
+    assert record["error"].startswith("TypeError") and "square" in record["traceback"]
