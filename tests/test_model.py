@@ -144,3 +144,13 @@ def test_ecosystem_adopts_open_models():
     result = run_replicate(scenario_from(small_world()), 3)
     assert result.timeseries["ecosystem_best_open_share"].max() > 0.0
     assert result.summary["open_releases"] > 0
+
+
+def test_withdrawal_removes_a_market_and_everything_within_it():
+    model = build_model(scenario_from(small_world()), 1)
+    lab = model.developer_named("closedlab")
+    assert lab.sells_into("US-CA") and lab.sells_into("US") and not lab.sells_into("CN")
+    lab.withdraw_from({"US-CA"})
+    assert not lab.sells_into("US-CA")
+    assert lab.sells_into("US")  # the rest of the US market stays
+    assert not model.regulator_list[0].in_reach(model.developer_named("cnlab"))

@@ -112,7 +112,7 @@ def _carry_out(lab, chosen: Option, plan: ReleasePlan, covering: list[Policy]) -
     if chosen.action == "comply":
         model.counters["compliance_cost_musd"] += -chosen.utility_musd
     elif chosen.action == "withdraw":
-        lab.withdrawn_from |= {p.regulator.jurisdiction for p in covering}
+        lab.withdraw_from({p.regulator.jurisdiction for p in covering})
         model.counters["withdrawals"] += 1
     elif chosen.action == "relocate":
         lab.start_relocation(replace(plan, settled=frozenset()))

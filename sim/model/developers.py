@@ -38,6 +38,7 @@ class Developer(mesa.Agent):
         self.upgrade_months_left = 0
         self.upgrade_months_per_level = 12
         self.withdrawn_from: set[str] = set()
+        self._sells_into: dict[str, bool] = {}  # markets only change by withdrawal
         self.relocation_months_left = 0
         self.held_plans: list[ReleasePlan] = []
         self.pending: list[tuple[int, ReleasePlan]] = []
@@ -51,6 +52,17 @@ class Developer(mesa.Agent):
     # Reach ----------------------------------------------------------------------------------
     def sells_into(self, jurisdiction: str) -> bool:
         """Whether it sells in `jurisdiction` (markets are hierarchical; withdrawals subtract)."""
+        known = self._sells_into.get(jurisdiction)
+        if known is None:
+            known = self._sells_into[jurisdiction] = self._reaches_market(jurisdiction)
+        return known
+
+    def withdraw_from(self, jurisdictions: set[str]) -> None:
+        """Stop selling in `jurisdictions` (and everywhere within them), for good."""
+        self.withdrawn_from |= jurisdictions
+        self._sells_into.clear()
+
+    def _reaches_market(self, jurisdiction: str) -> bool:
         if any(within(jurisdiction, w) for w in self.withdrawn_from):
             return False
         return any(within(jurisdiction, m) or within(m, jurisdiction) for m in self.params.markets)
