@@ -26,6 +26,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from sim.scenario.loader import bundled_scenarios
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -201,7 +203,7 @@ def test_dashboard_runs_offline_and_the_kill_switch_changes_the_open_frontier(
     menu.first.wait_for()
     listed = menu.all_inner_texts()
     assert any(item.startswith("kill_switch: What if California") for item in listed)
-    assert len(listed) == 7
+    assert len(listed) == len(bundled_scenarios())
     page.keyboard.press("Escape")
     assert "Nothing yet" in page.locator(".regsim-narrative").inner_text()
 
