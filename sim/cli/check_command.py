@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import RUN_FAILURE_EXIT_STATUS, bad_input
+from sim.cli.progress import progress_bar
 
 STAGES = ("calibration", "replay", "bass", "theft", "compute")
 
@@ -50,13 +51,8 @@ def check(
     if out_dir.exists() and not force:
         bad_input(f"report folder {out_dir} already exists; choose another --out or pass --force")
     try:
-        with click.progressbar(
-            length=len(STAGES),
-            label="regsim check",
-            show_eta=False,
-            file=None if not quiet else _Null(),
-        ) as bar:
-            report = run_checks(settings, progress=lambda stage: bar.update(1))
+        with progress_bar(len(STAGES), "regsim check", not quiet) as advance:
+            report = run_checks(settings, progress=lambda stage: advance(1))
         folder = write_report(report, out_dir, force=force, plot_writer=_plot_writer(no_plots))
     except ResultsExistError as error:
         bad_input(str(error))
@@ -78,13 +74,3 @@ def _plot_writer(no_plots: bool):
     from sim.presentation.validity_plots import write_validity_plots
 
     return write_validity_plots
-
-
-class _Null:
-    """A file that swallows the progress bar when it is turned off."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import RUN_FAILURE_EXIT_STATUS, SET_OPTION, bad_input, load_or_exit
+from sim.cli.progress import progress_bar
 
 
 @click.command()
@@ -55,13 +56,9 @@ def run(
     total = replicates or loaded.scenario.replicates
     show_progress = not (quiet or as_json)
     try:
-        with click.progressbar(
-            length=total,
-            label=f"{loaded.scenario.name}: replicates",
-            show_eta=True,
-            file=None if show_progress else _Null(),
-        ) as bar:
-            result = run_scenario(loaded, replicates, seed, progress=bar.update)
+        label = f"{loaded.scenario.name}: replicates"
+        with progress_bar(total, label, show_progress) as advance:
+            result = run_scenario(loaded, replicates, seed, progress=advance)
         folder = write_run(result, out_dir, force=force, plot_writer=_plot_writer(no_plots))
     except ResultsExistError as error:
         bad_input(str(error))
@@ -93,13 +90,3 @@ def _report(result, folder: Path, quiet: bool, as_json: bool) -> None:
         title = f"{result.scenario_name}: {len(result.replicates)} replicates"
         click.echo(format_outcomes(table, title))
     click.echo(f"results: {folder}")
-
-
-class _Null:
-    """A file that swallows the progress bar when it is turned off."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
