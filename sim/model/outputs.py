@@ -17,6 +17,24 @@ if TYPE_CHECKING:
     from sim.model.world import RegSimModel
 
 
+COUNTERS = (
+    "relocations",
+    "withdrawals",
+    "defections",
+    "thefts",
+    "absorptions",
+    "distillations",
+    "incidents",
+    "compliance_cost_musd",
+    "penalties_musd",
+    "policy_activations",
+    "policy_repeals",
+)
+"""Running totals the model keeps (counts, and USD M for the two costs)."""
+SERIES_COUNTERS = COUNTERS[:-2]
+"""The totals recorded every month (policy changes are in the event log and the summary)."""
+
+
 class ColumnReader:
     """A DataCollector reporter (Mesa calls it with no argument) for one observed column."""
 
@@ -58,15 +76,7 @@ class Observer:
             "releases",
             "new_models_above_1e25_flop",
             "new_models_above_1e26_flop",
-            "relocations",
-            "withdrawals",
-            "defections",
-            "thefts",
-            "absorptions",
-            "distillations",
-            "incidents",
-            "compliance_cost_musd",
-            "penalties_musd",
+            *SERIES_COUNTERS,
             "active_policies",
         ]
         for state in model.state_list:
@@ -113,7 +123,7 @@ class Observer:
             "active_policies": sum(1 for p in model.policies if p.in_force()),
         }
         row.update(self._coverage())
-        row.update({k: v for k, v in model.counters.items() if k in self.columns_set})
+        row.update({key: model.counters[key] for key in SERIES_COUNTERS})
         for state in model.state_list:
             row[f"state_capability__{state.name}"] = _finite(state.capability)
             row[f"state_lag_months__{state.name}"] = _lag(history, state.capability)
@@ -127,10 +137,6 @@ class Observer:
                 if d.last_release_open and d.jurisdiction.split("-")[0] == place
             )
         return row
-
-    @property
-    def columns_set(self) -> set[str]:
-        return set(self.datacollector.model_reporters)
 
     def _coverage(self) -> dict[str, float]:
         """Copies of covered models and the share a shutdown can reach.

@@ -18,27 +18,13 @@ from sim.model.ecosystem import Ecosystem
 from sim.model.events import EventLog
 from sim.model.jurisdiction import within
 from sim.model.lags import FrontierHistory
-from sim.model.outputs import Observer
+from sim.model.outputs import COUNTERS, Observer
 from sim.model.policies.kill_switch import KillSwitch
 from sim.model.random_streams import RandomStreams
 from sim.model.registry import ModelArtifact, ModelRegistry, ReleasePlan
 from sim.model.regulators import Regulator
 from sim.model.states import StateActor
 from sim.scenario.schema import Scenario
-
-COUNTERS = (
-    "relocations",
-    "withdrawals",
-    "defections",
-    "thefts",
-    "absorptions",
-    "distillations",
-    "incidents",
-    "policy_activations",
-    "policy_repeals",
-    "compliance_cost_musd",
-    "penalties_musd",
-)
 
 
 class RegSimModel(mesa.Model):

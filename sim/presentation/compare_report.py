@@ -13,16 +13,18 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from sim.presentation.tables import outcome_label
+from sim.presentation.tables import NOT_AVAILABLE, format_number, outcome_label
 
 HEADERS = ("outcome", "baseline", "policy", "difference", "95% CI", "better in")
-NOT_AVAILABLE = "n/a"
 SILENT_UNITS = ("count", "share")
 """Units left out of a verdict's numbers ("lowers incidents by 7.9")."""
 # Outcome prefix -> (verb if larger, verb if smaller, object template); {state} is the state.
 PHRASES: dict[str, tuple[str, str, str]] = {
-    "state_months_to": ("delays", "brings forward", "{state}'s access to {milestone} effective "
-                        "FLOP"),
+    "state_months_to": (
+        "delays",
+        "brings forward",
+        "{state}'s access to {milestone} effective FLOP",
+    ),
     "state_mean_lag_months": ("widens", "narrows", "{state}'s mean lag behind the frontier"),
     "state_min_lag_months": ("widens", "narrows", "{state}'s smallest lag behind the frontier"),
     "state_final_lag_months": ("widens", "narrows", "{state}'s final lag behind the frontier"),
@@ -43,11 +45,13 @@ def verdict(row: Mapping, state_labels: Mapping[str, str] | None = None) -> str:
     if low == high == 0.0:
         return f"{policy}: no difference in {thing} in any pair{defined}"
     if low <= 0.0 <= high:
-        interval = f"{_number(low)} to {_number(high)}"
-        return (f"{policy}: no clear effect on {thing} ({_signed(mean)}{unit}, 95% CI "
-                f"{interval}){defined}")
-    size = _number(abs(mean)), _number(min(abs(low), abs(high))), _number(max(abs(low),
-                                                                            abs(high)))
+        interval = f"{format_number(low)} to {format_number(high)}"
+        return (
+            f"{policy}: no clear effect on {thing} ({_signed(mean)}{unit}, 95% CI "
+            f"{interval}){defined}"
+        )
+    near, far = sorted((abs(low), abs(high)))
+    size = format_number(abs(mean)), format_number(near), format_number(far)
     line = f"{policy} {verb} {thing} by {size[0]}{unit} (95% CI {size[1]}-{size[2]})"
     return line + _better_note(row) + defined
 
@@ -61,8 +65,7 @@ def _name_and_unit(outcome: str, state_labels: Mapping[str, str]) -> tuple[str, 
     return (matched[1], matched[2]) if matched else (label, "")
 
 
-def _verb(outcome: str, mean: float, name: str,
-          state_labels: Mapping[str, str]) -> tuple[str, str]:
+def _verb(outcome: str, mean: float, name: str, state_labels: Mapping[str, str]) -> tuple[str, str]:
     prefix, _, state = outcome.partition("__")
     key = "state_months_to" if prefix.startswith("state_months_to_") else prefix
     if key in PHRASES:
@@ -83,8 +86,10 @@ def _better_note(row: Mapping) -> str:
 def _defined_note(row: Mapping) -> str:
     if row["n_pairs_defined"] == row["n_pairs"]:
         return ""
-    return (f" [defined in {int(row['n_pairs_defined'])} of {int(row['n_pairs'])} pairs: "
-            f"baseline {int(row['n_baseline_defined'])}, policy {int(row['n_policy_defined'])}]")
+    return (
+        f" [defined in {int(row['n_pairs_defined'])} of {int(row['n_pairs'])} pairs: "
+        f"baseline {int(row['n_baseline_defined'])}, policy {int(row['n_policy_defined'])}]"
+    )
 
 
 def format_comparison(table: pd.DataFrame, title: str) -> str:
@@ -98,33 +103,26 @@ def format_comparison(table: pd.DataFrame, title: str) -> str:
 
 def _cells(row: Mapping) -> tuple[str, ...]:
     low, high = row["ci95_low"], row["ci95_high"]
-    interval = NOT_AVAILABLE if pd.isna(low) else f"{_number(low)} to {_number(high)}"
+    interval = NOT_AVAILABLE if pd.isna(low) else f"{format_number(low)} to {format_number(high)}"
     better = NOT_AVAILABLE
     if row["direction"] and row["n_ordered"] and not pd.isna(row["share_better"]):
         better = f"{round(row['share_better'] * row['n_ordered'])}/{int(row['n_ordered'])}"
-    return (outcome_label(row["outcome"]), _number(row["baseline_mean"]),
-            _number(row["policy_mean"]), _signed(row["difference_mean"]), interval, better)
+    return (
+        outcome_label(row["outcome"]),
+        format_number(row["baseline_mean"]),
+        format_number(row["policy_mean"]),
+        _signed(row["difference_mean"]),
+        interval,
+        better,
+    )
 
 
 def _join(cells: tuple[str, ...], widths: list[int]) -> str:
     first, *rest = cells
-    return "  ".join([first.ljust(widths[0]), *(c.rjust(w) for c, w in
-                                                 zip(rest, widths[1:], strict=True))])
+    return "  ".join(
+        [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
+    )
 
 
 def _signed(value: float) -> str:
-    return NOT_AVAILABLE if pd.isna(value) else ("+" if value > 0 else "") + _number(value)
-
-
-def _number(value: float) -> str:
-    """About three significant figures, no exponent; NaN as n/a."""
-    if value is None or pd.isna(value):
-        return NOT_AVAILABLE
-    magnitude = abs(float(value))
-    if magnitude >= 100:
-        return f"{value:,.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
+    return NOT_AVAILABLE if pd.isna(value) else ("+" if value > 0 else "") + format_number(value)

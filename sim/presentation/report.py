@@ -34,8 +34,7 @@ import pandas as pd
 import sim
 from sim.experiments.stats import outcomes_table
 from sim.presentation.narrative import story
-from sim.presentation.tables import KEY_OUTCOMES, MILESTONE_PREFIXES, outcome_label
-from sim.presentation.tables import _format_number as format_number
+from sim.presentation.tables import KEY_OUTCOMES, MILESTONE_PREFIXES, format_number, outcome_label
 
 MANIFEST = "manifest.json"
 COMPARISON = "comparison.csv"
@@ -57,13 +56,24 @@ DIFFERENCE_COLUMNS = ("mean_difference", "difference_mean")
 """The mean paired difference is read from whichever of these comparison.csv has."""
 
 PROVENANCE_FIELDS = (
-    ("kind", "kind"), ("scenario_name", "scenario"), ("baseline", "baseline"),
-    ("policies", "policies"), ("pairing", "pairing"), ("created_utc", "created (UTC)"),
-    ("regsim_version", "regsim version"), ("status", "status"),
-    ("scenario_sha256", "scenario SHA-256"), ("root_seed", "root seed"),
-    ("replicates", "replicates"), ("start", "first month"), ("months", "months"),
-    ("executor", "executor"), ("git_commit", "git commit"), ("git_dirty", "uncommitted changes"),
-    ("python_version", "Python"), ("platform", "platform"),
+    ("kind", "kind"),
+    ("scenario_name", "scenario"),
+    ("baseline", "baseline"),
+    ("policies", "policies"),
+    ("pairing", "pairing"),
+    ("created_utc", "created (UTC)"),
+    ("regsim_version", "regsim version"),
+    ("status", "status"),
+    ("scenario_sha256", "scenario SHA-256"),
+    ("root_seed", "root seed"),
+    ("replicates", "replicates"),
+    ("start", "first month"),
+    ("months", "months"),
+    ("executor", "executor"),
+    ("git_commit", "git commit"),
+    ("git_dirty", "uncommitted changes"),
+    ("python_version", "Python"),
+    ("platform", "platform"),
 )
 
 
@@ -105,20 +115,28 @@ def read_folder(folder: str | os.PathLike[str]) -> ReportInput:
         return read_compare_folder(path)
     if (path / MANIFEST).is_file():
         return read_run_folder(path)
-    raise ReportError(f"{path}: not a regsim results folder (no {MANIFEST}) nor a compare "
-                      f"folder (no {COMPARISON})")
+    raise ReportError(
+        f"{path}: not a regsim results folder (no {MANIFEST}) nor a compare "
+        f"folder (no {COMPARISON})"
+    )
 
 
 def read_run_folder(path: Path) -> ReportInput:
     """A `regsim run` results folder; only `manifest.json` is required."""
     manifest = _read_json(path / MANIFEST)
     name = str(manifest.get("scenario_name") or path.name)
-    report = ReportInput(path, "run", manifest, plots=_plots(path),
-                         state_names=[str(s) for s in manifest.get("state_names") or []])
+    report = ReportInput(
+        path,
+        "run",
+        manifest,
+        plots=_plots(path),
+        state_names=[str(s) for s in manifest.get("state_names") or []],
+    )
     report.questions.append((name, str(manifest.get("question") or "")))
     if (path / "outcomes.csv").is_file():
-        report.outcomes.append((name, _read_csv(path / "outcomes.csv",
-                                                ("outcome", "mean", "ci95_low", "ci95_high"))))
+        report.outcomes.append(
+            (name, _read_csv(path / "outcomes.csv", ("outcome", "mean", "ci95_low", "ci95_high")))
+        )
     if (path / "events.jsonl").is_file():
         report.events.append((name, _read_events(path / "events.jsonl", replicate=0)))
     if (path / "scenario.toml").is_file():
@@ -164,16 +182,20 @@ def _question_in(text: str | None) -> str:
 
 def _states_in(outcomes: pd.Series) -> list[str]:
     prefix = "state_mean_lag_months__"
-    return sorted({str(o)[len(prefix):] for o in outcomes if str(o).startswith(prefix)})
+    return sorted({str(o)[len(prefix) :] for o in outcomes if str(o).startswith(prefix)})
 
 
-def _outcomes_by_scenario(path: Path, names: list[str],
-                          states: list[str]) -> list[tuple[str, pd.DataFrame]]:
+def _outcomes_by_scenario(
+    path: Path, names: list[str], states: list[str]
+) -> list[tuple[str, pd.DataFrame]]:
     runs = _read_csv(path, ("scenario", "status"))
     runs = runs[runs["status"] == "ok"]
     keys = [key for key, _ in KEY_OUTCOMES(states) if key in runs.columns]
-    return [(name, outcomes_table(runs[runs["scenario"] == name], keys)) for name in names
-            if (runs["scenario"] == name).any()]
+    return [
+        (name, outcomes_table(runs[runs["scenario"] == name], keys))
+        for name in names
+        if (runs["scenario"] == name).any()
+    ]
 
 
 def _plots(folder: Path) -> list[Path]:
@@ -205,8 +227,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as error:
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise ReportError(f"{path}: cannot read: {error}") from None
     missing = [column for column in required if column not in frame.columns]
     if missing:
@@ -246,8 +267,13 @@ def render_report(report: ReportInput) -> str:
         _section("outcomes", "Key outcomes", _outcomes_html(report)),
     ]
     if report.comparison is not None:
-        sections.append(_section("comparison", "Comparison verdicts",
-                                 _comparison_html(report.comparison, report.state_names)))
+        sections.append(
+            _section(
+                "comparison",
+                "Comparison verdicts",
+                _comparison_html(report.comparison, report.state_names),
+            )
+        )
     sections += [
         _section("plots", "Plots", _plots_html(report.plots)),
         _section("timeline", "What happened (event timeline)", _timeline_html(report)),
@@ -256,7 +282,9 @@ def render_report(report: ReportInput) -> str:
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     title = _title(report)
     return _PAGE.format(
-        title=_e(title), css=_CSS, body="\n".join(sections),
+        title=_e(title),
+        css=_CSS,
+        body="\n".join(sections),
         footer=_e(f"Written by regsim {sim.__version__} on {created} from {report.folder}."),
     )
 
@@ -282,9 +310,11 @@ def _note(text: str) -> str:
 
 
 def _question_html(report: ReportInput) -> str:
-    items = [f'<p class="question"><span class="scenario">{_e(name)}</span> '
-             f'{_e(question or "(the scenario states no question)")}</p>'
-             for name, question in report.questions]
+    items = [
+        f'<p class="question"><span class="scenario">{_e(name)}</span> '
+        f"{_e(question or '(the scenario states no question)')}</p>"
+        for name, question in report.questions
+    ]
     return "\n".join(items) or _note("No question recorded.")
 
 
@@ -304,8 +334,10 @@ def _outcomes_table(outcomes: pd.DataFrame, states: list[str]) -> str:
     keys = [key for key, _ in KEY_OUTCOMES(states) if key in by_key.index]
     rows = [by_key.loc[key] for key in keys] or [row for _, row in outcomes.iterrows()]
     body = "\n".join(_outcome_row(row) for row in rows)
-    return ('<table class="outcomes"><thead><tr><th>outcome</th><th>mean</th><th>95% CI</th>'
-            f"</tr></thead>\n<tbody>\n{body}\n</tbody></table>")
+    return (
+        '<table class="outcomes"><thead><tr><th>outcome</th><th>mean</th><th>95% CI</th>'
+        f"</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+    )
 
 
 def _outcome_row(row: pd.Series) -> str:
@@ -313,8 +345,10 @@ def _outcome_row(row: pd.Series) -> str:
     key = str(row["outcome"])
     if key.startswith(MILESTONE_PREFIXES) and "n_defined" in row and "n" in row:
         interval += f" (reached in {_int(row['n_defined'])}/{_int(row['n'])} replicates)"
-    return (f"<tr><td>{_e(outcome_label(key))}</td><td class=\"number\">"
-            f"{_e(format_number(_float(row['mean'])))}</td><td>{_e(interval)}</td></tr>")
+    return (
+        f'<tr><td>{_e(outcome_label(key))}</td><td class="number">'
+        f"{_e(format_number(_float(row['mean'])))}</td><td>{_e(interval)}</td></tr>"
+    )
 
 
 def _comparison_html(comparison: pd.DataFrame, states: list[str]) -> str:
@@ -329,22 +363,40 @@ def _comparison_html(comparison: pd.DataFrame, states: list[str]) -> str:
     difference = next(c for c in DIFFERENCE_COLUMNS if c in comparison.columns)
     with_policy = "policy" in comparison.columns
     headers = [("policy", "")] * with_policy + [
-        ("outcome", ""), ("baseline mean", "number"), ("policy mean", "number"),
-        ("difference", "number"), ("95% CI", ""), ("verdict", "verdict")]
+        ("outcome", ""),
+        ("baseline mean", "number"),
+        ("policy mean", "number"),
+        ("difference", "number"),
+        ("95% CI", ""),
+        ("verdict", "verdict"),
+    ]
     rows = []
     for _, row in shown.iterrows():
         cells = ([str(row["policy"])] if with_policy else []) + [
-            outcome_label(str(row["outcome"])), _number(row.get("baseline_mean")),
-            _number(row.get("policy_mean")), _number(row[difference]),
-            _interval(row["ci95_low"], row["ci95_high"]), _verdict(row, difference)]
-        rows.append("<tr>" + "".join(
-            f'<td class="{css}">{_e(cell)}</td>' if css else f"<td>{_e(cell)}</td>"
-            for (_, css), cell in zip(headers, cells, strict=True)) + "</tr>")
+            outcome_label(str(row["outcome"])),
+            _number(row.get("baseline_mean")),
+            _number(row.get("policy_mean")),
+            _number(row[difference]),
+            _interval(row["ci95_low"], row["ci95_high"]),
+            _verdict(row, difference),
+        ]
+        rows.append(
+            "<tr>"
+            + "".join(
+                f'<td class="{css}">{_e(cell)}</td>' if css else f"<td>{_e(cell)}</td>"
+                for (_, css), cell in zip(headers, cells, strict=True)
+            )
+            + "</tr>"
+        )
     head = "".join(f"<th>{_e(label)}</th>" for label, _ in headers)
-    note = ("Paired differences, policy minus baseline, over replicates with the same seeds "
-            "(common random numbers), with 95% intervals.")
-    return (_note(note) + f'\n<table class="comparison"><thead><tr>{head}</tr></thead>\n'
-            "<tbody>\n" + "\n".join(rows) + "\n</tbody></table>")
+    note = (
+        "Paired differences, policy minus baseline, over replicates with the same seeds "
+        "(common random numbers), with 95% intervals."
+    )
+    return (
+        _note(note) + f'\n<table class="comparison"><thead><tr>{head}</tr></thead>\n'
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+    )
 
 
 def _verdict(row: pd.Series, difference: str) -> str:
@@ -367,16 +419,20 @@ def _plots_html(plots: list[Path]) -> str:
     for plot in plots:
         data = base64.b64encode(plot.read_bytes()).decode("ascii")
         caption = PLOT_CAPTIONS.get(plot.stem, plot.stem.replace("_", " "))
-        figures.append(f'<figure><img alt="{_e(plot.stem)} plot" '
-                       f'src="data:image/png;base64,{data}">'
-                       f"<figcaption>{_e(caption)}</figcaption></figure>")
+        figures.append(
+            f'<figure><img alt="{_e(plot.stem)} plot" '
+            f'src="data:image/png;base64,{data}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>"
+        )
     return "\n".join(figures)
 
 
 def _timeline_html(report: ReportInput) -> str:
     if report.kind == "comparison":
-        return _note("A compare folder keeps no event log: run `regsim run` on a scenario and "
-                     "report its folder for the story of what happened.")
+        return _note(
+            "A compare folder keeps no event log: run `regsim run` on a scenario and "
+            "report its folder for the story of what happened."
+        )
     blocks = []
     for name, events in report.events:
         if len(report.events) > 1:
@@ -394,32 +450,39 @@ def _timeline_table(events: list[dict[str, Any]]) -> str:
         f"{_e(line.tag)}</span></td><td>{_e(line.text)}</td></tr>"
         for line in lines
     )
-    return (_note("Replicate 0, oldest first; routine releases are left out.") + "\n"
-            '<table class="timeline"><thead><tr><th>month</th><th>what</th><th>event</th>'
-            f"</tr></thead>\n<tbody>\n{rows}\n</tbody></table>")
+    return (
+        _note("Replicate 0, oldest first; routine releases are left out.") + "\n"
+        '<table class="timeline"><thead><tr><th>month</th><th>what</th><th>event</th>'
+        f"</tr></thead>\n<tbody>\n{rows}\n</tbody></table>"
+    )
 
 
 def _provenance_html(report: ReportInput) -> str:
     parts = [_manifest_table(report.manifest) if report.manifest else _note("No manifest.")]
     for name, text in report.scenario_texts:
-        parts.append(f"<details><summary>Resolved scenario: {_e(name)}</summary>"
-                     f"<pre>{_e(text)}</pre></details>")
+        parts.append(
+            f"<details><summary>Resolved scenario: {_e(name)}</summary>"
+            f"<pre>{_e(text)}</pre></details>"
+        )
     return "\n".join(parts)
 
 
 def _manifest_table(manifest: dict[str, Any]) -> str:
     rows = [(label, manifest[key]) for key, label in PROVENANCE_FIELDS if key in manifest]
     if isinstance(manifest.get("packages"), dict):
-        packages = ", ".join(f"{name} {version}" for name, version
-                             in sorted(manifest["packages"].items()) if version)
+        packages = ", ".join(
+            f"{name} {version}" for name, version in sorted(manifest["packages"].items()) if version
+        )
         rows.append(("packages", packages))
     if isinstance(manifest.get("command_line"), list):
         rows.append(("command line", " ".join(str(part) for part in manifest["command_line"])))
     if isinstance(manifest.get("timings_s"), dict):
-        rows.append(("timings (s)", ", ".join(f"{k} {_short(v)}" for k, v
-                                              in manifest["timings_s"].items())))
-    body = "\n".join(f"<tr><th>{_e(label)}</th><td>{_e(_short(value))}</td></tr>"
-                     for label, value in rows)
+        rows.append(
+            ("timings (s)", ", ".join(f"{k} {_short(v)}" for k, v in manifest["timings_s"].items()))
+        )
+    body = "\n".join(
+        f"<tr><th>{_e(label)}</th><td>{_e(_short(value))}</td></tr>" for label, value in rows
+    )
     return f'<table class="provenance"><tbody>\n{body}\n</tbody></table>'
 
 
@@ -472,8 +535,9 @@ def default_report_path(folder: str | os.PathLike[str]) -> Path:
     return Path(folder) / REPORT_NAME
 
 
-def write_report(folder: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
-                 force: bool = False) -> Path:
+def write_report(
+    folder: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, force: bool = False
+) -> Path:
     """Write the report of `folder` to `out` (default: `<folder>/report.html`) atomically.
 
     Raises ReportError for a bad folder, or when `out` exists and `force` is false.

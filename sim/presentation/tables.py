@@ -77,8 +77,8 @@ def format_outcomes(table: pd.DataFrame, title: str) -> str:
 
 
 def _format_row(row: tuple) -> tuple[str, str, str]:
-    mean = _format_number(row.mean)
-    low, high = _format_number(row.ci95_low), _format_number(row.ci95_high)
+    mean = format_number(row.mean)
+    low, high = format_number(row.ci95_low), format_number(row.ci95_high)
     if NOT_AVAILABLE in (low, high):
         interval = NOT_AVAILABLE
     elif row.ci95_low < 0 or row.ci95_high < 0:
@@ -90,7 +90,7 @@ def _format_row(row: tuple) -> tuple[str, str, str]:
     return (outcome_label(str(row.outcome)), mean, interval)
 
 
-def _format_number(value: float) -> str:
+def format_number(value: float) -> str:
     """About three significant figures, thousands separated, no exponent; NaN as n/a."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NOT_AVAILABLE
