@@ -50,6 +50,7 @@ class RegSimModel(mesa.Model):
         )
         self.regulator_list = [Regulator(self, spec) for spec in params.regulators]
         self.developer_list = [Developer(self, spec) for spec in params.developers]
+        self._developers_by_name = {d.name: d for d in self.developer_list}
         self.state_list = [StateActor(self, spec) for spec in params.states]
         self.policies = [p for r in self.regulator_list for p in r.policies]
         self.kill_switches = [p for p in self.policies if isinstance(p, KillSwitch)]
@@ -120,7 +121,7 @@ class RegSimModel(mesa.Model):
         ]
 
     def developer_named(self, name: str) -> Developer:
-        return next(d for d in self.developer_list if d.name == name)
+        return self._developers_by_name[name]
 
     def best_closed_artifact(self, developer: str) -> ModelArtifact | None:
         return self._best_closed.get(developer)
