@@ -20,7 +20,7 @@ from sim.cli.common import BAD_INPUT_EXIT_STATUS, bad_input, load_or_exit
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 PAGE_MODULE = "sim.presentation.app"
-APP_PACKAGES = ("solara", "mesa.visualization", "matplotlib")
+APP_PACKAGES = ("solara",)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -31,14 +31,15 @@ def solara_command(host: str, port: int) -> list[str]:
 
 
 def server_environment(scenario_path: str) -> dict[str, str]:
-    """This process's environment plus the scenario to open, Solara's telemetry off and its
-    hook warnings (about Mesa's code, not ours) silenced."""
+    """This process's environment plus the scenario to open, Solara's telemetry off, its
+    "runs on Solara" banner hidden (no chrome in front of the room) and its hook linter off."""
     from sim.presentation.workshop import SCENARIO_ENV_VAR
 
     env = dict(os.environ)
     env[SCENARIO_ENV_VAR] = scenario_path
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # offline: nothing leaves the machine
-    env["SOLARA_CHECK_HOOKS"] = "off"  # Mesa's own components trip Solara's hook linter
+    env["SOLARA_CHECK_HOOKS"] = "off"  # components built in loops trip Solara's hook linter
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
     # A plain-http loopback server cannot set samesite=none cookies; Solara falls back to lax.
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"
     env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), quiet]))

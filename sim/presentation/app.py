@@ -1,11 +1,16 @@
 """The workshop dashboard page (served by `regsim app`, i.e. `solara run sim.presentation.app`).
 
-This module only wires things together: Mesa's SolaraViz (Reset, Step, play and speed), a
-scenario picker, the policy levers, the question card, the live charts and the event narrative.
-The levers live in the sidebar below Mesa's controls; moving one rebuilds the model at once, and
-Mesa's Reset rebuilds it from the same lever settings (handed over as a fixed model parameter).
-The logic lives in `sim.presentation.workshop` (levers, scenario, model, baseline),
-`sim.presentation.live_charts` (figures, captions) and `sim.presentation.narrative`.
+Built from Solara components (Mesa is the model; none of Mesa's developer controls are shown).
+On every lever change the page asks the compute engine (`sim.presentation.compute`: a warm
+worker pool, a cache, cancellation of superseded requests) for the whole horizon of the
+current settings and of the scenario as written, over N draws with the same seeds, and redraws
+every chart and headline at once. Play, Step and Reset only reveal computed months
+(`sim.presentation.playback`). Three modes: explore; predict, then reveal (results hidden
+until the facilitator reveals them); and the game (`sim.presentation.game`).
+
+Layout for a 1366x768 projector: levers on the left (policies, then assumptions), and on the
+right the question and playback controls, a strip of headline numbers, four charts and the
+narrative above the fold, the lower-priority charts below.
 The scenario to open comes from the REGSIM_APP_SCENARIO environment variable.
 """
 
@@ -14,212 +19,474 @@ The scenario to open comes from the REGSIM_APP_SCENARIO environment variable.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+import asyncio
+import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+import solara.lab
 
-from sim.experiments.runner import release_model
-from sim.presentation.live_charts import CHARTS, caption, chart, format_capability, latest
-from sim.presentation.narrative import story
+from sim.presentation import game as games
+from sim.presentation import live_charts
+from sim.presentation import playback as play
+from sim.presentation.compute import engine, scenario_key
+from sim.presentation.dashboard_parts import (
+    ChartCard,
+    GameSetup,
+    HeadlineStrip,
+    LeverPanel,
+    Narrative,
+    RoundSummaries,
+    Transport,
+    text,
+)
+from sim.presentation.levers import grouped
+from sim.presentation.live_charts import Actor, actor_of
+from sim.presentation.narrative import digest
+from sim.presentation.runs import RunSet
 from sim.presentation.workshop import (
-    MAX_DRAW,
-    Lever,
-    LeverSettings,
+    DEFAULT_DRAWS,
+    DRAW_CHOICES,
     Workshop,
-    WorkshopModel,
     default_scenario_path,
     load_workshop,
     picker_choices,
+    same_numbers,
 )
 
-NARRATIVE_LIMIT = 60
-PLAY_INTERVAL_MS = 250
-TAG_COLOURS = {
-    "policy": "#1565c0", "repeal": "#6d4c41", "compliance": "#2e7d32", "penalty": "#c62828",
-    "relocation": "#ef6c00", "security": "#455a64", "absorption": "#6a1b9a",
-    "distillation": "#00838f", "theft": "#b71c1c", "incident": "#d84315", "release": "#616161",
-}
+MODES = {"explore": "Explore", "predict": "Predict, then reveal", "game": "Game"}
 
 STYLE = """
-/* Mesa's "Model Parameters" card stays empty: the levers have their own panel. */
-.v-card:has(> .v-card__text > .v-sheet:empty) { display: none; }
-.regsim-chart img { width: 100%; }
-.v-card__title { word-break: normal; }
+html, body { overflow: hidden; }
+.v-application--wrap { min-height: 0 !important; }
+.regsim-page { display: grid; grid-template-columns: 340px minmax(0, 1fr); height: 100vh;
+  font-size: 15px; color: #212529; }
+.regsim-side { overflow-y: auto; border-right: 1px solid #dee2e6; padding: 8px 12px;
+  background: #f8f9fa; }
+.regsim-main { overflow-y: auto; padding: 6px 14px 14px 14px; }
+.regsim-brand { font-size: 16px; font-weight: 700; }
+.regsim-panel-title { font-size: 16px; font-weight: 700; display: block; margin: 6px 0 4px; }
+.regsim-question { font-size: 18px; font-weight: 700; line-height: 1.25; display: block;
+  margin: 2px 0 4px; }
+.regsim-top { display: flex; align-items: center; gap: 14px; flex-wrap: wrap; }
+.regsim-transport { display: flex; align-items: center; gap: 6px; flex: 0 0 auto; }
+.regsim-transport .v-btn { font-size: 14px; }
+.regsim-speed { width: 104px; flex: 0 0 auto; }
+.regsim-month { font-size: 15px; font-weight: 600; white-space: nowrap; }
+.regsim-status { white-space: nowrap; font-size: 14px; color: #495057; }
+.regsim-legend { display: flex; flex-direction: column; font-size: 14px; justify-content: center;
+  white-space: nowrap; width: 122px; line-height: 1.25; }
+.regsim-export { margin: 8px 0 0; }
+.regsim-export .v-btn { text-transform: none; font-size: 14px; }
+.regsim-legend-row { display: flex; align-items: center; gap: 6px; }
+.regsim-swatch { width: 26px; height: 5px; display: inline-block; border-radius: 2px; }
+.regsim-swatch-baseline { background: #6b6b6b; }
+.regsim-swatch-policy { background: #d9480f; }
+.regsim-headlines { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)) auto;
+  gap: 6px; margin: 4px 0 6px; align-items: stretch; }
+.regsim-headline { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
+  padding: 4px 10px; display: flex; flex-direction: column; min-width: 0; }
+.regsim-headline-label { font-size: 14px; font-weight: 700; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.regsim-headline-value { font-size: 32px; font-weight: 800; line-height: 1.1; }
+.regsim-headline-baseline, .regsim-headline-difference { font-size: 14px; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.regsim-headline-baseline { color: #6b6b6b; }
+.regsim-tone-better .regsim-headline-difference { color: #2b8a3e; font-weight: 700; }
+.regsim-tone-worse .regsim-headline-difference { color: #c92a2a; font-weight: 700; }
+.regsim-tone-hidden .regsim-headline-value { color: #adb5bd; }
+.regsim-body { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 10px; }
+.regsim-charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+.regsim-secondary { grid-template-columns: repeat(4, minmax(0, 1fr)); margin-top: 10px; }
+.regsim-chart { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
+  padding: 4px 8px; min-width: 0; }
+.regsim-chart-title { font-size: 16px; font-weight: 700; display: block; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+.regsim-caption { font-size: 14px; color: #343a40; display: block; line-height: 1.3;
+  height: 36px; overflow: hidden; }
+.regsim-narrative-card, .regsim-summaries { background: #fff; border: 1px solid #dee2e6;
+  border-radius: 6px; padding: 4px 10px; min-width: 0; }
+.regsim-narrative-head { display: flex; align-items: center; justify-content: space-between; }
+.regsim-draw-select { max-width: 130px; font-size: 14px; }
+.regsim-narrative, .regsim-summaries-list { height: 462px; overflow-y: auto; }
+.regsim-event { font-size: 14px; margin-bottom: 5px; line-height: 1.3; }
+.regsim-event-tag { color: #fff; border-radius: 4px; padding: 0 4px; font-size: 13px;
+  font-weight: 600; white-space: nowrap; }
+.regsim-muted { color: #6c757d; font-size: 14px; }
+.regsim-warning { color: #c92a2a; font-size: 14px; display: block; margin: 4px 0; }
+.regsim-strong { font-weight: 700; }
+.regsim-lever-group { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
+  padding: 4px 8px; margin: 6px 0; }
+.regsim-lever-group-head { display: flex; align-items: center; justify-content: space-between;
+  gap: 6px; }
+.regsim-lever-group-title { font-size: 15px; font-weight: 700; }
+.regsim-lever-group-head .v-input--switch { margin-top: 0; padding-top: 0; }
+.regsim-lever-group-head .v-input__slot { margin-bottom: 0; }
+.regsim-lever { margin: 4px 0 6px; }
+.regsim-lever .v-label { font-size: 14px; }
+.regsim-lever-row { display: flex; justify-content: space-between; gap: 6px; }
+.regsim-lever-label { font-size: 14px; }
+.regsim-lever-value { font-size: 14px; font-weight: 700; text-align: right; }
+.regsim-lever-explanation { font-size: 13px; color: #6c757d; display: block;
+  line-height: 1.25; }
+.regsim-modes .v-btn { font-size: 13px; text-transform: none; }
+.regsim-round-summary { border-bottom: 1px solid #dee2e6; padding: 4px 0 8px; font-size: 14px; }
+.regsim-round-summary > * { display: block; }
+.regsim-role { border: 1px solid #dee2e6; border-radius: 6px; padding: 2px 8px; margin: 6px 0;
+  background: #fff; }
+.regsim-team-title { font-size: 15px; font-weight: 700; display: block; }
 """
 
 selected_path = solara.reactive("")
 
 
-def _labels(model: WorkshopModel) -> dict[str, str]:
-    return {state.name: state.label for state in model.state_list}
+@dataclass(frozen=True)
+class Results:
+    """The computed draws for one request: current settings and the scenario as written."""
+
+    key: str
+    policy: RunSet
+    baseline: RunSet
 
 
-@solara.component
-def ChartCard(model: WorkshopModel, key: str) -> None:
-    """One chart: the live run over its faint baseline, and this month's values in words."""
-    update_counter.get()
-    entry = chart(key)
-    live, baseline = model.live_frame(), model.baseline_frame()
-    version = [id(model), model.step_index]
-    figure = solara.use_memo(lambda: entry.draw(live, baseline, _labels(model)), version)
-    with solara.Card(entry.title, classes=["regsim-chart", f"regsim-chart-{key}"]):
-        solara.FigureMatplotlib(figure, format="png", dependencies=version)
-        solara.Text(caption(key, live, baseline, _labels(model)),
-                    classes=["regsim-caption"], style={"font-size": "0.9em"})
-        if key == "capability":
-            value = format_capability(latest(live, "open_frontier_capability"))
-            solara.Text(f"Open-weight frontier now: {value}", classes=["regsim-open-frontier"],
-                        style={"display": "block", "font-size": "0.9em"})
+@dataclass(frozen=True)
+class Request:
+    """What to compute for the settings on screen (`error` when they cannot be computed)."""
+
+    key: str
+    policy: Any
+    baseline: Any
+    seeds: tuple[int, ...]
+    error: str = ""
 
 
-@solara.component
-def QuestionCard(model: WorkshopModel) -> None:
-    """The scenario's question and what the levers changed in this run."""
-    update_counter.get()
-    changes = model.changes()
-    with solara.Card(model.workshop.name, classes=["regsim-question"]):
-        solara.Markdown(f"**{model.workshop.question}**" if model.workshop.question else "")
-        if changes:
-            solara.Text("This run changes: " + "; ".join(changes) + ".",
-                        classes=["regsim-changes"])
+def plan(workshop: Workshop, values: dict[str, Any], draws: int,
+         game: games.Game | None) -> Request:
+    """The scenarios to compute for these settings (the baseline's run reused when no lever
+    moved, since an added instrument that is off changes nothing)."""
+    baseline = workshop.baseline(draws)
+    seeds = tuple(workshop.seeds(draws))
+    base_key = scenario_key(baseline)
+    try:
+        if game is not None:
+            scenario = games.game_scenario(workshop, game)
+        elif same_numbers(workshop, values):
+            return Request(f"{base_key}-{draws}", None, baseline, seeds)
         else:
-            solara.Text("This run is the scenario as written (it matches the dashed baseline).",
-                        classes=["regsim-changes"])
-        solara.Text("Move a lever on the left: the run restarts from the first month with it. "
-                    "Dashed lines show the scenario as written, with the same luck.",
-                    style={"display": "block", "font-size": "0.85em", "color": "#666"})
+            scenario = workshop.scenario_with(values, draws)
+    except ValueError as error:
+        return Request(f"{base_key}-{draws}-error", None, baseline, seeds, str(error))
+    return Request(f"{scenario_key(scenario)}-{draws}", scenario, baseline, seeds)
 
 
-@solara.component
-def Narrative(model: WorkshopModel) -> None:
-    """What happened and why, newest first, in the model's own words."""
-    update_counter.get()
-    # Mesa 3.3 keeps every model alive in a class-level dict: let go of the previous one.
-    solara.use_effect(lambda: functools.partial(release_model, model), [model])
-    lines = story(model.events.events, newest_first=True, limit=NARRATIVE_LIMIT)
-    with (solara.Card("What happened, newest first", classes=["regsim-narrative-card"]),
-          solara.Div(classes=["regsim-narrative"],
-                     style={"max-height": "300px", "overflow-y": "auto"})):
-            if not lines:
-                solara.Text("Nothing yet: press Step or play.")
-            for line in lines:
-                _story_line(line.month, line.tag, line.text)
+def cached_results(request: Request) -> Results | None:
+    """The results at once if every draw is cached (no flash while the task starts)."""
+    pool = engine()
+    baseline = pool.cached(request.baseline, request.seeds)
+    if baseline is None:
+        return None
+    if request.policy is None:
+        return Results(request.key, baseline, baseline)
+    policy = pool.cached(request.policy, request.seeds)
+    return None if policy is None else Results(request.key, policy, baseline)
 
 
-def _story_line(month: str, tag: str, text: str) -> None:
-    colour = TAG_COLOURS.get(tag, "#616161")
-    with solara.Div(classes=["regsim-event"], style={"margin-bottom": "4px"}):
-        solara.Text(month, style={"font-weight": "bold", "margin-right": "6px"})
-        solara.Text(tag, style={"background": colour, "color": "white", "border-radius": "4px",
-                                "padding": "0 4px", "margin-right": "6px",
-                                "font-size": "0.8em"})
-        solara.Text(text)
+async def compute(request: Request) -> Results:
+    pool = engine()
+    baseline = await pool.run(request.baseline, request.seeds)
+    if request.policy is None:
+        return Results(request.key, baseline, baseline)
+    return Results(request.key, await pool.run(request.policy, request.seeds), baseline)
 
 
-@solara.component
-def ScenarioPicker(current: str) -> None:
-    """The bundled scenarios with their questions; picking one reloads the dashboard."""
-    items = [{"text": f"{entry.name}: {entry.question}", "value": str(entry.path.resolve())}
-             for entry in picker_choices(current)]
-    with solara.Card("Scenario", classes=["regsim-picker"]):
-        solara.v.Select(label="Pick a scenario", items=items, v_model=current,
-                        on_v_model=selected_path.set, hide_details=True)
-
-
-@solara.component
-def LeverPanel(workshop: Workshop, values: dict[str, Any], draw: int,
-               on_lever: Callable[[str, Any], None], on_draw: Callable[[int], None]) -> None:
-    """The scenario's policy levers, each showing its value; a change restarts the run."""
-    with solara.Card("Policy levers", classes=["regsim-levers"]):
-        solara.Text("Changing a lever restarts the run from the first month (after a finished "
-                    "run, press Reset).", style={"font-size": "0.85em", "color": "#666"})
-        for group, levers in workshop.groups():
-            with solara.Div(classes=["regsim-lever-group"], style={"margin-top": "12px"}):
-                solara.Text(group, style={"font-weight": "bold"})
-                for lever in levers:
-                    _lever_control(lever, values[lever.key], on_lever)
-        solara.SliderInt(f"Draw of chance: {draw} (0 = the scenario's own seed)", value=draw,
-                         min=0, max=MAX_DRAW, on_value=on_draw)
-
-
-SIDEBAR_DEPTH_BELOW_MESA = 3
-"""Solara orders sidebar content by the depth of the component that adds it (offset
-2 ** depth); SolaraViz adds its controls two levels below the Dashboard, so the levers are added
-three levels below it to come after Reset, play and Step."""
-
-
-@solara.component
-def LaterInSidebar(render: Callable[[], None], levels: int = SIDEBAR_DEPTH_BELOW_MESA) -> None:
-    """Put what `render` draws in the sidebar, `levels` components deeper (so further down)."""
-    if levels > 1:
-        LaterInSidebar(render, levels - 1)
-        return
-    with solara.Sidebar():
-        render()
-
-
-def _lever_control(lever: Lever, value: Any, on_lever: Callable[[str, Any], None]) -> None:
-    def change(new: Any) -> None:
-        on_lever(lever.key, new)
-
-    with solara.Div(classes=["regsim-lever", f"regsim-lever-{lever.key}"]):
-        if lever.kind == "switch":
-            solara.Checkbox(label=lever.name, value=bool(value), on_value=change)
-        elif lever.kind == "choice":
-            solara.Select(label=lever.name, values=list(lever.choices), value=value,
-                          on_value=change)
-        else:
-            solara.SliderFloat(f"{lever.name}: {lever.shown(value)}", value=float(value),
-                               min=lever.minimum, max=lever.maximum, step=lever.step,
-                               on_value=change)
-
-
-def _chart_component(key: str) -> Any:
-    def component(model: WorkshopModel) -> Any:
-        return ChartCard(model, key)
-
-    component.__name__ = f"{key}_chart"
-    return component
-
-
-COMPONENTS = [QuestionCard, Narrative, *(_chart_component(entry.key) for entry in CHARTS)]
+# The page ---------------------------------------------------------------------------------------
 
 
 @solara.component
 def Dashboard(path: str) -> None:
-    """SolaraViz for one scenario, with its levers; lever changes rebuild the model."""
+    """The dashboard for one scenario."""
     workshop = load_workshop(path)
     values = solara.use_reactive(workshop.defaults())
-    draw = solara.use_reactive(0)
-    settings = solara.use_memo(lambda: LeverSettings(dict(values.value), draw.value), [])
-    model = solara.use_memo(lambda: solara.reactive(WorkshopModel(path, settings)), [])
+    draws = solara.use_reactive(DEFAULT_DRAWS)
+    mode = solara.use_reactive("explore")
+    hidden = solara.use_reactive(False)
+    playback = solara.use_reactive(play.full(workshop.months))
+    game = solara.use_reactive(None)
+    story_draw = solara.use_reactive(0)
+    message = solara.use_reactive("")
 
-    def restart() -> None:
-        settings.values, settings.draw = dict(values.value), draw.value
-        model.value = WorkshopModel(path, settings)
+    request = solara.use_memo(lambda: plan(workshop, values.value, draws.value, game.value),
+                              [values.value, draws.value, game.value])
+    ready = cached_results(request)
 
-    def on_lever(key: str, value: Any) -> None:
-        values.value = {**values.value, key: value}
-        restart()
+    async def run_request() -> Results:
+        return await compute(request)
 
-    def on_draw(value: int) -> None:
-        draw.value = int(value)
-        restart()
+    task = solara.lab.use_task(run_request, dependencies=[request.key], prefer_threaded=False,
+                               raise_error=False)
+    results: Results | None = ready or (task.value if task.finished else task.latest)
+    computing = results is None or results.key != request.key
 
-    with solara.Sidebar():
-        ScenarioPicker(path)
-    LaterInSidebar(lambda: LeverPanel(workshop, values.value, draw.value, on_lever, on_draw))
-    SolaraViz(
-        model,
-        components=list(COMPONENTS),
-        model_params={"scenario_path": path, "settings": settings},
-        name=f"regsim workshop: {workshop.name}",
-        play_interval=PLAY_INTERVAL_MS,
-    )
+    game_now: games.Game | None = game.value
+    in_game = mode.value == "game" and game_now is not None
+    # Hidden: predict mode before the reveal, a game before its first round, and settings that
+    # cannot be computed (the baseline alone is then shown, never passed off as the settings).
+    conceal = hidden.value or (in_game and game_now.played == 0) or bool(request.error)
+
+    def set_lever(path_: str, value: Any) -> None:
+        message.set("")
+        if in_game:
+            try:
+                game.set(games.set_lever(workshop, game_now, path_, value))
+            except ValueError as error:
+                message.set(str(error))
+            return
+        values.set({**values.value, path_: value})
+        if mode.value == "predict":
+            hidden.set(True)
+
+    def set_mode(new: str) -> None:
+        mode.set(new)
+        hidden.set(new == "predict")
+        if new != "game":
+            game.set(None)
+            playback.set(play.window(playback.value, 1, None, workshop.months))
+
+    def start_game(teams: list[games.Team]) -> None:
+        game.set(games.new_game(workshop, teams, values.value, draws.value))
+        playback.set(play.window(playback.value, 1, 1, 1))
+
+    actor = _actor(workshop)
+    with solara.Div(classes=["regsim-page"]):
+        with solara.Div(classes=["regsim-side"]):
+            SidePanel(workshop, values.value, draws, mode.value, set_mode, set_lever, game,
+                      start_game, playback, message)
+        with solara.Div(classes=["regsim-main"]):
+            MainPanel(workshop, results, request, computing, task, playback, hidden, conceal,
+                      actor, story_draw, draws.value, game_now if in_game else None, message,
+                      values.value)
+
+
+def _actor(workshop: Workshop) -> Actor:
+    labels = {state.name: state.label or state.name for state in workshop.original.states}
+    return actor_of([state.name for state in workshop.original.states], labels)
+
+
+@solara.component
+def Player(playback: solara.Reactive[play.Playback]) -> None:
+    """While playing, reveal one month per tick (an asyncio task in Solara's event loop).
+    Only the main panel reads the playback, so a tick redraws the charts, not the levers."""
+
+    async def loop() -> None:
+        while playback.value.playing:
+            await asyncio.sleep(playback.value.interval_s)
+            playback.set(play.tick(playback.value))
+
+    solara.lab.use_task(loop, dependencies=[playback.value.playing, playback.value.speed],
+                        prefer_threaded=False, raise_error=False)
+
+
+@solara.component
+def SidePanel(workshop: Workshop, values: dict[str, Any], draws: solara.Reactive[int],
+              mode: str, set_mode, set_lever, game: solara.Reactive, start_game,
+              playback: solara.Reactive, message: solara.Reactive) -> None:
+    """Scenario picker, modes, and the levers (or the game's teams)."""
+    text("regsim workshop", ["regsim-brand"])
+    items = [{"text": f"{entry.name}: {entry.question}", "value": str(entry.path.resolve())}
+             for entry in picker_choices(workshop.path)]
+    solara.v.Select(label="Scenario", items=items, v_model=workshop.path,
+                    on_v_model=selected_path.set, dense=True, hide_details=True,
+                    class_="regsim-picker")
+    solara.ToggleButtonsSingle(value=mode, values=list(MODES), on_value=set_mode,
+                               classes=["regsim-modes"], dense=True)
+    if mode == "game":
+        GamePanel(workshop, game, start_game, set_lever, playback, message, draws.value)
+        return
+    with solara.Div(classes=["regsim-export"]):
+        solara.FileDownload(lambda: _export(workshop, values, draws.value),
+                            filename=f"{workshop.name}-workshop.toml",
+                            label="Export these settings as a scenario",
+                            mime_type="application/toml", icon_name="mdi-download")
+    text("Policies", ["regsim-panel-title"])
+    LeverPanel(workshop.panel("policy"), values, set_lever)
+    text("Assumptions (what nobody controls)", ["regsim-panel-title"])
+    LeverPanel(workshop.panel("assumption"), values, set_lever)
+    with solara.Div(classes=["regsim-lever-group"]):
+        text("Draws of chance per setting", ["regsim-lever-label"])
+        solara.ToggleButtonsSingle(value=draws.value, values=list(DRAW_CHOICES),
+                                   on_value=draws.set, dense=True)
+        text("More draws: steadier averages, slower answers.", ["regsim-lever-explanation"])
+
+
+@solara.component
+def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
+              playback: solara.Reactive, message: solara.Reactive, draws: int) -> None:
+    """The game's controls: set up, each team's levers, play a round, next, save, export."""
+    current: games.Game | None = game.value
+    if current is None:
+        GameSetup(list(workshop.roles), start_game, games.supports_dated_changes())
+        SessionLoader(workshop, game, playback, message)
+        return
+    total = games.round_count(workshop.months)
+    first, last = games.round_dates(workshop, current.current)
+    text(f"Round {current.current + 1} of {total}: {first} to {last}", ["regsim-panel-title"])
+    if message.value:
+        text(message.value, ["regsim-warning"])
+
+    def play_round() -> None:
+        updated = games.play_round(current)
+        game.set(updated)
+        start, end = games.round_window(workshop.months, current.current)
+        playback.set(play.play(play.window(playback.value, start + 1, end + 1, start + 1)))
+
+    def next_round() -> None:
+        try:
+            game.set(games.next_round(workshop, current))
+        except ValueError as error:
+            message.set(str(error))
+
+    with solara.Div(classes=["regsim-transport"]):
+        if not current.current_played:
+            solara.Button(f"Play round {current.current + 1}", on_click=play_round,
+                          color="primary", classes=["regsim-play-round"])
+        elif not games.is_over(workshop, current):
+            solara.Button("Next round", on_click=next_round, color="primary",
+                          classes=["regsim-next-round"])
+        else:
+            text("The game is over.", ["regsim-strong"])
+    roles = {role.key: role for role in workshop.roles}
+    groups, heading = [], {}
+    for team in current.teams:
+        role = roles.get(team.role)
+        if role is None:
+            continue
+        levers = [lever for lever in role.levers(workshop.levers)
+                  if lever.spec.field_name != "start"]  # a round's start is the start
+        for index, (title, members) in enumerate(grouped(levers)):
+            groups.append((title, members))
+            if index == 0:
+                heading[title] = f"{team.name}: {role.title}"
+    LeverPanel(groups, dict(current.values), set_lever, disabled=current.current_played,
+               heading=heading)
+    with solara.Div(classes=["regsim-game-files"]):
+        solara.FileDownload(lambda: games.save(workshop, current).encode(),
+                            filename=f"{workshop.name}-session.json", label="Save session",
+                            mime_type="application/json")
+        solara.FileDownload(lambda: _export_game(workshop, current),
+                            filename=f"{workshop.name}-game.toml", label="Export scenario",
+                            mime_type="application/toml")
+        solara.Button("Replay from round 1", text=True,
+                      on_click=lambda: (game.set(games.replay(current)),
+                                        playback.set(play.window(playback.value, 1, 1, 1))))
+        solara.Button("End the game", text=True, on_click=lambda: game.set(None))
+    del draws
+
+
+def _export_game(workshop: Workshop, current: games.Game) -> bytes:
+    try:
+        return games.export_toml(workshop, current).encode()
+    except ValueError as error:
+        return f"# could not export: {error}\n".encode()
+
+
+@solara.component
+def SessionLoader(workshop: Workshop, game: solara.Reactive, playback: solara.Reactive,
+                  message: solara.Reactive) -> None:
+    """Load a saved session (JSON, validated) to replay it."""
+
+    def on_file(info: dict) -> None:
+        try:
+            loaded = games.load(workshop, info["file_obj"].read(games.MAX_SESSION_BYTES + 1))
+        except games.SessionError as error:
+            message.set(f"{info.get('name', 'file')}: {error}")
+            return
+        message.set("")
+        game.set(games.replay(loaded))
+        playback.set(play.window(playback.value, 1, 1, 1))
+
+    solara.FileDrop(label="Or drop a saved session here to replay it", on_file=on_file,
+                    lazy=True)
+    if message.value:
+        text(message.value, ["regsim-warning"])
+
+
+@solara.component
+def MainPanel(workshop: Workshop, results: Results | None, request: Request, computing: bool,
+              task, playback: solara.Reactive, hidden: solara.Reactive, conceal: bool,
+              actor: Actor, story_draw: solara.Reactive, draws: int,
+              game_now: games.Game | None, message: solara.Reactive,
+              values: dict[str, Any]) -> None:
+    """Question and controls, headlines, charts and the narrative (or the round summaries)."""
+    state = playback.value
+    Player(playback)
+    text(workshop.question, ["regsim-question"])
+    with solara.Div(classes=["regsim-top"]):
+        Transport(state, tuple(results.baseline.months) if results else (),
+                  lambda: playback.set(play.reset(playback.value)),
+                  lambda: playback.set(play.pause(playback.value) if playback.value.playing
+                                       else play.play(playback.value)),
+                  lambda: playback.set(play.step(playback.value)),
+                  lambda speed: playback.set(play.with_speed(playback.value, speed)))
+        status = _status(request, results, computing, task)
+        solara.v.Html(tag="span", children=[status], class_="regsim-status",
+                      attributes={"data-key": request.key,
+                                  "data-state": "computing" if computing else "ready"})
+        if hidden.value:
+            solara.Button("Reveal", on_click=lambda: hidden.set(False), color="warning",
+                          classes=["regsim-reveal"])
+    if results is None:
+        text("Computing the first answer…", ["regsim-muted"])
+        return
+    month = state.month_index
+    key = results.key
+    policy = results.policy
+    HeadlineStrip(live_charts.headline_values(policy, results.baseline, month, actor, conceal),
+                  key, results.baseline.months[month], conceal, policy.size)
+    with solara.Div(classes=["regsim-body"]):
+        with solara.Div(classes=["regsim-charts", "regsim-primary"]):
+            for spec in live_charts.primary_charts():
+                ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
+        if game_now is not None:
+            RoundSummaries(_summaries(workshop, game_now, results, actor, story_draw.value,
+                                      state.shown), game_now.played)
+        else:
+            draw = min(story_draw.value, policy.size - 1)
+            lines = digest(policy.draws[draw].events, 0, month)
+            Narrative(lines, draw, policy.size, story_draw.set, conceal)
+    with solara.Div(classes=["regsim-charts", "regsim-secondary"]):
+        for spec in live_charts.secondary_charts():
+            ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
+
+
+def _summaries(workshop: Workshop, game_now: games.Game, results: Results, actor: Actor,
+               story_draw: int, shown: int) -> list[games.RoundSummary]:
+    """The summaries of the rounds played whose last month has been revealed."""
+    done = []
+    for index in range(min(game_now.played, game_now.current + 1)):
+        last = games.round_window(workshop.months, index)[1]
+        if last < shown:
+            done.append(games.round_summary(workshop, game_now, index, results.policy,
+                                            results.baseline, actor, story_draw))
+    return done
+
+
+def _status(request: Request, results: Results | None, computing: bool, task) -> str:
+    if request.error:
+        return f"cannot compute: {request.error}"
+    if computing and task.error:
+        return f"the computation failed ({task.exception}); move a lever to retry"
+    if computing:
+        return "computing…"
+    return f"{results.policy.size} draws ready" if results else ""
+
+
+def _export(workshop: Workshop, values: dict[str, Any], draws: int) -> bytes:
+    return workshop.export_toml(values, draws).encode()
+
+
+def _css(key: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in key)
 
 
 @solara.component
@@ -229,3 +496,15 @@ def Page() -> None:
     solara.Title(f"regsim workshop: {load_workshop(path).name}")
     solara.Style(STYLE)
     Dashboard(path).key(path)
+
+
+def _warm_start() -> None:
+    """Start the workers and compute the default scenario's baseline before the first visit."""
+    with contextlib.suppress(Exception):  # a bad scenario is reported by the page itself
+        workshop = load_workshop(default_scenario_path())
+        pool = engine()
+        pool.warm()
+        pool.prefetch(workshop.baseline(), workshop.seeds())
+
+
+_warm_start()

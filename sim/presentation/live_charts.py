@@ -1,328 +1,396 @@
-"""The dashboard's charts: the live run drawn solid over its baseline drawn faintly (dashed).
+"""The dashboard's charts and headline numbers: ECharts options drawn in the browser.
 
-Each chart is a matplotlib Figure built from two monthly frames with the model's output columns
-(`sim.model.outputs`): `live` (the months run so far, or None before the first step) and
-`baseline` (the unmodified scenario's whole horizon, same seed). The x axis always spans the
-whole horizon, so the live line grows from left to right over the road not taken.
-Figures are drawn on the Agg canvas without pyplot (no global state, safe across sessions).
+Every chart shows the scenario as written (the baseline, bold grey, its mean over draws) under
+the current settings (a colour, the mean over draws with the band of the middle 80% of draws).
+The baseline spans the whole horizon; the current settings show only the months revealed
+(`shown`), so play draws the road taken over the road not taken. In predict mode the current
+settings are hidden. The x axis is calendar dates; capability is in multiples of GPT-4 on a
+log axis, with log10 effective FLOP in the hover text.
+
+Options are plain data (JSON): no JavaScript functions, so nothing from a scenario file can run
+in the browser. Text is drawn on the canvas (`renderMode: richText`), never as markup.
+What is drawn comes from `sim.presentation.headlines`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+from sim.presentation import wording
+from sim.presentation.headlines import (
+    BASELINE_COLOR,
+    CHANNEL_COLORS,
+    CHANNEL_WORDS,
+    CHARTS,
+    HEADLINES,
+    ChartSpec,
+    Headline,
+    fill,
+)
+from sim.presentation.runs import RunSet
 
-FIGURE_SIZE_IN = (6.4, 3.0)
-DPI = 80
-BASELINE_ALPHA = 0.35
-CHANNEL_ORDER = ("none", "domestic", "open_weights", "distillation", "theft")
-CHANNEL_WORDS = {
-    "none": "nothing yet",
-    "domestic": "its own labs",
-    "open_weights": "open weights",
-    "distillation": "distilling an API",
-    "theft": "stolen weights",
-}
-"""The competitor's channels to its best model, in plain words (model.md, State actors)."""
-
-Series = Sequence[tuple[str, str]]
-"""(column, label) pairs to draw."""
+FONT_PX = 14
+"""Every chart text: readable from the back of a room at 1366 px wide."""
+TITLE_PX = 16
+BASELINE_WIDTH = 4
+POLICY_WIDTH = 3
+BAND_OPACITY = 0.22
+BASELINE_NAME = "as written"
+POLICY_NAME = "your settings"
 
 
 @dataclass(frozen=True)
-class Chart:
-    """One dashboard chart: a key, a title for its card, and the function drawing it."""
+class Actor:
+    """The competitor state charts and headlines speak of: name (columns) and label (words)."""
+
+    name: str | None
+    label: str
+
+    def column(self, pattern: str) -> str:
+        return fill(pattern, self.name)
+
+    def words(self, pattern: str) -> str:
+        return fill(pattern, self.label)
+
+
+def actor_of(state_names: Sequence[str], labels: dict[str, str]) -> Actor:
+    """The first competitor state (or a placeholder when the scenario has none)."""
+    if not state_names:
+        return Actor(None, "the competitor")
+    name = state_names[0]
+    return Actor(name, labels.get(name) or name)
+
+
+# Headlines ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadlineValue:
+    """A headline at the month shown: the number in words, the baseline and the difference."""
 
     key: str
-    title: str
-    draw: Callable[[pd.DataFrame | None, pd.DataFrame, Mapping[str, str]], Figure]
+    label: str
+    value: float
+    baseline: float
+    text: str
+    baseline_text: str
+    difference_text: str
+    tone: str
+    explanation: str
 
 
-def state_names(frame: pd.DataFrame) -> list[str]:
-    """The state actors in a frame, from its `state_capability__<state>` columns."""
-    prefix = "state_capability__"
-    return [column[len(prefix):] for column in frame.columns if column.startswith(prefix)]
+def headline_values(policy: RunSet | None, baseline: RunSet, month: int, actor: Actor,
+                    hidden: bool = False) -> list[HeadlineValue]:
+    """Every headline of `HEADLINES` at month index `month`, policy against baseline."""
+    return [_headline(entry, policy, baseline, month, actor, hidden) for entry in HEADLINES]
 
 
-def latest(frame: pd.DataFrame | None, column: str, step: int | None = None) -> float:
-    """The value of `column` at `step` (default: the frame's last month); NaN if absent."""
-    if frame is None or frame.empty or column not in frame.columns:
-        return math.nan
-    if step is None:
-        value = frame[column].iloc[-1]
+def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: int,
+              actor: Actor, hidden: bool) -> HeadlineValue:
+    column = actor.column(entry.column)
+    ours = policy.statistic(column, entry.statistic, month) if policy else math.nan
+    theirs = baseline.statistic(column, entry.statistic, month)
+    difference = ours - theirs
+    if hidden:
+        text, difference_text, tone = "?", "make your prediction", "hidden"
     else:
-        rows = frame.loc[frame["step"] == step, column]
-        if rows.empty:
-            return math.nan
-        value = rows.iloc[0]
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
+        text = _in_unit(entry.unit, ours)
+        difference_text = _difference(entry.unit, difference)
+        tone = _tone(entry.better, difference)
+    label = actor.words(entry.label)
+    return HeadlineValue(entry.key, label[:1].upper() + label[1:], ours, theirs, text,
+                         _in_unit(entry.unit, theirs), difference_text, tone,
+                         entry.explanation)
 
 
-def format_capability(value: float) -> str:
-    """'1e25.93' for a capability of 25.93 log10 effective FLOP; 'none' when undefined."""
-    return f"1e{value:.2f}" if math.isfinite(value) else "none"
+def _in_unit(unit: str, value: float) -> str:
+    if unit == "months":
+        return wording.number(value) if wording.is_number(value) else wording.NOT_AVAILABLE
+    if unit == "share":
+        return wording.percent(value)
+    if unit == "capability":
+        return wording.multiple(value)
+    if unit == "USD M":
+        return wording.musd(value)
+    return wording.count(value)
 
 
-# Drawing helpers ------------------------------------------------------------------------------
+def _difference(unit: str, difference: float) -> str:
+    if not wording.is_number(difference):
+        return "no comparison"
+    if abs(difference) < 1e-9:
+        return "same as written"
+    magnitude = _in_unit(unit, abs(difference))
+    sign = "+" if difference > 0 else "−"
+    suffix = " months" if unit == "months" else ""
+    return f"{sign}{magnitude}{suffix} vs as written"
 
 
-def _figure(rows: int = 1, height_in: float | None = None) -> tuple[Figure, list[Axes]]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(FIGURE_SIZE_IN[0], height_in or FIGURE_SIZE_IN[1]), dpi=DPI,
-                    layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
-    return figure, list(axes)
+def _tone(better: str, difference: float) -> str:
+    if better == "neither" or not wording.is_number(difference) or abs(difference) < 1e-9:
+        return "neutral"
+    good = difference < 0 if better == "lower" else difference > 0
+    return "better" if good else "worse"
 
 
-def _dates(frame: pd.DataFrame) -> np.ndarray:
-    return pd.to_datetime(frame["month"], format="%Y-%m").to_numpy()
+# Charts ---------------------------------------------------------------------------------------
+
+POLICY_ID = "policy"
+"""Series ids starting with this are the current settings: `reveal` cuts them to the months
+shown; the baseline's series are drawn whole."""
 
 
-def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    return np.where(np.isfinite(values), values, np.nan)
+def primary_charts() -> list[ChartSpec]:
+    return [spec for spec in CHARTS if spec.primary]
 
 
-def _draw_pair(axes: Axes, live: pd.DataFrame | None, baseline: pd.DataFrame, column: str,
-               label: str, color: str) -> None:
-    """The baseline faint and dashed over the whole horizon, the live run solid on top."""
-    if column not in baseline.columns:
-        return
-    axes.plot(_dates(baseline), _numbers(baseline, column), color=color, alpha=BASELINE_ALPHA,
-              linestyle="--", linewidth=1.4)
-    if live is not None and column in live.columns:
-        axes.plot(_dates(live), _numbers(live, column), color=color, linewidth=2.0, label=label)
+def secondary_charts() -> list[ChartSpec]:
+    return [spec for spec in CHARTS if not spec.primary]
+
+
+def chart_option(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, actor: Actor,
+                 hidden: bool = False) -> dict[str, Any]:
+    """The ECharts option of one chart over the whole horizon (see `reveal` for play)."""
+    dates = _dates(baseline.months)
+    if spec.kind == "channels":
+        series = _channel_series(spec, policy, actor, dates, hidden)
+        y_axis = _value_axis(percent=True)
     else:
-        axes.plot([], [], color=color, linewidth=2.0, label=label)
+        series = []
+        for index, line in enumerate(spec.series):
+            series += _line_series(spec, line, index, policy, baseline, dates, actor, hidden,
+                                   single=len(spec.series) == 1)
+        y_axis = _value_axis(percent=spec.unit == "share", powers=spec.kind == "capability")
+    return {
+        "animation": False,
+        "textStyle": {"fontSize": FONT_PX},
+        "grid": {"left": 8, "right": 18, "top": 30, "bottom": 6, "containLabel": True},
+        "legend": {"show": spec.kind != "lines" or len(spec.series) > 1, "top": 0,
+                   "right": 0, "itemWidth": 18, "textStyle": {"fontSize": FONT_PX},
+                   "data": _legend(spec, actor)},
+        "tooltip": {"trigger": "axis", "renderMode": "richText",
+                    "textStyle": {"fontSize": FONT_PX}},
+        "xAxis": {"type": "time", "min": dates[0] if dates else None,
+                  "max": dates[-1] if dates else None, "splitNumber": 4,
+                  "axisLabel": {"fontSize": FONT_PX, "formatter": "{yyyy}",
+                                "hideOverlap": True},
+                  "splitLine": {"show": False}},
+        "yAxis": y_axis,
+        "series": series,
+    }
 
 
-def _finish(axes: Axes, baseline: pd.DataFrame, y_label: str) -> None:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.lines import Line2D
-
-    locator = AutoDateLocator()
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    dates = _dates(baseline)
-    if len(dates):
-        axes.set_xlim(dates[0], dates[-1])
-    axes.set_ylabel(y_label)
-    axes.grid(alpha=0.3)
-    handles, labels = axes.get_legend_handles_labels()
-    handles.append(Line2D([], [], color="grey", alpha=BASELINE_ALPHA + 0.2, linestyle="--"))
-    labels.append("baseline (same seed)")
-    axes.legend(handles, labels, loc="best", fontsize="small")
+def reveal(option: dict[str, Any], shown: int) -> dict[str, Any]:
+    """`option` with the current settings' series cut to the first `shown` months (cheap: the
+    data lists are shared, not copied)."""
+    series = [{**entry, "data": entry["data"][:shown]}
+              if str(entry.get("id", "")).startswith(POLICY_ID) else entry
+              for entry in option["series"]]
+    return {**option, "series": series}
 
 
-def _series_figure(live: pd.DataFrame | None, baseline: pd.DataFrame, series: Series,
-                   y_label: str) -> Figure:
-    from matplotlib import colormaps
-
-    colors = colormaps["tab10"].colors
-    figure, (axes,) = _figure()
-    for index, (column, label) in enumerate(series):
-        _draw_pair(axes, live, baseline, column, label, colors[index % len(colors)])
-    _finish(axes, baseline, y_label)
-    return figure
+def _legend(spec: ChartSpec, actor: Actor) -> list[str]:
+    if spec.kind == "channels":
+        return [CHANNEL_WORDS[c] for c in CHANNEL_ORDER]
+    return [actor.words(line.label) for line in spec.series]
 
 
-def _state_label(labels: Mapping[str, str], state: str) -> str:
-    return labels.get(state, state)
+def _value_axis(percent: bool = False, powers: bool = False) -> dict[str, Any]:
+    """A value axis; `percent` for shares (0-100%), `powers` for powers of ten above GPT-4
+    (whole steps, labelled '10^3×')."""
+    label: dict[str, Any] = {"fontSize": FONT_PX}
+    axis: dict[str, Any] = {"type": "value", "scale": not percent, "axisLabel": label,
+                            "splitLine": {"lineStyle": {"color": "#e9ecef"}}}
+    if percent:
+        axis.update({"min": 0, "max": 100})
+        label["formatter"] = "{value}%"
+    elif powers:
+        axis["minInterval"] = 1
+        label["formatter"] = "10^{value}×"
+    return axis
 
 
-# The charts -----------------------------------------------------------------------------------
+def _line_series(spec: ChartSpec, line, index: int, policy: RunSet | None, baseline: RunSet,
+                 dates: list[str], actor: Actor, hidden: bool, single: bool
+                 ) -> list[dict[str, Any]]:
+    column = actor.column(line.column)
+    label = actor.words(line.label)
+    capability = spec.kind == "capability"
+    scale = _orders if capability else (_percent if spec.unit == "share" else _plain)
+    frontier = column == "frontier_capability"
+    out = []
+    base = baseline.mean(column)
+    if base is not None and not frontier:
+        name = BASELINE_NAME if single else f"{label}: {BASELINE_NAME}"
+        out.append(_line(f"baseline {index}", name, dates, scale(base), BASELINE_COLOR,
+                         BASELINE_WIDTH, base if capability else None, z=2))
+    runs = baseline if frontier else policy
+    if runs is None or (hidden and not frontier) or not runs.has(column):
+        return out
+    mean = runs.mean(column)
+    if frontier:  # policies barely move the frontier: one thin dashed line for reference
+        return [_line("frontier", label, dates, scale(mean), line.color, 1.5, mean, z=1,
+                      dashed=True)]
+    band = policy.band(column)
+    if band is not None:
+        low, high = (scale(part) for part in band)
+        out += _band(f"{POLICY_ID} band {index}", dates, low, high, line.color)
+    name = POLICY_NAME if single else label
+    out.append(_line(f"{POLICY_ID} {index}", name, dates, scale(mean), line.color,
+                     POLICY_WIDTH, mean if capability else None, z=4))
+    return out
 
 
-def capability_figure(live: pd.DataFrame | None, baseline: pd.DataFrame,
-                      labels: Mapping[str, str]) -> Figure:
-    """Frontier, open-weight frontier and each competitor state's accessible capability."""
-    series = [("frontier_capability", "frontier"),
-              ("open_frontier_capability", "open-weight frontier")]
-    series += [(f"state_capability__{s}", _state_label(labels, s)) for s in state_names(baseline)]
-    return _series_figure(live, baseline, series, "capability (log10 effective FLOP)")
+def _line(series_id: str, name: str, dates: list[str], values: np.ndarray, color: str,
+          width: float, capability: np.ndarray | None, z: int, dashed: bool = False
+          ) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if capability is not None:  # the hover text says it in words and in log10 FLOP
+        words = [wording.multiple(v) + " GPT-4" if math.isfinite(v) else "none"
+                 for v in capability]
+        flop = [f"1e{v:.1f}" if math.isfinite(v) else "none" for v in capability]
+        data = [[d, v, w, f] for d, v, w, f in zip(dates, _numbers(values), words, flop,
+                                                   strict=False)]
+        extra = {"dimensions": ["month", "powers of ten above GPT-4", "multiple",
+                                "effective FLOP"],
+                 "encode": {"x": 0, "y": 1, "tooltip": [2, 3]}}
+    else:
+        data = _pairs(dates, values)
+    return {"id": series_id, "type": "line", "name": name, "data": data, "showSymbol": False,
+            "z": z, "color": color, "connectNulls": False,
+            "lineStyle": {"color": color, "width": width, "type": "dashed" if dashed else "solid"},
+            "emphasis": {"disabled": True}, **extra}
 
 
-def lags_figure(live: pd.DataFrame | None, baseline: pd.DataFrame,
-                labels: Mapping[str, str]) -> Figure:
-    """Months behind the frontier: open weights and each competitor state."""
-    series = [("open_lag_months", "open weights")]
-    series += [(f"state_lag_months__{s}", _state_label(labels, s)) for s in state_names(baseline)]
-    return _series_figure(live, baseline, series, "months behind the frontier")
+def _band(series_id: str, dates: list[str], low: np.ndarray, high: np.ndarray, color: str
+          ) -> list[dict[str, Any]]:
+    """The replicate band as two stacked lines: the floor (invisible) and the width (filled)."""
+    common = {"type": "line", "stack": series_id, "showSymbol": False, "silent": True, "z": 3,
+              "lineStyle": {"opacity": 0}, "tooltip": {"show": False},
+              "emphasis": {"disabled": True}}
+    return [
+        {**common, "id": f"{series_id} floor", "name": f"{series_id} floor",
+         "data": _pairs(dates, low)},
+        {**common, "id": f"{series_id} width", "name": f"{series_id} width",
+         "data": _pairs(dates, high - low),
+         "areaStyle": {"color": color, "opacity": BAND_OPACITY}},
+    ]
 
 
-def diffusion_figure(live: pd.DataFrame | None, baseline: pd.DataFrame,
-                     labels: Mapping[str, str]) -> Figure:
-    """Share of the downstream ecosystem within reach of the frontier, by open weights or API."""
-    series = [("ecosystem_open_share", "via open weights"),
-              ("ecosystem_api_share", "via APIs"),
-              ("ecosystem_frontier_tier_share", "frontier-tier, either way")]
-    figure = _series_figure(live, baseline, series, "share of the ecosystem")
-    figure.axes[0].set_ylim(-0.02, 1.02)
-    return figure
+CHANNEL_ORDER = ("domestic", "open_weights", "distillation", "theft")
 
 
-def kill_switch_figure(live: pd.DataFrame | None, baseline: pd.DataFrame,
-                       labels: Mapping[str, str]) -> Figure:
-    """Share of covered-model copies a shutdown reaches, and the copies beyond any switch."""
-    figure, (coverage, copies) = _figure(rows=2)
-    _draw_pair(coverage, live, baseline, "kill_switch_coverage", "coverage", "tab:green")
-    coverage.set_ylim(-0.05, 1.05)
-    _finish(coverage, baseline, "coverage (share)")
-    _draw_pair(copies, live, baseline, "uncontrolled_covered_copies", "uncontrolled copies",
-               "tab:red")
-    _finish(copies, baseline, "copies")
-    return figure
+def _channel_series(spec: ChartSpec, policy: RunSet | None, actor: Actor, dates: list[str],
+                    hidden: bool) -> list[dict[str, Any]]:
+    if policy is None or hidden:
+        return []
+    shares = policy.channel_shares(actor.column(spec.series[0].column))
+    out = []
+    for channel in CHANNEL_ORDER:
+        share = shares.get(channel, np.zeros(len(dates)))
+        color = CHANNEL_COLORS.get(channel, "#adb5bd")
+        out.append({"id": f"{POLICY_ID} {channel}", "type": "line",
+                    "name": CHANNEL_WORDS.get(channel, channel), "stack": "channels",
+                    "showSymbol": False, "color": color, "lineStyle": {"width": 0},
+                    "areaStyle": {"color": color, "opacity": 0.8},
+                    "data": _pairs(dates, share * 100.0), "emphasis": {"disabled": True}})
+    return out
 
 
-def channels_figure(live: pd.DataFrame | None, baseline: pd.DataFrame,
-                    labels: Mapping[str, str]) -> Figure:
-    """Which channel gave each competitor state its best model, month by month."""
-    states = state_names(baseline) or []
-    figure, all_axes = _figure(rows=max(1, len(states)),
-                               height_in=0.7 + 2.3 * max(1, len(states)))
-    for axes, state in zip(all_axes, states, strict=False):
-        column = f"state_best_channel__{state}"
-        _draw_channels(axes, live, baseline, column)
-        _finish(axes, baseline, _state_label(labels, state))
-    if not states:
-        all_axes[0].text(0.5, 0.5, "no competitor state in this scenario", ha="center",
-                         transform=all_axes[0].transAxes)
-    return figure
-
-
-def _draw_channels(axes: Axes, live: pd.DataFrame | None, baseline: pd.DataFrame,
-                   column: str) -> None:
-    if column not in baseline.columns:
-        return
-    axes.plot(_dates(baseline), _channel_codes(baseline[column]), color="tab:purple",
-              alpha=BASELINE_ALPHA, linestyle="--", drawstyle="steps-post")
-    if live is not None and column in live.columns:
-        axes.plot(_dates(live), _channel_codes(live[column]), color="tab:purple", linewidth=2.2,
-                  drawstyle="steps-post", label="best model came from")
-    axes.set_yticks(range(len(CHANNEL_ORDER)), [CHANNEL_WORDS[c] for c in CHANNEL_ORDER])
-    axes.set_ylim(-0.5, len(CHANNEL_ORDER) - 0.5)
-
-
-def _channel_codes(values: pd.Series) -> np.ndarray:
-    codes = {channel: index for index, channel in enumerate(CHANNEL_ORDER)}
-    return np.array([codes.get(str(value), 0) for value in values.fillna("none")], dtype=float)
-
-
-# Captions: the latest month in words, against the baseline at the same month ----------------
-
-
-NOT_STARTED = "Press Step or play (▶) to run. Dashed lines: the baseline, same seed."
-
-
-def caption(key: str, live: pd.DataFrame | None, baseline: pd.DataFrame,
-            labels: Mapping[str, str]) -> str:
-    """One sentence under chart `key`: this month's values, each with the baseline's."""
-    if live is None or live.empty:
-        return NOT_STARTED
-    step = int(live["step"].iloc[-1])
-    month = str(live["month"].iloc[-1])
-    parts = _CAPTIONS[key](live, baseline, step, labels)
-    return f"{month}: " + "; ".join(parts) + "."
-
-
-def _pair(live: pd.DataFrame, baseline: pd.DataFrame, column: str, step: int,
-          fmt: Callable[[float], str]) -> str:
-    return f"{fmt(latest(live, column))} (baseline {fmt(latest(baseline, column, step))})"
-
-
-def _months(value: float) -> str:
-    return f"{value:.1f}" if math.isfinite(value) else "n/a"
-
-
-def _share(value: float) -> str:
-    return f"{value:.0%}" if math.isfinite(value) else "n/a"
-
-
-def _count(value: float) -> str:
-    return f"{value:,.0f}" if math.isfinite(value) else "n/a"
-
-
-def _capability_caption(live, baseline, step, labels) -> list[str]:
-    parts = ["open-weight frontier " + _pair(live, baseline, "open_frontier_capability", step,
-                                             format_capability)]
-    parts += [f"{_state_label(labels, s)} "
-              + _pair(live, baseline, f"state_capability__{s}", step, format_capability)
-              for s in state_names(baseline)]
-    return parts
-
-
-def _lags_caption(live, baseline, step, labels) -> list[str]:
-    parts = ["open weights " + _pair(live, baseline, "open_lag_months", step, _months)
-             + " months behind"]
-    parts += [f"{_state_label(labels, s)} "
-              + _pair(live, baseline, f"state_lag_months__{s}", step, _months) + " months"
-              for s in state_names(baseline)]
-    return parts
-
-
-def _diffusion_caption(live, baseline, step, labels) -> list[str]:
-    return [_pair(live, baseline, "ecosystem_frontier_tier_share", step, _share)
-            + " of the ecosystem hold frontier-tier capability"]
-
-
-def _kill_switch_caption(live, baseline, step, labels) -> list[str]:
-    return ["a shutdown reaches " + _pair(live, baseline, "kill_switch_coverage", step, _share)
-            + " of covered copies",
-            _pair(live, baseline, "uncontrolled_covered_copies", step, _count)
-            + " covered copies are beyond any switch"]
-
-
-def _channels_caption(live, baseline, step, labels) -> list[str]:
+def chart_caption(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, month: int,
+                  actor: Actor, hidden: bool = False) -> str:
+    """One sentence under a chart: the month shown, the current settings against the baseline."""
+    if not baseline.months:
+        return ""
+    when = wording.month(baseline.months[min(month, len(baseline.months) - 1)])
+    if spec.kind == "channels":
+        return _channels_caption(spec, policy, baseline, month, actor, hidden, when)
     parts = []
-    for state in state_names(baseline):
-        column = f"state_best_channel__{state}"
-        now = _channel_word(live[column].iloc[-1]) if column in live.columns else "n/a"
-        rows = baseline.loc[baseline["step"] == step, column]
-        then = _channel_word(rows.iloc[0]) if not rows.empty else "n/a"
-        parts.append(f"{_state_label(labels, state)}'s best model came from {now} "
-                     f"(baseline {then})")
-    return parts or ["no competitor state in this scenario"]
+    for position, line in enumerate(spec.series):
+        column = actor.column(line.column)
+        if not baseline.has(column) or column == "frontier_capability":
+            continue
+        theirs = _at(baseline, column, month)
+        ours = _at(policy, column, month) if policy is not None and not hidden else math.nan
+        words = _words(spec)
+        mine = "?" if hidden else words(ours)
+        if spec.kind == "capability":
+            mine += " GPT-4" if position == 0 else ""
+            part = f"{actor.words(line.label)} {mine}"
+            parts.append(part + (f" (as written {words(theirs)})" if position == 0 else ""))
+        elif len(spec.series) > 1:
+            parts.append(f"{actor.words(line.label)} {mine} (as written {words(theirs)})")
+        else:
+            parts.append(f"{mine} (as written {words(theirs)})")
+    if not parts:
+        return f"{when}: not in this model's outputs."
+    return f"{when}: " + "; ".join(parts) + "."
 
 
-def _channel_word(value: object) -> str:
-    return CHANNEL_WORDS.get(str(value), str(value)) if isinstance(value, str) else "nothing yet"
+def _words(spec: ChartSpec):
+    if spec.kind == "capability":
+        return wording.multiple
+    if spec.unit == "share":
+        return wording.percent
+    if spec.unit == "months":
+        return wording.months
+    return wording.count
 
 
-_CAPTIONS = {
-    "capability": _capability_caption,
-    "lags": _lags_caption,
-    "diffusion": _diffusion_caption,
-    "kill_switch": _kill_switch_caption,
-    "channels": _channels_caption,
-}
+def _channels_caption(spec, policy, baseline, month, actor, hidden, when) -> str:
+    column = actor.column(spec.series[0].column)
+    if not baseline.has(column):
+        return f"{when}: not in this model's outputs."
+
+    def top(runs: RunSet | None) -> str:
+        if runs is None or hidden:
+            return "?"
+        shares = {c: float(v[min(month, len(v) - 1)])
+                  for c, v in runs.channel_shares(column).items()}
+        if not shares:
+            return "n/a"
+        best = max(shares, key=lambda c: shares[c])
+        return f"{CHANNEL_WORDS.get(best, best)} in {wording.percent(shares[best])} of draws"
+
+    return (f"{when}: {actor.label}'s best model came from {top(policy)} "
+            f"(as written: {top(baseline)}).")
 
 
-CHARTS: tuple[Chart, ...] = (
-    Chart("capability", "Capability over time",
-          capability_figure),
-    Chart("lags", "Months behind the frontier", lags_figure),
-    Chart("diffusion", "Spread through the ecosystem", diffusion_figure),
-    Chart("kill_switch", "Kill switch: copies it can reach",
-          kill_switch_figure),
-    Chart("channels", "How the competitor got its best model", channels_figure),
-)
-"""The dashboard's charts, in display order."""
+def _at(runs: RunSet, column: str, month: int) -> float:
+    mean = runs.mean(column)
+    if mean is None or not len(mean):
+        return math.nan
+    return float(mean[min(month, len(mean) - 1)])
 
 
-def chart(key: str) -> Chart:
-    return next(entry for entry in CHARTS if entry.key == key)
+def _dates(months: Sequence[str]) -> list[str]:
+    return [f"{month}-01" for month in months]
+
+
+def _plain(values: np.ndarray) -> np.ndarray:
+    return values
+
+
+def _percent(values: np.ndarray) -> np.ndarray:
+    return values * 100.0
+
+
+def _orders(values: np.ndarray) -> np.ndarray:
+    return values - wording.GPT4_LOG10_FLOP
+
+
+def _numbers(values: np.ndarray) -> list[float | None]:
+    """Numbers for JSON, rounded: None for NaN or infinity (a gap in the line)."""
+    array = np.asarray(values, dtype=float)
+    rounded = np.round(array, 4)
+    return [float(v) if ok else None for v, ok in zip(rounded, np.isfinite(array),
+                                                      strict=False)]
+
+
+def _pairs(dates: list[str], values: np.ndarray) -> list[list[Any]]:
+    return [[d, v] for d, v in zip(dates, _numbers(values), strict=False)]

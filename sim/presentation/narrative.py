@@ -4,13 +4,19 @@ The model logs every release, compliance choice, theft, absorption, incident and
 (``sim.model.events``). A room of non-programmers needs the story, not the log: routine releases
 are left out (a release stays when it defied a policy or put a covered model's weights out in the
 open), and the utilities a compliance choice was computed from are dropped from its sentence.
-Used by the dashboard (newest first, as the run advances) and by the HTML report (a timeline).
+
+- `story`: every meaningful event, one line each (the HTML report's timeline).
+- `digest`: the dashboard's narrative of one draw in a window of months, filtered by
+  `STORY_RULES` to the events that change the story and deduplicated: an event that recurs in
+  the same shape (same words, other numbers) is told once, with how often and until when.
+- `frequencies` / `compare_frequencies`: across every draw, in how many draws each kind of event
+  happened in a window, for the round summaries ("in 7 of 10 draws the PRC stole weights").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,3 +110,140 @@ def story(
     if limit is not None:
         lines = lines[-limit:] if limit > 0 else []
     return lines[::-1] if newest_first else lines
+
+
+# The dashboard's digest ---------------------------------------------------------------------
+
+StoryRule = str
+"""'always' (told; `digest` folds repeats of the same shape into one line) or 'release' (only
+the first covered release, the first covered open-weight release of each lab, and releases in
+defiance of a policy)."""
+
+STORY_RULES: dict[str, StoryRule] = {
+    "policy_activated": "always",
+    "policy_repealed": "always",
+    "compliance": "always",
+    "enforcement": "always",
+    "withholding": "always",
+    "relocation": "always",
+    "absorption": "always",
+    "distillation": "always",
+    "theft": "always",
+    "incident": "always",
+    "release": "release",
+}
+"""Which event kinds the dashboard tells, and how; kinds not listed are left out."""
+
+_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One told event and its repeats: first and last month ('YYYY-MM'), month indices, kind,
+    tag, the sentence (from the first occurrence) and how many times it happened."""
+
+    month: str
+    last_month: str
+    step: int
+    last_step: int
+    kind: str
+    tag: str
+    text: str
+    count: int = 1
+
+    @property
+    def repeats(self) -> str:
+        """'' for a single event, else '(3 times, to 2029-04)'."""
+        if self.count == 1:
+            return ""
+        return f"({self.count} times, to {self.last_month})"
+
+
+def shape(event: Mapping[str, Any]) -> str:
+    """What makes two events 'the same story': their kind and sentence with numbers blanked."""
+    return f"{event.get('kind', '')}:{_NUMBER.sub('#', plain_text(event))}"
+
+
+def told(events: Iterable[Mapping[str, Any]], start_step: int = 0,
+         end_step: int | None = None) -> list[Mapping[str, Any]]:
+    """The events in months [start_step, end_step] that `STORY_RULES` keep, in log order."""
+    kept: list[Mapping[str, Any]] = []
+    seen_releases: set[str] = set()
+    first_covered = True
+    for event in events:
+        step = int(event.get("step", 0))
+        rule = STORY_RULES.get(str(event.get("kind", "")))
+        if rule is None or step < 0:
+            continue
+        if rule == "release":
+            covered = bool(event.get("covered"))
+            keep = bool(event.get("defied")) or (covered and first_covered)
+            lab = str((event.get("actors") or [""])[0])
+            if covered and event.get("open_weights") and lab not in seen_releases:
+                seen_releases.add(lab)
+                keep = True
+            first_covered = first_covered and not covered
+        else:
+            keep = True
+        if keep and step >= start_step and (end_step is None or step <= end_step):
+            kept.append(event)
+    return kept
+
+
+def digest(events: Iterable[Mapping[str, Any]], start_step: int = 0,
+           end_step: int | None = None) -> list[DigestLine]:
+    """The story of one draw in months [start_step, end_step]: told events, each shape once
+    (with its count and last month), oldest first by first occurrence (so a routine event that
+    recurs stays where it began instead of crowding out what is new)."""
+    lines: dict[str, DigestLine] = {}
+    for event in told(events, start_step, end_step):
+        key = shape(event)
+        step, month = int(event.get("step", 0)), str(event.get("month", ""))
+        if key in lines:
+            line = lines[key]
+            lines[key] = DigestLine(line.month, month, line.step, step, line.kind, line.tag,
+                                    line.text, line.count + 1)
+        else:
+            kind = str(event.get("kind", ""))
+            lines[key] = DigestLine(month, month, step, step, kind, KIND_TAGS.get(kind, kind),
+                                    plain_text(event))
+    return sorted(lines.values(), key=lambda line: line.step)
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """In how many draws an event shape happened in a window, policy and baseline."""
+
+    text: str
+    kind: str
+    draws: int
+    baseline_draws: int
+    total: int
+
+
+def frequencies(draws: Sequence[Iterable[Mapping[str, Any]]], start_step: int,
+                end_step: int) -> dict[str, tuple[int, str, str]]:
+    """Shape -> (draws in which it happened, an example sentence, kind) in the window."""
+    found: dict[str, tuple[int, str, str]] = {}
+    for events in draws:
+        shapes: dict[str, tuple[str, str]] = {}
+        for event in told(events, start_step, end_step):
+            shapes.setdefault(shape(event), (plain_text(event), str(event.get("kind", ""))))
+        for key, (text, kind) in shapes.items():
+            count, example, _ = found.get(key, (0, text, kind))
+            found[key] = (count + 1, example, kind)
+    return found
+
+
+def compare_frequencies(policy: Sequence[Iterable[Mapping[str, Any]]],
+                        baseline: Sequence[Iterable[Mapping[str, Any]]], start_step: int,
+                        end_step: int, limit: int = 6) -> list[Frequency]:
+    """The event shapes whose frequency differs most between policy and baseline draws in the
+    window (then the most frequent), at most `limit`."""
+    ours = frequencies(policy, start_step, end_step)
+    theirs = frequencies(baseline, start_step, end_step)
+    rows = [Frequency(text, kind, ours.get(key, (0,))[0], theirs.get(key, (0,))[0],
+                      len(policy))
+            for key, (_, text, kind) in {**theirs, **ours}.items()]
+    rows.sort(key=lambda row: (-abs(row.draws - row.baseline_draws), -row.draws, row.text))
+    return rows[:limit]

@@ -1,179 +1,73 @@
-"""The workshop dashboard's logic, importable and tested without a browser.
+"""A scenario prepared for the workshop dashboard: its levers, roles, seeds and exports.
 
-- **Levers**: the policy knobs of a loaded scenario as switches, sliders and choices (each policy
-  on or off, its threshold in log10 FLOP, enforcement probability, chip-control strength,
-  whether open weights are exempt from a kill switch, each regulator's reach). A scenario
-  without a kill switch gets California's SB 1047-style mandate, switched off, so a facilitator
-  can always ask "what if California had passed it?".
-- **Lever -> scenario**: lever values become `--set`-style overrides of the scenario
-  (`sim.scenario.overrides`), validated like any scenario file.
-- **WorkshopModel**: the model Mesa's SolaraViz re-creates on Reset, from lever settings.
-- **Baseline**: the unmodified scenario run once per seed and cached, drawn faintly beside the
-  live run.
+- **Instruments to ask about.** A workshop asks "what if California had passed the kill
+  switch?" of any scenario. `WORKSHOP_INSTRUMENTS` names instruments taken from the bundled
+  policy scenarios (SB 1047's kill switch, a US open-weight licence, US controls on closed
+  weights); each is added, switched off, to a scenario whose regulator lacks it, so switching it
+  on in the baseline replays that bundled scenario. A switched-off instrument changes nothing.
+- **Levers -> scenario.** Lever values (scenario units, keyed by `--set` path; see
+  `sim.presentation.levers`) become `--set` overrides (`sim.scenario.overrides`), validated like
+  any scenario file.
+- **Seeds.** N draws use the seeds `regsim run` gives N replicates of the scenario's root seed,
+  so an exported scenario reproduces the dashboard's numbers exactly.
+- **Export.** The current settings as a scenario TOML file.
 
-Nothing here imports Solara; matplotlib is imported only by `sim.presentation.live_charts`.
+Nothing here imports Solara or Mesa.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-from sim.model.policies import POLICY_KINDS, Policy
-from sim.model.world import RegSimModel
+from sim.experiments.seeds import replicate_seeds
+from sim.presentation.levers import Lever, by_path, changed, grouped, levers_for
+from sim.presentation.roles import Role, role_labs, roles_for
 from sim.scenario.loader import BundledScenario, bundled_scenarios, find_scenario, load_scenario
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import Scenario
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SCENARIO_ENV_VAR = "REGSIM_APP_SCENARIO"
 """Environment variable through which `regsim app` tells the page which scenario to load."""
 
 DEFAULT_SCENARIO = "baseline"
 
-WORKSHOP_KILL_SWITCH: dict[str, Any] = {
-    "kind": "kill_switch",
-    "enabled": False,
-    "start": "2025-01",
-    "threshold_flop": 1e26,
-    "threshold_usd": 1e8,
-    "exempt_open_weights": False,
-    "enforcement_probability": 0.5,
-    "penalty_share_of_training_cost": 0.1,
-    "penalty_musd": 1000.0,
-    "compliance_cost_musd": 10.0,
-}
-"""The kill switch added (off) to a scenario that has none: the same mandate as the bundled
-`kill_switch.toml` (SB 1047 thresholds 1e26 FLOP and $100M, from 2025-01, open weights covered),
-so switching it on in the baseline replays that scenario."""
+DEFAULT_DRAWS = 10
+"""Replicates ('draws of chance') per lever setting."""
+DRAW_CHOICES = (5, 10, 20)
 
-CALIFORNIA: dict[str, Any] = {
-    "name": "california",
-    "label": "California",
-    "jurisdiction": "US-CA",
-    "reach": "market",
-    "market_value_musd": 1000.0,
-}
-"""California's regulator as in `baseline.toml`, added if a scenario has none."""
+ADOPTERS: int | None = None
+"""Downstream adopters simulated by the dashboard; None keeps the scenario's own (10,000 in the
+bundled ones: ~0.07 s a replicate, fast enough for 10 draws on 2 cores). Set a number here to
+trade population detail for speed; exports carry it, so `regsim run` still matches."""
 
-THRESHOLD_RANGE_LOG10 = (23.0, 28.0)
-"""Slider range for policy thresholds, log10 FLOP (GPT-4 ~ 1e25; SB 1047 1e26)."""
+WORKSHOP_INSTRUMENTS: tuple[tuple[str, str, str], ...] = (
+    ("kill_switch", "california", "kill_switch"),
+    ("open_weight_licence", "us_federal", "open_weight_licence"),
+    ("export_controls", "us_federal", "weight_export_controls"),
+)
+"""(bundled scenario, regulator, policy name): instruments every dashboard scenario offers."""
 
-THRESHOLD_STEP_LOG10 = 0.1
-SHARE_STEP = 0.05
-MAX_DRAW = 50
-"""The 'draw of chance' slider runs 0..MAX_DRAW: seed = scenario seed + draw."""
-
-LeverKind = Literal["switch", "slider", "choice"]
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One policy knob and the scenario key it sets.
-
-    `key` names it (`<regulator>__<policy>__<field>` or `<regulator>__reach`); `path` is the
-    dotted scenario key it sets (`regulators.<regulator>.policies.<policy>.<field>`), as for
-    `--set`. `group` is what it belongs to ("California's kill switch") and `name` what it
-    changes there ("threshold"). A slider with `log10` shows log10 of the scenario value
-    (thresholds in FLOP).
-    """
-
-    key: str
-    group: str
-    name: str
-    kind: LeverKind
-    path: str
-    default: Any
-    minimum: float | None = None
-    maximum: float | None = None
-    step: float | None = None
-    choices: tuple[str, ...] = ()
-    log10: bool = False
-
-    @property
-    def switches_policy(self) -> bool:
-        """Whether this lever turns its policy on or off."""
-        return self.path.endswith(".enabled")
-
-    def scenario_value(self, value: Any) -> Any:
-        """The value the scenario holds for a lever value (FLOP for a log10 slider)."""
-        if self.kind == "switch":
-            return bool(value)
-        if self.kind == "choice":
-            if value not in self.choices:
-                raise ValueError(f"{self.group}: {self.name} {value!r} is not one of "
-                                 f"{list(self.choices)}")
-            return str(value)
-        number = float(value)
-        return 10.0**number if self.log10 else number
-
-    def override(self, value: Any) -> str:
-        """A `--set` override (KEY=VALUE, VALUE a TOML literal) for a lever value."""
-        scenario_value = self.scenario_value(value)
-        if isinstance(scenario_value, bool):
-            literal = "true" if scenario_value else "false"
-        elif isinstance(scenario_value, str):
-            literal = f'"{scenario_value}"'
-        else:
-            literal = repr(float(scenario_value))
-        return f"{self.path}={literal}"
-
-    def is_default(self, value: Any) -> bool:
-        if self.kind == "slider":
-            return math.isclose(float(value), float(self.default), abs_tol=1e-9)
-        return value == self.default
-
-    def shown(self, value: Any) -> str:
-        """The value in plain words: 'on', '1e26.0 FLOP', '0.50', 'market'."""
-        if self.switches_policy:
-            return "on" if value else "off"
-        if self.kind == "switch":
-            return "yes" if value else "no"
-        if self.log10:
-            return f"1e{float(value):.1f} FLOP"
-        if self.kind == "slider":
-            return f"{float(value):.2f}"
-        return str(value)
-
-    def describe(self, value: Any) -> str:
-        """"California's kill switch: on", "... threshold 1e25.0 FLOP" — in plain words."""
-        if self.switches_policy:
-            return f"{self.group}: {self.shown(value)}"
-        return f"{self.group}: {self.name} {self.shown(value)}"
-
-
-@dataclass
-class LeverSettings:
-    """The lever values and the draw of chance a dashboard session has chosen.
-
-    Mutable on purpose: the dashboard hands this one object to SolaraViz as a fixed model
-    parameter and updates it as levers move, so Mesa's Reset rebuilds the model with the
-    levers as they are now. `values` holds only the levers that were set.
-    """
-
-    values: dict[str, Any] = field(default_factory=dict)
-    draw: int = 0
+EXPORT_SUFFIX = "_workshop"
 
 
 @dataclass(frozen=True)
 class Workshop:
-    """A scenario prepared for the dashboard: its levers and the scenario they change.
+    """A scenario prepared for the dashboard.
 
-    `original` is the scenario as loaded (the baseline drawn beside the live run);
-    `scenario` the same with California's kill switch added, off, if it had none.
+    `original` is the scenario as loaded (the grey baseline); `scenario` the same with the
+    workshop instruments added, switched off; `levers` every lever, `roles` the game's roles.
     """
 
     path: str
     original: Scenario
     scenario: Scenario
-    levers: tuple[Lever, ...] = field(default_factory=tuple)
+    levers: tuple[Lever, ...]
+    roles: tuple[Role, ...]
 
     @property
     def name(self) -> str:
@@ -183,56 +77,87 @@ class Workshop:
     def question(self) -> str:
         return self.original.scenario.question
 
-    def lever(self, key: str) -> Lever:
-        return next(lever for lever in self.levers if lever.key == key)
+    @property
+    def months(self) -> int:
+        return self.original.scenario.months
 
-    def groups(self) -> list[tuple[str, list[Lever]]]:
-        """The levers grouped by what they belong to, in order."""
-        groups: dict[str, list[Lever]] = {}
-        for lever in self.levers:
-            groups.setdefault(lever.group, []).append(lever)
-        return list(groups.items())
+    @property
+    def start(self) -> str:
+        return self.original.scenario.start
+
+    def lever(self, path: str) -> Lever:
+        return by_path(self.levers)[path]
+
+    def panel(self, panel: str) -> list[tuple[str, list[Lever]]]:
+        """The levers of one panel ('policy' or 'assumption'), by group."""
+        return grouped(lever for lever in self.levers if lever.spec.panel == panel)
 
     def defaults(self) -> dict[str, Any]:
-        return {lever.key: lever.default for lever in self.levers}
+        return {lever.path: lever.default for lever in self.levers}
 
     def values(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Every lever's value: `given` over the defaults. Raises ValueError on unknown keys."""
-        unknown = sorted(set(given) - {lever.key for lever in self.levers})
+        """Every lever's value: `given` (coerced to the scenario's types) over the defaults.
+
+        Raises ValueError naming an unknown lever or a value that does not fit.
+        """
+        levers = by_path(self.levers)
+        unknown = sorted(set(given) - set(levers))
         if unknown:
             raise ValueError(f"unknown levers for {self.name}: {', '.join(unknown)}")
-        return {**self.defaults(), **given}
+        values = self.defaults()
+        for path, value in given.items():
+            values[path] = levers[path].coerce(value)
+        return values
+
+    def moved(self, values: Mapping[str, Any]) -> list[Lever]:
+        """The levers set away from the scenario's values."""
+        return changed(self.levers, values)
 
     def overrides(self, values: Mapping[str, Any]) -> list[str]:
-        """`--set` overrides for the levers moved away from their defaults."""
-        return [
-            lever.override(values[lever.key])
-            for lever in self.levers
-            if lever.key in values and not lever.is_default(values[lever.key])
-        ]
-
-    def scenario_with(self, values: Mapping[str, Any]) -> Scenario:
-        """The scenario with the levers set; the workshop scenario itself when none moved."""
-        overrides = self.overrides(self.values(values))
-        if not overrides:
-            return self.scenario
-        raw, problems = apply_overrides(self.scenario.to_toml_dict(), overrides)
-        if problems:
-            raise ValueError("; ".join(problem.format() for problem in problems))
-        return Scenario.model_validate(raw)
+        """`--set` overrides for the levers moved away from the scenario."""
+        return [lever.override(values[lever.path]) for lever in self.moved(values)]
 
     def changes(self, values: Mapping[str, Any]) -> list[str]:
         """The levers moved away from the scenario, in plain words."""
-        values = self.values(values)
-        return [
-            lever.describe(values[lever.key])
-            for lever in self.levers
-            if not lever.is_default(values[lever.key])
-        ]
+        return [lever.describe(values[lever.path]) for lever in self.moved(values)]
 
-    def seed(self, draw: int = 0) -> int:
-        """The seed of a draw: the scenario's own seed for draw 0."""
-        return (self.original.scenario.seed + int(draw)) % 2**63
+    def scenario_with(self, values: Mapping[str, Any], draws: int = DEFAULT_DRAWS,
+                      extra: Mapping[str, Any] | None = None) -> Scenario:
+        """The scenario with the levers set and `draws` replicates; `extra` adds top-level
+        tables (the game's dated `changes`). Raises ValueError if the result is invalid."""
+        overrides = self.overrides(self.values(values))
+        overrides.append(f"scenario.replicates={int(draws)}")
+        raw, problems = apply_overrides(self.scenario.to_toml_dict(), overrides)
+        if problems:
+            raise ValueError("; ".join(problem.format() for problem in problems))
+        raw.update(dict(extra or {}))
+        return Scenario.model_validate(raw)
+
+    def baseline(self, draws: int = DEFAULT_DRAWS) -> Scenario:
+        """The scenario as written, with `draws` replicates: the grey line."""
+        raw = self.original.to_toml_dict()
+        raw["scenario"]["replicates"] = int(draws)
+        return Scenario.model_validate(raw)
+
+    def seeds(self, draws: int = DEFAULT_DRAWS) -> list[int]:
+        """The seeds of `draws` draws: those `regsim run` gives its replicates."""
+        return replicate_seeds(self.original.scenario.seed, int(draws))
+
+    def export_toml(self, values: Mapping[str, Any], draws: int = DEFAULT_DRAWS,
+                    extra: Mapping[str, Any] | None = None, note: str = "") -> str:
+        """The current settings as a scenario file `regsim run` reproduces exactly."""
+        scenario = self.scenario_with(values, draws, extra)
+        raw = scenario.to_toml_dict()
+        meta = raw["scenario"]
+        meta["name"] = (self.name[: 64 - len(EXPORT_SUFFIX)] + EXPORT_SUFFIX)
+        changes = self.changes(self.values(values))
+        summary = "; ".join(changes) if changes else "no lever moved"
+        meta["description"] = (f"Exported from the regsim workshop dashboard ({self.name}): "
+                               f"{summary}.{(' ' + note) if note else ''}")
+        exported = Scenario.model_validate(raw)
+        header = (f"# regsim workshop export of {Path(self.path).name}: `regsim run` on this "
+                  f"file gives the dashboard's numbers ({draws} replicates).\n")
+        return header + exported.to_toml()
 
 
 # Loading --------------------------------------------------------------------------------------
@@ -246,29 +171,63 @@ def default_scenario_path() -> str:
 
 @functools.lru_cache(maxsize=32)
 def load_workshop(path: str) -> Workshop:
-    """Load the scenario at `path` (a file or bundled name) and derive its levers; cached.
+    """Load the scenario at `path` (a file or bundled name) with its levers and roles; cached.
 
     Raises ScenarioError if the scenario is invalid.
     """
     resolved = str(find_scenario(path).resolve())
     original = load_scenario(resolved)
-    scenario = with_kill_switch(original)
-    return Workshop(resolved, original, scenario, tuple(levers_of(scenario)))
+    if ADOPTERS is not None:
+        raw = original.to_toml_dict()
+        raw.setdefault("world", {}).setdefault("ecosystem", {})["adopters"] = ADOPTERS
+        original = Scenario.model_validate(raw)
+    scenario = with_workshop_instruments(original)
+    labs = role_labs(scenario)
+    levers = tuple(levers_for(scenario, developers=labs.values()))
+    return Workshop(resolved, original, scenario, levers, tuple(roles_for(scenario, levers)))
 
 
-def with_kill_switch(scenario: Scenario) -> Scenario:
-    """The scenario unchanged if any regulator holds a kill switch; otherwise with
-    WORKSHOP_KILL_SWITCH (off) added to California's regulator, itself added if missing."""
-    if any(p.kind == "kill_switch" for r in scenario.regulators for p in r.policies):
-        return scenario
+def with_workshop_instruments(scenario: Scenario) -> Scenario:
+    """`scenario` with each of WORKSHOP_INSTRUMENTS its regulator lacks added, switched off
+    (the regulator itself added, without instruments, if missing)."""
     raw = scenario.to_toml_dict()
     regulators = raw.setdefault("regulators", [])
-    california = next((r for r in regulators if r["name"] == CALIFORNIA["name"]), None)
-    if california is None:
-        california = dict(CALIFORNIA)
-        regulators.append(california)
-    california.setdefault("policies", []).append(dict(WORKSHOP_KILL_SWITCH))
-    return Scenario.model_validate(raw)
+    added = False
+    for source, regulator_name, policy_name in WORKSHOP_INSTRUMENTS:
+        found = _bundled_instrument(source, regulator_name, policy_name)
+        if found is None:
+            continue
+        regulator_spec, policy = found
+        regulator = next((r for r in regulators if r["name"] == regulator_name), None)
+        if regulator is None:
+            regulator = {**regulator_spec, "policies": []}
+            regulators.append(regulator)
+        names = {p.get("name") or p["kind"] for p in regulator.get("policies", [])}
+        if policy_name in names:
+            continue
+        regulator.setdefault("policies", []).append({**policy, "enabled": False})
+        added = True
+    return Scenario.model_validate(raw) if added else scenario
+
+
+@functools.lru_cache(maxsize=8)
+def _bundled_instrument(source: str, regulator_name: str,
+                        policy_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(regulator without policies, policy) from a bundled scenario; None if it is missing."""
+    from sim.scenario.errors import ScenarioError
+
+    try:
+        scenario = load_scenario(find_scenario(source))
+    except ScenarioError:
+        return None
+    for regulator in scenario.to_toml_dict().get("regulators", []):
+        if regulator["name"] != regulator_name:
+            continue
+        for policy in regulator.get("policies", []):
+            if (policy.get("name") or policy["kind"]) == policy_name:
+                spec = {k: v for k, v in regulator.items() if k != "policies"}
+                return spec, policy
+    return None
 
 
 def picker_choices(current_path: str | None = None) -> list[BundledScenario]:
@@ -278,8 +237,8 @@ def picker_choices(current_path: str | None = None) -> list[BundledScenario]:
         bundled = {str(entry.path.resolve()) for entry in choices}
         if str(Path(current_path).resolve()) not in bundled:
             workshop = load_workshop(current_path)
-            own = BundledScenario(workshop.name, Path(workshop.path), workshop.question)
-            choices.insert(0, own)
+            choices.insert(0, BundledScenario(workshop.name, Path(workshop.path),
+                                              workshop.question))
     return choices
 
 
@@ -288,126 +247,12 @@ def _bundled_choices() -> tuple[BundledScenario, ...]:
     return tuple(entry for entry in bundled_scenarios() if entry.error is None)
 
 
-# Levers ---------------------------------------------------------------------------------------
+def draws_or_default(value: Any) -> int:
+    """A draws count from the UI, limited to DRAW_CHOICES."""
+    return int(value) if value in DRAW_CHOICES else DEFAULT_DRAWS
 
 
-def levers_of(scenario: Scenario) -> list[Lever]:
-    """The levers of a scenario: each policy's knobs, then each policy-holding regulator's reach.
-
-    Regulators holding a kill switch come first, so the headline lever tops the list.
-    """
-    regulators = sorted(
-        scenario.regulators,
-        key=lambda r: not any(p.kind == "kill_switch" for p in r.policies),
-    )
-    levers: list[Lever] = []
-    for regulator in regulators:
-        if not regulator.policies:
-            continue
-        owner = regulator.label or regulator.name
-        for policy in regulator.policies:
-            levers += _policy_levers(regulator.name, owner, policy)
-        levers.append(_reach_lever(regulator.name, owner, regulator.reach))
-    return levers
-
-
-def _policy_levers(regulator: str, owner: str, policy: Any) -> list[Lever]:
-    name = policy.name or policy.kind
-    key = f"{regulator}__{name}"
-    path = f"regulators.{regulator}.policies.{name}"
-    group = _capitalised(f"{owner}'s {policy.kind.replace('_', ' ')}")
-    levers = [Lever(f"{key}__enabled", group, "on", "switch", f"{path}.enabled",
-                    bool(policy.enabled))]
-    if hasattr(policy, "threshold_flop"):
-        default = round(math.log10(policy.threshold_flop), 6)
-        low, high = THRESHOLD_RANGE_LOG10
-        levers.append(Lever(f"{key}__threshold_flop", group, "threshold", "slider",
-                            f"{path}.threshold_flop", default, min(low, default),
-                            max(high, default), THRESHOLD_STEP_LOG10, log10=True))
-    if hasattr(policy, "exempt_open_weights"):
-        levers.append(Lever(f"{key}__exempt_open_weights", group, "open weights exempt",
-                            "switch", f"{path}.exempt_open_weights",
-                            bool(policy.exempt_open_weights)))
-    if hasattr(policy, "strength"):
-        levers.append(_share_lever(key, group, "strength (share of growth denied)",
-                                   f"{path}.strength", policy.strength))
-    if _has_compliance_choice(policy.kind):
-        levers.append(_share_lever(key, group, "enforcement probability",
-                                   f"{path}.enforcement_probability",
-                                   policy.enforcement_probability))
-    return levers
-
-
-def _share_lever(key: str, group: str, name: str, path: str, default: float) -> Lever:
-    return Lever(f"{key}__{path.rsplit('.', 1)[1]}", group, name, "slider", path,
-                 float(default), 0.0, 1.0, SHARE_STEP)
-
-
-def _reach_lever(regulator: str, owner: str, reach: str) -> Lever:
-    return Lever(f"{regulator}__reach", _capitalised(owner), "reach (domicile or market)",
-                 "choice", f"regulators.{regulator}.reach", reach,
-                 choices=("domicile", "market"))
-
-
-def _has_compliance_choice(kind: str) -> bool:
-    """Whether an instrument constrains releases (so enforcement matters), not world dynamics."""
-    return POLICY_KINDS[kind].covers_release is not Policy.covers_release
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-# The live model and its baseline ---------------------------------------------------------------
-
-
-class WorkshopModel(RegSimModel):
-    """RegSimModel built from a scenario file and lever settings (what SolaraViz's Reset calls).
-
-    Stops (`running = False`) at the scenario's horizon.
-    """
-
-    def __init__(self, scenario_path: str | None = None,
-                 settings: LeverSettings | None = None) -> None:
-        workshop = load_workshop(scenario_path or default_scenario_path())
-        settings = settings or LeverSettings()
-        values = workshop.values(settings.values)
-        super().__init__(workshop.scenario_with(values), seed=workshop.seed(settings.draw))
-        self.workshop = workshop
-        self.lever_values = values
-        self.draw = int(settings.draw)
-
-    def step(self) -> None:
-        if self.step_index + 1 >= self.months:
-            self.running = False
-            return
-        super().step()
-        self.running = self.step_index + 1 < self.months
-
-    def live_frame(self) -> pd.DataFrame | None:
-        """The months run so far (columns `step`, `month` and the outputs); None before any."""
-        if self.step_index < 0:
-            return None
-        return self.observer.frame()
-
-    def baseline_frame(self) -> pd.DataFrame:
-        """The unmodified scenario's whole horizon with this run's seed (cached)."""
-        return baseline_frame(self.workshop.path, self.seed)
-
-    def changes(self) -> list[str]:
-        """What this run changes from the scenario, in plain words."""
-        changes = self.workshop.changes(self.lever_values)
-        if self.draw:
-            changes.append(f"draw of chance {self.draw}")
-        return changes
-
-
-@functools.lru_cache(maxsize=16)
-def baseline_frame(scenario_path: str, seed: int) -> pd.DataFrame:
-    """The monthly series of the unmodified scenario at `scenario_path` run with `seed`.
-
-    Run once per (scenario, seed) and cached: callers must not modify the frame.
-    """
-    from sim.experiments.runner import run_replicate
-
-    return run_replicate(load_workshop(scenario_path).original, seed).timeseries
+def same_numbers(workshop: Workshop, values: Mapping[str, Any]) -> bool:
+    """Whether these settings give the baseline's numbers without running: no lever moved
+    (the added instruments are off, and an instrument that is off changes nothing)."""
+    return not workshop.moved(workshop.values(values))

@@ -1,0 +1,218 @@
+"""The dashboard's compute engine: whole-horizon runs in a warm worker pool, cached, cancellable.
+
+A lever change asks for one scenario over N seeds. Each replicate is one task for a process
+pool started once per server (spawned workers, kept warm: the model is imported before the
+first request), so the page never waits on the model in its own thread. Finished replicates are
+cached by (scenario, seed): the unchanged baseline is computed once, and moving a lever back is
+instant. A request superseded by a newer lever change is cancelled: its replicates that have not
+started are withdrawn from the pool unless another request is waiting for them.
+
+`Engine.run` is a coroutine (Solara awaits it in its event loop); `Engine.run_blocking` is the
+same for scripts and tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from sim.presentation.runs import Draw, RunSet, draw_from
+from sim.scenario.schema import Scenario
+
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+"""Worker processes: the machine's cores, at most 2 (a workshop laptop; the model is serial)."""
+
+CACHE_DRAWS = 400
+"""Replicates kept in memory (about 40 lever settings of 10 draws; ~60 kB each)."""
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """A stable digest of everything that determines a scenario's numbers."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def simulate(scenario: Scenario, seed: int) -> Draw:
+    """One replicate of `scenario` with `seed` (what a worker runs), as a compact `Draw`."""
+    from sim.experiments.runner import run_replicate
+
+    return draw_from(run_replicate(scenario, int(seed)))
+
+
+def _warm_up() -> int:
+    """Import the model in a fresh worker, so the first real request does not pay for it."""
+    import sim.experiments.runner  # noqa: F401
+    import sim.model.world  # noqa: F401
+
+    return os.getpid()
+
+
+class _Pending:
+    """A replicate submitted to the pool and how many requests are waiting for it."""
+
+    def __init__(self, future: cf.Future) -> None:
+        self.future = future
+        self.waiters = 0
+
+
+class Engine:
+    """Runs and caches replicates (see the module docstring). Thread-safe."""
+
+    def __init__(self, workers: int = WORKERS, cache_draws: int = CACHE_DRAWS) -> None:
+        self.workers = workers
+        self.cache_draws = cache_draws
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._lock = threading.RLock()
+        self._cache: OrderedDict[tuple[str, int], Draw] = OrderedDict()
+        self._pending: dict[tuple[str, int], _Pending] = {}
+        self.submitted = 0
+        """Replicates handed to the pool so far (cache misses), for tests and benchmarks."""
+
+    # The pool -------------------------------------------------------------------------------
+    def _executor(self) -> cf.ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+                self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=context)
+            return self._pool
+
+    def warm(self) -> list[cf.Future]:
+        """Start the workers and import the model in each (returns at once)."""
+        pool = self._executor()
+        return [pool.submit(_warm_up) for _ in range(self.workers)]
+
+    def shutdown(self) -> None:
+        """Stop the workers (pending replicates are cancelled)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._pending.clear()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    # The cache ------------------------------------------------------------------------------
+    def cached(self, scenario: Scenario, seeds: Sequence[int]) -> RunSet | None:
+        """The run set if every replicate is cached already, else None."""
+        key = scenario_key(scenario)
+        with self._lock:
+            draws = [self._cache.get((key, int(seed))) for seed in seeds]
+            if any(draw is None for draw in draws):
+                return None
+            for seed in seeds:
+                self._cache.move_to_end((key, int(seed)))
+        return RunSet(key, tuple(draws))  # type: ignore[arg-type]
+
+    def _store(self, item: tuple[str, int], future: cf.Future) -> None:
+        with self._lock:
+            self._pending.pop(item, None)
+            if future.cancelled():
+                return
+            if future.exception() is not None:
+                if isinstance(future.exception(), cf.process.BrokenProcessPool):
+                    self._pool = None  # a worker died: the next request starts a new pool
+                return
+            self._cache[item] = future.result()
+            self._cache.move_to_end(item)
+            while len(self._cache) > self.cache_draws:
+                self._cache.popitem(last=False)
+
+    def _claim(self, scenario: Scenario, key: str, seed: int) -> cf.Future:
+        """The future of one replicate: cached, already pending, or newly submitted."""
+        item = (key, seed)
+        with self._lock:
+            if item in self._cache:
+                done: cf.Future = cf.Future()
+                done.set_result(self._cache[item])
+                return done
+            pending = self._pending.get(item)
+            if pending is None:
+                future = self._executor().submit(simulate, scenario, seed)
+                self.submitted += 1
+                pending = self._pending[item] = _Pending(future)
+                future.add_done_callback(lambda f, item=item: self._store(item, f))
+            pending.waiters += 1
+            return pending.future
+
+    def _release(self, key: str, seed: int) -> None:
+        """A request stopped waiting for a replicate: withdraw it if nobody else waits."""
+        item = (key, seed)
+        with self._lock:
+            pending = self._pending.get(item)
+            if pending is None:
+                return
+            pending.waiters -= 1
+            if pending.waiters <= 0 and pending.future.cancel():
+                self._pending.pop(item, None)
+
+    # Requests -------------------------------------------------------------------------------
+    async def run(self, scenario: Scenario, seeds: Sequence[int]) -> RunSet:
+        """Every replicate of `scenario` for `seeds` (cached ones at once, the rest from the
+        pool). Cancelling the awaiting task withdraws the replicates not started yet."""
+        key = scenario_key(scenario)
+        seeds = [int(seed) for seed in seeds]
+        futures = [self._claim(scenario, key, seed) for seed in seeds]
+        waiting = set(range(len(seeds)))
+        try:
+            draws = []
+            for index, future in enumerate(futures):
+                draws.append(await _wrapped(future))
+                waiting.discard(index)
+                self._release(key, seeds[index])
+            return RunSet(key, tuple(draws))
+        finally:
+            for index in waiting:
+                self._release(key, seeds[index])
+
+    def prefetch(self, scenario: Scenario, seeds: Sequence[int]) -> None:
+        """Compute replicates into the cache without waiting for them (at server start)."""
+        key = scenario_key(scenario)
+        for seed in seeds:
+            self._claim(scenario, key, int(seed))
+
+    def run_blocking(self, scenario: Scenario, seeds: Sequence[int]) -> RunSet:
+        """`run` for callers without an event loop."""
+        return asyncio.run(self.run(scenario, seeds))
+
+
+async def _wrapped(future: cf.Future) -> Any:
+    """Await a pool future without cancelling it when the awaiting task is cancelled (other
+    requests may share it; `Engine._release` decides)."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+
+    def transfer(done: cf.Future) -> None:
+        def settle() -> None:
+            if waiter.done():
+                return
+            if done.cancelled():
+                waiter.cancel()
+            elif done.exception() is not None:
+                waiter.set_exception(done.exception())
+            else:
+                waiter.set_result(done.result())
+
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(settle)
+
+    future.add_done_callback(transfer)
+    return await waiter
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def engine() -> Engine:
+    """The server's one engine (every dashboard session shares its workers and cache)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = Engine()
+        return _engine

@@ -1,0 +1,166 @@
+"""The dashboard's Solara components: headline strip, chart cards, narrative, levers, playback
+controls and the game's panels. `sim.presentation.app` wires them to the session.
+
+The heavy panels are single template widgets (`sim.presentation.widgets`) fed plain data;
+every string from a scenario or a saved session (questions, labels, team names, event
+sentences) reaches the browser as data and is shown as text, never as markup.
+"""
+
+# Solara components are named like classes (PascalCase).
+# ruff: noqa: N802
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import solara
+
+from sim.presentation import game as games
+from sim.presentation import live_charts, widgets, wording
+from sim.presentation.headlines import ChartSpec
+from sim.presentation.levers import Lever
+from sim.presentation.live_charts import Actor, HeadlineValue
+from sim.presentation.narrative import DigestLine
+from sim.presentation.playback import SPEEDS, Playback
+from sim.presentation.roles import Role
+from sim.presentation.runs import RunSet
+
+CHART_HEIGHT_PX = 178
+NARRATIVE_LIMIT = 30
+
+
+def text(value: str, classes: list[str] | None = None, style: dict | None = None) -> None:
+    """A piece of literal text (scenario strings are never markup)."""
+    solara.Text(str(value), classes=classes or [], style=style or {})
+
+
+@solara.component
+def HeadlineStrip(values: list[HeadlineValue], key: str, month: str, hidden: bool,
+                  draws: int) -> None:
+    """3-4 big numbers, current settings against the scenario as written, at the month shown
+    ('YYYY-MM'), and the key to every chart's lines."""
+    widgets.HeadlineStrip.element(cards=widgets.headline_data(values), key=key, month=month,
+                                  when=wording.month(month), draws=draws, hidden=hidden)
+
+
+@solara.component
+def ChartCard(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, shown: int,
+              actor: Actor, hidden: bool, key: str) -> None:
+    """One chart with its title and a caption for the month shown. The whole horizon's option
+    is built once per result; play only cuts the current settings' lines (`reveal`)."""
+    whole = solara.use_memo(lambda: live_charts.chart_option(spec, policy, baseline, actor, hidden),
+                            [spec.key, key, hidden, actor])
+    option = solara.use_memo(lambda: widgets.to_json(live_charts.reveal(whole, shown)),
+                             [whole, shown])
+    caption = live_charts.chart_caption(spec, policy, baseline, shown - 1, actor, hidden)
+    widgets.ChartCard.element(name=spec.key, title=actor.words(spec.title), caption=caption,
+                              key=key, height=CHART_HEIGHT_PX, option_json=option)
+
+
+@solara.component
+def Narrative(lines: list[DigestLine], draw: int, draws: int, on_draw: Callable[[int], None],
+              hidden: bool) -> None:
+    """What happened in one draw, newest first, filtered and deduplicated."""
+    if hidden:
+        note, rows = "Hidden until you reveal the results.", []
+    else:
+        rows = widgets.story_data(lines, NARRATIVE_LIMIT)
+        note = "" if rows else "Nothing that changes the story yet."
+    widgets.Story.element(
+        lines=rows, draw=draw, note=note,
+        draws=[{"text": f"draw {i + 1} of {draws}", "value": i} for i in range(draws)],
+        on_event=lambda name, data: on_draw(int(data)) if name == "draw" else None)
+
+
+@solara.component
+def Transport(playback: Playback, months: tuple[str, ...], on_reset: Callable[[], None],
+              on_play: Callable[[], None], on_step: Callable[[], None],
+              on_speed: Callable[[str], None]) -> None:
+    """Reset, Play/Pause, Step (one month) and speed, with the months shown."""
+    with solara.Div(classes=["regsim-transport"]):
+        solara.Button("Reset", on_click=on_reset, classes=["regsim-reset"], outlined=True)
+        solara.Button("Pause" if playback.playing else "Play", on_click=on_play,
+                      classes=["regsim-play"], color="primary")
+        solara.Button("Step +1 month", on_click=on_step, classes=["regsim-step"], outlined=True)
+        solara.v.Select(items=list(SPEEDS), v_model=playback.speed, on_v_model=on_speed,
+                        dense=True, hide_details=True, class_="regsim-speed", label="speed")
+        if months:
+            shown = months[min(playback.month_index, len(months) - 1)]
+            text(f"{wording.month(months[0])} → {wording.month(shown)}", ["regsim-month"])
+
+
+@solara.component
+def LeverPanel(groups: Sequence[tuple[str, Sequence[Lever]]], values: dict[str, Any],
+               on_lever: Callable[[str, Any], None], disabled: bool = False,
+               heading: dict[str, str] | None = None) -> None:
+    """Lever groups in one widget. A regulator's reach shows only while one of its
+    instruments is on (it changes nothing otherwise)."""
+    shown = [(title, levers) for title, levers in groups if _relevant(levers, values)]
+    levers = {lever.path: lever for _, group in shown for lever in group}
+
+    def on_event(name: str, data: Any) -> None:
+        if name != "lever" or not isinstance(data, dict) or data.get("path") not in levers:
+            return
+        lever = levers[data["path"]]
+        if "position" in data:
+            on_lever(lever.path, lever.value_at(float(data["position"])))
+        else:
+            on_lever(lever.path, data.get("value"))
+
+    data = widgets.lever_groups_data(shown, values, disabled, heading)
+    widgets.LeverPanel.element(groups_json=widgets.to_json(data), on_event=on_event)
+
+
+def _relevant(levers: Sequence[Lever], values: dict[str, Any]) -> bool:
+    if not levers or not all(lever.spec.scope == "regulator" for lever in levers):
+        return True
+    prefix = f"regulators.{levers[0].owner[1]}.policies."
+    return any(value for path, value in values.items()
+               if path.startswith(prefix) and path.endswith(".enabled"))
+
+
+# The game ---------------------------------------------------------------------------------------
+
+
+@solara.component
+def GameSetup(roles: list[Role], on_start: Callable[[list[games.Team]], None],
+              supported: bool) -> None:
+    """Pick the roles in play and name the teams; then start."""
+    chosen = solara.use_reactive({role.key: True for role in roles})
+    names = solara.use_reactive({role.key: "" for role in roles})
+    with solara.Div(classes=["regsim-game-setup"]):
+        text("Teams play roles in two-year rounds. Each round, every team sets its levers; "
+             "then the model plays the two years out over every draw.",
+             ["regsim-lever-explanation"])
+        if not supported:
+            text("Rounds after the first need the model's dated changes, which this version "
+                 "does not have yet: the first round can be played.", ["regsim-warning"])
+        for role in roles:
+            with solara.Div(classes=["regsim-role", f"regsim-role-{_css(role.key)}"]):
+                solara.Checkbox(label=role.title, value=chosen.value[role.key],
+                                on_value=lambda v, k=role.key: chosen.set({**chosen.value,
+                                                                           k: bool(v)}))
+                text(role.brief, ["regsim-lever-explanation"])
+                solara.InputText("team name", value=names.value[role.key],
+                                 continuous_update=True,
+                                 on_value=lambda v, k=role.key: names.set({**names.value, k: v}))
+
+        def start() -> None:
+            on_start([games.Team(role.key, names.value[role.key] or f"Team {i + 1}")
+                      for i, role in enumerate(roles) if chosen.value[role.key]])
+
+        solara.Button("Start the game", on_click=start, color="primary",
+                      classes=["regsim-start-game"])
+
+
+@solara.component
+def RoundSummaries(summaries: list[games.RoundSummary], played: int) -> None:
+    """What happened in each round played, latest first, and why."""
+    note = "" if played else "Teams set their levers; then press Play round 1."
+    widgets.RoundSummaries.element(
+        summaries=[widgets.summary_data(summary) for summary in reversed(summaries)], note=note)
+
+
+def _css(key: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in key)

@@ -1,0 +1,85 @@
+"""The game's roles: who a team plays and which levers that team controls.
+
+Roles are derived from the loaded scenario: every regulator holding an instrument is a role
+(California, the US federal government, the EU, ...); the largest closed lab is "a frontier
+lab" and the largest open-weight lab "an open-weight lab" (largest by its next training run;
+labs based in a competitor state are left to that state); each competitor state is a role,
+together with the regulators at home (China's rules belong to the PRC's team). A role controls
+the levers its agents own (`Lever.owner`); the world's assumptions stay with the facilitator.
+`ROLE_WORDS` gives the known roles their titles and one-line briefs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sim.model.jurisdiction import within_any
+from sim.presentation.levers import Lever
+from sim.scenario.schema import Scenario
+
+ROLE_WORDS: dict[str, tuple[str, str]] = {
+    "regulator:california": ("California", "Sets California's rules for labs selling there."),
+    "regulator:us_federal": ("The US federal government",
+                             "Export controls on chips and weights; federal licences."),
+    "regulator:eu": ("The EU", "The AI Act's duties for models offered in the EU."),
+    "frontier_lab": ("A frontier lab", "Guards its weights and chooses how it releases."),
+    "open_lab": ("An open-weight lab", "Publishes its weights, or stops."),
+    "competitor": ("The competitor state", "How hard it tries to steal and distil; its rules."),
+}
+"""Role key -> (title, one-line brief). Regulators not listed use their label."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role of one scenario: its key, title, brief and the agents whose levers it holds."""
+
+    key: str
+    title: str
+    brief: str
+    owners: tuple[tuple[str, str], ...]
+
+    def levers(self, levers: Iterable[Lever]) -> list[Lever]:
+        return [lever for lever in levers if lever.owner in self.owners]
+
+
+def role_labs(scenario: Scenario) -> dict[str, str]:
+    """{'frontier_lab': name, 'open_lab': name}: the largest closed and open-weight labs
+    outside every competitor state (missing when the scenario has none)."""
+    home = [j for state in scenario.states for j in state.jurisdictions]
+    labs = [d for d in scenario.developers if not (home and within_any(d.jurisdiction, home))]
+    picks = {}
+    for role, strategy in (("frontier_lab", "closed"), ("open_lab", "open")):
+        candidates = [d for d in labs if d.release_strategy == strategy]
+        if candidates:
+            picks[role] = max(candidates, key=lambda d: d.initial_run_flop).name
+    return picks
+
+
+def roles_for(scenario: Scenario, levers: Sequence[Lever]) -> list[Role]:
+    """The scenario's roles that hold at least one lever, in a stable order."""
+    home_of = {state.name: state.jurisdictions for state in scenario.states}
+    roles: list[Role] = []
+    for regulator in scenario.regulators:
+        if not regulator.policies:
+            continue
+        if any(within_any(regulator.jurisdiction, places) for places in home_of.values()):
+            continue  # joins its state's role below
+        key = f"regulator:{regulator.name}"
+        title, brief = ROLE_WORDS.get(key, (regulator.label or regulator.name,
+                                            "Sets its jurisdiction's rules."))
+        roles.append(Role(key, title, brief, (("regulator", regulator.name),)))
+    labs = {d.name: d for d in scenario.developers}
+    for key, name in role_labs(scenario).items():
+        title, brief = ROLE_WORDS[key]
+        label = labs[name].label or name
+        roles.append(Role(key, f"{title} ({label})", brief, (("developer", name),)))
+    for state in scenario.states:
+        title, brief = ROLE_WORDS["competitor"]
+        owners = [("state", state.name)]
+        owners += [("regulator", r.name) for r in scenario.regulators
+                   if r.policies and within_any(r.jurisdiction, state.jurisdictions)]
+        label = state.label or state.name
+        key = "competitor" if len(scenario.states) == 1 else f"competitor:{state.name}"
+        roles.append(Role(key, f"{title} ({label})", brief, tuple(owners)))
+    return [role for role in roles if role.levers(levers)]

@@ -1,0 +1,201 @@
+"""The dashboard's browser widgets: Vue templates (`*.vue` beside this file) fed plain data.
+
+A page of sliders, numbers and sentences built from one widget per element costs hundreds of
+widgets, and creating them is most of a page load. Each panel here is one widget instead: the
+lever panel, the headline strip, a chart card, the narrative, the round summaries. Python sends
+lists of plain values (the `*_data` functions, testable without a browser); the template draws
+them with `{{ }}` interpolation, which Vue escapes, so a scenario's text is always shown as
+text. Scenario text is data, never part of a template. Browser events come back through the
+`vue_*` methods to a Python callback. The two big payloads (a chart's option, the lever panel)
+travel as one JSON string, which Solara passes through without walking every number.
+
+Charts are drawn by ECharts 5.4.0's "common" build (line charts, legend, tooltip), served from
+this machine by `solara-assets` (the full build Solara's `FigureEcharts` loads is 5x larger).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import ipyvuetify
+import traitlets
+
+from sim.presentation import wording
+from sim.presentation.levers import Lever
+from sim.presentation.live_charts import HeadlineValue
+from sim.presentation.narrative import DigestLine
+
+MAX_WORDS_STEPS = 240
+"""Sliders with at most this many steps show each step's value in words while dragging."""
+
+TAG_COLOURS = {
+    "policy": "#1864ab", "repeal": "#5c3d2e", "compliance": "#2b8a3e", "penalty": "#c92a2a",
+    "relocation": "#d9480f", "security": "#495057", "absorption": "#862e9c",
+    "distillation": "#0b7285", "theft": "#a61e4d", "incident": "#e8590c", "release": "#495057",
+    "withholding": "#5f3dc4",
+}
+
+
+class _Template(ipyvuetify.VuetifyTemplate):
+    """A template widget whose `vue_*` events call `on_event(name, data)` if set."""
+
+    on_event = traitlets.Callable(None, allow_none=True)
+
+    def _emit(self, name: str, data: Any) -> None:
+        if self.on_event is not None:
+            self.on_event(name, data)
+
+
+class ChartCard(ipyvuetify.VuetifyTemplate):
+    """Title, ECharts chart and caption; `data-drawn` on the chart after each redraw."""
+
+    template_file = (__file__, "chart.vue")
+    name = traitlets.Unicode("").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    caption = traitlets.Unicode("").tag(sync=True)
+    key = traitlets.Unicode("").tag(sync=True)
+    height = traitlets.Int(180).tag(sync=True)
+    option_json = traitlets.Unicode("").tag(sync=True)
+    cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+    @traitlets.default("cdn")
+    def _cdn(self) -> str | None:
+        import solara.settings
+
+        # With Solara's asset proxy on (the default), assets come from this server.
+        return None if solara.settings.assets.proxy else solara.settings.assets.cdn
+
+
+class LeverPanel(_Template):
+    """Lever groups (`lever_groups_data`); `on_event('lever', {path, value|position})`."""
+
+    template_file = (__file__, "lever_panel.vue")
+    groups_json = traitlets.Unicode("[]").tag(sync=True)
+
+    def vue_set_lever(self, data: Any) -> None:
+        self._emit("lever", data)
+
+
+class HeadlineStrip(ipyvuetify.VuetifyTemplate):
+    template_file = (__file__, "headline_strip.vue")
+    cards = traitlets.List([]).tag(sync=True)
+    key = traitlets.Unicode("").tag(sync=True)
+    when = traitlets.Unicode("").tag(sync=True)
+    month = traitlets.Unicode("").tag(sync=True)
+    draws = traitlets.Int(0).tag(sync=True)
+    hidden = traitlets.Bool(False).tag(sync=True)
+
+
+class Story(_Template):
+    """The narrative; `on_event('draw', index)` when another draw is picked."""
+
+    template_file = (__file__, "story.vue")
+    lines = traitlets.List([]).tag(sync=True)
+    draws = traitlets.List([]).tag(sync=True)
+    draw = traitlets.Int(0).tag(sync=True)
+    note = traitlets.Unicode("").tag(sync=True)
+
+    def vue_set_draw(self, data: Any) -> None:
+        self._emit("draw", data)
+
+
+class RoundSummaries(ipyvuetify.VuetifyTemplate):
+    template_file = (__file__, "round_summaries.vue")
+    summaries = traitlets.List([]).tag(sync=True)
+    note = traitlets.Unicode("").tag(sync=True)
+
+
+# Data for the templates ---------------------------------------------------------------------------
+
+
+def to_json(data: Any) -> str:
+    """Plain data as JSON for a template (NaN is refused: it is not JSON)."""
+    return json.dumps(data, allow_nan=False, separators=(",", ":"))
+
+
+def lever_data(lever: Lever, value: Any, disabled: bool = False) -> dict[str, Any]:
+    """One lever as the panel draws it: label, value in words, control and its settings."""
+    data: dict[str, Any] = {
+        "path": lever.path, "css": lever.css_name, "label": lever.label,
+        "control": lever.control, "explanation": lever.explanation,
+        "shown": lever.shown(value), "disabled": bool(disabled),
+    }
+    if lever.control == "slider":
+        data.update(position=lever.position(value), min=lever.low, max=lever.high,
+                    step=lever.step, words=list(_step_words(lever)))
+    elif lever.control == "switch":
+        data["value"] = bool(value)
+    else:
+        data["value"] = value
+        data["choices"] = [{"text": words, "value": choice}
+                           for choice, words in lever.spec.choices]
+    return data
+
+
+@functools.lru_cache(maxsize=512)
+def _step_words(lever: Lever) -> tuple[str, ...]:
+    low, high, step = float(lever.low), float(lever.high), lever.step
+    steps = int(round((high - low) / step))
+    if steps > MAX_WORDS_STEPS:
+        return ()
+    return tuple(lever.shown(lever.value_at(round(low + k * step, 9))) for k in range(steps + 1))
+
+
+def lever_groups_data(groups: Iterable[tuple[str, Sequence[Lever]]], values: Mapping[str, Any],
+                      disabled: bool = False, heading: Mapping[str, str] | None = None
+                      ) -> list[dict[str, Any]]:
+    """The panel's groups: each with its title, one-line explanation, its instrument switch
+    (if any) and its other levers. `heading` puts a team's title above a group."""
+    out = []
+    for title, levers in groups:
+        switch = next((lever for lever in levers if lever.switches_instrument), None)
+        others = [lever for lever in levers if lever is not switch]
+        out.append({
+            "title": title,
+            "css": _css(title),
+            "heading": (heading or {}).get(title, ""),
+            "explanation": levers[0].group_explanation if levers else "",
+            "switch": lever_data(switch, values[switch.path], disabled) if switch else None,
+            "levers": [lever_data(lever, values[lever.path], disabled) for lever in others],
+        })
+    return out
+
+
+def headline_data(values: Iterable[HeadlineValue]) -> list[dict[str, Any]]:
+    return [{"key": v.key, "label": v.label, "text": v.text, "baseline": v.baseline_text,
+             "difference": v.difference_text, "tone": v.tone, "explanation": v.explanation}
+            for v in values]
+
+
+def story_data(lines: Iterable[DigestLine], limit: int | None = None) -> list[dict[str, Any]]:
+    """Story lines newest first: when ('Apr 2033 · theft'), colour and sentence."""
+    rows = [{"when": f"{wording.month(line.month)} · {line.tag}",
+             "color": TAG_COLOURS.get(line.tag, "#495057"),
+             "text": line.text + (f" {line.repeats}" if line.repeats else "")}
+            for line in reversed(list(lines))]
+    return rows if limit is None else rows[:limit]
+
+
+def summary_data(summary: Any) -> dict[str, Any]:
+    """A `sim.presentation.game.RoundSummary` for the template."""
+    return {
+        "number": summary.number,
+        "title": f"Round {summary.number}: {wording.month(summary.first_month)} to "
+                 f"{wording.month(summary.last_month)}",
+        "decisions": [{"who": d.who, "changes": "; ".join(d.changes)} for d in summary.decisions],
+        "outcomes": [{"label": o.label, "text": f"{o.value} (as written {o.baseline}; "
+                                                f"{o.since_last_round})"}
+                     for o in summary.outcomes],
+        "across": f"Across the {summary.draws} draws, this round:",
+        "frequencies": [{"count": f"{row.draws} of {row.total} draws "
+                                  f"(as written {row.baseline_draws}):", "text": row.text}
+                        for row in summary.frequencies],
+        "story": story_data(summary.story, limit=8),
+    }
+
+
+def _css(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text)
