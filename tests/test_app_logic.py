@@ -1,28 +1,38 @@
-"""The dashboard's logic without a browser: levers, lever -> scenario, the live model, the cached
-baseline, the narrative, the charts and the `regsim app` command line."""
+"""The dashboard's logic without a browser: levers, the workshop scenario and its export, the
+compute engine, statistics, playback, the narrative, charts and headlines, the game and its
+sessions, the template data, the page, and the `regsim app` command line."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import math
 import sys
 import tomllib
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import SCENARIOS, scenario_from, small_world, with_policy
 
+from sim.presentation import game as games
+from sim.presentation import live_charts, playback, widgets, wording
 from sim.presentation import workshop as ws
-from sim.presentation.live_charts import CHARTS, caption, format_capability, latest
-from sim.presentation.narrative import is_meaningful, plain_text, story
-from sim.presentation.workshop import (
-    WORKSHOP_KILL_SWITCH,
-    LeverSettings,
-    WorkshopModel,
-    levers_of,
-    load_workshop,
-    with_kill_switch,
-)
+from sim.presentation.compute import Engine, scenario_key, simulate
+from sim.presentation.headlines import BASELINE_COLOR, CHARTS, HEADLINES, POLICY_COLORS, Headline
+from sim.presentation.levers import LEVERS, instrument_words, levers_for, toml_literal
+from sim.presentation.narrative import compare_frequencies, digest, shape, told
+from sim.presentation.runs import RunSet, mean_of_defined, percentile
+from sim.presentation.workshop import load_workshop
+from sim.scenario.loader import load_scenario
 
-KILL_SWITCH_ON = {"california__kill_switch__enabled": True}
+KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
+THRESHOLD = "regulators.california.policies.kill_switch.threshold_flop"
+LICENCE = "regulators.us_federal.policies.open_weight_licence.enabled"
+WEIGHT_CONTROLS = "regulators.us_federal.policies.weight_export_controls.enabled"
+CHIPS = "regulators.us_federal.policies.chip_export_controls.strength"
+DRAWS = 3
 
 
 @pytest.fixture
@@ -30,269 +40,754 @@ def baseline():
     return load_workshop("baseline")
 
 
-def run(model: WorkshopModel, months: int) -> WorkshopModel:
-    for _ in range(months):
-        model.step()
-    return model
+@pytest.fixture(scope="module")
+def short(tmp_path_factory):
+    """The baseline over 36 months with 2,000 adopters: a workshop that runs in a blink."""
+    path = tmp_path_factory.mktemp("short") / "short.toml"
+    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n'
+                    '[scenario]\nname = "short"\nquestion = "A short world?"\nmonths = 36\n'
+                    '[world.ecosystem]\nadopters = 2000\n')
+    return load_workshop(str(path))
+
+
+def runs(workshop, values=None, draws=DRAWS, scenario=None) -> RunSet:
+    """The draws of a workshop's settings, computed in this process."""
+    scenario = scenario or (workshop.scenario_with(values, draws) if values is not None
+                            else workshop.baseline(draws))
+    return RunSet(scenario_key(scenario),
+                  tuple(simulate(scenario, seed) for seed in workshop.seeds(draws)))
 
 
 # Levers -----------------------------------------------------------------------------------------
 
 
-def test_baseline_gets_a_california_kill_switch_that_is_off(baseline):
-    assert not any(p.kind == "kill_switch" for r in baseline.original.regulators
-                   for p in r.policies)
-    lever = baseline.lever("california__kill_switch__enabled")
-    assert lever.default is False
-    assert baseline.levers[0] is lever, "the kill switch tops the lever list"
-    keys = {lever.key for lever in baseline.levers}
-    assert {"california__kill_switch__threshold_flop",
-            "california__kill_switch__exempt_open_weights",
-            "california__kill_switch__enforcement_probability",
-            "us_federal__chip_export_controls__strength",
-            "california__reach"} <= keys
+def test_every_scenario_offers_the_kill_switch_licence_and_weight_controls_switched_off(baseline):
+    assert baseline.lever(KILL_SWITCH).default is False
+    assert baseline.lever(LICENCE).default is False
+    assert baseline.lever(WEIGHT_CONTROLS).default is False
+    original = {(r.name, p.kind) for r in baseline.original.regulators for p in r.policies}
+    assert ("california", "kill_switch") not in original
 
 
-def test_the_added_kill_switch_is_the_bundled_kill_switch_scenarios_mandate():
-    with (SCENARIOS / "kill_switch.toml").open("rb") as stream:
-        bundled = tomllib.load(stream)["regulators"][0]["policies"][0]
-    assert {**bundled, "enabled": False} == WORKSHOP_KILL_SWITCH
-
-
-def test_switching_the_kill_switch_on_in_the_baseline_gives_the_kill_switch_scenario(baseline):
-    switched = baseline.scenario_with(KILL_SWITCH_ON)
-    reference = load_workshop("kill_switch").original
-    assert _policies(switched) == _policies(reference)
-
-
-def test_a_scenario_that_has_a_kill_switch_gets_no_second_one():
-    workshop = load_workshop("kill_switch_open_exempt")
-    kill_switches = [p for r in workshop.scenario.regulators for p in r.policies
-                     if p.kind == "kill_switch"]
-    assert len(kill_switches) == 1
-    assert workshop.lever("california__kill_switch__exempt_open_weights").default is True
-    assert workshop.lever("california__kill_switch__enabled").default is True
-
-
-def test_a_scenario_without_california_gets_its_regulator():
-    raw = small_world(regulators=[])
-    scenario = with_kill_switch(scenario_from(raw))
-    (california,) = scenario.regulators
-    assert (california.name, california.jurisdiction, california.reach) == (
-        "california", "US-CA", "market")
-    assert california.policies[0].enabled is False
-
-
-def test_levers_cover_on_off_threshold_reach_enforcement_strength_and_exemption():
-    raw = with_policy(small_world(), "california",
-                      {"kind": "open_weight_licence", "threshold_flop": 1e25})
-    raw = with_policy(raw, "california", {"kind": "chip_export_controls", "strength": 0.4})
-    levers = {lever.key: lever for lever in levers_of(scenario_from(raw))}
-    threshold = levers["california__open_weight_licence__threshold_flop"]
-    assert (threshold.kind, threshold.default, threshold.log10) == ("slider", 25.0, True)
-    assert levers["california__chip_export_controls__strength"].default == 0.4
-    assert "california__open_weight_licence__enforcement_probability" in levers
-    # Chip controls shape compute growth, not releases: no enforcement lever for them.
-    assert "california__chip_export_controls__enforcement_probability" not in levers
-    assert levers["california__reach"].choices == ("domicile", "market")
-
-
-@pytest.mark.parametrize(("key", "value", "expected"), [
-    ("california__kill_switch__enabled", True,
-     "regulators.california.policies.kill_switch.enabled=true"),
-    ("california__kill_switch__threshold_flop", 25.0,
-     "regulators.california.policies.kill_switch.threshold_flop=1e+25"),
-    ("us_federal__chip_export_controls__strength", 0.6,
-     "regulators.us_federal.policies.chip_export_controls.strength=0.6"),
-    ("california__reach", "domicile", 'regulators.california.reach="domicile"'),
+@pytest.mark.parametrize(("path", "bundled"), [
+    (KILL_SWITCH, "kill_switch"),
+    (LICENCE, "open_weight_licence"),
 ])
-def test_each_moved_lever_becomes_a_set_override(baseline, key, value, expected):
-    assert baseline.overrides({key: value}) == [expected]
+def test_switching_an_added_instrument_on_replays_its_bundled_scenario(baseline, path, bundled):
+    switched = baseline.scenario_with({path: True})
+    reference = load_workshop(bundled).original
+    ours = {(r.name, p.kind): p.model_dump() for r in switched.regulators for p in r.policies
+            if p.enabled}
+    theirs = {(r.name, p.kind): p.model_dump() for r in reference.regulators for p in r.policies}
+    assert ours == theirs
 
 
-def test_lever_values_reach_the_validated_scenario(baseline):
-    scenario = baseline.scenario_with({
-        **KILL_SWITCH_ON,
-        "california__kill_switch__threshold_flop": 25.0,
-        "california__kill_switch__exempt_open_weights": True,
-        "california__kill_switch__enforcement_probability": 0.9,
-        "california__reach": "domicile",
-        "us_federal__chip_export_controls__strength": 0.6,
-        "eu__pre_deployment_evaluation__enabled": False,
-    })
+def test_a_scenario_keeps_its_own_instrument_and_gets_no_second_one():
+    workshop = load_workshop("kill_switch_open_exempt")
+    kinds = [p.kind for r in workshop.scenario.regulators for p in r.policies]
+    assert kinds.count("kill_switch") == 1
+    assert workshop.lever(KILL_SWITCH).default is True
+    exempt = "regulators.california.policies.kill_switch.exempt_open_weights"
+    assert workshop.lever(exempt).default is True
+
+
+def test_levers_follow_the_policies_a_scenario_has():
+    crackdown = load_workshop("crackdown")
+    trigger = "regulators.us_federal.policies.open_weight_licence.trigger_pressure"
+    assert crackdown.lever(trigger).default == 1.5
+    assert trigger not in {lever.path for lever in load_workshop("baseline").levers}
+    paths = {lever.path for lever in crackdown.levers}
+    for field in ("approval_probability", "licence_delay_months", "penalty_musd",
+                  "enforcement_probability", "threshold_flop", "start"):
+        assert f"regulators.us_federal.policies.open_weight_licence.{field}" in paths
+    # Chip controls shape compute growth, not releases: no enforcement lever for them.
+    assert ("regulators.us_federal.policies.chip_export_controls.enforcement_probability"
+            not in paths)
+
+
+def test_every_row_of_the_lever_table_binds_in_a_world_with_every_instrument():
+    raw = small_world()
+    raw["regulators"][0]["policies"] = [
+        {"kind": "kill_switch"}, {"kind": "open_weight_licence", "trigger_pressure": 2.0},
+        {"kind": "chip_export_controls"}, {"kind": "weight_export_controls"},
+        {"kind": "pre_deployment_evaluation"}, {"kind": "security_standard"},
+        {"kind": "api_kyc"}]
+    bound = {lever.spec.path for lever in levers_for(scenario_from(raw))}
+    assert {spec.path for spec in LEVERS} == bound
+
+
+def test_every_lever_has_words_units_and_an_explanation():
+    for spec in LEVERS:
+        assert spec.label and spec.explanation, spec.path
+        assert spec.control != "slider" or spec.step, spec.path
+    for kind in ("kill_switch", "open_weight_licence", "chip_export_controls",
+                 "weight_export_controls", "pre_deployment_evaluation", "security_standard",
+                 "api_kyc"):
+        name, explanation = instrument_words(kind)
+        assert name and explanation and "_" not in name
+
+
+@pytest.mark.parametrize(("path", "value", "words"), [
+    (THRESHOLD, 1e26, "1e26 FLOP (4.8× GPT-4)"),
+    ("regulators.california.policies.kill_switch.threshold_usd", 1e8, "$100M"),
+    ("regulators.california.policies.kill_switch.penalty_musd", 1000.0, "$1bn"),
+    ("regulators.california.policies.kill_switch.enforcement_probability", 0.5, "50%"),
+    ("regulators.california.policies.kill_switch.start", "2025-01", "2025-01"),
+    ("regulators.us_federal.policies.chip_export_controls.start", None, "from the start"),
+    ("world.theft.hazard_per_month_at_parity", 0.002, "0.2%"),
+    ("world.algo_efficiency_growth_oom_per_year", 0.45, "2.8x a year"),
+    ("states.prc.attacker_tier", 4, "OC4"),
+    ("regulators.california.reach", "market", "labs selling there"),
+    (KILL_SWITCH, True, "on"),
+])
+def test_lever_values_read_in_plain_words(baseline, path, value, words):
+    assert baseline.lever(path).shown(value) == words
+
+
+def test_slider_positions_round_trip_to_the_values_the_scenario_holds(baseline):
+    for lever in baseline.levers:
+        if lever.control != "slider" or lever.default is None:
+            continue
+        assert lever.is_default(lever.value_at(lever.position(lever.default))), lever.path
+        assert lever.low <= lever.position(lever.default) <= lever.high, lever.path
+    threshold = baseline.lever(THRESHOLD)
+    assert threshold.value_at(25.0) == 1e25
+    assert threshold.value_at(25.3) == 2e25
+    months = baseline.lever("regulators.california.policies.kill_switch.start")
+    assert months.value_at(18) == "2025-07"
+    assert baseline.lever("regulators.eu.policies.pre_deployment_evaluation.delay_months"
+                          ).value_at(2.4) == 2
+
+
+def test_moved_levers_become_set_overrides_and_reach_the_validated_scenario(baseline):
+    values = {KILL_SWITCH: True, THRESHOLD: 1e25, CHIPS: 0.6,
+              "regulators.california.reach": "domicile",
+              "regulators.california.policies.kill_switch.start": "2026-03",
+              "world.theft.hazard_per_month_at_parity": 0.01,
+              "developers.meta.release_strategy": "closed"}
+    assert sorted(baseline.overrides(values)) == sorted([
+        f"{KILL_SWITCH}=true", f"{THRESHOLD}=1e+25", f"{CHIPS}=0.6",
+        'regulators.california.reach="domicile"',
+        'regulators.california.policies.kill_switch.start="2026-03"',
+        "world.theft.hazard_per_month_at_parity=0.01",
+        'developers.meta.release_strategy="closed"'])
+    scenario = baseline.scenario_with(values, draws=5)
     regulators = {r.name: r for r in scenario.regulators}
     kill_switch = regulators["california"].policies[0]
-    assert kill_switch.enabled and kill_switch.exempt_open_weights
-    assert math.isclose(kill_switch.threshold_flop, 1e25)
-    assert kill_switch.enforcement_probability == 0.9
-    assert regulators["california"].reach == "domicile"
+    assert kill_switch.enabled and kill_switch.threshold_flop == 1e25
+    assert kill_switch.start == "2026-03" and regulators["california"].reach == "domicile"
     assert regulators["us_federal"].policies[0].strength == 0.6
-    assert regulators["eu"].policies[0].enabled is False
-
-
-def test_unmoved_levers_leave_the_scenario_untouched(baseline):
-    assert baseline.scenario_with(baseline.defaults()) is baseline.scenario
-    assert baseline.changes({}) == []
+    assert scenario.world.theft.hazard_per_month_at_parity == 0.01
+    assert {d.name: d for d in scenario.developers}["meta"].release_strategy == "closed"
+    assert scenario.scenario.replicates == 5
 
 
 def test_changes_are_told_in_plain_words(baseline):
-    changes = baseline.changes({**KILL_SWITCH_ON, "california__kill_switch__threshold_flop": 25.0})
-    assert changes == ["California's kill switch: on",
-                       "California's kill switch: threshold 1e25.0 FLOP"]
+    assert baseline.changes({KILL_SWITCH: True, THRESHOLD: 1e25}) == [
+        "California: kill switch on",
+        "California: kill switch: covers models trained with at least 1e25 FLOP (0.48× GPT-4)"]
+    assert baseline.changes({}) == []
 
 
-def test_unknown_or_invalid_lever_values_are_refused(baseline):
+def test_unknown_levers_and_values_that_do_not_fit_are_refused(baseline):
     with pytest.raises(ValueError, match="unknown levers"):
-        baseline.values({"nonsense": 1})
-    with pytest.raises(ValueError, match="not one of"):
-        baseline.scenario_with({"california__reach": "everywhere"})
+        baseline.values({"regulators.nobody.reach": "market"})
+    with pytest.raises(ValueError, match="expected one of"):
+        baseline.values({"regulators.california.reach": "everywhere"})
+    with pytest.raises(ValueError, match="expected true or false"):
+        baseline.values({KILL_SWITCH: "yes"})
+    with pytest.raises(ValueError, match="whole number"):
+        baseline.values({"states.prc.attacker_tier": 3.5})
+    with pytest.raises(ValueError, match="a number"):
+        baseline.values({THRESHOLD: float("nan")})
 
 
-def test_lever_groups_keep_a_policys_levers_together(baseline):
-    groups = dict(baseline.groups())
-    assert [lever.name for lever in groups["California's kill switch"]] == [
-        "on", "threshold", "open weights exempt", "enforcement probability"]
+def test_toml_literals_are_parsed_back_as_the_same_values():
+    for value in (True, 1e25, 0.35, 3, "2025-01", 'a "quoted" word'):
+        assert tomllib.loads("v = " + toml_literal(value))["v"] == value
 
 
-# The live model and its baseline ---------------------------------------------------------------
+def test_only_the_role_labs_get_actor_levers(baseline):
+    paths = {lever.path for lever in baseline.levers if lever.owner[0] == "developer"}
+    assert paths == {"developers.openai.security_level", "developers.openai.release_strategy",
+                     "developers.meta.security_level", "developers.meta.release_strategy"}
+    choices = dict(baseline.lever("developers.meta.release_strategy").spec.choices)
+    assert "hybrid" not in choices  # a lab without a size limit cannot be hybrid
 
 
-def test_the_live_run_with_unmoved_levers_matches_the_cached_baseline(baseline):
-    model = run(WorkshopModel(baseline.path), 36)
-    live = model.live_frame()
-    reference = model.baseline_frame().iloc[: len(live)]
-    assert live.drop(columns=["month"]).equals(reference.drop(columns=["month"]))
+# Roles ------------------------------------------------------------------------------------------
 
 
-def test_the_baseline_is_run_once_per_scenario_and_seed(baseline, monkeypatch):
-    ws.baseline_frame.cache_clear()
-    calls = []
-    import sim.experiments.runner as runner
-
-    original = runner.run_replicate
-
-    def counting(scenario, seed, replicate=0):
-        calls.append(seed)
-        return original(scenario, seed, replicate)
-
-    monkeypatch.setattr(runner, "run_replicate", counting)
-    first = WorkshopModel(baseline.path, LeverSettings(dict(KILL_SWITCH_ON)))
-    second = WorkshopModel(baseline.path)
-    assert first.baseline_frame() is second.baseline_frame()
-    lucky = WorkshopModel(baseline.path, LeverSettings(draw=3))
-    lucky.baseline_frame()
-    assert calls == [baseline.seed(0), baseline.seed(3)]
+def test_the_roles_of_the_baseline_and_the_levers_each_holds(baseline):
+    roles = {role.key: role for role in baseline.roles}
+    assert list(roles) == ["regulator:california", "regulator:us_federal", "regulator:eu",
+                           "frontier_lab", "open_lab", "competitor"]
+    assert roles["frontier_lab"].title == "A frontier lab (OpenAI)"
+    assert roles["open_lab"].title == "An open-weight lab (Meta)"
+    competitor = {lever.path for lever in roles["competitor"].levers(baseline.levers)}
+    assert "states.prc.attacker_tier" in competitor
+    assert "regulators.china.policies.pre_deployment_evaluation.enabled" in competitor
+    california = roles["regulator:california"].levers(baseline.levers)
+    assert KILL_SWITCH in {lever.path for lever in california}
+    held = [lever.path for role in baseline.roles for lever in role.levers(baseline.levers)]
+    assert len(held) == len(set(held)), "a lever belongs to one role"
+    assert "world.theft.hazard_per_month_at_parity" not in held  # the facilitator's
 
 
-def test_the_kill_switch_lever_changes_the_open_frontier(baseline):
-    months = 24
-    off = run(WorkshopModel(baseline.path), months).live_frame()
-    on = run(WorkshopModel(baseline.path, LeverSettings(dict(KILL_SWITCH_ON))),
-             months).live_frame()
-    assert not off["open_frontier_capability"].equals(on["open_frontier_capability"])
-    assert on["kill_switch_coverage"].iloc[-1] > 0.0
+# The workshop scenario and its export -----------------------------------------------------------
 
 
-def test_the_model_stops_at_the_horizon():
-    model = WorkshopModel("chatbit_2023")
-    run(model, model.months + 5)
-    assert model.step_index == model.months - 1
-    assert model.running is False
-    assert len(model.live_frame()) == model.months
+def test_unmoved_levers_give_the_baselines_numbers(short):
+    assert ws.same_numbers(short, short.defaults())
+    ours = runs(short, short.defaults(), draws=2)
+    theirs = runs(short, draws=2)
+    for column in ("uncontrolled_covered_copies", "state_lag_months__prc", "open_lag_months"):
+        assert np.array_equal(ours.matrix(column), theirs.matrix(column), equal_nan=True)
+    assert not ws.same_numbers(short, {KILL_SWITCH: True})
 
 
-def test_the_model_accepts_exactly_what_solaraviz_passes_on_reset(baseline):
-    settings = LeverSettings(dict(KILL_SWITCH_ON), draw=2)
-    model = WorkshopModel(**{"scenario_path": baseline.path, "settings": settings})
-    assert model.seed == baseline.seed(2)
-    assert model.changes() == ["California's kill switch: on", "draw of chance 2"]
-    assert model.live_frame() is None
+def test_draws_use_the_seeds_regsim_run_gives_its_replicates(baseline):
+    from sim.experiments.seeds import replicate_seeds
+
+    assert baseline.seeds(10) == replicate_seeds(baseline.original.scenario.seed, 10)
+
+
+def test_the_export_reproduces_the_dashboards_numbers_with_regsim_run(short, tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    values = {KILL_SWITCH: True, THRESHOLD: 5e25, CHIPS: 0.5}
+    exported = tmp_path / "exported.toml"
+    exported.write_text(short.export_toml(values, DRAWS))
+    text = exported.read_text()
+    assert text.startswith("# regsim workshop export")
+    assert "covers models trained with at least 5e25 FLOP" in text
+    result = CliRunner().invoke(main, ["run", str(exported), "--out", str(tmp_path / "run"),
+                                       "--no-plots", "--quiet"])
+    assert result.exit_code == 0, result.output
+    outcomes = pd.read_csv(tmp_path / "run" / "outcomes.csv").set_index("outcome")["mean"]
+    dashboard = runs(short, values)
+    actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
+    last = short.months - 1
+    for entry in HEADLINES:
+        value = dashboard.statistic(actor.column(entry.column), entry.statistic, last)
+        # outcomes.csv keeps 10 significant digits; the exact match is tested below
+        assert value == pytest.approx(outcomes[actor.column(entry.summary_key)], rel=1e-9,
+                                      abs=1e-9), entry.key
+
+
+def test_an_exported_scenario_loads_and_names_itself(short, tmp_path):
+    exported = tmp_path / "e.toml"
+    exported.write_text(short.export_toml({KILL_SWITCH: True}, 5))
+    scenario = load_scenario(exported)
+    assert scenario.scenario.name == "short_workshop"
+    assert scenario.scenario.replicates == 5
+    assert scenario.scenario.seed == short.original.scenario.seed
 
 
 def test_the_scenario_comes_from_the_environment_variable(monkeypatch):
     monkeypatch.setenv(ws.SCENARIO_ENV_VAR, str(SCENARIOS / "crackdown.toml"))
-    assert WorkshopModel().workshop.name == "crackdown"
+    assert load_workshop(ws.default_scenario_path()).name == "crackdown"
 
 
 def test_the_picker_lists_every_bundled_scenario_with_its_question(tmp_path):
-    choices = ws.picker_choices()
-    names = {choice.name for choice in choices}
+    names = {choice.name for choice in ws.picker_choices()}
     assert {"baseline", "kill_switch", "kill_switch_open_exempt", "open_weight_licence",
             "export_controls", "crackdown", "chatbit_2023"} <= names
-    assert all(choice.question for choice in choices)
     own = tmp_path / "mine.toml"
-    own.write_text('extends = "' + str(SCENARIOS / "baseline.toml") + '"\n'
+    own.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n'
                    '[scenario]\nname = "mine"\nquestion = "My own question?"\n')
     assert ws.picker_choices(str(own))[0].question == "My own question?"
 
 
-# The narrative ---------------------------------------------------------------------------------
+# The compute engine -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def engine():
+    pool = Engine(workers=1)
+    yield pool
+    pool.shutdown()
+
+
+def test_the_engine_computes_in_a_worker_and_caches_by_settings(engine, short):
+    scenario = short.scenario_with({KILL_SWITCH: True}, DRAWS)
+    first = engine.run_blocking(scenario, short.seeds(DRAWS))
+    submitted = engine.submitted
+    again = engine.run_blocking(scenario, short.seeds(DRAWS))
+    assert engine.submitted == submitted, "cached: nothing recomputed"
+    assert engine.cached(scenario, short.seeds(DRAWS)) is not None
+    assert [d.seed for d in again.draws] == short.seeds(DRAWS)
+    inline = runs(short, {KILL_SWITCH: True})
+    assert np.array_equal(first.matrix("uncontrolled_covered_copies"),
+                          inline.matrix("uncontrolled_covered_copies"))
+
+
+def test_a_superseded_request_is_withdrawn_from_the_pool(engine, short):
+    scenario = short.scenario_with({KILL_SWITCH: True, THRESHOLD: 3e25}, 20)
+    seeds = short.seeds(20)
+
+    async def supersede() -> None:
+        task = asyncio.ensure_future(engine.run(scenario, seeds))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(supersede())
+    engine.run_blocking(short.baseline(1), short.seeds(1))  # the worker is free again
+    finished = sum(engine.cached(scenario, [seed]) is not None for seed in seeds)
+    assert finished < len(seeds), "the replicates not started were never run"
+
+
+def test_two_requests_for_the_same_settings_share_the_work(engine, short):
+    scenario = short.scenario_with({CHIPS: 0.9}, 2)
+    before = engine.submitted
+
+    async def both():
+        return await asyncio.gather(engine.run(scenario, short.seeds(2)),
+                                    engine.run(scenario, short.seeds(2)))
+
+    first, second = asyncio.run(both())
+    assert engine.submitted - before == 2
+    assert first.key == second.key
+
+
+def test_scenario_keys_tell_settings_apart(short):
+    assert scenario_key(short.baseline()) == scenario_key(short.baseline())
+    assert scenario_key(short.scenario_with({KILL_SWITCH: True})) != scenario_key(
+        short.scenario_with({}))
+
+
+# Statistics -------------------------------------------------------------------------------------
+
+
+def test_over_the_whole_horizon_each_headline_is_regsim_runs_outcome(short):
+    from sim.experiments.stats import outcomes_table
+
+    dashboard = runs(short, {KILL_SWITCH: True})
+    summaries = pd.DataFrame([draw.summary for draw in dashboard.draws])
+    actor = live_charts.actor_of(["prc"], {})
+    keys = [actor.column(entry.summary_key) for entry in HEADLINES]
+    table = outcomes_table(summaries, keys).set_index("outcome")["mean"]
+    for entry, key in zip(HEADLINES, keys, strict=True):
+        ours = dashboard.statistic(actor.column(entry.column), entry.statistic, short.months - 1)
+        assert ours == table[key], entry.key  # exactly: same arithmetic as regsim run
+
+
+def test_the_replicate_band_is_numpys_percentile_without_its_loop():
+    rng = np.random.default_rng(1)
+    matrix = rng.normal(size=(10, 50))
+    matrix[rng.random(matrix.shape) < 0.2] = np.nan
+    matrix[:, 3] = np.nan
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanpercentile(matrix, 10, axis=0)
+    assert np.allclose(percentile(matrix, 10), expected, equal_nan=True)
+    assert mean_of_defined([1.0, math.nan, 3.0]) == 2.0
+    assert math.isnan(mean_of_defined([math.nan]))
+
+
+# Playback ---------------------------------------------------------------------------------------
+
+
+def test_step_reveals_exactly_one_month_and_wraps_after_the_end():
+    state = playback.reset(playback.full(120))
+    assert state.shown == 1
+    assert playback.step(state).shown == 2
+    at_end = playback.full(120)
+    assert playback.step(at_end).shown == 1, "Step after the end starts again"
+
+
+def test_play_works_after_the_end_and_pauses_by_itself():
+    state = playback.play(playback.full(12))
+    assert state.playing and state.shown == 1, "Play after the end starts again, no Reset"
+    for _ in range(20):
+        state = playback.tick(state)
+    assert state.shown == 12 and not state.playing
+    paused = playback.pause(playback.play(playback.reset(state)))
+    assert not paused.playing and playback.tick(paused) == paused
+
+
+def test_a_round_window_limits_play_to_the_round():
+    state = playback.window(playback.full(120), 25, 48, 25)
+    state = playback.play(state)
+    for _ in range(40):
+        state = playback.tick(state)
+    assert state.shown == 48 and not state.playing
+    assert playback.with_speed(state, "nonsense").speed == playback.DEFAULT_SPEED
+    assert playback.with_speed(state, "fast").interval_s == pytest.approx(1 / 12)
+
+
+# The narrative ----------------------------------------------------------------------------------
 
 
 def event(kind, step=0, text="x", **details):
     return {"kind": kind, "step": step, "month": f"2024-{step + 1:02d}", "text": text,
-            "actors": [], **details}
+            "actors": details.pop("actors", ["meta"]), **details}
 
 
-def test_routine_releases_are_left_out_and_meaningful_events_kept():
-    assert not is_meaningful(event("release", open_weights=True, covered=False, defied=[]))
-    assert is_meaningful(event("release", open_weights=True, covered=True, defied=[]))
-    assert is_meaningful(event("release", open_weights=False, covered=False, defied=["ca.ks"]))
-    for kind in ("compliance", "absorption", "theft", "incident", "policy_activated",
-                 "policy_repealed", "distillation", "relocation", "enforcement"):
-        assert is_meaningful(event(kind))
+def test_the_digest_tells_each_story_once_with_how_often_and_until_when():
+    events = [
+        event("compliance", 1, "Meta shades the open release to 1e25.95 FLOP to comply with "
+              "California's kill switch (expected utilities: comply -12M, defy -160M)"),
+        event("theft", 2, "the PRC steals the weights of OpenAI model 3"),
+        event("compliance", 5, "Meta shades the open release to 1e25.96 FLOP to comply with "
+              "California's kill switch (expected utilities: comply -13M, defy -150M)"),
+        event("absorption", 7, "the PRC fields a military fine-tune of Meta model 4"),
+    ]
+    lines = digest(events)
+    assert [line.kind for line in lines] == ["compliance", "theft", "absorption"]
+    shading = lines[0]
+    assert shading.count == 2 and shading.last_month == "2024-06"
+    assert shading.repeats == "(2 times, to 2024-06)"
+    assert "expected utilities" not in shading.text
+    assert digest(events, 2, 5)[0].kind == "theft"
 
 
-def test_story_is_plain_newest_first_and_limited():
-    events = [event("policy_activated", 0, "the US's chip export controls takes effect"),
-              event("release", 1, "routine", open_weights=False, covered=False, defied=[]),
-              event("compliance", 2, "Meta shades the open release to 1e25.95 FLOP to comply "
-                    "with California's kill switch (expected utilities: comply -12M, defy -160M)"),
-              event("theft", 3, "the PRC steals the weights of OpenAI model 3")]
-    lines = story(events, newest_first=True, limit=2)
-    assert [line.kind for line in lines] == ["theft", "compliance"]
-    assert lines[1].text == ("Meta shades the open release to 1e25.95 FLOP to comply with "
-                             "California's kill switch")
-    assert lines[0].text.startswith("The PRC steals")
-    assert [line.step for line in story(events)] == [0, 2, 3]
-    assert len(story(events, include_routine=True)) == 4
+def test_the_digest_keeps_only_story_releases():
+    releases = [
+        event("release", 1, "routine", covered=False, open_weights=True, defied=[]),
+        event("release", 2, "first covered", covered=True, open_weights=False, defied=[]),
+        event("release", 3, "second covered closed", covered=True, open_weights=False,
+              defied=[]),
+        event("release", 4, "Meta open covered", covered=True, open_weights=True, defied=[]),
+        event("release", 5, "Meta open covered again", covered=True, open_weights=True,
+              defied=[]),
+        event("release", 6, "defiant", covered=True, open_weights=False, defied=["ca.ks"]),
+        event("security_upgrade", 7, "not part of the story"),
+        event("a_kind_the_model_adds_later", 8, "left out until the table lists it"),
+    ]
+    assert [e["text"] for e in told(releases)] == ["first covered", "Meta open covered",
+                                                   "defiant"]
 
 
-def test_plain_text_keeps_sentences_without_utilities():
-    assert plain_text({"text": "a Chinese closed lab is penalised USD 200M"}) == (
-        "A Chinese closed lab is penalised USD 200M")
+def test_event_frequencies_compare_the_draws_with_the_scenario_as_written():
+    theft = event("theft", 3, "the PRC steals the weights of OpenAI model 3")
+    shading = event("compliance", 3, "Meta shades the open release to 1e25.9 FLOP")
+    policy = [[theft, shading], [shading], [shading]]
+    written = [[theft], [theft], []]
+    rows = compare_frequencies(policy, written, 0, 10)
+    by_text = {row.text: row for row in rows}
+    assert (by_text[shading["text"]].draws, by_text[shading["text"]].baseline_draws) == (3, 0)
+    assert (by_text["The PRC steals the weights of OpenAI model 3"].draws,
+            by_text["The PRC steals the weights of OpenAI model 3"].baseline_draws) == (1, 2)
+    assert rows[0].text.startswith("Meta shades"), "the biggest difference first"
+    assert shape(theft) == shape(event("theft", 9, "the PRC steals the weights of OpenAI "
+                                                    "model 12"))
 
 
-def test_a_real_run_tells_compliance_and_policy_events(baseline):
-    model = run(WorkshopModel(baseline.path, LeverSettings(dict(KILL_SWITCH_ON))), 24)
-    kinds = {line.kind for line in story(model.events.events)}
+def test_a_real_run_tells_the_kill_switch_and_the_labs_choices(short):
+    draw = runs(short, {KILL_SWITCH: True}, draws=1).draws[0]
+    lines = digest(draw.events)
+    kinds = {line.kind for line in lines}
     assert {"policy_activated", "compliance"} <= kinds
-    assert "release" not in {line.kind for line in story(model.events.events)
-                             if "defiance" not in line.text and "open weights" not in line.text}
+    assert len(lines) < len(told(draw.events)), "repeats are folded"
+    assert len({(line.kind, line.text) for line in lines}) == len(lines)
 
 
-# Charts and captions -----------------------------------------------------------------------------
+# Charts and headlines --------------------------------------------------------------------------
 
 
-def test_every_chart_draws_before_and_during_a_run(baseline):
-    model = WorkshopModel(baseline.path, LeverSettings(dict(KILL_SWITCH_ON)))
-    labels = {s.name: s.label for s in model.state_list}
-    for live in (None, run(model, 14).live_frame()):
-        for chart in CHARTS:
-            figure = chart.draw(live, model.baseline_frame(), labels)
-            assert figure.axes, chart.key
-            text = caption(chart.key, live, model.baseline_frame(), labels)
-            assert text.startswith("2025-02:") if live is not None else "Press Step" in text
+@pytest.fixture(scope="module")
+def pair(short):
+    return runs(short, {KILL_SWITCH: True}), runs(short)
 
 
-def test_captions_put_the_live_value_beside_the_baseline(baseline):
-    model = run(WorkshopModel(baseline.path), 12)
-    live, base = model.live_frame(), model.baseline_frame()
-    value = format_capability(latest(live, "open_frontier_capability"))
-    labels = {s.name: s.label for s in model.state_list}
-    assert f"open-weight frontier {value} (baseline {value})" in caption(
-        "capability", live, base, labels)
-    assert format_capability(math.nan) == "none"
+def _font_sizes(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "fontSize":
+                yield value
+            else:
+                yield from _font_sizes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _font_sizes(value)
+
+
+def test_every_chart_is_plain_data_with_readable_fonts(pair):
+    policy, baseline = pair
+    actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
+    for spec in CHARTS:
+        option = live_charts.chart_option(spec, policy, baseline, actor)
+        text = widgets.to_json(option)  # raises on NaN: every gap is null
+        assert "function" not in text
+        assert min(_font_sizes(option)) >= live_charts.FONT_PX, spec.key
+        assert option["tooltip"]["renderMode"] == "richText"
+        assert option["xAxis"]["type"] == "time"
+        assert option["series"], spec.key
+
+
+def test_the_baseline_is_bold_grey_and_the_settings_coloured_with_a_band(pair):
+    policy, baseline = pair
+    actor = live_charts.actor_of(["prc"], {})
+    option = live_charts.chart_option(live_charts.primary_charts()[0], policy, baseline, actor)
+    grey = [s for s in option["series"] if s["id"].startswith("baseline")]
+    ours = [s for s in option["series"] if s["id"].startswith(live_charts.POLICY_ID)]
+    assert grey[0]["lineStyle"] == {"color": BASELINE_COLOR, "width": 4, "type": "solid"}
+    assert any("areaStyle" in s for s in ours), "the replicate band"
+    assert {s["lineStyle"]["color"] for s in ours if "color" in s["lineStyle"]} == {
+        POLICY_COLORS[0]}
+
+
+def test_reveal_cuts_only_the_current_settings_to_the_months_shown(pair):
+    policy, baseline = pair
+    actor = live_charts.actor_of(["prc"], {})
+    option = live_charts.chart_option(live_charts.primary_charts()[0], policy, baseline, actor)
+    cut = live_charts.reveal(option, 7)
+    for before, after in zip(option["series"], cut["series"], strict=True):
+        expected = 7 if before["id"].startswith(live_charts.POLICY_ID) else len(before["data"])
+        assert len(after["data"]) == expected
+
+
+def test_hidden_results_draw_only_the_baseline(pair):
+    policy, baseline = pair
+    actor = live_charts.actor_of(["prc"], {})
+    for spec in CHARTS:
+        option = live_charts.chart_option(spec, policy, baseline, actor, hidden=True)
+        assert not [s for s in option["series"] if s["id"].startswith(live_charts.POLICY_ID)]
+    values = live_charts.headline_values(policy, baseline, 10, actor, hidden=True)
+    assert {value.text for value in values} == {"?"}
+    assert all(value.baseline_text != "?" for value in values)
+
+
+def test_capability_is_shown_as_multiples_of_gpt4_with_flop_on_hover(pair):
+    policy, baseline = pair
+    actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
+    option = live_charts.chart_option(live_charts.primary_charts()[3], policy, baseline, actor)
+    point = option["series"][0]["data"][-1]
+    assert point[2].endswith("GPT-4") and point[3].startswith("1e")
+    assert option["yAxis"]["axisLabel"]["formatter"] == "10^{value}×"
+    assert wording.multiple(wording.GPT4_LOG10_FLOP) == "1.0×"
+    assert wording.multiple(wording.GPT4_LOG10_FLOP + 9.5) == "3.2 billion×"
+
+
+def test_headlines_compare_with_the_baseline_in_words(pair, short):
+    policy, baseline = pair
+    actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
+    values = {v.key: v for v in live_charts.headline_values(policy, baseline, 35, actor)}
+    copies = values["copies_beyond_switch"]
+    assert copies.value < copies.baseline
+    assert copies.difference_text.startswith("−") and copies.tone == "better"
+    assert values["competitor_lag"].label == "The PRC: months behind"
+    caption = live_charts.chart_caption(CHARTS[0], policy, baseline, 35, actor)
+    assert caption.startswith("Dec 2026: ") and "as written" in caption
+
+
+def test_a_headline_or_chart_the_model_does_not_write_reads_not_available(pair, monkeypatch):
+    policy, baseline = pair
+    missing = Headline("gone", "a retired output", "count", "no_such_column", "at_month",
+                       "no_such_key", "It was renamed.")
+    monkeypatch.setattr(live_charts, "HEADLINES", (missing,))
+    (value,) = live_charts.headline_values(policy, baseline, 5, live_charts.actor_of([], {}))
+    assert value.text == wording.NOT_AVAILABLE
+    spec = live_charts.primary_charts()[0]
+    from dataclasses import replace
+
+    from sim.presentation.headlines import Series
+    gone = replace(spec, series=(Series("no_such_column", "gone", "#000"),))
+    assert live_charts.chart_option(gone, policy, baseline, live_charts.actor_of([], {}))
+    assert "not in this model's outputs" in live_charts.chart_caption(
+        gone, policy, baseline, 5, live_charts.actor_of([], {}))
+
+
+# The game ---------------------------------------------------------------------------------------
+
+
+def _game(workshop):
+    teams = [games.Team("regulator:california", "  Team   Sacramento  "),
+             games.Team("regulator:us_federal", "Team DC"), games.Team("nonsense", "x")]
+    return games.new_game(workshop, teams, workshop.defaults(), DRAWS)
+
+
+def test_a_game_has_teams_rounds_of_two_years_and_levers_per_team(short):
+    game = _game(short)
+    assert [team.name for team in game.teams] == ["Team Sacramento", "Team DC"]
+    assert games.round_count(short.months) == 2
+    assert games.round_dates(short, 1) == ("2026-01", "2026-12")
+    with pytest.raises(ValueError, match="no team holds"):
+        games.set_lever(short, game, "developers.meta.security_level", 4)
+    game = games.set_lever(short, game, KILL_SWITCH, True)
+    game = games.play_round(game)
+    with pytest.raises(ValueError, match="has been played"):
+        games.set_lever(short, game, THRESHOLD, 1e25)
+    game = games.next_round(short, game)
+    assert game.current == 1 and game.values[KILL_SWITCH] is True
+    game = games.set_lever(short, game, THRESHOLD, 1e25)
+    assert games.dated_changes(short, game) == [
+        {"month": "2026-01", "set": {THRESHOLD: 1e25}}]
+    decisions = games.decisions(short, game, 1)
+    assert decisions[0].who == "Team Sacramento (California)"
+    assert "1e25 FLOP" in decisions[0].changes[0]
+    assert decisions[1].changes == ("no change",)
+    game = games.play_round(game)
+    assert games.is_over(short, game)
+    with pytest.raises(ValueError, match="last round"):
+        games.next_round(short, game)
+
+
+def test_the_first_round_needs_no_dated_changes_and_later_rounds_do(short):
+    game = games.play_round(games.set_lever(short, _game(short), KILL_SWITCH, True))
+    scenario = games.game_scenario(short, game)  # round 1: the scenario's own settings
+    assert next(p for r in scenario.regulators for p in r.policies
+                if p.kind == "kill_switch").enabled
+    later = games.set_lever(short, games.next_round(short, game), THRESHOLD, 1e25)
+    if games.supports_dated_changes():
+        assert games.game_scenario(short, later).changes  # type: ignore[attr-defined]
+    else:
+        with pytest.raises(ValueError, match="dated changes"):
+            games.game_scenario(short, later)
+
+
+def test_round_summaries_say_what_was_decided_and_what_happened(short, pair):
+    policy, baseline = pair
+    game = games.play_round(games.set_lever(short, _game(short), KILL_SWITCH, True))
+    summary = games.round_summary(short, game, 0, policy, baseline,
+                                  live_charts.actor_of(["prc"], {"prc": "the PRC"}))
+    assert (summary.number, summary.first_month, summary.last_month) == (1, "2024-01",
+                                                                         "2025-12")
+    assert summary.decisions[0].changes == ("California: kill switch on",)
+    assert len(summary.outcomes) == len(HEADLINES)
+    assert summary.outcomes[0].since_last_round == "first round"
+    assert 0 < len(summary.frequencies) <= 6
+    data = widgets.summary_data(summary)
+    assert json.loads(widgets.to_json(data))["title"] == "Round 1: Jan 2024 to Dec 2025"
+
+
+def test_a_saved_session_loads_back_the_same_game(short):
+    game = games.play_round(games.set_lever(short, _game(short), KILL_SWITCH, True))
+    game = games.set_lever(short, games.next_round(short, game), THRESHOLD, 1e25)
+    text = games.save(short, game)
+    saved = json.loads(text)
+    assert saved["rounds"][1] == {"month": "2026-01",
+                                  "set": {KILL_SWITCH: True, THRESHOLD: 1e25}}
+    loaded = games.load(short, text)
+    assert loaded.rounds == game.rounds and loaded.teams == game.teams
+    assert (loaded.current, loaded.played) == (game.current, game.played)
+    replayed = games.replay(loaded)
+    assert (replayed.current, replayed.played) == (0, 0)
+    stepped = games.next_round(short, games.play_round(replayed))
+    assert stepped.values == game.rounds[1], "replay steps through the stored rounds"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda s: "not json", "not JSON"),
+    (lambda s: json.dumps({**s, "format": "other"}), "not a saved session of this"),
+    (lambda s: json.dumps({**s, "scenario_sha256": "0" * 64}), "differs from"),
+    (lambda s: json.dumps({**s, "extra": 1}), "extra"),
+    (lambda s: json.dumps({**s, "draws": 0}), "draws"),
+    (lambda s: json.dumps({**s, "rounds": [{"month": "2024-01",
+                                            "set": {"regulators.x.reach": "market"}}]}),
+     "unknown levers"),
+    (lambda s: json.dumps({**s, "rounds": [{"month": "2024-01", "set": {KILL_SWITCH: "on"}}]}),
+     "expected true or false"),
+    (lambda s: json.dumps({**s, "rounds": s["rounds"] * 3}), "do not fit"),
+    (lambda s: " " * (games.MAX_SESSION_BYTES + 1), "larger than"),
+])
+def test_a_bad_session_file_is_refused_in_one_line(short, change, message):
+    saved = json.loads(games.save(short, _game(short)))
+    with pytest.raises(games.SessionError, match=message) as error:
+        games.load(short, change(saved))
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.skipif(not games.supports_dated_changes(),
+                    reason="needs the scenario language's [[changes]] (the model update)")
+def test_a_three_round_game_exports_a_scenario_regsim_run_reproduces(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    path = tmp_path / "long.toml"
+    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n'
+                    '[scenario]\nname = "long"\nquestion = "Three rounds?"\nmonths = 72\n'
+                    '[world.ecosystem]\nadopters = 2000\n')
+    workshop = load_workshop(str(path))
+    game = games.new_game(workshop, [games.Team(r.key, r.title) for r in workshop.roles],
+                          workshop.defaults(), DRAWS)
+    for lever_path, value in ((KILL_SWITCH, True), (THRESHOLD, 1e25), (CHIPS, 0.8)):
+        game = games.play_round(games.set_lever(workshop, game, lever_path, value))
+        if not games.is_over(workshop, game):
+            game = games.next_round(workshop, game)
+    exported = tmp_path / "game.toml"
+    exported.write_text(games.export_toml(workshop, game))
+    assert "[[changes]]" in exported.read_text()
+    result = CliRunner().invoke(main, ["run", str(exported), "--out", str(tmp_path / "run"),
+                                       "--no-plots", "--quiet"])
+    assert result.exit_code == 0, result.output
+    outcomes = pd.read_csv(tmp_path / "run" / "outcomes.csv").set_index("outcome")["mean"]
+    dashboard = runs(workshop, scenario=games.game_scenario(workshop, game))
+    actor = live_charts.actor_of(["prc"], {})
+    for entry in HEADLINES:
+        ours = dashboard.statistic(actor.column(entry.column), entry.statistic, 71)
+        assert ours == pytest.approx(outcomes[actor.column(entry.summary_key)], rel=1e-9,
+                                     abs=1e-9)
+
+
+# Template data ----------------------------------------------------------------------------------
+
+
+def test_the_lever_panel_data_is_plain_json_with_words_for_every_step(baseline):
+    groups = widgets.lever_groups_data(baseline.panel("policy"),
+                                       baseline.values({KILL_SWITCH: True}))
+    data = json.loads(widgets.to_json(groups))
+    kill_switch = next(g for g in data if g["title"] == "California: kill switch")
+    assert kill_switch["switch"]["path"] == KILL_SWITCH and kill_switch["switch"]["value"]
+    threshold = next(lever for lever in kill_switch["levers"] if lever["path"] == THRESHOLD)
+    steps = round((threshold["max"] - threshold["min"]) / threshold["step"]) + 1
+    assert len(threshold["words"]) == steps
+    assert threshold["words"][0] == "1e23 FLOP (0.0048× GPT-4)"
+    assert threshold["shown"] == "1e26 FLOP (4.8× GPT-4)"
+
+
+def test_story_data_is_newest_first():
+    lines = digest([event("theft", 1, "first"), event("incident", 4, "later")])
+    rows = widgets.story_data(lines)
+    assert [row["text"] for row in rows] == ["Later", "First"]
+    assert rows[0]["when"] == "May 2024 · incident"
+
+
+# The page, rendered without a browser -----------------------------------------------------------
+
+
+def test_the_page_renders_its_panels_as_a_few_widgets():
+    solara = pytest.importorskip("solara")
+    import ipywidgets
+
+    from sim.presentation import app
+
+    async def render():
+        box, context = solara.render(app.Page(), handle_error=False)
+        try:
+            return _widgets(box, ipywidgets.Widget)
+        finally:
+            context.close()
+
+    from sim.presentation.compute import engine
+
+    workshop = load_workshop(ws.default_scenario_path())
+    pool = engine()
+    try:
+        pool.run_blocking(workshop.baseline(), workshop.seeds())  # the page finds it cached
+        found = asyncio.run(render())
+    finally:
+        pool.shutdown()
+    kinds = [type(widget).__name__ for widget in found]
+    assert kinds.count("LeverPanel") == 2 and "Story" in kinds
+    panels = "".join(w.groups_json for w in found if type(w).__name__ == "LeverPanel")
+    assert KILL_SWITCH in panels and "world.theft.hazard_per_month_at_parity" in panels
+    assert len(found) < 120, "panels are single widgets"
+
+
+def _widgets(root, widget_type):
+    found, pending = [], [root]
+    while pending:
+        widget = pending.pop()
+        found.append(widget)
+        pending += [child for child in (getattr(widget, "children", None) or [])
+                    if isinstance(child, widget_type)]
+    return found
 
 
 # The command line -------------------------------------------------------------------------------
@@ -306,15 +801,15 @@ def test_app_command_serves_the_page_module_on_loopback_without_a_browser():
     assert command[:5] == [sys.executable, "-m", "solara", "run", "sim.presentation.app"]
     assert {"--production", "--no-open", "--no-check-version"} <= set(command)
     assert command[command.index("--host") + 1] == "127.0.0.1"
-    assert command[command.index("--port") + 1] == "9999"
 
 
-def test_app_command_passes_the_scenario_and_turns_telemetry_off():
+def test_app_command_passes_the_scenario_and_hides_solaras_chrome():
     from sim.cli.app_command import server_environment
 
     env = server_environment("/x/baseline.toml")
     assert env[ws.SCENARIO_ENV_VAR] == "/x/baseline.toml"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"
 
 
 def test_app_command_rejects_a_bad_scenario_with_status_2():
@@ -333,56 +828,18 @@ def test_the_cli_imports_neither_solara_nor_matplotlib():
     code = ("import sys, sim.cli; from click.testing import CliRunner; "
             "CliRunner().invoke(sim.cli.main, ['--help']); "
             "CliRunner().invoke(sim.cli.main, ['app', '--help']); "
-            "CliRunner().invoke(sim.cli.main, ['report', '--help']); "
             "print(sorted(m for m in ('solara', 'matplotlib', 'mesa') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, cwd=Path(__file__).parent.parent).stdout
     assert out.strip() == "[]"
 
 
-# The page, rendered without a browser -----------------------------------------------------------
+def test_scenarios_with_policies_and_small_worlds_load_as_workshops(tmp_path):
+    raw = with_policy(small_world(), "california", {"kind": "open_weight_licence"})
+    path = tmp_path / "small.toml"
+    import tomli_w
 
-
-def test_the_page_renders_with_levers_charts_and_narrative():
-    solara = pytest.importorskip("solara")
-    pytest.importorskip("mesa.visualization")
-    from sim.presentation import app
-
-    @solara.component
-    def Root():  # noqa: N802 (a Solara component); the layout `solara run` wraps a page in, which shows the sidebar
-        with solara.AppLayout():
-            app.Page()
-
-    box, context = solara.render(Root(), handle_error=False)
-    try:
-        texts, classes = _widget_texts_and_classes(box)
-    finally:
-        context.close()
-    for text in ("Scenario", "Policy levers", "Reset", "Step", "What happened, newest first",
-                 *(chart.title for chart in CHARTS)):
-        assert text in texts
-    assert "regsim-lever-california__kill_switch__enabled" in classes
-    assert {f"regsim-chart-{chart.key}" for chart in CHARTS} <= classes
-
-
-def _widget_texts_and_classes(root) -> tuple[set[str], set[str]]:
-    """Every string child and CSS class in a widget tree (grid items included)."""
-    import ipywidgets
-
-    texts: set[str] = set()
-    classes: set[str] = set()
-    pending = [root]
-    while pending:
-        widget = pending.pop()
-        classes.update((getattr(widget, "class_", None) or "").split())
-        for child in [*(getattr(widget, "children", None) or []),
-                      *(getattr(widget, "items", None) or [])]:
-            if isinstance(child, str):
-                texts.add(child)
-            elif isinstance(child, ipywidgets.Widget):
-                pending.append(child)
-    return texts, classes
-
-
-def _policies(scenario):
-    return {(r.name, p.kind): p.model_dump() for r in scenario.regulators for p in r.policies}
+    path.write_text(tomli_w.dumps(raw))
+    workshop = load_workshop(str(path))
+    assert workshop.lever(KILL_SWITCH).default is False
+    assert workshop.roles

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,7 @@ from sim.presentation.runs import RunSet
 from sim.presentation.workshop import (
     DEFAULT_DRAWS,
     DRAW_CHOICES,
+    SCENARIO_ENV_VAR,
     Workshop,
     default_scenario_path,
     load_workshop,
@@ -261,7 +263,7 @@ def Dashboard(path: str) -> None:
     with solara.Div(classes=["regsim-page"]):
         with solara.Div(classes=["regsim-side"]):
             SidePanel(workshop, values.value, draws, mode.value, set_mode, set_lever, game,
-                      start_game, playback, message)
+                      start_game, playback, message, computing)
         with solara.Div(classes=["regsim-main"]):
             MainPanel(workshop, results, request, computing, task, playback, hidden, conceal,
                       actor, story_draw, draws.value, game_now if in_game else None, message,
@@ -290,7 +292,7 @@ def Player(playback: solara.Reactive[play.Playback]) -> None:
 @solara.component
 def SidePanel(workshop: Workshop, values: dict[str, Any], draws: solara.Reactive[int],
               mode: str, set_mode, set_lever, game: solara.Reactive, start_game,
-              playback: solara.Reactive, message: solara.Reactive) -> None:
+              playback: solara.Reactive, message: solara.Reactive, computing: bool) -> None:
     """Scenario picker, modes, and the levers (or the game's teams)."""
     text("regsim workshop", ["regsim-brand"])
     items = [{"text": f"{entry.name}: {entry.question}", "value": str(entry.path.resolve())}
@@ -301,7 +303,7 @@ def SidePanel(workshop: Workshop, values: dict[str, Any], draws: solara.Reactive
     solara.ToggleButtonsSingle(value=mode, values=list(MODES), on_value=set_mode,
                                classes=["regsim-modes"], dense=True)
     if mode == "game":
-        GamePanel(workshop, game, start_game, set_lever, playback, message, draws.value)
+        GamePanel(workshop, game, start_game, set_lever, playback, message, computing)
         return
     with solara.Div(classes=["regsim-export"]):
         solara.FileDownload(lambda: _export(workshop, values, draws.value),
@@ -321,7 +323,7 @@ def SidePanel(workshop: Workshop, values: dict[str, Any], draws: solara.Reactive
 
 @solara.component
 def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
-              playback: solara.Reactive, message: solara.Reactive, draws: int) -> None:
+              playback: solara.Reactive, message: solara.Reactive, computing: bool) -> None:
     """The game's controls: set up, each team's levers, play a round, next, save, export."""
     current: games.Game | None = game.value
     if current is None:
@@ -348,8 +350,9 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
 
     with solara.Div(classes=["regsim-transport"]):
         if not current.current_played:
+            # The round plays only once its settings are computed: never old numbers.
             solara.Button(f"Play round {current.current + 1}", on_click=play_round,
-                          color="primary", classes=["regsim-play-round"])
+                          color="primary", classes=["regsim-play-round"], disabled=computing)
         elif not games.is_over(workshop, current):
             solara.Button("Next round", on_click=next_round, color="primary",
                           classes=["regsim-next-round"])
@@ -380,7 +383,6 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
                       on_click=lambda: (game.set(games.replay(current)),
                                         playback.set(play.window(playback.value, 1, 1, 1))))
         solara.Button("End the game", text=True, on_click=lambda: game.set(None))
-    del draws
 
 
 def _export_game(workshop: Workshop, current: games.Game) -> bytes:
@@ -507,4 +509,5 @@ def _warm_start() -> None:
         pool.prefetch(workshop.baseline(), workshop.seeds())
 
 
-_warm_start()
+if os.environ.get(SCENARIO_ENV_VAR):  # served by `regsim app` (not imported by a test)
+    _warm_start()

@@ -28,7 +28,7 @@ from sim.presentation.live_charts import Actor, HeadlineValue, headline_values
 from sim.presentation.narrative import DigestLine, Frequency, compare_frequencies, digest
 from sim.presentation.runs import RunSet
 from sim.presentation.wording import number
-from sim.presentation.workshop import DEFAULT_DRAWS, DRAW_CHOICES, Workshop
+from sim.presentation.workshop import DEFAULT_DRAWS, MAX_DRAWS, Workshop
 from sim.scenario.schema import Scenario
 
 ROUND_MONTHS = 24
@@ -372,8 +372,8 @@ def load(workshop: Workshop, text: str | bytes) -> Game:
     if saved.scenario_sha256 != scenario_digest(workshop):
         raise SessionError(f"this session was played on scenario {saved.scenario!r}, which "
                            f"differs from {workshop.name!r}: open that scenario first")
-    if saved.draws not in DRAW_CHOICES:
-        raise SessionError(f"draws: expected one of {list(DRAW_CHOICES)}, found {saved.draws}")
+    if not 1 <= saved.draws <= MAX_DRAWS:
+        raise SessionError(f"draws: expected 1 to {MAX_DRAWS}, found {saved.draws}")
     if len(saved.rounds) > round_count(workshop.months):
         raise SessionError(f"{len(saved.rounds)} rounds do not fit the scenario's horizon")
     rounds = []

@@ -39,6 +39,8 @@ DEFAULT_SCENARIO = "baseline"
 DEFAULT_DRAWS = 10
 """Replicates ('draws of chance') per lever setting."""
 DRAW_CHOICES = (5, 10, 20)
+MAX_DRAWS = 50
+"""The most draws a saved session may ask for."""
 
 ADOPTERS: int | None = None
 """Downstream adopters simulated by the dashboard; None keeps the scenario's own (10,000 in the
@@ -245,11 +247,6 @@ def picker_choices(current_path: str | None = None) -> list[BundledScenario]:
 @functools.lru_cache(maxsize=1)
 def _bundled_choices() -> tuple[BundledScenario, ...]:
     return tuple(entry for entry in bundled_scenarios() if entry.error is None)
-
-
-def draws_or_default(value: Any) -> int:
-    """A draws count from the UI, limited to DRAW_CHOICES."""
-    return int(value) if value in DRAW_CHOICES else DEFAULT_DRAWS
 
 
 def same_numbers(workshop: Workshop, values: Mapping[str, Any]) -> bool:
