@@ -1,43 +1,54 @@
-"""The workshop dashboard and the HTML report in a real headless browser (Debian's chromium).
+"""The workshop dashboard and the HTML report in a real headless browser (Debian's chromium) at
+1366x768, the projector size.
 
-`regsim app` is started on a free loopback port and driven with Playwright: the charts render,
-switching California's kill switch on and stepping changes the open-weight frontier, the
-narrative tells events, and no request leaves the machine (every request is recorded and checked,
-and any non-loopback request is aborted). The report of a small run opens with every section and
-an embedded plot, again without any request beyond the file itself.
+`regsim app` is started on a free loopback port and driven with Playwright (see
+`browser_support`): the default view fits the screen with nothing clipped or overlapping; a
+lever change redraws every chart and headline; Step advances exactly one month; after the last
+month a lever change and Play work without Reset; predict-then-reveal hides and shows the
+results; the exported settings, run by `regsim run`, give the numbers on screen; a three-round
+game is exported and reproduced; scenario text shows as text and runs nothing. Every request is
+recorded and any request off this machine is aborted and fails the test.
 
 Needs `/usr/bin/chromium` (`apt-get install -y chromium`) and the `playwright` pip package (never
-`playwright install`); skipped when either is missing. Screenshots go to tests/artifacts/.
+`playwright install`); skipped when either is missing. Screenshots go to tests/artifacts/ (and
+the three README ones to docs/images/).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
+import pandas as pd
 import pytest
+from browser_support import (
+    CHARTS,
+    CHROMIUM,
+    REPO,
+    VIEWPORT,
+    RequestLog,
+    app_server,
+    is_local,
+    launch,
+    month_shown,
+    open_details,
+    slide,
+    toggle,
+    wait_ready,
+)
 
-from sim.scenario.loader import bundled_scenarios
+from sim.presentation.game import supports_dated_changes
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-LOCAL_SCHEMES = {"data", "blob", "about", "file"}
-SERVER_START_S = 90.0
-UI_TIMEOUT_MS = 60_000
-STEPS = 24  # 2024-01 .. 2025-12: the kill switch starts 2025-01 and Meta shades its 2025 release
+IMAGES = REPO / "docs" / "images"
+UI_TIMEOUT_MS = 120_000
+KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
+LICENCE = "regulators.us_federal.policies.open_weight_licence.enabled"
+CHIPS = "regulators.us_federal.policies.chip_export_controls.strength"
+PAYLOADS = ('"><img src=x onerror=alert(2)>', "{{ constructor.constructor('alert(3)')() }}",
+            "[a](javascript:alert(4))")
 
 pytestmark = pytest.mark.slow
 
@@ -49,101 +60,46 @@ def _require_browser() -> None:
     pytest.importorskip("solara", reason="needs the app extra: pip install 'regsim[app]'")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_http(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"regsim app exited with {process.returncode}:\n{log.read_text()}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
-            if response.status == 200:
-                return
-        time.sleep(0.5)
-    pytest.fail(f"regsim app did not answer at {url} within {SERVER_START_S} s:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the server and its solara child: the process group this test started."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory) -> Iterator[str]:
     """`regsim app baseline` on a free loopback port, stopped by its process group afterwards."""
     _require_browser()
-    port = _free_port()
-    log = tmp_path_factory.mktemp("app") / "server.log"
-    with log.open("w") as stream:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sim.cli", "app", "baseline", "--port", str(port)],
-            cwd=REPO, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_for_http(url, process, log)
+    with app_server("baseline", tmp_path_factory.mktemp("app") / "server.log") as url:
         yield url
-    finally:
-        _stop(process)
 
 
-class RequestLog:
-    """Every URL the page asked for; anything off this machine is aborted and remembered."""
+class Page:
+    """A fresh browser (a fresh dashboard session) on 1366x768, its requests and dialogs."""
 
-    def __init__(self) -> None:
-        self.urls: list[str] = []
-        self.blocked: list[str] = []
+    def __init__(self, page, requests: RequestLog) -> None:
+        self.page, self.requests, self.dialogs = page, requests, []
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
 
-    def attach(self, page) -> None:
-        page.on("request", lambda request: self.urls.append(request.url))
-        page.on("websocket", lambda socket_: self.urls.append(socket_.url))
-        page.route("**/*", self._route)
+    def open(self, url: str) -> str:
+        self.page.goto(url)
+        return wait_ready(self.page)
 
-    def _route(self, route) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def off_machine(self) -> list[str]:
-        return [url for url in self.urls if not is_local(url)] + self.blocked
-
-
-def is_local(url: str) -> bool:
-    parsed = urlparse(url)
-    if parsed.scheme in LOCAL_SCHEMES:
-        return True
-    return parsed.hostname in LOOPBACK
+    def headline(self, key: str) -> str:
+        return self.page.locator(f".regsim-headline-{key} .regsim-headline-value").inner_text()
 
 
 @pytest.fixture
-def browser_page() -> Iterator[tuple[object, RequestLog]]:
+def browser() -> Iterator[Page]:
     _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = chromium.new_page(viewport=VIEWPORT, accept_downloads=True)
             page.set_default_timeout(UI_TIMEOUT_MS)
             requests = RequestLog()
             requests.attach(page)
-            yield page, requests
+            yield Page(page, requests)
+            assert requests.urls, "the request log recorded nothing"
+            assert requests.off_machine() == [], "a request left this machine"
         finally:
-            browser.close()
+            chromium.close()
 
 
 def test_is_local_accepts_only_this_machine():
@@ -155,100 +111,286 @@ def test_is_local_accepts_only_this_machine():
     assert not is_local("http://10.0.0.1/")
 
 
-# The dashboard ----------------------------------------------------------------------------------
-
-
-def _caption(page, key: str) -> str:
-    return page.locator(f".regsim-chart-{key} .regsim-caption").inner_text()
-
-
-def _open_frontier(page) -> str:
-    return page.locator(".regsim-open-frontier").inner_text().rsplit(" ", 1)[-1]
-
-
-def _month_after(steps: int, start: str = "2024-01") -> str:
-    year, month = (int(part) for part in start.split("-"))
-    index = year * 12 + month - 1 + steps - 1
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _step_to(page, steps: int) -> None:
-    """Press Step `steps` times, waiting each time for the charts to show the new month."""
-    button = page.get_by_role("button", name="Step")
-    for done in range(1, steps + 1):
-        button.click()
-        month = _month_after(done)
-        page.wait_for_function(
-            """month => {
-                const node = document.querySelector('.regsim-chart-capability .regsim-caption');
-                return node && node.innerText.startsWith(month + ':');
-            }""",
-            arg=month,
-        )
-
-
-def _capability_chart_png(page) -> bytes:
-    return page.locator(".regsim-chart-capability img").screenshot()
-
-
-def test_dashboard_runs_offline_and_the_kill_switch_changes_the_open_frontier(
-    app_url, browser_page
-):
-    page, requests = browser_page
-    page.goto(app_url)
-    page.wait_for_selector(".regsim-chart img")
-    page.wait_for_function("document.querySelectorAll('.regsim-chart img').length >= 5")
-    page.locator(".regsim-picker .v-select__slot").click()
-    menu = page.locator(".v-menu__content .v-list-item")
-    menu.first.wait_for()
-    listed = menu.all_inner_texts()
-    assert any(item.startswith("kill_switch: What if California") for item in listed)
-    assert len(listed) == len(bundled_scenarios())
-    page.keyboard.press("Escape")
-    assert "Nothing yet" in page.locator(".regsim-narrative").inner_text()
-
-    _step_to(page, STEPS)
-    without = _open_frontier(page)
-    caption = _caption(page, "capability")
-    assert f"open-weight frontier {without} (baseline {without})" in caption
-    chart_without = _capability_chart_png(page)
-    assert page.locator(".regsim-event").count() > 0
-
-    page.locator(".regsim-lever-california__kill_switch__enabled label").click()
-    page.wait_for_function(
-        "document.querySelector('.regsim-changes').innerText.includes(\"kill switch: on\")"
-    )
-    page.wait_for_function(  # the run restarted from the first month
-        "document.querySelector('.regsim-open-frontier').innerText.endsWith('none')"
-    )
-    _step_to(page, STEPS)
-    with_switch = _open_frontier(page)
-    assert with_switch != without
-    assert f"(baseline {without})" in _caption(page, "capability")
-    assert _capability_chart_png(page) != chart_without
-    narrative = page.locator(".regsim-narrative").inner_text()
-    assert "California's kill switch" in narrative
-    assert "to comply with California's kill switch" in narrative
-
+def _screenshot(page, name: str, readme: bool = False) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+    page.screenshot(path=str(ARTIFACTS / name))
+    if readme:
+        IMAGES.mkdir(exist_ok=True)
+        page.screenshot(path=str(IMAGES / name))
 
-    # Mesa's Reset keeps the levers; play runs on by itself until paused.
-    page.get_by_role("button", name="Reset").click()
-    page.wait_for_function(
-        "document.querySelector('.regsim-open-frontier').innerText.endsWith('none')"
-    )
-    assert "kill switch: on" in page.locator(".regsim-changes").inner_text()
-    page.get_by_role("button", name="▶").click()
-    page.wait_for_function(
-        """() => {
-            const node = document.querySelector('.regsim-chart-capability .regsim-caption');
-            return node && /^2024-0[3-9]:/.test(node.innerText);
-        }"""
-    )
-    page.get_by_role("button", name="❚❚").click()
-    assert requests.urls, "the request log recorded nothing"
-    assert requests.off_machine() == []
+
+# Layout ------------------------------------------------------------------------------------------
+
+BOXES = """selector => [...document.querySelectorAll(selector)].map(el => {
+  const r = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  return {name: el.className, x: r.x, y: r.y, right: r.right, bottom: r.bottom,
+          width: r.width, height: r.height, inline: style.display === 'inline',
+          clippedX: el.scrollWidth > el.clientWidth + 1,
+          clippedY: el.scrollHeight > el.clientHeight + 1,
+          font: parseFloat(style.fontSize), text: el.innerText};
+})"""
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return page.evaluate(BOXES, selector)
+
+
+def _overlap(a: dict, b: dict) -> float:
+    width = min(a["right"], b["right"]) - max(a["x"], b["x"])
+    height = min(a["bottom"], b["bottom"]) - max(a["y"], b["y"])
+    return max(0.0, width) * max(0.0, height)
+
+
+def test_the_default_view_fits_a_projector_with_nothing_clipped_or_overlapping(app_url, browser):
+    page = browser.page
+    browser.open(app_url)
+    above_fold = {
+        ".regsim-question": 1, ".regsim-transport .v-btn": 3, ".regsim-headline": 4,
+        ".regsim-legend": 1, ".regsim-primary .regsim-chart": 4, ".regsim-narrative-card": 1,
+    }
+    cards = []
+    for selector, count in above_fold.items():
+        boxes = _boxes(page, selector)
+        assert len(boxes) >= count, selector
+        for box in boxes:
+            assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
+            assert box["right"] <= VIEWPORT["width"] + 0.5, (selector, box)
+            assert box["bottom"] <= VIEWPORT["height"] + 0.5, (selector, box)
+        if selector in (".regsim-headline", ".regsim-legend", ".regsim-primary .regsim-chart",
+                        ".regsim-narrative-card"):
+            cards += boxes
+    for index, first in enumerate(cards):
+        for second in cards[index + 1:]:
+            assert _overlap(first, second) == 0, (first["name"], second["name"])
+    words = (".regsim-headline-label, .regsim-headline-value, .regsim-headline-baseline, "
+             ".regsim-headline-difference, .regsim-chart-title, .regsim-caption, "
+             ".regsim-question, .regsim-lever-group-title, .regsim-lever-label, "
+             ".regsim-lever-value, .regsim-month, .regsim-event")
+    for box in _boxes(page, words):
+        assert not box["inline"], box["name"]
+        assert not box["clippedX"] and not box["clippedY"], (box["name"], box["text"])
+        assert box["font"] >= 14, (box["name"], box["font"])
+    secondary = _boxes(page, ".regsim-secondary .regsim-chart")
+    assert len(secondary) == CHARTS - 4, "the lower-priority charts sit below the fold"
+    text = page.locator("body").inner_text()
+    for chrome in ("Use Threads", "Render Interval", "Play Interval", "Step:", "PAGE 0",
+                   "runs on Solara"):
+        assert chrome not in text
+    _screenshot(page, "dashboard-default.png", readme=True)
+
+
+# Levers, playback, predict ------------------------------------------------------------------------
+
+
+def test_a_lever_change_redraws_every_chart_and_headline(app_url, browser):
+    page = browser.page
+    before = browser.open(app_url)
+    copies, lag = browser.headline("copies_beyond_switch"), browser.headline("open_lag")
+    canvases = [chart.screenshot() for chart in page.locator(".regsim-primary canvas").all()]
+    toggle(page, KILL_SWITCH)
+    after = wait_ready(page, before)
+    drawn = page.evaluate("[...document.querySelectorAll('.regsim-chart-canvas')]"
+                          ".map(c => c.dataset.drawn)")
+    assert drawn == [after] * CHARTS, "every chart shows the new result"
+    assert browser.headline("copies_beyond_switch") != copies
+    assert browser.headline("open_lag") != lag
+    changed = [chart.screenshot() for chart in page.locator(".regsim-primary canvas").all()]
+    assert all(old != new for old, new in zip(canvases, changed, strict=True))
+    differences = page.locator(".regsim-headline-difference").all_inner_texts()
+    assert any("vs as written" in text for text in differences)
+    assert "California's kill switch" in page.locator(".regsim-narrative").inner_text()
+    _screenshot(page, "dashboard-policy.png", readme=True)
+
+
+def test_step_is_one_month_and_play_works_after_the_end_without_reset(app_url, browser):
+    page = browser.page
+    key = browser.open(app_url)
+    assert month_shown(page) == "2033-12", "the whole horizon at once"
+    page.locator(".regsim-reset").click()
+    page.wait_for_function("document.querySelector('.regsim-headlines').dataset.month "
+                           "=== '2024-01'")
+    for expected in ("2024-02", "2024-03"):
+        page.locator(".regsim-step").click()
+        page.wait_for_function("m => document.querySelector('.regsim-headlines')"
+                               ".dataset.month === m", arg=expected)
+    page.locator(".regsim-speed").click()
+    page.get_by_role("option", name="very fast").click()
+    page.locator(".regsim-play").click()
+    page.wait_for_function("document.querySelector('.regsim-headlines').dataset.month "
+                           "=== '2033-12'")
+    page.wait_for_function("document.querySelector('.regsim-play').innerText.trim() "
+                           "=== 'PLAY'")  # paused by itself at the end
+    toggle(page, KILL_SWITCH)  # after the last month: a lever change ...
+    wait_ready(page, key)
+    page.locator(".regsim-play").click()  # ... and Play, without Reset
+    page.wait_for_function("() => { const m = document.querySelector('.regsim-headlines')"
+                           ".dataset.month; return m > '2024-06' && m < '2033-12'; }")
+    page.locator(".regsim-play").click()  # pause
+    page.wait_for_function("document.querySelector('.regsim-play').innerText.trim() "
+                           "=== 'PLAY'")
+    page.wait_for_timeout(300)  # a month already on its way when Pause was pressed
+    paused = month_shown(page)
+    page.wait_for_timeout(800)
+    assert month_shown(page) == paused
+
+
+def test_predict_then_reveal_hides_and_shows_the_results(app_url, browser):
+    page = browser.page
+    key = browser.open(app_url)
+    page.get_by_role("button", name="predict").click()
+    page.wait_for_selector(".regsim-reveal")
+    toggle(page, KILL_SWITCH)
+    wait_ready(page, key)
+    values = page.locator(".regsim-headline-value").all_inner_texts()
+    assert values == ["?"] * len(values)
+    assert "Hidden" in page.locator(".regsim-narrative").inner_text()
+    baselines = page.locator(".regsim-headline-baseline").all_inner_texts()
+    assert all("?" not in text for text in baselines), "the room predicts against as written"
+    page.locator(".regsim-reveal").click()
+    page.wait_for_function("document.querySelector('.regsim-headline-value').innerText "
+                           "!== '?'")
+    assert "?" not in page.locator(".regsim-headlines").inner_text()
+    assert page.locator(".regsim-reveal").count() == 0
+
+
+# Exports reproduced by regsim run ----------------------------------------------------------------
+
+
+def _download(page, button: str, folder: Path) -> Path:
+    with page.expect_download() as download:
+        page.get_by_role("button", name=button).click()
+    path = folder / download.value.suggested_filename
+    download.value.save_as(path)
+    return path
+
+
+def _regsim_run(scenario: Path, folder: Path) -> Path:
+    out = folder / "run"
+    subprocess.run([sys.executable, "-m", "sim.cli", "run", str(scenario), "--out", str(out),
+                    "--no-plots", "--quiet"], cwd=REPO, check=True, capture_output=True)
+    return out
+
+
+def _expected_headlines(run: Path, month: int) -> dict[str, str]:
+    """The headline numbers from a `regsim run` folder's time series at month index `month`,
+    worded as the dashboard words them."""
+    from sim.presentation.headlines import HEADLINES
+    from sim.presentation.live_charts import in_unit
+    from sim.presentation.runs import mean_of_defined
+
+    series = pd.read_csv(run / "timeseries.csv")
+    words = {}
+    for entry in HEADLINES:
+        column = entry.column.replace("{state}", "prc")
+        per_draw = []
+        for _, frame in series.groupby("replicate", sort=True):
+            values = frame.sort_values("step")[column].to_numpy(dtype=float)
+            if entry.statistic == "at_month":
+                per_draw.append(values[month])
+            else:
+                upto = values[: month + 1]
+                per_draw.append(float(pd.Series(upto).mean()) if pd.notna(upto).any()
+                                else float("nan"))
+        words[entry.key] = in_unit(entry.unit, mean_of_defined(per_draw))
+    return words
+
+
+def test_the_exported_settings_give_the_dashboards_numbers_in_regsim_run(app_url, browser,
+                                                                         tmp_path):
+    page = browser.page
+    key = browser.open(app_url)
+    toggle(page, KILL_SWITCH)
+    wait_ready(page, key)
+    shown = {name: browser.headline(name) for name in
+             ("copies_beyond_switch", "competitor_lag", "open_lag", "incidents")}
+    exported = _download(page, "Export these settings as a scenario", tmp_path)
+    assert exported.read_text().startswith("# regsim workshop export")
+    expected = _expected_headlines(_regsim_run(exported, tmp_path), 119)
+    assert shown == expected
+
+
+def _wait_round(page, number: int) -> None:
+    page.wait_for_selector(f".regsim-round-{number}")
+
+
+@pytest.mark.skipif(not supports_dated_changes(),
+                    reason="needs the scenario language's [[changes]] (the model update)")
+def test_a_three_round_game_is_exported_and_reproduced_by_regsim_run(app_url, browser,
+                                                                     tmp_path):
+    page = browser.page
+    browser.open(app_url)
+    page.get_by_role("button", name="game").click()
+    page.get_by_role("button", name="Start the game").click()
+    toggle(page, KILL_SWITCH)  # round 1: California enacts the kill switch
+    for number, move in ((1, None), (2, LICENCE), (3, CHIPS)):
+        if move == LICENCE:
+            toggle(page, LICENCE)
+        elif move == CHIPS:
+            open_details(page, "The-US--chip-export-controls")
+            slide(page, CHIPS, 0.9)
+        play = page.locator(".regsim-play-round")
+        page.wait_for_function("document.querySelector('.regsim-play-round') && "
+                               "!document.querySelector('.regsim-play-round').disabled")
+        play.click()
+        _wait_round(page, number)
+        if number < 3:
+            page.locator(".regsim-next-round").click()
+    _screenshot(page, "dashboard-game-round.png", readme=True)
+    assert month_shown(page) == "2029-12"
+    shown = {name: browser.headline(name) for name in
+             ("copies_beyond_switch", "competitor_lag", "open_lag", "incidents")}
+    exported = _download(page, "Export scenario", tmp_path)
+    assert "[[changes]]" in exported.read_text()
+    assert shown == _expected_headlines(_regsim_run(exported, tmp_path), 71)
+    saved = _download(page, "Save session", tmp_path)
+    assert '"rounds"' in saved.read_text()
+
+
+# Scenario text ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_url(tmp_path_factory) -> Iterator[str]:
+    """A scenario whose question and labels are markup, template and link injections."""
+    _require_browser()
+    folder = tmp_path_factory.mktemp("hostile")
+    question, state, regulator, lab = (" ".join(PAYLOADS), PAYLOADS[0], PAYLOADS[1],
+                                       PAYLOADS[2])
+
+    def toml(text: str) -> str:
+        import json
+
+        return json.dumps(text)  # a JSON string is a valid TOML basic string
+
+    path = folder / "hostile.toml"
+    path.write_text(
+        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n'
+        f'[scenario]\nname = "hostile"\nquestion = {toml(question)}\nmonths = 36\n'
+        f'[[states]]\nname = "prc"\nlabel = {toml(state)}\n'
+        f'[[regulators]]\nname = "california"\nlabel = {toml(regulator)}\n'
+        f'[[developers]]\nname = "meta"\nlabel = {toml(lab)}\n')
+    with app_server(str(path), folder / "server.log") as url:
+        yield url
+
+
+def test_scenario_text_shows_as_text_and_no_dialog_fires(hostile_url, browser):
+    page = browser.page
+    key = browser.open(hostile_url)
+    toggle(page, KILL_SWITCH)
+    wait_ready(page, key)
+    for chart in page.locator(".regsim-chart-canvas").all()[:4]:
+        chart.hover()
+        page.wait_for_timeout(200)
+    page.get_by_role("button", name="game").click()
+    page.wait_for_selector(".regsim-start-game")
+    text = page.locator("body").inner_text()
+    assert " ".join(PAYLOADS) in page.locator(".regsim-question").inner_text()
+    assert PAYLOADS[1] in text and PAYLOADS[2] in text
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert page.evaluate("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
+    page.wait_for_timeout(500)
+    assert browser.dialogs == []
 
 
 # The report -------------------------------------------------------------------------------------
@@ -269,8 +411,8 @@ def report_file(tmp_path_factory) -> Path:
     return out
 
 
-def test_report_opens_offline_with_every_section_and_embedded_plots(report_file, browser_page):
-    page, requests = browser_page
+def test_report_opens_offline_with_every_section_and_embedded_plots(report_file, browser):
+    page = browser.page
     page.goto(report_file.as_uri())
     headings = page.locator("h2").all_inner_texts()
     for heading in ("The question", "Key outcomes", "Plots", "What happened (event timeline)",
@@ -283,7 +425,6 @@ def test_report_opens_offline_with_every_section_and_embedded_plots(report_file,
     assert images.first.get_attribute("src").startswith("data:image/png;base64,")
     assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     assert "kill switch" in page.locator("#timeline").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "report.png"))
-    assert all(urlparse(url).scheme in LOCAL_SCHEMES for url in requests.urls)
-    assert requests.off_machine() == []
+    _screenshot(page, "report.png")
+    assert all(is_local(url) for url in browser.requests.urls)
+

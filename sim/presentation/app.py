@@ -100,7 +100,7 @@ html, body { overflow: hidden; }
 .regsim-tone-hidden .regsim-headline-value { color: #adb5bd; }
 .regsim-body { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 10px; }
 .regsim-charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
-.regsim-secondary { grid-template-columns: repeat(4, minmax(0, 1fr)); margin-top: 10px; }
+.regsim-secondary { grid-template-columns: repeat(2, minmax(0, 1fr)); margin-top: 10px; }
 .regsim-chart { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
   padding: 4px 8px; min-width: 0; }
 .regsim-chart-title { font-size: 16px; font-weight: 700; display: block; white-space: nowrap;
@@ -129,6 +129,8 @@ html, body { overflow: hidden; }
 .regsim-lever .v-label { font-size: 14px; }
 .regsim-lever-row { display: flex; justify-content: space-between; gap: 6px; }
 .regsim-lever-label { font-size: 14px; }
+.regsim-lever > .regsim-lever-label,
+.regsim-lever-group > .regsim-lever-label { display: block; }
 .regsim-lever-value { font-size: 14px; font-weight: 700; text-align: right; }
 .regsim-lever-explanation { font-size: 13px; color: #6c757d; display: block;
   line-height: 1.25; }

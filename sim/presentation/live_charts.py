@@ -99,16 +99,17 @@ def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: i
     if hidden:
         text, difference_text, tone = "?", "make your prediction", "hidden"
     else:
-        text = _in_unit(entry.unit, ours)
+        text = in_unit(entry.unit, ours)
         difference_text = _difference(entry.unit, difference)
         tone = _tone(entry.better, difference)
     label = actor.words(entry.label)
     return HeadlineValue(entry.key, label[:1].upper() + label[1:], ours, theirs, text,
-                         _in_unit(entry.unit, theirs), difference_text, tone,
+                         in_unit(entry.unit, theirs), difference_text, tone,
                          entry.explanation)
 
 
-def _in_unit(unit: str, value: float) -> str:
+def in_unit(unit: str, value: float) -> str:
+    """A headline number in its unit's words (months, counts, shares, money, capability)."""
     if unit == "months":
         return wording.number(value) if wording.is_number(value) else wording.NOT_AVAILABLE
     if unit == "share":
@@ -125,7 +126,7 @@ def _difference(unit: str, difference: float) -> str:
         return "no comparison"
     if abs(difference) < 1e-9:
         return "same as written"
-    magnitude = _in_unit(unit, abs(difference))
+    magnitude = in_unit(unit, abs(difference))
     sign = "+" if difference > 0 else "−"
     suffix = " months" if unit == "months" else ""
     return f"{sign}{magnitude}{suffix} vs as written"
