@@ -152,8 +152,10 @@ def slide(page, path: str, fraction: float) -> None:
 
 
 def open_details(page, group_css: str) -> None:
-    """Open a lever group's details (its levers beyond the on/off switch)."""
-    page.locator(f".regsim-group-{group_css} .regsim-details").click()
+    """Open a lever group's details (its levers beyond the on/off switch), if closed."""
+    button = page.locator(f".regsim-group-{group_css} .regsim-details")
+    if not button.inner_text().strip().lower().startswith("hide"):
+        button.click()
 
 
 def month_shown(page) -> str:

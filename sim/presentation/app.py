@@ -29,7 +29,7 @@ import solara
 import solara.lab
 
 from sim.presentation import game as games
-from sim.presentation import live_charts
+from sim.presentation import live_charts, wording
 from sim.presentation import playback as play
 from sim.presentation.compute import engine, scenario_key
 from sim.presentation.dashboard_parts import (
@@ -334,7 +334,8 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
         return
     total = games.round_count(workshop.months)
     first, last = games.round_dates(workshop, current.current)
-    text(f"Round {current.current + 1} of {total}: {first} to {last}", ["regsim-panel-title"])
+    text(f"Round {current.current + 1} of {total}: {wording.month(first)} to "
+         f"{wording.month(last)}", ["regsim-panel-title"])
     if message.value:
         text(message.value, ["regsim-warning"])
 
@@ -384,7 +385,9 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
         solara.Button("Replay from round 1", text=True,
                       on_click=lambda: (game.set(games.replay(current)),
                                         playback.set(play.window(playback.value, 1, 1, 1))))
-        solara.Button("End the game", text=True, on_click=lambda: game.set(None))
+        solara.Button("End the game", text=True,
+                      on_click=lambda: (game.set(None),
+                                        playback.set(play.full(workshop.months))))
 
 
 def _export_game(workshop: Workshop, current: games.Game) -> bytes:

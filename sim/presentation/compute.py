@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,9 @@ from sim.scenario.schema import Scenario
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Worker processes: the machine's cores, at most 2 (a workshop laptop; the model is serial)."""
+
+PARENT_CHECK_S = 1.0
+"""How often a worker checks that the server which started it still runs."""
 
 CACHE_DRAWS = 400
 """Replicates kept in memory (about 40 lever settings of 10 draws; ~60 kB each)."""
@@ -45,6 +49,18 @@ def simulate(scenario: Scenario, seed: int) -> Draw:
     from sim.experiments.runner import run_replicate
 
     return draw_from(run_replicate(scenario, int(seed)))
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Worker initializer: exit when the server that started this worker is gone (killed
+    without the chance to stop its pool), instead of lingering as an orphan."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="regsim-parent-watch", daemon=True).start()
 
 
 def _warm_up() -> int:
@@ -81,7 +97,9 @@ class Engine:
         with self._lock:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-                self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=context)
+                self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=context,
+                                                    initializer=_watch_parent,
+                                                    initargs=(os.getpid(),))
             return self._pool
 
     def warm(self) -> list[cf.Future]:

@@ -222,12 +222,13 @@ class Decision:
 
 
 def decisions(workshop: Workshop, game: Game, index: int) -> list[Decision]:
-    """Each team's moves at the start of round `index`, in plain words ('no change' when none);
-    moves on levers no team holds are the facilitator's."""
+    """Each team's moves at the start of round `index`, in plain words; the teams that moved
+    nothing share one line ('No change'); moves on levers no team holds are the facilitator's."""
     changed = moves(workshop, game, index)
     levers = {lever.path: lever for lever in workshop.levers}
     roles = {role.key: role for role in workshop.roles}
     told: list[Decision] = []
+    still: list[str] = []
     claimed: set[str] = set()
     for team in game.teams:
         role = roles.get(team.role)
@@ -236,10 +237,15 @@ def decisions(workshop: Workshop, game: Game, index: int) -> list[Decision]:
         paths = [lever.path for lever in role.levers(workshop.levers)]
         words = tuple(levers[p].describe(changed[p]) for p in paths if p in changed)
         claimed.update(paths)
-        told.append(Decision(f"{team.name} ({role.title})", words or ("no change",)))
+        if words:
+            told.append(Decision(f"{team.name} ({role.title})", words))
+        else:
+            still.append(team.name)
     others = tuple(levers[p].describe(v) for p, v in changed.items() if p not in claimed)
     if others:
         told.append(Decision("The facilitator", others))
+    if still:
+        told.append(Decision("No change", (", ".join(still),)))
     return told
 
 

@@ -82,6 +82,11 @@ class HeadlineValue:
     difference_text: str
     tone: str
     explanation: str
+    statistic_words: str = ""
+
+
+STATISTIC_WORDS = {"mean_to_month": "avg to date", "at_month": ""}
+"""How a headline's statistic reads beside its baseline ('as written: 11.8 · avg to date')."""
 
 
 def headline_values(policy: RunSet | None, baseline: RunSet, month: int, actor: Actor,
@@ -104,8 +109,8 @@ def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: i
         tone = _tone(entry.better, difference)
     label = actor.words(entry.label)
     return HeadlineValue(entry.key, label[:1].upper() + label[1:], ours, theirs, text,
-                         in_unit(entry.unit, theirs), difference_text, tone,
-                         entry.explanation)
+                         in_unit(entry.unit, theirs), difference_text, tone, entry.explanation,
+                         STATISTIC_WORDS.get(entry.statistic, ""))
 
 
 def in_unit(unit: str, value: float) -> str:

@@ -166,7 +166,8 @@ def lever_groups_data(groups: Iterable[tuple[str, Sequence[Lever]]], values: Map
 
 def headline_data(values: Iterable[HeadlineValue]) -> list[dict[str, Any]]:
     return [{"key": v.key, "label": v.label, "text": v.text, "baseline": v.baseline_text,
-             "difference": v.difference_text, "tone": v.tone, "explanation": v.explanation}
+             "difference": v.difference_text, "tone": v.tone, "explanation": v.explanation,
+             "note": v.statistic_words}
             for v in values]
 
 

@@ -1,0 +1,136 @@
+"""Time the workshop dashboard in Debian's headless chromium at 1366x768, loopback only.
+
+Starts `regsim app baseline` (which warms its worker pool and computes the baseline at start)
+and measures, from the browser's side:
+
+- **page load**: from navigation to every chart drawn and every headline filled, in a fresh
+  browser context (empty cache) each time; `--loads` times after one untimed warm-up visit;
+- **lever change**: from the click to the complete redraw (status ready, every chart and the
+  headline strip showing the new result), `--changes` times, each to a setting never computed
+  before (California's kill switch on, then its threshold slider at new positions), so each
+  one runs the whole horizon for 10 draws;
+- **lever change, cached**: moving back to settings already computed.
+
+Every request off this machine is aborted and reported. Prints medians, minima and maxima.
+
+    python benchmarks/dashboard_speed.py [--loads 5] [--changes 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from browser_support import (  # noqa: E402 (after the path set-up)
+    VIEWPORT,
+    RequestLog,
+    app_server,
+    launch,
+    open_details,
+    slide,
+    toggle,
+    wait_ready,
+)
+
+KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
+THRESHOLD = "regulators.california.policies.kill_switch.threshold_flop"
+
+
+def _page(browser):
+    page = browser.new_page(viewport=VIEWPORT)
+    requests = RequestLog()
+    requests.attach(page)
+    return page, requests
+
+
+def measure_loads(browser, url: str, loads: int) -> tuple[list[float], list[str]]:
+    off_machine: list[str] = []
+    times = []
+    for index in range(loads + 1):
+        context = browser.new_context(viewport=VIEWPORT)  # empty cache: a first visit
+        page = context.new_page()
+        requests = RequestLog()
+        requests.attach(page)
+        started = time.perf_counter()
+        page.goto(url)
+        wait_ready(page)
+        elapsed = time.perf_counter() - started
+        if index:  # the first visit only warms the server's caches
+            times.append(elapsed)
+        off_machine += requests.off_machine()
+        context.close()
+    return times, off_machine
+
+
+def measure_changes(browser, url: str, changes: int) -> tuple[list[float], list[float],
+                                                               list[str]]:
+    page, requests = _page(browser)
+    page.goto(url)
+    key = wait_ready(page)
+    fresh, cached, seen = [], [], [key]
+
+    def timed(action) -> float:
+        nonlocal key
+        started = time.perf_counter()
+        action()
+        key = wait_ready(page, key)
+        seen.append(key)
+        return time.perf_counter() - started
+
+    fresh.append(timed(lambda: toggle(page, KILL_SWITCH)))
+    open_details(page, "California--kill-switch")
+    positions = [0.04 + 0.9 * i / max(1, changes - 2) for i in range(changes - 1)]
+    for fraction in positions:
+        fresh.append(timed(lambda fraction=fraction: slide(page, THRESHOLD, fraction)))
+    for _ in range(max(1, changes // 2)):  # the kill switch off and on: both computed before
+        cached.append(timed(lambda: toggle(page, KILL_SWITCH)))
+    if len(set(seen[: len(fresh) + 1])) != len(fresh) + 1:
+        raise RuntimeError("a 'new' setting was one computed before; the figures would lie")
+    return fresh, cached, requests.off_machine()
+
+
+def _row(name: str, values: list[float]) -> str:
+    return (f"{name:<34} {statistics.median(values):>8.2f} {min(values):>8.2f} "
+            f"{max(values):>8.2f} {len(values):>4}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--changes", type=int, default=10)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    log = Path(tempfile.mkdtemp(prefix="regsim-bench-")) / "server.log"
+    with app_server("baseline", log) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            time.sleep(5)  # let the server finish warming up, as before a session
+            loads, away = measure_loads(browser, url, args.loads)
+            fresh, cached, away_too = measure_changes(browser, url, args.changes)
+        finally:
+            browser.close()
+    load = os.getloadavg()
+    print(f"regsim dashboard benchmark: baseline, 10 draws, 1366x768; python "
+          f"{platform.python_version()}; load average {load[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'':<34} {'median s':>8} {'min s':>8} {'max s':>8} {'n':>4}")
+    print(_row("page load to every chart drawn", loads))
+    print(_row("lever change to complete redraw", fresh))
+    print(_row("lever change, settings cached", cached))
+    requests_off = away + away_too
+    print(f"requests off this machine: {len(requests_off)}")
+    if requests_off:
+        raise SystemExit(f"requests left the machine: {requests_off[:5]}")
+
+
+if __name__ == "__main__":
+    main()
