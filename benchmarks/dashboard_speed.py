@@ -88,7 +88,8 @@ def measure_changes(browser, url: str, changes: int) -> tuple[list[float], list[
 
     fresh.append(timed(lambda: toggle(page, KILL_SWITCH)))
     open_details(page, "California--kill-switch")
-    positions = [0.04 + 0.9 * i / max(1, changes - 2) for i in range(changes - 1)]
+    # Thresholds from 1e23 to 1e25.75: none is the default 1e26, none repeats (0.1 OOM steps).
+    positions = [0.05 + 0.5 * i / max(1, changes - 2) for i in range(changes - 1)]
     for fraction in positions:
         fresh.append(timed(lambda fraction=fraction: slide(page, THRESHOLD, fraction)))
     for _ in range(max(1, changes // 2)):  # the kill switch off and on: both computed before
