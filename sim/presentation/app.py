@@ -54,7 +54,6 @@ from sim.presentation.workshop import (
     default_scenario_path,
     load_workshop,
     picker_choices,
-    same_numbers,
 )
 
 MODES = {"explore": "Explore", "predict": "Predict, then reveal", "game": "Game"}
@@ -167,21 +166,20 @@ class Request:
 
 def plan(workshop: Workshop, values: dict[str, Any], draws: int,
          game: games.Game | None) -> Request:
-    """The scenarios to compute for these settings (the baseline's run reused when no lever
-    moved, since an added instrument that is off changes nothing)."""
+    """The scenarios to compute for these settings (the baseline's run is reused when they
+    are the scenario as written)."""
     baseline = workshop.baseline(draws)
     seeds = tuple(workshop.seeds(draws))
     base_key = scenario_key(baseline)
     try:
         if game is not None:
             scenario = games.game_scenario(workshop, game)
-        elif same_numbers(workshop, values):
-            return Request(f"{base_key}-{draws}", None, baseline, seeds)
         else:
             scenario = workshop.scenario_with(values, draws)
     except ValueError as error:
         return Request(f"{base_key}-{draws}-error", None, baseline, seeds, str(error))
-    return Request(f"{scenario_key(scenario)}-{draws}", scenario, baseline, seeds)
+    key = scenario_key(scenario)
+    return Request(f"{key}-{draws}", None if key == base_key else scenario, baseline, seeds)
 
 
 def cached_results(request: Request) -> Results | None:

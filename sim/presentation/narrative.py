@@ -48,10 +48,18 @@ KIND_TAGS = {
     "theft": "theft",
     "incident": "incident",
     "release": "release",
+    "decision": "choice",
+    "injunction": "injunction",
+    "licence": "licence",
+    "change": "change",
+    "theft_disclosed": "theft",
+    "withholding": "withholding",
 }
 """A one-word tag per event kind, shown beside each sentence."""
 
-_UTILITIES = re.compile(r"\s*\(expected utilities:[^)]*\)")
+_UTILITIES = re.compile(r"\s*\(expected (?:utilities|cost)[^)]*\)")
+"""The figures a choice was computed from ('(expected utilities: ...)', '(expected cost by
+option, USD: ...)'): for analysts, not for the room."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ def is_meaningful(event: Mapping[str, Any]) -> bool:
 
 
 def plain_text(event: Mapping[str, Any]) -> str:
-    """The event's sentence without the compliance utilities (USD M figures of the logit)."""
+    """The event's sentence without the figures the choice was computed from."""
     text = str(event.get("text", ""))
     text = _UTILITIES.sub("", text).strip()
     return text[:1].upper() + text[1:]
@@ -115,9 +123,11 @@ def story(
 # The dashboard's digest ---------------------------------------------------------------------
 
 StoryRule = str
-"""'always' (told; `digest` folds repeats of the same shape into one line) or 'release' (only
+"""'always' (told; `digest` folds repeats of the same shape into one line), 'release' (only
 the first covered release, the first covered open-weight release of each lab, and releases in
-defiance of a policy)."""
+defiance of a policy) or 'decision' (a lab's response to the rules, told when it changed the
+release or did not simply comply: a design other than as planned, or an action other than
+comply towards some regulator)."""
 
 STORY_RULES: dict[str, StoryRule] = {
     "policy_activated": "always",
@@ -131,6 +141,12 @@ STORY_RULES: dict[str, StoryRule] = {
     "theft": "always",
     "incident": "always",
     "release": "release",
+    # The model's next event vocabulary (issues 9/10), told as soon as it logs them:
+    "decision": "decision",
+    "injunction": "always",
+    "licence": "always",
+    "change": "always",
+    "theft_disclosed": "always",
 }
 """Which event kinds the dashboard tells, and how; kinds not listed are left out."""
 
@@ -175,7 +191,11 @@ def told(events: Iterable[Mapping[str, Any]], start_step: int = 0,
         rule = STORY_RULES.get(str(event.get("kind", "")))
         if rule is None or step < 0:
             continue
-        if rule == "release":
+        if rule == "decision":
+            actions = event.get("actions") or {}
+            keep = event.get("design", "as_planned") != "as_planned" or any(
+                action != "comply" for action in actions.values())
+        elif rule == "release":
             covered = bool(event.get("covered"))
             keep = bool(event.get("defied")) or (covered and first_covered)
             lab = str((event.get("actors") or [""])[0])

@@ -43,16 +43,22 @@ class Role:
         return [lever for lever in levers if lever.owner in self.owners]
 
 
+ROLE_STRATEGIES = {"frontier_lab": ("closed",), "open_lab": ("open", "hybrid")}
+"""Which release strategies qualify a lab for each lab role (a hybrid lab publishes weights)."""
+
+
 def role_labs(scenario: Scenario) -> dict[str, str]:
-    """{'frontier_lab': name, 'open_lab': name}: the largest closed and open-weight labs
-    outside every competitor state (missing when the scenario has none)."""
+    """{'frontier_lab': name, 'open_lab': name}: the largest closed lab and the largest lab
+    publishing open weights, outside every competitor state (missing when there is none)."""
     home = [j for state in scenario.states for j in state.jurisdictions]
     labs = [d for d in scenario.developers if not (home and within_any(d.jurisdiction, home))]
     picks = {}
-    for role, strategy in (("frontier_lab", "closed"), ("open_lab", "open")):
-        candidates = [d for d in labs if d.release_strategy == strategy]
-        if candidates:
-            picks[role] = max(candidates, key=lambda d: d.initial_run_flop).name
+    for role, strategies in ROLE_STRATEGIES.items():
+        candidates = [d for d in labs if d.release_strategy in strategies]
+        if candidates:  # the largest next run; an open strategy before a hybrid one on ties
+            best = max(candidates, key=lambda d: (d.initial_run_flop,
+                                                  -strategies.index(d.release_strategy)))
+            picks[role] = best.name
     return picks
 
 

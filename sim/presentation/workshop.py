@@ -4,7 +4,10 @@
   switch?" of any scenario. `WORKSHOP_INSTRUMENTS` names instruments taken from the bundled
   policy scenarios (SB 1047's kill switch, a US open-weight licence, US controls on closed
   weights); each is added, switched off, to a scenario whose regulator lacks it, so switching it
-  on in the baseline replays that bundled scenario. A switched-off instrument changes nothing.
+  on in the baseline replays that bundled scenario. A switched-off instrument should change
+  nothing (tested), but the grey baseline is run with the instruments present and off all the
+  same, so that it and the current settings are counted the same way whatever the model does
+  with an instrument that is off, and an export with no lever moved gives the grey numbers.
 - **Levers -> scenario.** Lever values (scenario units, keyed by `--set` path; see
   `sim.presentation.levers`) become `--set` overrides (`sim.scenario.overrides`), validated like
   any scenario file.
@@ -61,8 +64,8 @@ EXPORT_SUFFIX = "_workshop"
 class Workshop:
     """A scenario prepared for the dashboard.
 
-    `original` is the scenario as loaded (the grey baseline); `scenario` the same with the
-    workshop instruments added, switched off; `levers` every lever, `roles` the game's roles.
+    `original` is the scenario as loaded; `scenario` the same with the workshop instruments
+    added, switched off (the grey baseline); `levers` every lever, `roles` the game's roles.
     """
 
     path: str
@@ -136,10 +139,9 @@ class Workshop:
         return Scenario.model_validate(raw)
 
     def baseline(self, draws: int = DEFAULT_DRAWS) -> Scenario:
-        """The scenario as written, with `draws` replicates: the grey line."""
-        raw = self.original.to_toml_dict()
-        raw["scenario"]["replicates"] = int(draws)
-        return Scenario.model_validate(raw)
+        """The scenario as written (the added instruments off), `draws` replicates: the grey
+        line, and the current settings when no lever has moved."""
+        return self.scenario_with({}, draws)
 
     def seeds(self, draws: int = DEFAULT_DRAWS) -> list[int]:
         """The seeds of `draws` draws: those `regsim run` gives its replicates."""
@@ -247,9 +249,3 @@ def picker_choices(current_path: str | None = None) -> list[BundledScenario]:
 @functools.lru_cache(maxsize=1)
 def _bundled_choices() -> tuple[BundledScenario, ...]:
     return tuple(entry for entry in bundled_scenarios() if entry.error is None)
-
-
-def same_numbers(workshop: Workshop, values: Mapping[str, Any]) -> bool:
-    """Whether these settings give the baseline's numbers without running: no lever moved
-    (the added instruments are off, and an instrument that is off changes nothing)."""
-    return not workshop.moved(workshop.values(values))
