@@ -181,6 +181,24 @@ def test_the_default_view_fits_a_projector_with_nothing_clipped_or_overlapping(a
     _screenshot(page, "dashboard-default.png", readme=True)
 
 
+def test_the_picker_lists_every_bundled_scenario_and_opens_one(app_url, browser):
+    from sim.scenario.loader import bundled_scenarios
+
+    page = browser.page
+    key = browser.open(app_url)
+    page.locator(".regsim-picker .v-select__slot").click()
+    items = page.locator(".v-menu__content .v-list-item")
+    items.first.wait_for()
+    listed = items.all_inner_texts()
+    assert len(listed) == len([s for s in bundled_scenarios() if s.error is None])
+    page.get_by_role("option", name="kill_switch: What if California").click()
+    wait_ready(page, key)
+    assert "SB 1047" in page.locator(".regsim-question").inner_text()
+    switch = page.locator(".regsim-lever-regulators__california__policies__kill_switch__enabled"
+                          " input")
+    assert switch.is_checked(), "the scenario enacts the kill switch"
+
+
 # Levers, playback, predict ------------------------------------------------------------------------
 
 
@@ -360,24 +378,30 @@ def test_a_three_round_game_is_exported_and_reproduced_by_regsim_run(app_url, br
 # Scenario text ------------------------------------------------------------------------------------
 
 
+LAB_LABEL = "<img src=y onerror=alert(5)>Mistral"
+REGULATOR_LABEL = "<b onmouseover=alert(7)>California</b>"
+STATE_LABEL = "{{ constructor.constructor('alert(6)')() }} PRC $\\frac$"
+
+
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory) -> Iterator[str]:
-    """A scenario whose question and labels are markup, template and link injections."""
+    """A scenario whose question and labels are markup, template and link injections (and a
+    '$' that would start matplotlib's math mode), with thefts every month so that the story
+    names the labs at once."""
     _require_browser()
     folder = tmp_path_factory.mktemp("hostile")
-    question, state, regulator, lab = (" ".join(PAYLOADS), PAYLOADS[0], PAYLOADS[1],
-                                       PAYLOADS[2])
-
-    def toml(text: str) -> str:
-        return json.dumps(text)  # a JSON string is a valid TOML basic string
-
     path = folder / "hostile.toml"
     path.write_text(
         f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n'
-        f'[scenario]\nname = "hostile"\nquestion = {toml(question)}\nmonths = 36\n'
-        f'[[states]]\nname = "prc"\nlabel = {toml(state)}\n'
-        f'[[regulators]]\nname = "california"\nlabel = {toml(regulator)}\n'
-        f'[[developers]]\nname = "meta"\nlabel = {toml(lab)}\n')
+        f'[scenario]\nname = "hostile"\nquestion = {json.dumps(" ".join(PAYLOADS))}\n'
+        f'description = {json.dumps(" ".join(PAYLOADS))}\nmonths = 36\n'
+        '[world.theft]\nhazard_per_month_at_parity = 1.0\nmax_hazard_per_month = 1.0\n'
+        f'[[states]]\nname = "prc"\nlabel = {json.dumps(STATE_LABEL)}\n'
+        'absorption_months = [1, 2]\n'
+        f'[[regulators]]\nname = "california"\nlabel = {json.dumps(REGULATOR_LABEL)}\n'
+        f'[[developers]]\nname = "mistral"\nlabel = {json.dumps(LAB_LABEL)}\n'
+        f'[[developers]]\nname = "meta"\nlabel = {json.dumps(PAYLOADS[2])}\n',
+        encoding="utf-8")
     with app_server(str(path), folder / "server.log") as url:
         yield url
 
@@ -387,18 +411,34 @@ def test_scenario_text_shows_as_text_and_no_dialog_fires(hostile_url, browser):
     key = browser.open(hostile_url)
     toggle(page, KILL_SWITCH)
     wait_ready(page, key)
-    for chart in page.locator(".regsim-chart-canvas").all()[:4]:
+    for chart in page.locator(".regsim-chart-canvas").all():
+        chart.scroll_into_view_if_needed()
         chart.hover()
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(150)
+    page.get_by_text("javascript:alert(4)", exact=False).first.click()
+    page.get_by_text("California</b>", exact=False).first.hover()
+    page.locator(".regsim-picker .v-select__slot").click()
+    page.locator(".v-menu__content .v-list-item").first.wait_for()
+    listed = page.locator(".v-menu__content .v-list-item").all_inner_texts()
+    page.keyboard.press("Escape")
     page.get_by_role("button", name="game").click()
     page.wait_for_selector(".regsim-start-game")
-    text = page.locator("body").inner_text()
+    body = page.locator("body").inner_text()
     assert " ".join(PAYLOADS) in page.locator(".regsim-question").inner_text()
-    assert PAYLOADS[1] in text and PAYLOADS[2] in text
-    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
-    assert page.evaluate("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
+    assert any(" ".join(PAYLOADS) in item for item in listed)
+    assert REGULATOR_LABEL in body and "{{ constructor.constructor('alert(6)')() }} PRC" in body
+    page.get_by_role("button", name="explore").click()
+    story = page.locator(".regsim-narrative").inner_text()
+    assert LAB_LABEL in story or PAYLOADS[2] in story, "the story names the labs literally"
+    injected = page.evaluate("""() => ({
+        images: [...document.querySelectorAll('img')]
+            .filter(i => ['x', 'y'].includes(i.getAttribute('src'))).length,
+        links: document.querySelectorAll('a[href^="javascript"]').length,
+        bold: [...document.querySelectorAll('b')].filter(b => b.getAttribute('onmouseover'))
+            .length})""")
+    assert injected == {"images": 0, "links": 0, "bold": 0}
     page.wait_for_timeout(500)
-    assert browser.dialogs == []
+    assert browser.dialogs == [], f"the page ran script from the scenario: {browser.dialogs}"
 
 
 # The report -------------------------------------------------------------------------------------

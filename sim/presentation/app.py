@@ -167,7 +167,8 @@ class Request:
 def plan(workshop: Workshop, values: dict[str, Any], draws: int,
          game: games.Game | None) -> Request:
     """The scenarios to compute for these settings (the baseline's run is reused when they
-    are the scenario as written)."""
+    are the scenario as written). A game keeps the draws it was started (or saved) with."""
+    draws = game.draws if game is not None else draws
     baseline = workshop.baseline(draws)
     seeds = tuple(workshop.seeds(draws))
     base_key = scenario_key(baseline)

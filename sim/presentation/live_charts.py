@@ -393,7 +393,7 @@ def _orders(values: np.ndarray) -> np.ndarray:
 def _numbers(values: np.ndarray) -> list[float | None]:
     """Numbers for JSON, rounded: None for NaN or infinity (a gap in the line)."""
     array = np.asarray(values, dtype=float)
-    rounded = np.round(array, 4)
+    rounded = np.round(array, 2)  # what a tooltip should show: 12.43 months, 80.5%
     return [float(v) if ok else None for v, ok in zip(rounded, np.isfinite(array),
                                                       strict=False)]
 
