@@ -112,6 +112,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     log = Path(tempfile.mkdtemp(prefix="regsim-bench-")) / "server.log"
+    load_before = os.getloadavg()[0]
     with app_server("baseline", log) as url, sync_playwright() as playwright:
         browser = launch(playwright)
         try:
@@ -120,9 +121,9 @@ def main() -> None:
             fresh, cached, away_too = measure_changes(browser, url, args.changes)
         finally:
             browser.close()
-    load = os.getloadavg()
     print(f"regsim dashboard benchmark: baseline, 10 draws, 1366x768; python "
-          f"{platform.python_version()}; load average {load[0]:.1f} on {os.cpu_count()} cores")
+          f"{platform.python_version()}; {os.cpu_count()} cores, 1-minute load average "
+          f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after (this run included)")
     print(f"{'':<34} {'median s':>8} {'min s':>8} {'max s':>8} {'n':>4}")
     print(_row("page load to every chart drawn", loads))
     print(_row("lever change to complete redraw", fresh))

@@ -131,10 +131,3 @@ def fill(text: str, state: str | None) -> str:
     """`text` with `{state}` replaced (by nothing sensible when there is no state)."""
     return text.replace("{state}", state or "the competitor")
 
-
-def headline(key: str) -> Headline:
-    return next(entry for entry in HEADLINES if entry.key == key)
-
-
-def chart(key: str) -> ChartSpec:
-    return next(entry for entry in CHARTS if entry.key == key)

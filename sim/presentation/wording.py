@@ -77,18 +77,6 @@ def times(value: float) -> str:
     return f"{significant(value):g}×"
 
 
-def orders_above_gpt4(log10_flop: float) -> float:
-    """Powers of ten above GPT-4's training compute (0 = GPT-4, 3 = 1,000×); NaN if undefined."""
-    return log10_flop - GPT4_LOG10_FLOP if is_number(log10_flop) else math.nan
-
-
-def capability(log10_flop: float) -> str:
-    """'4.8× GPT-4 (1e26.0 effective FLOP)'."""
-    if not is_number(log10_flop):
-        return "none yet"
-    return f"{multiple(log10_flop)} GPT-4 (1e{log10_flop:.1f} effective FLOP)"
-
-
 def usd(value: float) -> str:
     """Dollars: '$100M', '$1.5bn', '$20k'."""
     if not is_number(value):
@@ -159,12 +147,3 @@ def number(value: float) -> str:
     if magnitude >= 1:
         return f"{value:.2f}"
     return f"{value:.3g}"
-
-
-def signed(text: str, value: float) -> str:
-    """Prefix a formatted difference with its sign: '+2.1 months', '−3', '±0'."""
-    if not is_number(value):
-        return NOT_AVAILABLE
-    if value == 0:
-        return "no change"
-    return ("+" if value > 0 else "−") + text.lstrip("-")
