@@ -355,8 +355,8 @@ def test_an_unknown_policy_kind_lists_the_registered_kinds(tmp_path):
     [
         ("release_strategy = 'opn'", "one of 'open', 'closed', 'hybrid'"),
         ("security_level = 6", "an integer from 1 to 5"),
-        ("open_size_limit_flop = 'big'", "a number > 1 and < 1e+40"),
-        ("markets = 'US'", "an array, each item a jurisdiction code"),
+        ("open_size_limit_flop = 'big'", "a number from 1e+10 to 1e+40"),
+        ("markets = 'US'", "an array of at most 50 distinct items, each item a jurisdiction code"),
         ("cadence_months = [1, 2, 3]", "a pair of integers [min, max]"),
         ("aup_bans_military = 'maybe'", "true or false"),
     ],
@@ -375,7 +375,7 @@ def test_a_probability_out_of_range_is_described_with_both_bounds(tmp_path):
     text = BASE + "\n[world.theft]\nhazard_per_month_at_parity = 1.5\n"
     (problem,) = problems_of(write(tmp_path, "s.toml", text))
     assert problem.format().endswith(
-        "world.theft.hazard_per_month_at_parity: expected a number >= 0 and <= 1; found 1.5"
+        "world.theft.hazard_per_month_at_parity: expected a number from 0 to 1; found 1.5"
     )
 
 

@@ -3,12 +3,14 @@ scenario problems are printed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 if TYPE_CHECKING:
+    from sim.experiments.storage import PendingFolder
     from sim.scenario.errors import ScenarioError
     from sim.scenario.schema import Scenario
 
@@ -36,6 +38,48 @@ def print_problems(error: ScenarioError) -> None:
 def bad_input(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     raise SystemExit(BAD_INPUT_EXIT_STATUS)
+
+
+def environment_failure(what: str, error: BaseException) -> NoReturn:
+    """A failure of the machine, not of the input (full disk, read-only folder, no permission,
+    out of memory): one line, exit status 1."""
+    click.echo(f"error: {what}: {describe_error(error)}", err=True)
+    raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception in one line: an OSError as its reason and file, others as type: message."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror}{where}"
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def check_budget(check: Callable[[], None]) -> None:
+    """Run a size estimate (`sim.experiments.budget`); exit 2 with it if the experiment is too
+    large to run."""
+    from sim.experiments.budget import BudgetError
+
+    try:
+        check()
+    except BudgetError as error:
+        bad_input(f"too large to run: {error}")
+
+
+def reserve_output(out_dir: Path, force: bool, auto_name: bool) -> PendingFolder:
+    """The results folder's temporary folder, created now, before anything is computed: exit 2
+    if it exists (without --force), 1 if it cannot be written."""
+    from sim.experiments.storage import PendingFolder, ResultsExistError
+
+    try:
+        return PendingFolder(out_dir, force, auto_name)
+    except ResultsExistError as error:
+        bad_input(str(error))
+    except OSError as error:
+        environment_failure(f"cannot write results to {out_dir}", error)
 
 
 def load_or_exit(name: str, overrides: Sequence[str] = ()) -> tuple[Scenario, str]:

@@ -61,23 +61,18 @@ class ScenarioModel:
         return result.summary
 
     def scenario(self, values: Mapping[str, Any]):
-        """The validated scenario of one design point (raises ScenarioError if invalid)."""
-        from pydantic import ValidationError
-
+        """The validated scenario of one design point (raises ScenarioError if invalid), checked
+        by the same rules as a scenario file (unique names included)."""
         from sim.experiments.design import override_text
-        from sim.scenario.errors import ScenarioError, problems_from_validation
+        from sim.scenario.errors import ScenarioError
+        from sim.scenario.loader import validate_resolved
         from sim.scenario.overrides import apply_overrides
-        from sim.scenario.schema import Scenario
 
         overrides = [override_text(key, value) for key, value in values.items()]
         raw, problems = apply_overrides(dict(self.raw), overrides)
         if problems:
             raise ScenarioError(problems)
-        try:
-            return Scenario.model_validate(raw)
-        except ValidationError as error:
-            raise ScenarioError(
-                problems_from_validation(error, raw, {}, DESIGN_POINT_SOURCE)) from None
+        return validate_resolved(raw, DESIGN_POINT_SOURCE)
 
 
 @dataclass(frozen=True)
