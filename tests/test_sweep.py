@@ -66,7 +66,8 @@ def run_folder(folder: Path, model, design, replicates: int = 2, workers: int = 
                save_timeseries: bool = False):
     create_sweep(folder, model, design, 11, replicates, "test", save_timeseries=save_timeseries)
     with open_executor(workers) as executor:
-        return run_sweep(folder, executor)
+        return run_sweep(folder, executor, model=model if isinstance(model, FunctionModel)
+                         else None)
 
 
 def explode(a: float) -> float:
@@ -252,14 +253,15 @@ def test_a_design_value_the_model_rejects_fails_only_its_runs(tmp_path: Path) ->
 def test_a_torn_last_line_is_cut_and_its_run_done_again(tmp_path: Path) -> None:
     design = make_design([Parameter("a", values=(1, 3, 4))], "grid")
     create_sweep(tmp_path / "out", FunctionModel(explode), design, 1, 2, "test")
+    seed = json.loads((tmp_path / "out" / "manifest.json").read_text())["replicate_seeds"][0]
     with RunJournal(tmp_path / "out" / "runs.jsonl") as journal:
-        journal.append({"point_id": 0, "replicate": 0, "seed": 0, "status": "ok",
+        journal.append({"point_id": 0, "replicate": 0, "seed": seed, "status": "ok",
                         "outcomes": {"y": 10.0}})
     with open(tmp_path / "out" / "runs.jsonl", "ab") as stream:
         stream.write(b'{"point_id": 0, "replicate": 1, "sta')  # killed mid-write
     assert sweep_status(tmp_path / "out").recorded_runs == 1
     with open_executor(1) as executor:
-        summary = run_sweep(tmp_path / "out", executor)
+        summary = run_sweep(tmp_path / "out", executor, model=FunctionModel(explode))
     assert summary.session_runs == 5 and summary.ok_runs == 6
     lines = (tmp_path / "out" / "runs.jsonl").read_text().splitlines()
     assert len(lines) == 6 and all(json.loads(line) for line in lines)

@@ -3,6 +3,7 @@ scenario problems are printed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -56,6 +57,22 @@ def describe_error(error: BaseException) -> str:
         return "out of memory"
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+SCHEDULER_ADDRESS = re.compile(
+    r"^(?P<scheme>tcp|tls|ws|wss)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):"
+    r"(?P<port>\d{1,5})/?$")
+
+
+def check_scheduler_address(address: str | None) -> None:
+    """Exit 2 at once for a `--scheduler` that is not `tcp://HOST:PORT` (or tls, ws, wss),
+    rather than letting Dask try to reach it for its whole timeout."""
+    if address is None:
+        return
+    matched = SCHEDULER_ADDRESS.match(address)
+    if matched is None or not 1 <= int(matched["port"]) <= 65535:
+        bad_input(f"--scheduler: expected an address such as tcp://10.0.0.5:8786; found "
+                  f"{address[:80]!r}")
 
 
 def check_budget(check: Callable[[], None]) -> None:
