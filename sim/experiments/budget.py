@@ -9,9 +9,10 @@ with the estimate, rather than failing with a MemoryError after hours (or never 
 - a run's memory: `regsim run` keeps every replicate's monthly table (months x replicates x
   columns) until it writes them, and each replicate holds its downstream population
   (adopters); compared with the memory this machine has;
-- a run's time, from a cost model of the replicate (per month, and per adopter and month),
-  fitted to the README's benchmarks: at most a day for `regsim run` (one process), a year of
-  one core for a sweep or a comparison (shared by its workers).
+- a run's time, from a cost model of the replicate (per month, per adopter and month, and per
+  month squared), fitted to the README's benchmarks and to long horizons: at most a day for
+  `regsim run` (one process), a year of one core for a sweep or a comparison (shared by its
+  workers).
 
 The estimates are deliberately rough (within a factor of 2-3) and on the generous side: they
 exist to catch what is off by orders of magnitude, not to predict run times.
@@ -39,6 +40,9 @@ SECONDS_PER_MONTH = 4e-4
 """One simulated month of a replicate without its population (baseline: 0.048 s / 120)."""
 SECONDS_PER_ADOPTER_MONTH = 8e-9
 """One adopter for one month (baseline: 0.95 s for 1M adopters over 120 months)."""
+SECONDS_PER_MONTH_SQUARED = 5e-6
+"""What each month adds to every later one (lags look back over the history): a 1,200-month
+replicate takes some 7 s, not 0.5 s."""
 BYTES_PER_ADOPTER = 64
 """The population's arrays and the temporaries of one Bass step (about 40 measured)."""
 BYTES_PER_CELL = 48
@@ -64,7 +68,8 @@ class RunSize:
 
     def replicate_seconds(self) -> float:
         """Estimated seconds of one core for one replicate."""
-        return self.months * (SECONDS_PER_MONTH + SECONDS_PER_ADOPTER_MONTH * self.adopters)
+        per_month = SECONDS_PER_MONTH + SECONDS_PER_ADOPTER_MONTH * self.adopters
+        return self.months * per_month + SECONDS_PER_MONTH_SQUARED * self.months**2
 
     def replicate_bytes(self) -> int:
         """Estimated peak memory of a process running one replicate, in bytes."""
