@@ -344,6 +344,12 @@ CASES: dict[str, Case] = {
         run_args('states=[{ name = "prc", jurisdictions = ["CN"] }, '
                  '{ name = "prc", jurisdictions = ["RU"] }]'),
         "duplicate state name 'prc'"),
+    "duplicate name in a compare": Case(lambda tmp: [
+        "compare", "baseline", "kill_switch", "-n", "2", "--set", "developers.meta.name=openai"],
+        "--set: developers.openai: duplicate developer name"),
+    "duplicate name in a design point": Case(lambda tmp: [
+        "sweep", str(BASELINE), "--param", "developers.meta.name=meta,openai", "-j", "1"],
+        "--param: developers.openai: duplicate developer name"),
     "question of two lines": Case(run_args('scenario.question="a\\nb"'),
                                   "scenario.question: expected one line of text"),
     "label of 200 characters": Case(run_args(f'developers.meta.label="{"x" * 200}"'),

@@ -472,3 +472,63 @@ def test_help_and_version_do_not_import_mesa():
         [sys.executable, "-m", "sim.cli", "--version"], capture_output=True, text=True
     )
     assert version.returncode == 0 and "regsim, version" in version.stdout
+
+
+# Hardening (issue 8) ---------------------------------------------------------------------------
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_scenario(path).scenario.name == "base"
+
+
+def test_a_problem_a_set_creates_names_set_not_the_file(tmp_path):
+    path = write(tmp_path, "s.toml", BASE)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["world.thef.x=3"])
+    (problem,) = caught.value.problems
+    assert problem.file == "--set" and problem.message == "unknown key 'thef'"
+
+
+def test_a_list_index_in_a_set_path_suggests_the_entry_by_name(tmp_path):
+    path = write(tmp_path, "s.toml", BASE)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["developers[0].security_level=3"])
+    (problem,) = caught.value.problems
+    assert problem.file == "--set"
+    assert problem.format() == (
+        "--set: developers[0].security_level: developer entries are addressed by name, not by "
+        "index; e.g. developers.meta.security_level")
+
+
+def test_did_you_mean_prefers_the_key_that_starts_with_the_word():
+    from sim.scenario.errors import nearest
+
+    keys = ["hazard_per_month_at_parity", "hazard_multiplier_per_tier", "max_hazard_per_month"]
+    assert nearest("hazard_per_month", keys) == "hazard_per_month_at_parity"
+    assert nearest("multiplier", keys) == "hazard_multiplier_per_tier"
+    assert nearest("securty_level", ["security_level", "label"]) == "security_level"
+
+
+def test_names_repeated_by_overrides_are_refused_like_in_a_file(tmp_path):
+    path = write(tmp_path, "s.toml", BASE)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["developers.meta.name=openai"])
+    (problem,) = caught.value.problems
+    assert problem.file == "--set" and "duplicate developer name 'openai'" in problem.format()
+
+
+def test_a_resolved_dict_is_checked_by_the_rules_of_a_file(tmp_path):
+    from sim.scenario.loader import resolve_raw, validate_resolved
+
+    raw = resolve_raw(write(tmp_path, "s.toml", BASE))
+    raw["developers"].append(dict(raw["developers"][0]))
+    with pytest.raises(ScenarioError, match="duplicate developer name"):
+        validate_resolved(raw, "design point")
+
+
+def test_what_a_run_writes_as_its_scenario_loads_back(tmp_path):
+    scenario = load_scenario(write(tmp_path, "s.toml", BASE), ["developers.meta.label=Llama"])
+    written = write(tmp_path, "written.toml", scenario.to_toml())
+    assert load_scenario(written) == scenario

@@ -53,7 +53,7 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--workers", "-j", type=click.IntRange(1, 4096), help="Local worker processes "
               "(default: the number of CPUs; 1 runs in this process).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this Dask scheduler "
-              "instead (needs regsim[cluster]).")
+              "instead (needs the cluster extra: pip install -e '.[cluster]').")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Finish the interrupted sweep in DIR (its design and seeds are reused).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),

@@ -5,7 +5,7 @@ versions, git commit, timings, status), ``timeseries.csv`` (one row per replicat
 ``summaries.csv`` (one row per replicate), ``outcomes.csv`` (mean, 95% CI and percentiles of
 each numeric summary), ``events.jsonl`` (one event per line) and ``plots/*.png``.
 
-Everything is built in a hidden sibling directory (``.NAME.tmp-PID``, created before anything
+Everything is built in a hidden sibling directory (``.NAME.tmp-PID-N``, created before anything
 is computed, so that an unwritable place is found at once) and renamed into place, so a folder
 either is complete or does not exist. Existing results are never touched without ``force`` and
 are replaced only once the new folder is complete. Computed results are never thrown away: if
@@ -21,6 +21,7 @@ import datetime as dt
 import errno
 import functools
 import importlib.metadata
+import itertools
 import json
 import math
 import os
@@ -54,7 +55,8 @@ class ResultsExistError(FileExistsError):
 
 PARTIAL_MARKER = ".regsim-partial"
 """A file inside each temporary folder: what marks a leftover as regsim's, safe to remove."""
-_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|old)-(?P<pid>\d+)$")
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|old)-(?P<pid>\d+)(-\d+)?$")
+_TEMPORARIES = itertools.count(1)
 _STAMPED = re.compile(r"^(?P<stem>.*-\d{8}-\d{6})(-(?P<suffix>\d+))?$")
 RENAME_NOREPLACE = 1  # linux/fs.h
 
@@ -135,13 +137,14 @@ def write_atomically(
 
 
 class PendingFolder:
-    """A results folder being written: a hidden temporary sibling ``.NAME.tmp-PID`` that
+    """A results folder being written: a hidden temporary sibling ``.NAME.tmp-PID-N`` that
     `commit` renames into place.
 
     Created before any work, so that a folder that cannot be written (read-only, full, no
     permission) is found before anything is computed: raises ResultsExistError as
-    `write_atomically` does, and OSError if the folder cannot be created. Used as a context
-    manager, it removes the temporary folder unless committed.
+    `write_atomically` does, and OSError if the folder cannot be created. With `auto_name` (a
+    default name), a name already taken moves on to the next free one instead. Used as a
+    context manager, it removes the temporary folder unless committed.
     """
 
     def __init__(self, out_dir: Path, force: bool = False, auto_name: bool = False) -> None:
@@ -149,12 +152,12 @@ class PendingFolder:
         self.force = force
         self.auto_name = auto_name
         self.committed: Path | None = None
+        while auto_name and os.path.lexists(self.out_dir):  # a default name, taken already
+            self.out_dir = next_free_name(self.out_dir)
         _check_target(self.out_dir, force)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_temporaries(self.out_dir.parent)
-        self.temp_dir = self.out_dir.parent / f".{self.out_dir.name}.tmp-{os.getpid()}"
-        _remove_partial(self.temp_dir)  # a leftover of this very process id
-        self.temp_dir.mkdir()
+        self.temp_dir = _new_temporary(self.out_dir)
         try:
             (self.temp_dir / PARTIAL_MARKER).write_text(
                 "an unfinished regsim results folder\n", encoding="utf-8")
@@ -243,9 +246,15 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _remove_partial(folder: Path) -> None:
-    if folder.is_dir() and not folder.is_symlink():
-        shutil.rmtree(folder, ignore_errors=True)
+def _new_temporary(out_dir: Path) -> Path:
+    """Create and return a hidden sibling ``.NAME.tmp-PID-N`` no one else uses."""
+    while True:
+        candidate = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{next(_TEMPORARIES)}"
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:  # a leftover of an earlier process with this id
+            continue
 
 
 def _check_target(out_dir: Path, force: bool) -> None:
