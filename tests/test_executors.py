@@ -81,7 +81,7 @@ def test_a_dask_local_cluster_gives_identical_tables(tmp_path: Path,
 
 def test_missing_dask_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
-    expected = pytest.raises(ExecutorUnavailableError, match=r"pip install 'regsim\[cluster\]'")
+    expected = pytest.raises(ExecutorUnavailableError, match=r"pip install -e '\.\[cluster\]'")
     with expected, open_executor(scheduler="tcp://127.0.0.1:8786"):
         pass
 

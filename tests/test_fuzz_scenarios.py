@@ -38,7 +38,7 @@ BUNDLED = sorted((REPO / "scenarios").glob("*.toml"))
 RUN_MONTHS, RUN_ADOPTERS = 36, 500
 EXTREMES = [0, -0.0, 1, -1, 2, 5e-324, 1e-300, 1e-12, 0.5, 0.999999, 1.000001, 99.9, 1e6, 1e7,
             1e13, 1e40, 1e41, 1e300, 1e308, math.inf, -math.inf, math.nan, 2**63 - 1, 2**63,
-            -(2**63), 10**30, 600, 601, 1200, 1201]
+            -(2**63), 10**30, 1200, 1201, 10_000, 10_001]
 WRONG_TYPES = ["12", "", "<img src=x onerror=alert(1)>", True, False, [], [1, "a"], {},
                {"a": 1}, "2025-01", [1e27, 1e27]]
 

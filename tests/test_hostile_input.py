@@ -300,6 +300,19 @@ def bad_event(folder: Path, tmp: Path) -> None:
                                  "text": "t", "replicate": 0}) + "\n")
 
 
+def compare_report_naming(name: str) -> Callable[[Path], list[str]]:
+    """A compare folder whose manifest names a scenario file outside the folder."""
+    def setup(tmp: Path) -> list[str]:
+        folder = tmp / "compare"
+        write(folder, "comparison.csv", "policy,outcome,difference_mean,ci95_low,ci95_high\n"
+                                        "p,thefts,1,0,2\n")
+        write_json(folder / "manifest.json", {"kind": "comparison", "baseline": name,
+                                              "policies": ["p"]})
+        return ["report", str(folder), "--out", str(tmp / "results" / "report.html")]
+
+    return setup
+
+
 # The cases -----------------------------------------------------------------------------------
 
 CASES: dict[str, Case] = {
@@ -424,6 +437,13 @@ CASES: dict[str, Case] = {
                                        "runs.jsonl: is not a regular file"),
     "plots links to another folder": Case(resume(link_outside("plots", "")),
                                           "plots: expected a folder of the sweep's own"),
+    "a planted link at a temporary name": Case(resume(link_outside(".manifest.json.tmp",
+                                                                   "overwritten")),
+                                               ".manifest.json.tmp: is a symbolic link",
+                                               untouched=("outside/overwritten",)),
+    "a time-series part that is not Parquet": Case(resume(lambda folder, tmp: write(
+        folder, "timeseries.parts/p0000000-r000000.parquet", "not parquet")),
+        "not a time-series part this sweep wrote"),
     "design point out of range": Case(resume(edit_design(
         lambda d: d["points"].__setitem__(0, [0.5]))), "points[0]"),
     "design sweeps the seed": Case(resume(edit_design(
@@ -452,6 +472,8 @@ CASES: dict[str, Case] = {
                                                               nested_json(100_000))),
                                           "manifest.json: cannot read"),
     "a sweep folder": Case(report(as_sweep), "is a sweep folder"),
+    "a compare folder naming ../ files": Case(compare_report_naming("../../outside/secret"),
+                                              "manifest.json: expected scenario names"),
     # Arguments
     "an unparseable scheduler": Case(lambda tmp: ["sweep", str(BASELINE), "--param",
                                                   "world.theft.hazard_per_month_at_parity=0.1",

@@ -84,6 +84,8 @@ def check_budget(check: Callable[[], None]) -> None:
         check()
     except BudgetError as error:
         bad_input(f"too large to run: {error}")
+    except Exception:  # noqa: BLE001 (no estimate: the run itself reports any failure)
+        return
 
 
 def reserve_output(out_dir: Path, force: bool, auto_name: bool) -> PendingFolder:

@@ -4,7 +4,8 @@ People e-mail and unzip sweep folders, so resuming one must not trust it. Before
 runs, `verify_sweep_folder` checks every file the sweep will read and refuses (SweepFolderError,
 exit status 2) a folder that is not exactly what `create_sweep` and the journal write:
 
-- no symbolic link, device or named pipe where the sweep reads or writes, and sizes capped;
+- no symbolic link, device or named pipe in the folder, its plots or its time-series parts, and
+  sizes capped;
 - `manifest.json`: each field of the right type and range, the replicate seeds those of its
   root seed, the run count that of the design, the model a kind this regsim knows (a function
   model is named, and found only in the registry of `sim.experiments.models`, never imported);
@@ -55,6 +56,7 @@ SEED_LIMIT = 2**63
 STATUSES = ("running", "complete")
 RUN_STATUSES = ("ok", "failed")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_PART = re.compile(r"^(p\d{7}-r\d{6}\.parquet|\.p\d{7}-r\d{6}\.parquet\.\d+\.tmp)$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$")
 
 
@@ -109,22 +111,40 @@ def read_json_file(path: Path, max_bytes: int) -> Any:
 
 
 def _check_entries(folder: Path) -> None:
-    for name in FOLDER_FILES:
-        path = folder / name
-        if path.is_symlink():
-            raise SweepFolderError(f"{path}: is a symbolic link; a sweep folder holds only its "
-                                   "own files")
-        if path.exists() and not path.is_file():
-            raise SweepFolderError(f"{path}: is not a regular file")
-    for name in FOLDER_DIRECTORIES:
-        path = folder / name
-        if path.is_symlink() or (path.exists() and not path.is_dir()):
-            raise SweepFolderError(f"{path}: expected a folder of the sweep's own, not a link "
-                                   "or a file")
-        if path.is_dir():
-            for entry in path.iterdir():
-                if entry.is_symlink() or not entry.is_file():
-                    raise SweepFolderError(f"{entry}: is not a regular file")
+    """No link and no special file anywhere the sweep reads or writes: a planted link (even at
+    a temporary name such as `.runs.csv.tmp`) would make it write outside the folder."""
+    for path in sorted(folder.iterdir()):
+        if path.name in FOLDER_DIRECTORIES:
+            if path.is_symlink() or not path.is_dir():
+                raise SweepFolderError(f"{path}: expected a folder of the sweep's own, not a "
+                                       "link or a file")
+            for entry in sorted(path.iterdir()):
+                _regular(entry)
+            continue
+        _regular(path)
+    parts = folder / "timeseries.parts"
+    if parts.is_dir():
+        for part in parts.iterdir():
+            if not (_PART.match(part.name) and _starts_with(part, b"PAR1")):
+                raise SweepFolderError(f"{part}: not a time-series part this sweep wrote")
+
+
+def _regular(path: Path) -> None:
+    if path.is_symlink():
+        raise SweepFolderError(f"{path}: is a symbolic link; a sweep folder holds only its own "
+                               "files")
+    if path.is_dir() and path.name not in FOLDER_DIRECTORIES:
+        return  # a folder of the user's own: never read, never written
+    if not path.is_file():
+        raise SweepFolderError(f"{path}: is not a regular file")
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(len(magic)) == magic
+    except OSError:
+        return False
 
 
 # manifest.json -------------------------------------------------------------------------------

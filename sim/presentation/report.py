@@ -45,6 +45,7 @@ REPORT_NAME = "report.html"
 REPORT_MODE = 0o644
 MAX_INPUT_BYTES = 256 * MIB
 """Largest file of a folder read for a report (tables, event log, manifest)."""
+_SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 EVENT_FIELDS = (("step", int), ("month", str), ("kind", str), ("text", str))
 """Fields an event needs to be told, with their JSON types (checked, since folders are data)."""
 PLOT_ORDER = ("capability", "lags", "diffusion", "kill_switch", "channels", "comparison")
@@ -178,6 +179,9 @@ def _compared_names(manifest: dict[str, Any], comparison: pd.DataFrame) -> list[
     names += list(manifest.get("policies") or [])
     if not names and "policy" in comparison.columns:
         names = [str(policy) for policy in comparison["policy"].unique()]
+    for name in names:  # each names a file scenarios/NAME.toml: no "../" out of the folder
+        if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
+            raise ReportError(f"{MANIFEST}: expected scenario names; found {name!r:.60}")
     return [str(name) for name in names]
 
 

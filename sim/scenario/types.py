@@ -128,9 +128,10 @@ JurisdictionSet = Annotated[list[Jurisdiction], Field(max_length=50), AfterValid
 SecurityLevel = Annotated[int, Field(ge=1, le=5)]
 """RAND weight-security level SL1-SL5 (or operational-capacity tier OC1-OC5)."""
 
-MonthCount = Annotated[int, Field(ge=1, le=600)]
+MonthCount = Annotated[int, Field(ge=1, le=10_000)]
 MonthRange = Annotated[list[MonthCount], Field(min_length=2, max_length=2)]
-"""[min, max] months, each from 1 to 600 (min <= max is checked by the owning model)."""
+"""[min, max] months, each from 1 to 10,000 (beyond the longest horizon, 1,200 months: "never
+again"); min <= max is checked by the owning model."""
 
 Question = Annotated[
     str, Field(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(_one_line)
