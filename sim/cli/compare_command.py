@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -10,7 +11,15 @@ from typing import Any
 
 import click
 
-from sim.cli.common import RUN_FAILURE_EXIT_STATUS, SET_OPTION, bad_input, load_or_exit
+from sim.cli.common import (
+    RUN_FAILURE_EXIT_STATUS,
+    SET_OPTION,
+    bad_input,
+    check_budget,
+    check_scheduler_address,
+    environment_failure,
+    load_or_exit,
+)
 from sim.cli.progress import progress_bar
 
 INTERRUPTED_EXIT_STATUS = 130
@@ -48,8 +57,10 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     """
     import tomllib
 
+    from sim.experiments.budget import check_runs, run_size
     from sim.experiments.storage import default_out_dir
 
+    check_scheduler_address(scheduler)
     loaded = [load_or_exit(name, overrides)[0] for name in (baseline, *policies)]
     names = [scenario.scenario.name for scenario in loaded]
     if len(set(names)) != len(names):
@@ -60,13 +71,39 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     if replicates < 2:
         bad_input("a comparison needs at least 2 replicates for an interval; pass -n")
     root_seed = meta.seed if seed is None else seed
-    folder = out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}")
-    if folder.exists() and any(folder.iterdir()):
+    check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
+                                        key=lambda size: size.replicate_seconds()),
+                                    replicates * len(loaded)))
+    folder = _claim(out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}"),
+                    auto_name=out_dir is None)
+    try:
+        runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
+                    not (quiet or as_json))
+        states = {s.name: s.label or s.name for s in loaded[0].states}
+        _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
+    except (OSError, MemoryError) as error:
+        environment_failure(f"the comparison stopped ({folder})", error)
+    finally:
+        _drop_if_empty(folder)
+
+
+def _claim(folder: Path, auto_name: bool) -> Path:
+    """The comparison's folder, created now (before anything runs): the next free name for a
+    default one; exit 2 if an explicit one holds anything, 1 if it cannot be created."""
+    from sim.experiments.storage import ResultsExistError, claim_folder
+
+    try:
+        return claim_folder(folder, auto_name)
+    except ResultsExistError:
         bad_input(f"results folder {folder} already exists; choose another --out")
-    runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
-                not (quiet or as_json))
-    states = {s.name: s.label or s.name for s in loaded[0].states}
-    _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
+    except OSError as error:
+        environment_failure(f"cannot create the results folder {folder}", error)
+
+
+def _drop_if_empty(folder: Path) -> None:
+    """Remove the folder if nothing was written to it (e.g. no executor could be had)."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
@@ -74,6 +111,7 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
     from sim.experiments.compare import run_comparison
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
+    from sim.experiments.storage import ResultsExistError
 
     total = replicates * len(scenarios)
     try:
@@ -84,6 +122,8 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
     except (ExecutorUnavailableError, EngineError) as error:
         click.echo(f"error: the comparison stopped: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    except ResultsExistError:
+        bad_input(f"results folder {folder} already exists; choose another --out")
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         raise SystemExit(INTERRUPTED_EXIT_STATUS) from None

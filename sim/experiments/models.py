@@ -61,23 +61,18 @@ class ScenarioModel:
         return result.summary
 
     def scenario(self, values: Mapping[str, Any]):
-        """The validated scenario of one design point (raises ScenarioError if invalid)."""
-        from pydantic import ValidationError
-
+        """The validated scenario of one design point (raises ScenarioError if invalid), checked
+        by the same rules as a scenario file (unique names included)."""
         from sim.experiments.design import override_text
-        from sim.scenario.errors import ScenarioError, problems_from_validation
+        from sim.scenario.errors import ScenarioError
+        from sim.scenario.loader import validate_resolved
         from sim.scenario.overrides import apply_overrides
-        from sim.scenario.schema import Scenario
 
         overrides = [override_text(key, value) for key, value in values.items()]
         raw, problems = apply_overrides(dict(self.raw), overrides)
         if problems:
             raise ScenarioError(problems)
-        try:
-            return Scenario.model_validate(raw)
-        except ValidationError as error:
-            raise ScenarioError(
-                problems_from_validation(error, raw, {}, DESIGN_POINT_SOURCE)) from None
+        return validate_resolved(raw, DESIGN_POINT_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -86,6 +81,8 @@ class FunctionModel:
     or a mapping of outcomes. With `pass_seed`, the run's seed is passed as `seed=`.
 
     `function` must be importable by name (a module-level function) to reach worker processes.
+    A sweep of a function model can be resumed only if the model is registered
+    (`register_function_model`) or passed to `run_sweep` again.
     """
 
     function: Callable[..., Any]
@@ -98,6 +95,28 @@ class FunctionModel:
         if isinstance(result, Mapping):
             return dict(result)
         return {self.outcome: float(result)}
+
+
+FUNCTION_MODELS: dict[str, FunctionModel] = {}
+"""Function models a sweep folder may name, by name: registered by code (e.g. tests register
+the Ishigami function), never taken from a folder."""
+
+
+def register_function_model(name: str, model: FunctionModel) -> FunctionModel:
+    """Make `model` resumable: sweeps of it store `name`, and resuming one looks the name up
+    here. Returns the model."""
+    FUNCTION_MODELS[name] = model
+    return model
+
+
+def registered_function_model(name: str) -> FunctionModel | None:
+    """The function model registered under `name`, or None."""
+    return FUNCTION_MODELS.get(name)
+
+
+def registered_name(model: FunctionModel) -> str | None:
+    """The name `model` is registered under, or None if it is not registered."""
+    return next((name for name, known in FUNCTION_MODELS.items() if known == model), None)
 
 
 def timeseries_part_name(point_id: int, replicate: int) -> str:

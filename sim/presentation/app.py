@@ -82,7 +82,9 @@ def QuestionCard(model: WorkshopModel) -> None:
     update_counter.get()
     changes = model.changes()
     with solara.Card(model.workshop.name, classes=["regsim-question"]):
-        solara.Markdown(f"**{model.workshop.question}**" if model.workshop.question else "")
+        # Text, never Markdown: a scenario's question is data and may hold HTML or templates.
+        solara.Text(model.workshop.question, classes=["regsim-question-text"],
+                    style={"display": "block", "font-weight": "bold", "margin-bottom": "8px"})
         if changes:
             solara.Text("This run changes: " + "; ".join(changes) + ".",
                         classes=["regsim-changes"])

@@ -106,9 +106,10 @@ def _draw_pair(axes: Axes, live: pd.DataFrame | None, baseline: pd.DataFrame, co
     axes.plot(_dates(baseline), _numbers(baseline, column), color=color, alpha=BASELINE_ALPHA,
               linestyle="--", linewidth=1.4)
     if live is not None and column in live.columns:
-        axes.plot(_dates(live), _numbers(live, column), color=color, linewidth=2.0, label=label)
+        axes.plot(_dates(live), _numbers(live, column), color=color, linewidth=2.0,
+                  label=_plot_text(label))
     else:
-        axes.plot([], [], color=color, linewidth=2.0, label=label)
+        axes.plot([], [], color=color, linewidth=2.0, label=_plot_text(label))
 
 
 def _finish(axes: Axes, baseline: pd.DataFrame, y_label: str) -> None:
@@ -121,7 +122,7 @@ def _finish(axes: Axes, baseline: pd.DataFrame, y_label: str) -> None:
     dates = _dates(baseline)
     if len(dates):
         axes.set_xlim(dates[0], dates[-1])
-    axes.set_ylabel(y_label)
+    axes.set_ylabel(_plot_text(y_label))
     axes.grid(alpha=0.3)
     handles, labels = axes.get_legend_handles_labels()
     handles.append(Line2D([], [], color="grey", alpha=BASELINE_ALPHA + 0.2, linestyle="--"))
@@ -143,6 +144,12 @@ def _series_figure(live: pd.DataFrame | None, baseline: pd.DataFrame, series: Se
 
 def _state_label(labels: Mapping[str, str], state: str) -> str:
     return labels.get(state, state)
+
+
+def _plot_text(text: str) -> str:
+    """A scenario's label as literal text in a figure: '$' would start matplotlib's math
+    mode, and a label such as '$\\frac$' would stop the chart from drawing."""
+    return text.replace("$", r"\$")
 
 
 # The charts -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import io
 import json
 import math
 import os
@@ -33,6 +34,8 @@ import pandas as pd
 
 import sim
 from sim.experiments.stats import outcomes_table
+from sim.files import MIB, UnreadableFileError, read_regular_file
+from sim.presentation.embed import safe_image_bytes
 from sim.presentation.narrative import story
 from sim.presentation.tables import KEY_OUTCOMES, MILESTONE_PREFIXES, format_number, outcome_label
 
@@ -40,6 +43,11 @@ MANIFEST = "manifest.json"
 COMPARISON = "comparison.csv"
 REPORT_NAME = "report.html"
 REPORT_MODE = 0o644
+MAX_INPUT_BYTES = 256 * MIB
+"""Largest file of a folder read for a report (tables, event log, manifest)."""
+_SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+EVENT_FIELDS = (("step", int), ("month", str), ("kind", str), ("text", str))
+"""Fields an event needs to be told, with their JSON types (checked, since folders are data)."""
 PLOT_ORDER = ("capability", "lags", "diffusion", "kill_switch", "channels", "comparison")
 PLOT_CAPTIONS = {
     "capability": "Capability over time: the frontier, the open-weight frontier and each "
@@ -124,6 +132,9 @@ def read_folder(folder: str | os.PathLike[str]) -> ReportInput:
 def read_run_folder(path: Path) -> ReportInput:
     """A `regsim run` results folder; only `manifest.json` is required."""
     manifest = _read_json(path / MANIFEST)
+    if manifest.get("kind") == "sweep":
+        raise ReportError(f"{path} is a sweep folder; regsim report covers run and compare "
+                          "folders: see the sweep's sensitivity.csv, points.csv and plots/")
     name = str(manifest.get("scenario_name") or path.name)
     report = ReportInput(
         path,
@@ -168,6 +179,9 @@ def _compared_names(manifest: dict[str, Any], comparison: pd.DataFrame) -> list[
     names += list(manifest.get("policies") or [])
     if not names and "policy" in comparison.columns:
         names = [str(policy) for policy in comparison["policy"].unique()]
+    for name in names:  # each names a file scenarios/NAME.toml: no "../" out of the folder
+        if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
+            raise ReportError(f"{MANIFEST}: expected scenario names; found {name!r:.60}")
     return [str(name) for name in names]
 
 
@@ -176,7 +190,7 @@ def _question_in(text: str | None) -> str:
         return ""
     try:
         return str(tomllib.loads(text).get("scenario", {}).get("question", ""))
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError, AttributeError):  # not TOML, or not a table
         return ""
 
 
@@ -200,35 +214,42 @@ def _outcomes_by_scenario(
 
 def _plots(folder: Path) -> list[Path]:
     plots_dir = folder / "plots"
-    return sorted(plots_dir.glob("*.png"), key=_plot_rank) if plots_dir.is_dir() else []
+    if plots_dir.is_symlink() or not plots_dir.is_dir():  # a link would list another folder
+        return []
+    return sorted(plots_dir.glob("*.png"), key=_plot_rank)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file of the folder: a regular file (no link, device or pipe), size-capped."""
+    try:
+        return read_regular_file(path, MAX_INPUT_BYTES, follow_symlinks=False)
+    except UnreadableFileError as error:
+        raise ReportError(f"{path}: {error.reason}") from None
 
 
 def _read_text(path: Path, missing_ok: bool = False) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        if missing_ok:
-            return None
-        raise ReportError(f"{path}: file not found") from None
-    except OSError as error:
-        raise ReportError(f"{path}: cannot read: {error}") from None
+    if missing_ok and not os.path.lexists(path):
+        return None
+    return _read_bytes(path).decode("utf-8", errors="replace")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReportError(f"{path}: cannot read: {error}") from None
+        data = json.loads(_read_bytes(path).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None
     if not isinstance(data, dict):
         raise ReportError(f"{path}: expected a JSON object")
     return data
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    data = _read_bytes(path)
     try:
-        frame = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ReportError(f"{path}: cannot read: {error}") from None
+        frame = pd.read_csv(io.BytesIO(data))
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as error:
+        raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None
     missing = [column for column in required if column not in frame.columns]
     if missing:
         raise ReportError(f"{path}: missing columns {', '.join(missing)}")
@@ -238,18 +259,33 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
 def _read_events(path: Path, replicate: int) -> list[dict[str, Any]]:
     events = []
     try:
-        with path.open(encoding="utf-8") as stream:
-            for number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                event = json.loads(line)
-                if not isinstance(event, dict):
-                    raise ReportError(f"{path}:{number}: expected a JSON object")
-                if event.get("replicate", 0) == replicate:
-                    events.append(event)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReportError(f"{path}: cannot read: {error}") from None
+        lines = _read_bytes(path).decode("utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            if not isinstance(event, dict):
+                raise ReportError(f"{path}:{number}: expected a JSON object")
+            if event.get("replicate", 0) == replicate:
+                events.append(_checked_event(event, path, number))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None
     return events
+
+
+def _checked_event(event: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
+    """The event if each field the timeline reads has its type; else ReportError naming it."""
+    for key, kind in EVENT_FIELDS:
+        value = event.get(key)
+        if key in event and not (isinstance(value, kind) and not isinstance(value, bool)):
+            word = "an integer" if kind is int else "a string"
+            raise ReportError(f"{path}:{number}: {key}: expected {word}; found {value!r:.60}")
+    return event
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 def _plot_rank(path: Path) -> tuple[int, str]:
@@ -417,7 +453,12 @@ def _plots_html(plots: list[Path]) -> str:
         return _note("No plots in this folder (it was run with --no-plots).")
     figures = []
     for plot in plots:
-        data = base64.b64encode(plot.read_bytes()).decode("ascii")
+        image = safe_image_bytes(plot.parent.parent, plot)
+        if image is None:  # a link, a pipe, or not a PNG: never embed what a folder points at
+            raise ReportError(f"{plot}: not a PNG image of this folder (a link, a special "
+                              "file or not an image); a report embeds only the folder's own "
+                              "plots: remove it to write the report")
+        data = base64.b64encode(image).decode("ascii")
         caption = PLOT_CAPTIONS.get(plot.stem, plot.stem.replace("_", " "))
         figures.append(
             f'<figure><img alt="{_e(plot.stem)} plot" '

@@ -27,6 +27,12 @@ reference is generated from the schema in `sim/scenario/schema.py` and the polic
 ## Writing scenarios
 - **Units.** Training compute is written in FLOP (`1e26`); money in millions of USD (`_musd`);
   durations in months; probabilities and shares in [0, 1]; months as `"YYYY-MM"`.
+- **Ranges.** Every number has a finite range, given below: wide enough for any plausible world,
+  but `inf`, `nan` and absurd magnitudes (`1e308`, `5e-324`) are refused, so a file that
+  validates cannot make a run fail on its values. Simulated months run from 2000-01 to 2100-12
+  (`start` plus `months` included). Lists that are sets (markets, milestones, target
+  jurisdictions) may not repeat an item. A scenario holds at most 200 developers, 50 states,
+  50 regulators and 20 policies per regulator, and a scenario file at most 1 MiB.
 - **`extends = "baseline.toml"`** (first line, path relative to the file) starts from another
   scenario. Tables merge key by key. `[[developers]]`, `[[states]]`, `[[regulators]]` and each
   regulator's `[[regulators.policies]]` merge **by name** (a policy's name defaults to its

@@ -11,17 +11,44 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.calendar import format_month, parse_month
 from sim.model.policies import POLICY_KINDS
 from sim.scenario.types import (
+    LAST_MONTH,
+    BassCoefficientPerYear,
+    Description,
+    ExtraGrowthShare,
+    FactorPerTier,
     Flop,
+    FlopSet,
+    GrowthFactorPerYear,
+    HazardPerMonth,
     Jurisdiction,
+    JurisdictionSet,
+    Label,
+    MarginOom,
+    MoneyMusd,
     Month,
     MonthRange,
+    Multiplier,
     Name,
-    NonNegative,
+    Oom,
+    OomPerYear,
+    PositiveOom,
+    PositiveOomPerYear,
+    Pressure,
     Probability,
+    Question,
     SecurityLevel,
+    SignedOom,
+    TemperatureMusd,
+    UsdPerFlop,
 )
+
+MAX_DEVELOPERS, MAX_STATES, MAX_REGULATORS, MAX_POLICIES = 200, 50, 50, 20
+"""Most agents of each kind in one scenario (far above the world's frontier labs)."""
+MAX_SWEEP_VALUE = 1e40
+"""Largest magnitude of a swept range's end (the largest value any scenario key takes)."""
 
 
 class Strict(BaseModel):
@@ -39,21 +66,29 @@ def _month_range(value: list[int], what: str) -> list[int]:
 
 class ScenarioMeta(Strict):
     name: Name = Field(description="Short name, used for the results folder.")
-    question: str = Field(min_length=1, description="The question the scenario answers, one line.")
-    description: str = Field("", description="Longer description.")
+    question: Question = Field(description="The question the scenario answers, one line.")
+    description: Description = Field("", description="Longer description.")
     start: Month = Field("2024-01", description="First simulated month.")
     months: int = Field(120, gt=0, le=1200, description="Horizon in months (one step = a month).")
     seed: int = Field(12345, ge=0, lt=2**63, description="Root seed of the replicates.")
     replicates: int = Field(20, ge=1, le=100_000, description="Replicates per run.")
 
+    @model_validator(mode="after")
+    def _ends_in_the_calendar(self) -> ScenarioMeta:
+        last = parse_month(self.start) + self.months - 1
+        if last > parse_month(LAST_MONTH):
+            raise ValueError(f"the run would end in {format_month(last)}: start + months must "
+                             f"end by {LAST_MONTH}")
+        return self
+
 
 class EcosystemParams(Strict):
     adopters: int = Field(10_000, ge=1, le=50_000_000,
                           description="Downstream fine-tuners, firms and researchers simulated.")
-    bass_p_per_year: NonNegative = Field(
+    bass_p_per_year: BassCoefficientPerYear = Field(
         0.15, description="Bass innovation coefficient, per year. GenAI fit p~0.15 ([D], "
         "Bick et al. 2024); meta-analytic average 0.03 (Sultan et al. 1990).")
-    bass_q_per_year: NonNegative = Field(
+    bass_q_per_year: BassCoefficientPerYear = Field(
         0.5, description="Bass imitation coefficient, per year. GenAI fit q~0.5 ([D]); "
         "meta-analytic average 0.38 (Sultan et al. 1990).")
     jurisdiction_shares: dict[Jurisdiction, Probability] = Field(
@@ -69,51 +104,51 @@ class EcosystemParams(Strict):
 
 
 class TheftParams(Strict):
-    hazard_per_month_at_parity: Probability = Field(
+    hazard_per_month_at_parity: HazardPerMonth = Field(
         0.002, description="Monthly theft success when attacker tier OC equals the lab's SL "
         "(RAND: SLn 'can likely thwart' OCn; assumption).")
-    hazard_multiplier_per_tier: float = Field(
-        3.0, ge=1.0, description="Factor per tier of OC above SL (RAND feasibility scale "
+    hazard_multiplier_per_tier: FactorPerTier = Field(
+        3.0, description="Factor per tier of OC above SL (RAND feasibility scale "
         "<=20% ... >80%; assumption).")
-    max_hazard_per_month: Probability = Field(0.2, description="Cap on the monthly hazard "
+    max_hazard_per_month: HazardPerMonth = Field(0.2, description="Cap on the monthly hazard "
                                               "(assumption).")
 
 
 class ComplianceParams(Strict):
-    logit_temperature_musd: float = Field(
-        50.0, gt=0, description="Scale of utility noise in the compliance logit, USD M "
+    logit_temperature_musd: TemperatureMusd = Field(
+        50.0, description="Scale of utility noise in the compliance logit, USD M "
         "(assumption): lower means more deterministic choices.")
-    shade_margin_oom: float = Field(0.05, gt=0, le=1, description="How far below a threshold a "
-                                    "shaded release lands, OOM (assumption).")
+    shade_margin_oom: MarginOom = Field(0.05, description="How far below a threshold a "
+                                "shaded release lands, OOM (assumption).")
 
 
 class WorldParams(Strict):
-    algo_efficiency_growth_oom_per_year: NonNegative = Field(
+    algo_efficiency_growth_oom_per_year: OomPerYear = Field(
         0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr).")
-    open_spillover: NonNegative = Field(
+    open_spillover: ExtraGrowthShare = Field(
         0.1, description="Extra algorithmic growth, as a share, when every frontier lab "
         "publishes open weights (assumption; modest).")
-    usd_per_flop_2024: float = Field(
-        1.4e-18, gt=0, description="Training cost per FLOP in 2024-01, USD ([D]: 1e26 FLOP on "
+    usd_per_flop_2024: UsdPerFlop = Field(
+        1.4e-18, description="Training cost per FLOP in 2024-01, USD ([D]: 1e26 FLOP on "
         "H100s ~$140M).")
-    flop_price_decline_per_year: float = Field(
-        1.4, ge=1.0, description="Factor by which a FLOP gets cheaper each year (Hobbhahn & "
+    flop_price_decline_per_year: GrowthFactorPerYear = Field(
+        1.4, description="Factor by which a FLOP gets cheaper each year (Hobbhahn & "
         "Besiroglu 2022: price-performance x1.4/yr).")
-    prehistory_frontier_growth_oom_per_year: float = Field(
-        1.1, gt=0, description="Frontier capability growth before the start, for lags "
+    prehistory_frontier_growth_oom_per_year: PositiveOomPerYear = Field(
+        1.1, description="Frontier capability growth before the start, for lags "
         "([D]: 4.5x/yr compute x 2.8x/yr algorithms).")
-    frontier_tier_oom: float = Field(0.5, gt=0, description="Within this many OOM of the "
+    frontier_tier_oom: PositiveOom = Field(0.5, description="Within this many OOM of the "
                                      "frontier counts as frontier-tier capability (assumption).")
     covered_model_threshold_flop: Flop = Field(
         1e26, description="Which models count as covered for kill-switch coverage when the "
         "scenario has no kill-switch mandate (SB 1047: 1e26).")
-    capability_milestones_flop: list[Flop] = Field(
+    capability_milestones_flop: FlopSet = Field(
         [1e27, 1e28], description="Effective-compute levels whose first state access is reported.")
-    incident_detection_per_month: Probability = Field(
+    incident_detection_per_month: HazardPerMonth = Field(
         0.2, description="Monthly chance a state military derivative is publicised (ChatBIT: "
         "paper Jun 2024, Reuters Nov 2024, ~4-5 months; [D]).")
-    aup_detection_multiplier: float = Field(
-        1.5, ge=0, description="Detection is this many times likelier for a model whose licence "
+    aup_detection_multiplier: Multiplier = Field(
+        1.5, description="Detection is this many times likelier for a model whose licence "
         "bans military use (assumption).")
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
     theft: TheftParams = Field(default_factory=TheftParams)
@@ -122,32 +157,32 @@ class WorldParams(Strict):
 
 class DeveloperSpec(Strict):
     name: Name
-    label: str | None = Field(None, description="Display name in narratives.")
+    label: Label | None = Field(None, description="Display name in narratives.")
     jurisdiction: Jurisdiction = Field(description="Domicile, e.g. US-CA, US, EU, CN, ROW.")
     release_strategy: Literal["open", "closed", "hybrid"]
     initial_run_flop: Flop = Field(description="Training FLOP of its next frontier run at start.")
     initial_model_flop: Flop | None = Field(None, description="Its latest model before the start.")
     initial_model_age_months: int = Field(0, ge=0, le=240, description="Months since that release.")
-    compute_growth_per_year: float = Field(
-        4.5, ge=1.0, le=100.0, description="Growth of its frontier-run compute, x/yr "
+    compute_growth_per_year: GrowthFactorPerYear = Field(
+        4.5, description="Growth of its frontier-run compute, x/yr "
         "(Epoch 2024: 4-5x/yr at the frontier).")
     cadence_months: MonthRange = Field(
         [6, 12], description="[min, max] months between releases (assumption; uniform).")
-    capability_offset_oom: float = Field(0.0, ge=-3, le=3, description="Lab-specific algorithmic "
+    capability_offset_oom: SignedOom = Field(0.0, description="Lab-specific algorithmic "
                                          "edge, OOM of effective compute (assumption).")
     security_level: SecurityLevel = Field(2, description="RAND weight-security level (AI-2027: "
                                           "leading labs near SL2-SL3).")
-    markets: list[Jurisdiction] = Field(["US", "EU", "CN", "ROW"], description="Where it sells.")
+    markets: JurisdictionSet = Field(["US", "EU", "CN", "ROW"], description="Where it sells.")
     open_size_limit_flop: Flop | None = Field(None, description="Hybrid labs: open below this, "
                                               "closed at or above.")
-    openness_value_musd: NonNegative = Field(0.0, description="Value it puts on releasing a model "
+    openness_value_musd: MoneyMusd = Field(0.0, description="Value it puts on releasing a model "
                                              "open rather than closed, USD M (assumption).")
-    capability_value_musd_per_oom: NonNegative = Field(
+    capability_value_musd_per_oom: MoneyMusd = Field(
         500.0, description="Value of one OOM more training compute in a release, USD M "
         "(assumption).")
-    delay_cost_musd_per_month: NonNegative = Field(5.0, description="Cost of a month's delay, "
+    delay_cost_musd_per_month: MoneyMusd = Field(5.0, description="Cost of a month's delay, "
                                                    "USD M (assumption).")
-    relocation_cost_musd: NonNegative = Field(500.0, description="Cost of moving domicile, USD M "
+    relocation_cost_musd: MoneyMusd = Field(500.0, description="Cost of moving domicile, USD M "
                                               "(assumption).")
     relocation_months: int = Field(12, ge=1, le=120, description="Months a move takes "
                                    "(assumption).")
@@ -164,21 +199,21 @@ class DeveloperSpec(Strict):
 
 class StateSpec(Strict):
     name: Name
-    label: str | None = Field(None, description="Display name in narratives.")
-    jurisdictions: list[Jurisdiction] = Field(min_length=1, description="Its territory; labs "
+    label: Label | None = Field(None, description="Display name in narratives.")
+    jurisdictions: JurisdictionSet = Field(min_length=1, description="Its territory; labs "
                                               "domiciled there are its domestic labs.")
     attacker_tier: SecurityLevel = Field(4, description="RAND operational capacity OC1-OC5 "
                                          "(state groups: OC4 routine, OC5 top priority).")
     absorption_months: MonthRange = Field(
         [6, 12], description="[min, max] months from an open release to a military fine-tune "
         "(Llama 2 Jul 2023 -> ChatBIT Jun 2024: ~11).")
-    absorption_discount_oom: NonNegative = Field(0.0, description="Capability lost in the "
+    absorption_discount_oom: Oom = Field(0.0, description="Capability lost in the "
                                                  "fine-tune, OOM (assumption).")
-    distillation_hazard_per_month: Probability = Field(
+    distillation_hazard_per_month: HazardPerMonth = Field(
         0.1, description="Monthly chance of distilling an accessible closed model (assumption).")
     distillation_months: int = Field(3, ge=0, le=60, description="Months a distillation takes "
                                      "(assumption).")
-    distillation_discount_oom: NonNegative = Field(
+    distillation_discount_oom: Oom = Field(
         0.5, description="Capability lost by distilling through an API, OOM (assumption).")
 
     @model_validator(mode="after")
@@ -197,20 +232,21 @@ PolicySpec = _policy_union()
 
 class RegulatorSpec(Strict):
     name: Name
-    label: str | None = Field(None, description="Display name in narratives.")
+    label: Label | None = Field(None, description="Display name in narratives.")
     jurisdiction: Jurisdiction
     reach: Literal["domicile", "market"] = Field(
         description="Labs based there (domicile) or selling there (market, as SB 1047 and the "
         "EU AI Act).")
-    market_value_musd: NonNegative = Field(
+    market_value_musd: MoneyMusd = Field(
         1000.0, description="What a lab gives up by withdrawing from this market, USD M "
         "(assumption).")
-    pressure_per_incident: NonNegative = Field(1.0, description="Pressure added by a publicised "
+    pressure_per_incident: Pressure = Field(1.0, description="Pressure added by a publicised "
                                                "incident involving its labs (assumption).")
     pressure_decay_per_month: Probability = Field(0.05, description="Share of pressure lost each "
                                                   "month (assumption).")
-    initial_pressure: NonNegative = Field(0.0, description="Pressure at the start.")
-    policies: list[PolicySpec] = Field(default_factory=list)  # type: ignore[valid-type]
+    initial_pressure: Pressure = Field(0.0, description="Pressure at the start.")
+    policies: list[PolicySpec] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_length=MAX_POLICIES)
 
 
 class SweepParameter(Strict):
@@ -220,9 +256,14 @@ class SweepParameter(Strict):
     Integer `low` and `high` on a linear scale give integer samples.
     """
 
-    values: list[Any] | None = Field(None, min_length=1, description="The options, in order.")
-    low: int | float | None = Field(None, description="Lower end of the range (inclusive).")
-    high: int | float | None = Field(None, description="Upper end of the range (inclusive).")
+    values: list[Any] | None = Field(None, min_length=1, max_length=10_000,
+                                     description="The options, in order.")
+    low: int | float | None = Field(None, ge=-MAX_SWEEP_VALUE, le=MAX_SWEEP_VALUE,
+                                    allow_inf_nan=False,
+                                    description="Lower end of the range (inclusive).")
+    high: int | float | None = Field(None, ge=-MAX_SWEEP_VALUE, le=MAX_SWEEP_VALUE,
+                                     allow_inf_nan=False,
+                                     description="Upper end of the range (inclusive).")
     scale: Literal["linear", "log"] = Field("linear", description="Sample the range uniformly "
                                             "(linear) or log-uniformly (log, e.g. for FLOP).")
 
@@ -310,9 +351,9 @@ class SweepSpec(Strict):
 class Scenario(Strict):
     scenario: ScenarioMeta
     world: WorldParams = Field(default_factory=WorldParams)
-    developers: list[DeveloperSpec] = Field(min_length=1)
-    states: list[StateSpec] = Field(default_factory=list)
-    regulators: list[RegulatorSpec] = Field(default_factory=list)
+    developers: list[DeveloperSpec] = Field(min_length=1, max_length=MAX_DEVELOPERS)
+    states: list[StateSpec] = Field(default_factory=list, max_length=MAX_STATES)
+    regulators: list[RegulatorSpec] = Field(default_factory=list, max_length=MAX_REGULATORS)
     sweep: SweepSpec | None = None
 
     def to_toml_dict(self) -> dict[str, Any]:

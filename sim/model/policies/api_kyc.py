@@ -8,7 +8,7 @@ from pydantic import Field
 
 from sim.model.jurisdiction import within_any
 from sim.model.policies.base import Policy, PolicyParams, register
-from sim.scenario.types import Jurisdiction, Probability
+from sim.scenario.types import JurisdictionSet, Probability
 
 
 class ApiKycParams(PolicyParams):
@@ -16,7 +16,7 @@ class ApiKycParams(PolicyParams):
     effectiveness: Probability = Field(
         0.7, description="Share of state API/distillation access removed (assumption)."
     )
-    target_jurisdictions: list[Jurisdiction] | None = Field(
+    target_jurisdictions: JurisdictionSet | None = Field(
         None, description="States screened out; none means every state actor."
     )
 

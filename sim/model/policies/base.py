@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.scenario.types import Month, Name, NonNegative, Probability
+from sim.scenario.types import (
+    HazardPerMonth,
+    MoneyMusd,
+    Month,
+    Name,
+    PositivePressure,
+    Probability,
+    ShareOfCost,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,10 +47,10 @@ class PolicyParams(BaseModel):
     start: Month | None = Field(
         None, description="Month it takes effect; none and no trigger means from the start."
     )
-    trigger_pressure: float | None = Field(
-        None, gt=0, description="Activates when the regulator's political pressure reaches this."
+    trigger_pressure: PositivePressure | None = Field(
+        None, description="Activates when the regulator's political pressure reaches this."
     )
-    repeal_hazard_per_month: Probability = Field(
+    repeal_hazard_per_month: HazardPerMonth = Field(
         0.0,
         description="Monthly repeal probability once active. US regimes lasted 4-15 months "
         "(EO 14110, AI Diffusion Rule): ~0.03-0.06 (domain-facts §3.10, [D]).",
@@ -50,11 +58,11 @@ class PolicyParams(BaseModel):
     enforcement_probability: Probability = Field(
         0.5, description="Chance a defiant release is detected and penalised (assumption)."
     )
-    penalty_musd: NonNegative = Field(0.0, description="Fixed penalty on detected defiance, USD M.")
-    penalty_share_of_training_cost: NonNegative = Field(
+    penalty_musd: MoneyMusd = Field(0.0, description="Fixed penalty on detected defiance, USD M.")
+    penalty_share_of_training_cost: ShareOfCost = Field(
         0.0, description="Penalty as a share of the release's training-compute cost."
     )
-    compliance_cost_musd: NonNegative = Field(
+    compliance_cost_musd: MoneyMusd = Field(
         0.0, description="Direct cost of complying with one covered release, USD M (assumption)."
     )
 

@@ -9,12 +9,12 @@ from pydantic import Field
 
 from sim.model.jurisdiction import within_any
 from sim.model.policies.base import Policy, PolicyParams, register
-from sim.scenario.types import Jurisdiction, Probability
+from sim.scenario.types import JurisdictionSet, Probability
 
 
 class ChipExportControlsParams(PolicyParams):
     kind: Literal["chip_export_controls"]
-    target_jurisdictions: list[Jurisdiction] = Field(["CN"], description="Jurisdictions cut off.")
+    target_jurisdictions: JurisdictionSet = Field(["CN"], description="Jurisdictions cut off.")
     strength: Probability = Field(
         0.3,
         description="Share of the targets' compute growth (OOM/yr) denied (assumption; "

@@ -21,7 +21,7 @@ from sim.model.policies.base import (
     covered_floor_flop,
     register,
 )
-from sim.scenario.types import Flop, NonNegative
+from sim.scenario.types import Flop, MoneyMusd, MoneyUsd, ShareOfCost
 
 
 class KillSwitchParams(PolicyParams):
@@ -30,17 +30,16 @@ class KillSwitchParams(PolicyParams):
         1e26,
         description="Covered at or above this training FLOP (SB 1047 §22602(e)(1)(A)(i): 1e26).",
     )
-    threshold_usd: float | None = Field(
+    threshold_usd: MoneyUsd | None = Field(
         1e8,
-        gt=0,
         description="AND training cost at or above this, USD (SB 1047: $100M); "
         "none to drop the cost test.",
     )
     exempt_open_weights: bool = Field(False, description="Open-weight releases are not covered.")
-    penalty_share_of_training_cost: NonNegative = Field(
+    penalty_share_of_training_cost: ShareOfCost = Field(
         0.1, description="SB 1047 §22606(a): up to 10% of training-compute cost (first violation)."
     )
-    compliance_cost_musd: NonNegative = Field(
+    compliance_cost_musd: MoneyMusd = Field(
         10.0, description="Cost of building shutdown capability per covered release (assumption)."
     )
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from sim.model.policies.base import Compliance, Policy, PolicyParams, register
-from sim.scenario.types import Flop, NonNegative, SecurityLevel
+from sim.scenario.types import Flop, MoneyMusd, SecurityLevel
 
 
 class SecurityStandardParams(PolicyParams):
@@ -19,7 +19,7 @@ class SecurityStandardParams(PolicyParams):
     upgrade_months_per_level: int = Field(
         12, ge=1, le=120, description="Months per SL step (RAND: SL5 needs ~5 years; assumption)."
     )
-    upgrade_cost_musd_per_level: NonNegative = Field(
+    upgrade_cost_musd_per_level: MoneyMusd = Field(
         50.0, description="Cost per SL step, USD M (assumption)."
     )
 

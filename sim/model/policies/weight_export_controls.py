@@ -11,7 +11,7 @@ from pydantic import Field
 
 from sim.model.policies.base import Compliance, Policy, PolicyParams, register
 from sim.model.policies.security_standard import upgrade_security
-from sim.scenario.types import Flop, Jurisdiction, NonNegative, SecurityLevel
+from sim.scenario.types import Flop, JurisdictionSet, MoneyMusd, SecurityLevel
 
 
 class WeightExportControlsParams(PolicyParams):
@@ -19,14 +19,14 @@ class WeightExportControlsParams(PolicyParams):
     threshold_flop: Flop = Field(
         1e26, description="Closed models at or above this are controlled (4E091: >1e26)."
     )
-    target_jurisdictions: list[Jurisdiction] = Field(["CN"], description="Not served to these.")
+    target_jurisdictions: JurisdictionSet = Field(["CN"], description="Not served to these.")
     required_security_level: SecurityLevel | None = Field(
         None, description="SL the exporting lab must hold; none for no requirement."
     )
     upgrade_months_per_level: int = Field(
         12, ge=1, le=120, description="Months per SL step (assumption)."
     )
-    upgrade_cost_musd_per_level: NonNegative = Field(
+    upgrade_cost_musd_per_level: MoneyMusd = Field(
         50.0, description="USD M per SL step (assumption)."
     )
 
