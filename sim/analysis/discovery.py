@@ -51,6 +51,7 @@ from sim.analysis.sweep_data import (
     load_sweep,
 )
 from sim.experiments.compare import is_milestone
+from sim.experiments.design import Parameter
 
 BELOW, ABOVE = "below", "above"
 DEFAULT_THRESHOLD_SHARE = 0.8
@@ -60,7 +61,7 @@ smallest box as a share of all cases."""
 TRAJECTORY_COLUMNS = ["box", "coverage", "density", "mass", "restricted_dims", "restricted"]
 LIMIT_COLUMNS = ["box", "parameter", "kind", "restricted", "low", "high", "levels"]
 BOX_COLUMNS = ["parameter", "kind", "low", "high", "levels", "design_low", "design_high",
-               "design_levels", "qp_value"]
+               "design_levels", "low_position", "high_position", "qp_value"]
 LEVEL_SEPARATOR = "; "
 """Joins the levels of a categorical parameter in CSV cells and printed tables."""
 
@@ -75,7 +76,9 @@ class Discovery:
       numeric parameter, `levels` for a categorical one, `restricted` whether the box
       narrows it compared with the whole design;
     - `box`: the chosen box's restricted dimensions, most significant first (by quasi-p),
-      with the parameter's range or levels over the design;
+      with the parameter's range or levels over the design and where the box's limits lie
+      in that range (`low_position`, `high_position`: 0 at its low end, 1 at its high end,
+      on the parameter's scale);
     - `feature_scores`: every varying design parameter, best first: `score_cases` (for
       telling cases of interest apart) and `score_outcome` (for the outcome's value), each
       with its spread over the trees.
@@ -321,13 +324,25 @@ def _box_table(engine: Any, prim_box: Any, chosen: int, limits: pd.DataFrame,
         if is_numeric(parameter):
             design_low, design_high = design_bounds(parameter)
             design_level_text = ""
+            positions = (span_position(parameter, row.low), span_position(parameter, row.high))
         else:
             design_low = design_high = math.nan
             design_level_text = LEVEL_SEPARATOR.join(design_levels(parameter))
+            positions = (math.nan, math.nan)
         table.append([row.parameter, row.kind, row.low, row.high, row.levels, design_low,
-                      design_high, design_level_text, qp.get(row.parameter, math.nan)])
+                      design_high, design_level_text, *positions,
+                      qp.get(row.parameter, math.nan)])
     box = pd.DataFrame(table, columns=BOX_COLUMNS)
     return box.sort_values("qp_value", kind="stable").reset_index(drop=True)
+
+
+def span_position(parameter: Parameter, value: float) -> float:
+    """Where a value lies in a numeric parameter's design span: 0 at the low end, 1 at the high
+    end (on a log scale for a log range; by value for a list of numbers)."""
+    if parameter.is_range:
+        return float(parameter.position(value))
+    low, high = design_bounds(parameter)
+    return (float(value) - low) / (high - low) if high > low else 0.5
 
 
 def quasi_p_values(engine: Any, prim_box: Any, step: int) -> dict[str, float]:

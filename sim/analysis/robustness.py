@@ -327,7 +327,7 @@ def regret_frame(frame: pd.DataFrame, directions: Mapping[str, int]) -> pd.DataF
         wide = frame.pivot(index="future", columns="combination", values=outcome)
         wide = wide.dropna(axis=0, how="any")
         best = wide.max(axis=1) if direction == HIGHER_IS_BETTER else wide.min(axis=1)
-        regret = (best.to_numpy()[:, None] - wide) * direction
+        regret = (best.to_numpy()[:, None] - wide) * direction + 0.0  # no -0.0
         long = pd.DataFrame({
             "combination": np.tile(wide.columns.to_numpy(), len(wide)),
             "future": np.repeat(wide.index.to_numpy(), wide.shape[1]),
