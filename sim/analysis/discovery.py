@@ -59,7 +59,7 @@ PEEL_ALPHA, PASTE_ALPHA, MASS_MIN = 0.05, 0.05, 0.05
 """PRIM's defaults (as in EMA Workbench): the share peeled or pasted per step, and the
 smallest box as a share of all cases."""
 TRAJECTORY_COLUMNS = ["box", "coverage", "density", "mass", "restricted_dims", "restricted"]
-LIMIT_COLUMNS = ["box", "parameter", "kind", "restricted", "low", "high", "levels"]
+LIMIT_COLUMNS = ["box", "parameter", "kind", "restricted", "low", "high", "levels", "qp_value"]
 BOX_COLUMNS = ["parameter", "kind", "low", "high", "levels", "design_low", "design_high",
                "design_levels", "low_position", "high_position", "qp_value"]
 LEVEL_SEPARATOR = "; "
@@ -74,7 +74,7 @@ class Discovery:
       coverage, density, mass, the number of restricted dimensions and their keys;
     - `limits`: the limits of every parameter in every box (long form): `low`/`high` for a
       numeric parameter, `levels` for a categorical one, `restricted` whether the box
-      narrows it compared with the whole design;
+      narrows it compared with the whole design, and the quasi-p value of each restriction;
     - `box`: the chosen box's restricted dimensions, most significant first (by quasi-p),
       with the parameter's range or levels over the design and where the box's limits lie
       in that range (`low_position`, `high_position`: 0 at its low end, 1 at its high end,
@@ -172,7 +172,7 @@ def discover(
         n_cases=int(len(of_interest)), n_of_interest=int(of_interest.sum()),
         n_left_out=int((~defined).sum()), trajectory=trajectory, limits=limits,
         chosen_box=chosen, choice=choice,
-        box=_box_table(engine, prim_box, chosen, limits, data), feature_scores=scores,
+        box=_box_table(chosen, limits, data), feature_scores=scores,
         constant_parameters=tuple(c for c in inputs.columns if c not in varying),
         settings={"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min,
                   "seed": seed, "box_index": box_index},
@@ -257,17 +257,19 @@ def _limits(engine: Any, prim_box: Any, data: SweepData) -> pd.DataFrame:
     initial = engine._box_init
     rows = []
     for step, box_limits in enumerate(prim_box._box_lims):
+        qp = quasi_p_values(engine, prim_box, step)
         for name in box_limits.dtype.names:
             kind = data.parameter(name).kind
             if box_limits.dtype.fields[name][0].kind == "O":
                 levels = sorted(box_limits[name][0], key=str)
                 restricted = set(levels) != set(initial[name][0])
                 rows.append([step, name, kind, restricted, math.nan, math.nan,
-                             LEVEL_SEPARATOR.join(map(str, levels))])
+                             LEVEL_SEPARATOR.join(map(str, levels)), qp.get(name, math.nan)])
             else:
                 low, high = float(box_limits[name][0]), float(box_limits[name][1])
                 restricted = low > float(initial[name][0]) or high < float(initial[name][1])
-                rows.append([step, name, kind, restricted, low, high, ""])
+                rows.append([step, name, kind, restricted, low, high, "",
+                             qp.get(name, math.nan)])
     return pd.DataFrame(rows, columns=LIMIT_COLUMNS)
 
 
@@ -312,12 +314,10 @@ def choose_box(trajectory: pd.DataFrame, threshold_share: float,
                                         f"{threshold_share:g}")
 
 
-def _box_table(engine: Any, prim_box: Any, chosen: int, limits: pd.DataFrame,
-               data: SweepData) -> pd.DataFrame:
+def _box_table(chosen: int, limits: pd.DataFrame, data: SweepData) -> pd.DataFrame:
     """The chosen box's restricted dimensions with their design ranges and quasi-p values,
     most significant first."""
     rows = limits[(limits["box"] == chosen) & limits["restricted"]]
-    qp = quasi_p_values(engine, prim_box, chosen)
     table = []
     for row in rows.itertuples(index=False):
         parameter = data.parameter(row.parameter)
@@ -331,7 +331,7 @@ def _box_table(engine: Any, prim_box: Any, chosen: int, limits: pd.DataFrame,
             positions = (math.nan, math.nan)
         table.append([row.parameter, row.kind, row.low, row.high, row.levels, design_low,
                       design_high, design_level_text, *positions,
-                      qp.get(row.parameter, math.nan)])
+                      row.qp_value])
     box = pd.DataFrame(table, columns=BOX_COLUMNS)
     return box.sort_values("qp_value", kind="stable").reset_index(drop=True)
 

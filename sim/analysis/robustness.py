@@ -160,11 +160,11 @@ def robustness(
     the design. Raises SweepDataError for bad input (see the module docstring).
     """
     data = sweep if isinstance(sweep, SweepData) else load_sweep(Path(sweep))
+    combination_of, future_of, combinations, futures = crossing(data)
     parsed = [c if isinstance(c, Criterion) else parse_criterion(c) for c in criteria]
     for criterion in parsed:
         check_outcome(data, criterion.outcome, "--satisfice")
     directions = _directions(data, outcomes, bool(parsed))
-    combination_of, future_of, combinations, futures = crossing(data)
     analysed = list(dict.fromkeys([*directions, *(c.outcome for c in parsed)]))
     values = data.points[analysed].astype(float)
     frame = pd.DataFrame({"point_id": data.points.index,

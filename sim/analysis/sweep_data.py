@@ -167,6 +167,9 @@ def check_outcome(data: SweepData, outcome: str, option: str = "--outcome") -> N
     if outcome in runs_header and outcome not in data.design.keys:
         raise SweepDataError(f"{option}: {outcome!r} is not a numeric outcome (it holds names, "
                              "not numbers)")
+    if not data.outcomes:
+        raise SweepDataError(f"{option}: unknown outcome {outcome!r}: the sweep has no numeric "
+                             "outcomes (did every run fail? see runs.csv)")
     close = difflib.get_close_matches(outcome, data.outcomes, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise SweepDataError(f"{option}: unknown outcome {outcome!r}{hint} (the sweep has "
