@@ -260,3 +260,16 @@ def test_discover_finds_a_box_on_the_bundled_sensitivity_design(
     folder = Path(summary["results"])
     assert folder.parent == small_sensitivity_sweep
     assert (folder / "plots" / "tradeoff.png").stat().st_size > 10_000
+
+
+def test_without_the_analysis_extra_the_command_says_what_to_install(
+        box_sweep: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "prim" else real_find_spec(name, *a))
+    result = CliRunner().invoke(main, ["discover", str(box_sweep), "--outcome", "y",
+                                       "--above", "0.5"])
+    assert result.exit_code == 2
+    assert "needs prim: pip install 'regsim[analysis]'" in result.output

@@ -21,6 +21,9 @@ MAX_FEATURES_SHARE = 0.6
 """Share of parameters each split may consider (EMA Workbench's default)."""
 MIN_LEAF_CASES = {"classification": 1, "regression": 5}
 """Fewest cases in a leaf: regression trees are kept from fitting single noisy cases."""
+MAX_CASES_PER_TREE = 10_000
+"""Each tree is grown on a bootstrap sample of at most this many cases, so scoring a sweep of
+tens of thousands of runs takes seconds, not minutes."""
 SCORE_COLUMNS = ["parameter", "score", "score_sd"]
 
 
@@ -44,7 +47,8 @@ def feature_scores(inputs: pd.DataFrame, target: np.ndarray, mode: str = "classi
     estimator_class = ExtraTreesClassifier if mode == "classification" else ExtraTreesRegressor
     estimator = estimator_class(
         n_estimators=trees, max_features=MAX_FEATURES_SHARE,
-        min_samples_leaf=MIN_LEAF_CASES[mode], bootstrap=True, random_state=seed, n_jobs=1)
+        min_samples_leaf=MIN_LEAF_CASES[mode], bootstrap=True,
+        max_samples=min(int(keep.sum()), MAX_CASES_PER_TREE), random_state=seed, n_jobs=1)
     estimator.fit(encoded, target[keep])
     per_tree = np.array([tree.feature_importances_ for tree in estimator.estimators_])
     by_parameter = pd.DataFrame(per_tree, columns=owners).T.groupby(level=0, sort=False).sum().T
