@@ -129,7 +129,8 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
     if not no_plots:
         from sim.presentation.compare_plots import write_comparison_plot
 
-        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png")
+        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png",
+                              states)
     chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
     failed = int((runs["status"] != "ok").sum())
     _print(folder, chosen, names, runs, quiet, as_json, independent, failed)

@@ -45,7 +45,7 @@ def verdict(row: Mapping, state_labels: Mapping[str, str] | None = None) -> str:
     if row["n_pairs_defined"] < 2 or math.isnan(low):
         return f"{policy}: too few pairs to judge {name}{defined}"
     verb, thing = _verb(outcome, mean, name, state_labels or {})
-    unit = "" if unit in SILENT_UNITS else f" {unit}"
+    unit = "" if unit in SILENT_UNITS or not unit else f" {unit}"
     if low == high == 0.0:
         return f"{policy}: no difference in {thing} in any pair{defined}"
     if low <= 0.0 <= high:

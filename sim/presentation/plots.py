@@ -116,10 +116,11 @@ def new_figure(rows: int = 1, height_in: float | None = None) -> tuple[Figure, l
     return figure, list(axes)
 
 
-def format_date_axis(axes: Axes) -> None:
+def format_date_axis(axes: Axes, max_ticks: int | None = None) -> None:
+    """Calendar ticks on the x axis (at most about `max_ticks` of them on narrow axes)."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator()
+    locator = AutoDateLocator(maxticks=max_ticks) if max_ticks else AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 

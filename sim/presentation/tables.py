@@ -62,6 +62,9 @@ def outcome_label(key: str) -> str:
     prefix, separator, state = key.partition("__")
     if separator and prefix in STATE_OUTCOME_LABELS:
         return STATE_OUTCOME_LABELS[prefix].format(state=state)
+    if separator and prefix.startswith("state_months_to_"):  # any capability milestone
+        milestone = prefix.removeprefix("state_months_to_")
+        return f"{state}: months to {milestone} effective FLOP (months)"
     return key
 
 
