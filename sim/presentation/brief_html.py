@@ -275,7 +275,7 @@ def _series_for(report: ReportInput, findings: PolicyFindings, columns: set[str]
     graded = [v for v in grade_comparison(report.comparison, report.state_labels)
               if v.policy == findings.policy]
     keys = key_outcome_keys([v.outcome for v in graded], report.state_names)
-    ordered = [v.outcome for v in findings.findings + findings.costs]
+    ordered = [v.outcome for v in ranked(findings.findings + findings.costs) if v.matters]
     ordered += [v.outcome for v in ranked(graded) if v.outcome in set(keys)]
     chosen: list[str] = []
     for outcome in ordered:

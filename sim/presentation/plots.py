@@ -120,7 +120,7 @@ def format_date_axis(axes: Axes, max_ticks: int | None = None) -> None:
     """Calendar ticks on the x axis (at most about `max_ticks` of them on narrow axes)."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=max_ticks) if max_ticks else AutoDateLocator()
+    locator = AutoDateLocator(minticks=3, maxticks=max_ticks) if max_ticks else AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 

@@ -105,7 +105,10 @@ def _grade_row(row: Mapping, difference: str, labels: dict[str, str]) -> GradedV
     name, unit = outcome_name_and_unit(outcome, labels)
     mean, low, high = (_float(row.get(c)) for c in (difference, "ci95_low", "ci95_high"))
     base = _float(row.get("baseline_mean"))
-    n_pairs, n_defined = _count(row.get("n_pairs")), _count(row.get("n_pairs_defined"))
+    # A bare table (no counts) is judged by its interval alone.
+    known = 2 if math.isfinite(low) and math.isfinite(high) else 0
+    n_defined = _count(row["n_pairs_defined"]) if "n_pairs_defined" in row else known
+    n_pairs = _count(row["n_pairs"]) if "n_pairs" in row else n_defined
     relative, relative_text = relative_size(mean, base, unit)
     grade = _grade(mean, low, high, relative, n_defined)
     direction = int(_float(row.get("direction"))) if _finite(row.get("direction")) else (
