@@ -70,10 +70,11 @@ EFFECT_WORDS = {1: "better", -1: "worse", 0: "trade-off"}
 # Page one -----------------------------------------------------------------------------------
 
 
-def compare_page_one(report: ReportInput, summary: Summary) -> str:
+def compare_page_one(report: ReportInput, summary: Summary, title: str) -> str:
     """The summary page of a comparison: question, findings, costs, caveats, assumptions."""
-    parts = [_lede(report), _section("question", "The question", _compare_question(report,
-                                                                                     summary))]
+    question = _compare_question(report, summary)
+    parts = [f"<h1>{_e(title)}</h1>", _lede(report),
+             _section("question", "The question", question)]
     parts.append(_section("findings", "Findings", _findings_html(summary.policies)))
     parts.append(_section("costs", "Costs", _costs_html(summary.policies)))
     parts.append(_section("caveats", "Caveats", _list(summary.caveats)))
@@ -81,10 +82,11 @@ def compare_page_one(report: ReportInput, summary: Summary) -> str:
     return '<div class="page-one">\n' + "\n".join(parts) + "\n</div>"
 
 
-def run_page_one(report: ReportInput, summary: Summary) -> str:
+def run_page_one(report: ReportInput, summary: Summary, title: str) -> str:
     """The summary page of a single run: question, key outcomes in words, caveats."""
     question = report.questions[0][1] if report.questions else ""
     parts = [
+        f"<h1>{_e(title)}</h1>",
         _lede(report),
         _section("question", "The question", f'<p class="question">{_e(question or NO_Q)}</p>'),
         _section("outcomes", "Key outcomes", _key_outcomes_html(summary)),

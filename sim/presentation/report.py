@@ -67,16 +67,17 @@ PROVENANCE_FIELDS = (
 def render_report(report: ReportInput) -> str:
     """The whole brief as one HTML document (UTF-8 text)."""
     section = brief_html.section
+    title = _title(report)
     if report.kind == "comparison":
         summary = compare_summary(report)
         parts = [
-            brief_html.compare_page_one(report, summary),
+            brief_html.compare_page_one(report, summary, title),
             section("timeseries", "Policy against baseline over time",
                     brief_html.timeseries_html(report, summary)),
         ]
     else:
         summary = run_summary(report)
-        parts = [brief_html.run_page_one(report, summary)]
+        parts = [brief_html.run_page_one(report, summary, title)]
         parts.append(section("plots", "Plots", brief_html.plots_html(report)))
     parts.append(section("timeline", "What happened (event timeline)",
                          brief_html.timeline_html(report)))
@@ -89,7 +90,6 @@ def render_report(report: ReportInput) -> str:
         section("provenance", "Provenance", _provenance_html(report)),
     ]
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    title = _title(report)
     return _PAGE.format(
         title=_e(title),
         css=CSS,
@@ -207,7 +207,6 @@ _PAGE = """<!DOCTYPE html>
 <style>{css}</style>
 </head>
 <body>
-<h1>{title}</h1>
 {body}
 <footer>{footer}</footer>
 </body>
