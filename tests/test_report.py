@@ -300,3 +300,16 @@ def test_the_default_output_is_inside_the_folder(run_dir, tmp_path):
     folder = tmp_path / "copy"
     shutil.copytree(run_dir, folder)
     assert write_report(folder) == folder / "report.html"
+
+
+def test_damaged_series_files_are_refused_with_a_message_naming_them(compare_dir, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(compare_dir, folder)
+    (folder / "timeseries.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(ReportError, match="timeseries.parquet"):
+        render_report(read_folder(folder))
+    shutil.copy(compare_dir / "timeseries.parquet", folder / "timeseries.parquet")
+    pd.DataFrame({"scenario": ["base"], "kind": [3]}).to_parquet(folder / "events.parquet")
+    result = CliRunner().invoke(main, ["report", str(folder)])
+    assert result.exit_code == 2 and "events.parquet" in result.output
+    assert "Traceback" not in result.output

@@ -236,7 +236,11 @@ def timeseries_html(report: ReportInput, summary: Summary) -> str:
     blocks = [_note("Left: the median over replicates with its 5-95% band. Right: policy minus "
                     "baseline in the same replicate, its median and 5-95% band each month.")]
     for findings in summary.policies:
-        blocks.append(_policy_timeseries(report, findings, columns))
+        try:
+            blocks.append(_policy_timeseries(report, findings, columns))
+        except (KeyError, TypeError, ValueError) as error:  # a table not as compare writes it
+            raise ReportError(f"{report.timeseries_path}: unexpected contents: "
+                              f"{type(error).__name__}: {error}") from None
     return "\n".join(blocks)
 
 
@@ -336,7 +340,7 @@ def timeline_html(report: ReportInput) -> str:
         else:
             for scenario, replicate, event in events_from_parquet(report.events_path):
                 tally.add(scenario, replicate, event)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, KeyError, TypeError, ValueError) as error:  # UnicodeDecodeError too
         raise ReportError(f"{report.events_path}: cannot read: {error}") from None
     replicates = {name: report.replicates.get(name) or _seen(tally, name)
                   for name in report.names}
