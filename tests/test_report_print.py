@@ -37,17 +37,16 @@ def regsim(*args: str) -> None:
                    capture_output=True)
 
 
-@pytest.fixture(scope="module")
-def printed(tmp_path_factory) -> tuple[Path, list[str], list[str]]:
-    """A compare folder of the bundled baseline and kill switch, its brief printed to A4:
-    (folder, the text of each page, the URLs the page requested)."""
+def print_brief(folder: Path, scenarios: list[str], replicates: int) -> tuple[list[str],
+                                                                              list[str]]:
+    """Compare `scenarios` (baseline first) into `folder`/compare, write its brief and print it
+    to A4 PDF in chromium: (the text of each page, the URLs the page requested)."""
     if not CHROMIUM.exists():
         pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     pypdf = pytest.importorskip("pypdf", reason="needs pypdf (the test extra)")
-    folder = tmp_path_factory.mktemp("print")
     compare_dir, brief, pdf = folder / "compare", folder / "brief.html", folder / "brief.pdf"
-    regsim("compare", "baseline", "kill_switch", "-n", "4", "-j", "1", "-q", *SMALL,
+    regsim("compare", *scenarios, "-n", str(replicates), "-j", "1", "-q", *SMALL,
            "--out", str(compare_dir))
     regsim("report", str(compare_dir), "--out", str(brief))
     requests: list[str] = []
@@ -60,8 +59,16 @@ def printed(tmp_path_factory) -> tuple[Path, list[str], list[str]]:
             page.pdf(path=str(pdf), format="A4", print_background=True)
         finally:
             browser.close()
-    pages = [page.extract_text() for page in pypdf.PdfReader(str(pdf)).pages]
-    return compare_dir, pages, requests
+    return [page.extract_text() for page in pypdf.PdfReader(str(pdf)).pages], requests
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> tuple[Path, list[str], list[str]]:
+    """A compare folder of the bundled baseline and kill switch, its brief printed to A4:
+    (folder, the text of each page, the URLs the page requested)."""
+    folder = tmp_path_factory.mktemp("print")
+    pages, requests = print_brief(folder, ["baseline", "kill_switch"], 4)
+    return folder / "compare", pages, requests
 
 
 def test_page_one_holds_the_question_and_the_verdicts(printed):
@@ -95,3 +102,16 @@ def test_the_evidence_starts_on_page_two_and_the_folded_tables_print_open(printe
 def test_the_printed_brief_requests_nothing(printed):
     _, _, requests = printed
     assert requests and all(urlparse(url).scheme in {"file", "data"} for url in requests)
+
+
+def test_page_one_of_three_policies_still_fits_one_page(tmp_path):
+    policies = ["kill_switch", "open_weight_licence", "export_controls"]
+    pages, _ = print_brief(tmp_path, ["baseline", *policies], 2)
+    first = words(pages[0])
+    summary = compare_summary(read_folder(tmp_path / "compare"))
+    for findings in summary.policies:
+        assert words(findings.question) in first
+        for verdict in findings.findings:
+            assert words(verdict.sentence) in first, verdict.sentence
+    assert "deep uncertainties was varied in this run" in first
+    assert words(pages[1]).startswith("Policy against baseline over time")

@@ -18,7 +18,12 @@ from typing import Any
 import pandas as pd
 
 from sim.presentation.assumptions import Assumption
-from sim.presentation.brief_summary import PolicyFindings, Summary, key_outcome_keys
+from sim.presentation.brief_summary import (
+    MAX_PAGE_ONE_ASSUMPTIONS,
+    PolicyFindings,
+    Summary,
+    key_outcome_keys,
+)
 from sim.presentation.embed import png_data_uri, safe_image_bytes
 from sim.presentation.event_timeline import (
     EventTally,
@@ -61,6 +66,7 @@ PLOT_CAPTIONS = {
     "comparison": "Paired differences, policy minus baseline, for each replicate (dots) with "
     "their mean and 95% interval (bar); zero means no effect.",
 }
+MAX_PAGE_ONE_INSTRUMENT_TERMS = 5
 NARRATIVE_LINES = 12
 """A single run's story in brief: the first occurrence of at most this many key events."""
 GRADE_CLASSES = {CLEAR: "grade-clear", SMALL: "grade-small"}
@@ -138,15 +144,26 @@ def _findings_html(policies: Sequence[PolicyFindings]) -> str:
         else:
             blocks.append(_note(f"{findings.policy} has no clear effect on any key outcome."))
         if findings.more:
-            blocks.append(_note(f"And {findings.more} more effects of {findings.policy} whose "
+            noun = "effect" if findings.more == 1 else "effects"
+            blocks.append(_note(f"And {findings.more} more {noun} of {findings.policy} whose "
                                 "interval excludes zero: see the full tables."))
-        if findings.unclear:
-            blocks.append(f'<p class="unclear">No clear effect (the 95% interval includes '
-                          f"zero): {_e(', '.join(findings.unclear))}.</p>")
-        if findings.unchanged:
-            blocks.append(f'<p class="unclear">No difference in any pair: '
-                          f"{_e(', '.join(findings.unchanged))}.</p>")
+        blocks += _unclear_lines(findings, together=len(policies) > 1)
     return "\n".join(blocks)
+
+
+def _unclear_lines(findings: PolicyFindings, together: bool) -> list[str]:
+    """The outcomes without a clear effect, named: a line each, or one line for both kinds
+    (several policies share page one)."""
+    parts = []
+    if findings.unclear:
+        parts.append(f"No clear effect (the 95% interval includes zero): "
+                     f"{', '.join(findings.unclear)}")
+    if findings.unchanged:
+        lead = "no" if together and parts else "No"
+        parts.append(f"{lead} difference in any pair: {', '.join(findings.unchanged)}")
+    if together and parts:
+        return [f'<p class="unclear">{_e("; ".join(parts))}.</p>']
+    return [f'<p class="unclear">{_e(part)}.</p>' for part in parts]
 
 
 def _verdict_item(verdict: GradedVerdict) -> str:
@@ -161,14 +178,30 @@ def _verdict_item(verdict: GradedVerdict) -> str:
 
 
 def _costs_html(policies: Sequence[PolicyFindings]) -> str:
+    """Each policy's costs: a graded item each, or one line per policy when there are several."""
     blocks = []
     for findings in policies:
         if not findings.costs:
             continue
-        title = f"<h3>{_e(findings.policy)}</h3>" if len(policies) > 1 else ""
-        items = "\n".join(_verdict_item(v) for v in findings.costs)
-        blocks.append(f'{title}<ul class="verdicts costs">\n{items}\n</ul>')
+        if len(policies) == 1:
+            items = "\n".join(_verdict_item(v) for v in findings.costs)
+            blocks.append(f'<ul class="verdicts costs">\n{items}\n</ul>')
+            continue
+        items = "; ".join(_cost_words(v) for v in findings.costs)
+        blocks.append(f'<p class="cost-line"><span class="scenario">{_e(findings.policy)}'
+                      f"</span> {items}.</p>")
     return "\n".join(blocks) or _note("The comparison has no outcome measured in money.")
+
+
+def _cost_words(verdict: GradedVerdict) -> str:
+    """'compliance cost +2,722 USD M (95% CI 2,144 to 3,299): clear effect', graded by style."""
+    css = GRADE_CLASSES.get(verdict.grade, "grade-none")
+    sign = "+" if verdict.difference > 0 else ""
+    value = f" {sign}{format_number(verdict.difference)} {verdict.unit}" if verdict.matters \
+        else ""
+    interval = f" (95% CI {_interval(verdict.low, verdict.high)})" if verdict.matters else ""
+    return (f'<span class="{css}">{_e(verdict.name)}{_e(value)}{_e(interval)}: '
+            f"{_e(verdict.grade)}</span>")
 
 
 def _key_outcomes_html(summary: Summary) -> str:
@@ -188,14 +221,16 @@ def _key_outcomes_html(summary: Summary) -> str:
 
 def _rests_on_html(summary: Summary) -> str:
     parts = []
-    if summary.instrument_assumptions:
-        parts.append(_assumption_line("Unsourced terms of the instruments compared",
-                                      summary.instrument_assumptions))
-    seen = {a.pattern for a in summary.instrument_assumptions}
+    instruments = summary.instrument_assumptions
+    seen = {a.pattern for a in instruments}
     behind = [a for a in summary.outcome_assumptions if a.pattern not in seen]
+    room = MAX_PAGE_ONE_ASSUMPTIONS - min(len(instruments), MAX_PAGE_ONE_INSTRUMENT_TERMS)
+    if instruments:
+        parts.append(_assumption_line("Unsourced terms of the instruments compared",
+                                      instruments, MAX_PAGE_ONE_INSTRUMENT_TERMS))
     if behind:
         parts.append(_assumption_line("Unsourced parameters the reported outcomes depend on",
-                                      behind))
+                                      behind, room))
     if not parts:
         return _note("No unsourced parameter of this scenario bears on the reported outcomes.")
     every = summary.assumptions
@@ -210,10 +245,8 @@ def _rests_on_html(summary: Summary) -> str:
     return "\n".join(parts)
 
 
-def _assumption_line(lead: str, assumptions: Sequence[Assumption]) -> str:
-    from sim.presentation.brief_summary import MAX_PAGE_ONE_ASSUMPTIONS
-
-    shown = assumptions[:MAX_PAGE_ONE_ASSUMPTIONS]
+def _assumption_line(lead: str, assumptions: Sequence[Assumption], limit: int) -> str:
+    shown = assumptions[:limit]
     text = "; ".join(f"{a.label} {a.value}" for a in shown)
     more = len(assumptions) - len(shown)
     tail = f"; and {more} more (see Assumptions)" if more > 0 else ""

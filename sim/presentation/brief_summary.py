@@ -13,6 +13,7 @@ them is in a folder (renamed outcomes), every outcome is.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -41,9 +42,11 @@ from sim.presentation.verdict_grades import (
     ranked,
 )
 
-MAX_FINDINGS = 8
-"""Findings on page one over all policies (at least 3 per policy); the rest are counted."""
+MAX_FINDINGS, MAX_FINDINGS_SHARED = 8, 6
+"""Findings on page one for one policy; for several, this many shared (at least 2 each). The
+rest are counted, so that page one stays one A4 page for up to three policies."""
 MAX_PAGE_ONE_ASSUMPTIONS = 8
+"""Assumptions named on page one (the instruments' first, at most 5 of them)."""
 
 
 @dataclass
@@ -107,7 +110,8 @@ def compare_summary(report: ReportInput) -> Summary:
     graded = grade_comparison(report.comparison, report.state_labels)
     keys = key_outcome_keys(list(dict.fromkeys(report.comparison["outcome"].astype(str))),
                             report.state_names)
-    per_policy = max(3, MAX_FINDINGS // max(1, len(report.policies)))
+    count = max(1, len(report.policies))
+    per_policy = MAX_FINDINGS if count == 1 else max(2, MAX_FINDINGS_SHARED // count)
     summary = Summary(varied=varied_parameters(report.manifest))
     questions = dict(report.questions)
     for policy in report.policies or sorted({v.policy for v in graded}):
@@ -225,12 +229,15 @@ def _add_assumptions(report: ReportInput, summary: Summary) -> None:
     """The unsourced parameters of the compared instruments, then of the outcomes reported."""
     if report.kind == "comparison":
         raw = report.raws.get(report.baseline, {})
+        per_policy = []
         for findings in summary.policies:
             policy_raw = report.raws.get(findings.policy, {})
             reasons = [(policy_label(policy_raw, path), [f"{path}.*"])
                        for path in changed_policies(raw, policy_raw)]
-            summary.instrument_assumptions += assumptions_for(policy_raw, reasons,
-                                                              summary.varied)
+            per_policy.append(assumptions_for(policy_raw, reasons, summary.varied))
+        # In turn, so that a short list names every policy's instruments.
+        summary.instrument_assumptions = [a for row in itertools.zip_longest(*per_policy)
+                                          for a in row if a is not None]
         outcomes = [(v.name, dependencies(v.outcome)) for p in summary.policies
                     for v in [*p.findings, *p.costs] if v.matters]
     else:

@@ -38,6 +38,9 @@ li.grade-clear.effect-worse .badge { background: #ffebee; color: #b71c1c; }
 li.grade-small .badge { background: none; border: 1px solid #bbb; color: #555; }
 .size { color: #555; font-weight: 400; }
 .unclear { color: #777; margin: 0.3em 0; }
+.cost-line { margin: 0.3em 0; }
+.cost-line .grade-clear { font-weight: 600; }
+.cost-line .grade-small, .cost-line .grade-none { color: #666; }
 .deep { font-style: italic; }
 tr.grade-clear td { font-weight: 600; }
 tr.same td { color: #777; }
