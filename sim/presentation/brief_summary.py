@@ -45,6 +45,9 @@ from sim.presentation.verdict_grades import (
 MAX_FINDINGS, MAX_FINDINGS_SHARED = 8, 6
 """Findings on page one for one policy; for several, this many shared (at least 2 each). The
 rest are counted, so that page one stays one A4 page for up to three policies."""
+MAX_KEY_OUTCOMES = 14
+"""A single run's outcomes on page one (the registry has about a dozen key outcomes; a folder
+whose outcomes it does not know shows its first ones, the rest are in the full tables)."""
 MAX_PAGE_ONE_ASSUMPTIONS = 8
 """Assumptions named on page one (the instruments' first, at most 5 of them)."""
 
@@ -82,6 +85,7 @@ class Summary:
 
     policies: list[PolicyFindings] = field(default_factory=list)
     key_outcomes: list[KeyOutcome] = field(default_factory=list)
+    more_outcomes: int = 0
     zero_everywhere: list[str] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     instrument_assumptions: list[Assumption] = field(default_factory=list)
@@ -184,7 +188,8 @@ def run_summary(report: ReportInput) -> Summary:
         _, table = report.outcomes[0]
         keys = key_outcome_keys(list(table["outcome"].astype(str)), report.state_names)
         rows = table.set_index("outcome", drop=False)
-        for key in keys:
+        summary.more_outcomes = max(0, len(keys) - MAX_KEY_OUTCOMES)
+        for key in keys[:MAX_KEY_OUTCOMES]:
             row = rows.loc[key]
             if _zero_everywhere(row):
                 summary.zero_everywhere.append(outcome_name_and_unit(key,

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import sim
-from sim.presentation import brief_html
+from sim.presentation import brief_evidence, brief_page_one
 from sim.presentation.brief_summary import compare_summary, run_summary
+from sim.presentation.html_parts import section
 from sim.presentation.report_folder import ReportError, ReportInput, read_folder
 from sim.presentation.report_style import CSS
 
@@ -66,27 +67,26 @@ PROVENANCE_FIELDS = (
 
 def render_report(report: ReportInput) -> str:
     """The whole brief as one HTML document (UTF-8 text)."""
-    section = brief_html.section
     title = _title(report)
     if report.kind == "comparison":
         summary = compare_summary(report)
         parts = [
-            brief_html.compare_page_one(report, summary, title),
+            brief_page_one.compare_page_one(report, summary, title),
             section("timeseries", "Policy against baseline over time",
-                    brief_html.timeseries_html(report, summary)),
+                    brief_evidence.timeseries_html(report, summary)),
         ]
     else:
         summary = run_summary(report)
-        parts = [brief_html.run_page_one(report, summary, title)]
-        parts.append(section("plots", "Plots", brief_html.plots_html(report)))
+        parts = [brief_page_one.run_page_one(report, summary, title)]
+        parts.append(section("plots", "Plots", brief_evidence.plots_html(report)))
     parts.append(section("timeline", "What happened (event timeline)",
-                         brief_html.timeline_html(report)))
+                         brief_evidence.timeline_html(report)))
     if report.kind == "comparison":
-        parts.append(section("plots", "Plots", brief_html.plots_html(report)))
+        parts.append(section("plots", "Plots", brief_evidence.plots_html(report)))
     parts += [
-        section("assumptions", "Assumptions", brief_html.assumptions_html(summary)),
-        section("tables", "Full tables", brief_html.tables_html(report)),
-        section("glossary", "Glossary", brief_html.glossary_html()),
+        section("assumptions", "Assumptions", brief_evidence.assumptions_html(summary)),
+        section("tables", "Full tables", brief_evidence.tables_html(report)),
+        section("glossary", "Glossary", brief_evidence.glossary_html()),
         section("provenance", "Provenance", _provenance_html(report)),
     ]
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
