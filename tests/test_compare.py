@@ -193,3 +193,21 @@ def test_compare_without_series_stores_neither(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (out / "timeseries.parquet").exists() and not (out / "events.parquet").exists()
     assert json.loads((out / "manifest.json").read_text())["series"] == {"saved": False}
+
+
+def test_an_event_part_keeps_every_field_as_plain_json(tmp_path: Path) -> None:
+    from sim.experiments.models import RunTask, write_events_part
+
+    events = [{"step": np.int64(-2), "month": "2023-11", "kind": "release", "actors": ["meta"],
+               "text": "Meta releases", "train_flop": np.float64(25.3), "value": math.nan,
+               "defied": np.array(["a", "b"])},
+              {"step": 4, "month": "2024-05", "kind": "theft", "actors": [], "text": "x"}]
+    path = write_events_part(events, tmp_path, RunTask(1, 2, 99), scenario="kill_switch")
+    empty = write_events_part([], tmp_path, RunTask(0, 0, 99), scenario="baseline")
+    frame = pd.read_parquet(path)
+    assert frame[["scenario", "replicate", "step"]].values.tolist() == [
+        ["kill_switch", 2, -2], ["kill_switch", 2, 4]]
+    assert json.loads(frame["details"].iloc[0]) == {"defied": ["a", "b"], "train_flop": 25.3,
+                                                    "value": None}
+    assert list(frame["actors"].iloc[0]) == ["meta"] and list(frame["actors"].iloc[1]) == []
+    assert pd.read_parquet(empty).columns.tolist() == frame.columns.tolist()

@@ -164,14 +164,14 @@ def _event_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _plain(value: Any) -> Any:
-    """Plain JSON values: numpy scalars unwrapped, non-finite floats as null, others as text."""
+    """Plain JSON values: numpy values unwrapped, non-finite floats as null, others as text."""
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(item) for item in (sorted(value, key=str) if isinstance(
             value, set | frozenset) else value)]
-    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
-        value = value.item()
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):  # scalar or array
+        return _plain(value.tolist())
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, bool | int | str):
