@@ -151,3 +151,63 @@ def test_verdicts_say_no_clear_effect_when_the_interval_spans_zero() -> None:
 ])
 def test_better_has_a_documented_direction(outcome: str, direction: int) -> None:
     assert outcome_direction(outcome) == direction
+
+
+SMALL = ["--set", "scenario.months=24", "--set", "world.ecosystem.adopters=500"]
+
+
+def test_compare_stores_every_runs_series_and_event_log(tmp_path: Path) -> None:
+    from sim.experiments.runner import run_replicate
+    from sim.scenario.loader import load_scenario
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", str(BASELINE), str(KILL_SWITCH), "-n", "2",
+                                       "-j", "1", "-q", "--no-plots", *SMALL, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    series = pd.read_parquet(out / "timeseries.parquet")
+    assert list(series.columns[:3]) == ["scenario", "replicate", "step"]
+    assert series.groupby(["scenario", "replicate"]).size().to_dict() == {
+        ("baseline", 0): 24, ("baseline", 1): 24, ("kill_switch", 0): 24, ("kill_switch", 1): 24}
+    events = pd.read_parquet(out / "events.parquet")
+    assert list(events.columns) == ["scenario", "replicate", "step", "month", "kind", "actors",
+                                    "text", "details"]
+    # The stored log of a run is the log that run produces: same seed, same events.
+    scenario = load_scenario(KILL_SWITCH, SMALL[1::2])
+    seed = int(pd.read_csv(out / "runs.csv").query("scenario == 'kill_switch'")["seed"].iloc[1])
+    expected = run_replicate(scenario, seed, 1).events
+    stored = events[(events["scenario"] == "kill_switch") & (events["replicate"] == 1)]
+    assert stored["text"].tolist() == [event["text"] for event in expected]
+    compliance = stored[stored["kind"] == "compliance"].iloc[0]
+    assert json.loads(compliance["details"])["action"] in {"comply", "defy", "withdraw",
+                                                          "relocate"}
+    assert not (out / "timeseries.parts").exists() and not (out / "events.parts").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["series"] == {"saved": True, "timeseries_runs": 4, "events_runs": 4}
+
+
+def test_compare_without_series_stores_neither(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", str(BASELINE), str(KILL_SWITCH), "-n", "2",
+                                       "-j", "1", "-q", "--no-plots", "--no-series", *SMALL,
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "timeseries.parquet").exists() and not (out / "events.parquet").exists()
+    assert json.loads((out / "manifest.json").read_text())["series"] == {"saved": False}
+
+
+def test_an_event_part_keeps_every_field_as_plain_json(tmp_path: Path) -> None:
+    from sim.experiments.models import RunTask, write_events_part
+
+    events = [{"step": np.int64(-2), "month": "2023-11", "kind": "release", "actors": ["meta"],
+               "text": "Meta releases", "train_flop": np.float64(25.3), "value": math.nan,
+               "defied": np.array(["a", "b"])},
+              {"step": 4, "month": "2024-05", "kind": "theft", "actors": [], "text": "x"}]
+    path = write_events_part(events, tmp_path, RunTask(1, 2, 99), scenario="kill_switch")
+    empty = write_events_part([], tmp_path, RunTask(0, 0, 99), scenario="baseline")
+    frame = pd.read_parquet(path)
+    assert frame[["scenario", "replicate", "step"]].values.tolist() == [
+        ["kill_switch", 2, -2], ["kill_switch", 2, 4]]
+    assert json.loads(frame["details"].iloc[0]) == {"defied": ["a", "b"], "train_flop": 25.3,
+                                                    "value": None}
+    assert list(frame["actors"].iloc[0]) == ["meta"] and list(frame["actors"].iloc[1]) == []
+    assert pd.read_parquet(empty).columns.tolist() == frame.columns.tolist()

@@ -43,16 +43,21 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--outcome", "outcomes", multiple=True, metavar="KEY", help="Outcome to print "
               "and plot (default: the key outcomes). Repeatable.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
+@click.option("--no-series", is_flag=True, help="Do not store each run's monthly series and "
+              "event log (timeseries.parquet, events.parquet); the report then has no "
+              "time-series or event sections. On a cluster without a shared file system.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table; verdicts only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
 def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed: int | None,
             overrides: Sequence[str], independent: bool, out_dir: Path | None,
             workers: int | None, scheduler: str | None, outcomes: Sequence[str],
-            no_plots: bool, quiet: bool, as_json: bool) -> None:
+            no_plots: bool, no_series: bool, quiet: bool, as_json: bool) -> None:
     """Compare each POLICY scenario with BASELINE on paired replicates (common random
     numbers): differences with 95% intervals, share of pairs better, and a verdict per outcome.
 
-    --set applies to every scenario. Writes runs.csv, comparison.csv and plots/comparison.png.
+    --set applies to every scenario. Writes runs.csv, comparison.csv, plots/comparison.png,
+    and each run's monthly series and events (timeseries.parquet, events.parquet) for
+    `regsim report`.
     Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
     """
     import tomllib
@@ -78,7 +83,7 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
                     auto_name=out_dir is None)
     try:
         runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
-                    not (quiet or as_json))
+                    not (quiet or as_json), not no_series)
         states = {s.name: s.label or s.name for s in loaded[0].states}
         _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
     except (OSError, MemoryError) as error:
@@ -107,7 +112,8 @@ def _drop_if_empty(folder: Path) -> None:
 
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
-         independent: bool, workers: int | None, scheduler: str | None, show: bool):
+         independent: bool, workers: int | None, scheduler: str | None, show: bool,
+         save_series: bool):
     from sim.experiments.compare import run_comparison
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
@@ -117,8 +123,8 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
     try:
         with open_executor(workers or os.cpu_count() or 1, scheduler) as executor, \
                 progress_bar(total, "compare: runs", show) as advance:
-            return run_comparison(folder, scenarios, root_seed, replicates, executor,
-                                  independent, advance)
+            runs = run_comparison(folder, scenarios, root_seed, replicates, executor,
+                                  independent, advance, save_series)
     except (ExecutorUnavailableError, EngineError) as error:
         click.echo(f"error: the comparison stopped: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
@@ -127,6 +133,21 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         raise SystemExit(INTERRUPTED_EXIT_STATUS) from None
+    if save_series:
+        _warn_of_missing_series(folder, runs)
+    return runs
+
+
+def _warn_of_missing_series(folder: Path, runs: Any) -> None:
+    """Parts a worker wrote where this process cannot see them (a cluster without a shared
+    file system) are missing from the merged files: say so rather than report on fewer runs."""
+    ok = int((runs["status"] == "ok").sum())
+    series = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("series", {})
+    stored = min(series.get("timeseries_runs", 0), series.get("events_runs", 0))
+    if stored < ok:
+        click.echo(f"warning: the time series and events of only {stored} of {ok} runs "
+                   f"reached {folder}; on a cluster, --out must be on a file system every "
+                   "worker reaches (or pass --no-series)", err=True)
 
 
 def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
@@ -148,7 +169,8 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
     if not no_plots:
         from sim.presentation.compare_plots import write_comparison_plot
 
-        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png")
+        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png",
+                              states)
     chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
     failed = int((runs["status"] != "ok").sum())
     _print(folder, chosen, names, runs, quiet, as_json, independent, failed)

@@ -9,6 +9,7 @@ its way is resolved, is no larger than `MAX_IMAGE_BYTES`, and starts with the PN
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
@@ -22,7 +23,7 @@ MAX_IMAGE_BYTES = 20 * MIB
 def safe_image_bytes(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> bytes | None:
     """The bytes of the PNG image at `path` if it may be embedded in a report of `folder`,
     else None (see the module docstring)."""
-    path = Path(path)
+    path = Path(path) if Path(path).is_absolute() else Path(folder) / path
     if path.is_symlink() or not is_inside(Path(folder), path):
         return None
     try:
@@ -30,3 +31,10 @@ def safe_image_bytes(folder: str | os.PathLike[str], path: str | os.PathLike[str
     except UnreadableFileError:
         return None
     return data if data.startswith(PNG_SIGNATURE) else None
+
+
+def png_data_uri(data: bytes) -> str:
+    """`data:image/png;base64,...` for PNG bytes; ValueError for anything that is not a PNG."""
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG image")
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")

@@ -62,6 +62,9 @@ def outcome_label(key: str) -> str:
     prefix, separator, state = key.partition("__")
     if separator and prefix in STATE_OUTCOME_LABELS:
         return STATE_OUTCOME_LABELS[prefix].format(state=state)
+    if separator and prefix.startswith("state_months_to_"):  # any capability milestone
+        milestone = prefix.removeprefix("state_months_to_")
+        return f"{state}: months to {milestone} effective FLOP (months)"
     return key
 
 
@@ -110,3 +113,91 @@ def _join(cells: tuple[str, ...], widths: list[int]) -> str:
     """Label left-aligned, mean right-aligned, interval left-aligned."""
     label, mean, interval = cells
     return f"{label:<{widths[0]}}  {mean:>{widths[1]}}  {interval:<{widths[2]}}"
+
+
+# Names, units and monthly series of outcomes (used by the policy brief) --------------------
+
+SERIES_LABELS = {
+    "frontier_capability": "frontier capability (log10 effective FLOP)",
+    "closed_frontier_capability": "closed-weight frontier capability (log10 effective FLOP)",
+    "open_frontier_capability": "open-weight frontier capability (log10 effective FLOP)",
+    "open_lag_months": "open-weight lag behind the frontier (months)",
+    "kill_switch_coverage": "kill-switch coverage (share)",
+    "uncontrolled_covered_copies": "uncontrolled covered copies (count)",
+    "ecosystem_best_open_share": "adopters holding the best open model (share)",
+    "ecosystem_open_share": "adopters at the frontier tier through open weights (share)",
+    "ecosystem_api_share": "adopters at the frontier tier through an API (share)",
+    "ecosystem_frontier_tier_share": "adopters at the frontier tier by any means (share)",
+    "relocations": "relocations so far (count)",
+    "withdrawals": "market withdrawals so far (count)",
+    "defections": "defiant releases so far (count)",
+    "thefts": "thefts of model weights so far (count)",
+    "absorptions": "military fine-tunes of open weights so far (count)",
+    "distillations": "distillations so far (count)",
+    "incidents": "publicised incidents so far (count)",
+    "compliance_cost_musd": "compliance cost so far (USD M)",
+    "penalties_musd": "penalties so far (USD M)",
+}
+"""Monthly series (time-series columns) with labels and units; counts and money are running
+totals since the start."""
+STATE_SERIES_LABELS = {
+    "state_capability": "{state}: capability (log10 effective FLOP)",
+    "state_lag_months": "{state}: lag behind the frontier (months)",
+}
+OUTCOME_SERIES = {
+    "mean_open_lag_months": "open_lag_months",
+    "state_mean_lag_months": "state_lag_months",
+    "state_min_lag_months": "state_lag_months",
+    "state_final_lag_months": "state_lag_months",
+    "state_months_to": "state_capability",
+    "mean_kill_switch_coverage": "kill_switch_coverage",
+    "final_uncontrolled_covered_copies": "uncontrolled_covered_copies",
+    "final_frontier_capability": "frontier_capability",
+}
+"""The monthly series that shows a summary outcome over time (by key, or prefix before `__`);
+an outcome named like its series (a running total such as `thefts`) needs no entry."""
+
+
+def series_label(column: str) -> str:
+    """Label with units of a time-series column; the column, in words, when it has none."""
+    if column in SERIES_LABELS:
+        return SERIES_LABELS[column]
+    prefix, separator, state = column.partition("__")
+    if separator and prefix in STATE_SERIES_LABELS:
+        return STATE_SERIES_LABELS[prefix].format(state=state)
+    return column.replace("__", ": ").replace("_", " ")
+
+
+def outcome_series(key: str, columns: set[str] | frozenset[str]) -> str | None:
+    """The time-series column among `columns` that shows outcome `key` month by month, or
+    None: the registered series, else a column of the same name, else the name without a
+    leading ``final_`` or ``mean_``."""
+    prefix, separator, state = key.partition("__")
+    lookup = "state_months_to" if prefix.startswith("state_months_to_") else prefix
+    candidates = []
+    if lookup in OUTCOME_SERIES:
+        series = OUTCOME_SERIES[lookup]
+        candidates.append(f"{series}__{state}" if separator else series)
+    candidates += [key, key.removeprefix("final_"), key.removeprefix("mean_")]
+    return next((column for column in candidates if column in columns), None)
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """('incidents', 'count') from 'incidents (count)'; (label, '') without a unit."""
+    if label.endswith(")") and " (" in label:
+        name, _, unit = label[:-1].rpartition(" (")
+        if name and "(" not in unit:
+            return name, unit
+    return label, ""
+
+
+def outcome_name_and_unit(key: str, state_labels: dict[str, str] | None = None) -> tuple[str, str]:
+    """An outcome's name in words and its unit, state names replaced by their labels
+    ('the PRC: mean lag', 'months'); an outcome with no label is named by its key in words,
+    without a unit."""
+    label = outcome_label(key)
+    if label == key:
+        label = key.replace("__", ": ").replace("_", " ")
+    for state, display in (state_labels or {}).items():
+        label = label.replace(f"{state}:", f"{display}:")
+    return split_label(label)
