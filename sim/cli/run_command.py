@@ -34,6 +34,9 @@ from sim.cli.progress import progress_bar
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON on stdout.")
+@click.option("--uncertainty", is_flag=True, help="Draw each replicate's uncertain parameters "
+              "from their ranges (the scenario's [uncertainty] table, else every documented "
+              "range), so intervals include parameter uncertainty.")
 def run(
     scenario: str,
     replicates: int | None,
@@ -44,6 +47,7 @@ def run(
     no_plots: bool,
     quiet: bool,
     as_json: bool,
+    uncertainty: bool,
 ) -> None:
     """Run SCENARIO (a path or a bundled name) and write its results folder."""
     from sim.experiments.runner import run_scenario
@@ -58,7 +62,8 @@ def run(
     try:
         label = f"{loaded.scenario.name}: replicates"
         with progress_bar(total, label, show_progress) as advance:
-            result = run_scenario(loaded, replicates, seed, progress=advance)
+            result = run_scenario(loaded, replicates, seed, progress=advance,
+                                  uncertainty=uncertainty)
         folder = write_run(result, out_dir, force=force, plot_writer=_plot_writer(no_plots))
     except ResultsExistError as error:
         bad_input(str(error))
@@ -84,9 +89,11 @@ def _report(result, folder: Path, quiet: bool, as_json: bool) -> None:
     table = outcomes_table(result.summaries_frame(), keys)
     if as_json:
         records = json.loads(table.to_json(orient="records"))
-        click.echo(json.dumps({"results": str(folder), "outcomes": records}, indent=2))
+        click.echo(json.dumps({"results": str(folder), "intervals": result.interval_kind,
+                               "outcomes": records}, indent=2))
         return
     if not quiet:
-        title = f"{result.scenario_name}: {len(result.replicates)} replicates"
+        title = (f"{result.scenario_name}: {len(result.replicates)} replicates; intervals: "
+                 f"{result.interval_kind}")
         click.echo(format_outcomes(table, title))
     click.echo(f"results: {folder}")

@@ -148,17 +148,18 @@ def _capability_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series)
 
 
 def _lags_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series) -> Figure:
-    series = [("open_lag_months", "open weights")] + [
-        (f"state_lag_months__{state}", state) for state in result.state_names
-    ]
+    series = [("open_lag_months", "open weights")]
+    for state in result.state_names:
+        series += [(f"state_domestic_lag_months__{state}", f"{state}: own labs"),
+                   (f"state_lag_months__{state}", f"{state}: every channel")]
     return _plot_series(result, frame, dates, "lag behind the frontier", series, "lag (months)")
 
 
 def _diffusion_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series) -> Figure:
     series = [
-        ("ecosystem_open_share", "using open weights"),
-        ("ecosystem_api_share", "using APIs"),
-        ("ecosystem_frontier_tier_share", "holding frontier-tier capability"),
+        ("ecosystem_open_frontier_tier_share", "frontier-tier through open weights"),
+        ("ecosystem_api_frontier_tier_share", "frontier-tier through APIs"),
+        ("ecosystem_frontier_tier_share", "frontier-tier either way"),
     ]
     figure = _plot_series(
         result, frame, dates, "ecosystem diffusion", series, "share of the ecosystem (0-1)"
@@ -174,9 +175,9 @@ def _kill_switch_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series
     coverage_axes.set_ylabel("coverage (share of covered copies)")
     coverage_axes.set_title(_title(result, "kill-switch coverage"))
     _plot_band(
-        copies_axes, frame, dates, "uncontrolled_covered_copies", "uncontrolled covered copies"
+        copies_axes, frame, dates, "derivatives_beyond_switch", "derivatives beyond any switch"
     )
-    copies_axes.set_ylabel("uncontrolled covered copies (count)")
+    copies_axes.set_ylabel("derivatives of covered open models (count)")
     for axes in (coverage_axes, copies_axes):
         _format_date_axis(axes)
         if axes.lines:
