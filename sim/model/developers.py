@@ -46,6 +46,7 @@ class Developer(mesa.Agent):
         self.barred: set[str] = set()
         self._sells_into: dict[str, bool] = {}  # markets change only by leaving or dated changes
         self._shares: dict[str, float] | None = None
+        self._scale: tuple[int, float] | None = None
         self.relocation_months_left = 0
         self.held_plans: list[ReleasePlan] = []
         self.pending: list[tuple[int, ReleasePlan]] = []
@@ -64,6 +65,7 @@ class Developer(mesa.Agent):
         self.label = spec.label or spec.name
         self._sells_into.clear()
         self._shares = None
+        self._scale = None
         if spec.jurisdiction != old.jurisdiction:
             self.jurisdiction = spec.jurisdiction
         if spec.security_level > old.security_level:
@@ -93,9 +95,12 @@ class Developer(mesa.Agent):
 
     def value_scale(self) -> float:
         """How much bigger the lab is now than at the start: the growth of what it spends on
-        its frontier runs (revenue and the value of releases grow with it)."""
-        start = self.spending_musd(self.model.start_month)
-        return self.spending_musd() / start if start > 0 else 1.0
+        its frontier runs (revenue and the value of releases grow with it). Cached per month."""
+        month = self.model.month
+        if self._scale is None or self._scale[0] != month:
+            start = self.spending_musd(self.model.start_month)
+            self._scale = (month, self.spending_musd() / start if start > 0 else 1.0)
+        return self._scale[1]
 
     def annual_revenue_now_musd(self) -> float:
         return self.params.annual_revenue_musd * self.value_scale()

@@ -65,52 +65,59 @@ class Ecosystem:
         counts = _apportion(self.adopters, [params.jurisdiction_shares[j]
                                             for j in self.jurisdictions])
         self.place = np.repeat(np.arange(len(self.jurisdictions)), counts)
-        self.place_masks = [self.place == i for i in range(len(self.jurisdictions))]
+        ends = np.cumsum(counts)
+        self.slices = [slice(int(end - count), int(end)) for end, count in zip(ends, counts,
+                                                                                strict=True)]
+        """Adopters are ordered by jurisdiction: each one's contiguous slice."""
         self.place_counts = counts
         self.open_capability = np.full(self.adopters, -np.inf)
         self.open_covered = np.zeros(self.adopters, dtype=bool)
+        self.open_train_flop = np.full(self.adopters, -np.inf)
         self.api_capability = np.full(self.adopters, -np.inf)
         self.api_artifact = np.full(self.adopters, NO_ARTIFACT, dtype=np.int64)
         self.api_covered = np.zeros(self.adopters, dtype=bool)
         self.api_shutdown = np.zeros(self.adopters, dtype=bool)
 
-    def diffuse_open(self, capability: float, covered: bool, uniforms: np.ndarray) -> None:
-        """One month of Bass adoption of the best open model (log10 effective FLOP)."""
+    def diffuse_open(self, capability: float, covered: bool, uniforms: np.ndarray,
+                     train_flop: float = -np.inf) -> None:
+        """One month of Bass adoption of the best open model (log10 effective FLOP; its size
+        in log10 training FLOP)."""
         p = self.params
         holders = self.open_capability >= capability
         hazard = _adoption_hazard(float(holders.mean()), p.bass_p_per_month, p.bass_q_per_month)
         adopting = ~holders & (uniforms < hazard)
         self.open_capability[adopting] = capability
         self.open_covered[adopting] = covered
+        self.open_train_flop[adopting] = train_flop
 
     def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
         """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
         offered there (or None)."""
         p = self.params
-        for index, place in enumerate(self.jurisdictions):
+        for place, where in zip(self.jurisdictions, self.slices, strict=True):
             artifact = offers.get(place)
-            if artifact is None:
+            if artifact is None or where.stop == where.start:
                 continue
-            here = self.place_masks[index]
-            holders = here & (self.api_capability >= artifact.capability)
-            share = float(holders.sum() / max(1, self.place_counts[index]))
-            hazard = _adoption_hazard(share, p.api_bass_p_per_month, p.api_bass_q_per_month)
-            adopting = here & ~holders & (uniforms < hazard)
-            self.api_capability[adopting] = artifact.capability
-            self.api_artifact[adopting] = artifact.artifact_id
-            self.api_covered[adopting] = artifact.covered
-            self.api_shutdown[adopting] = artifact.shutdown_capable
+            capability = self.api_capability[where]
+            holders = capability >= artifact.capability
+            hazard = _adoption_hazard(float(holders.mean()), p.api_bass_p_per_month,
+                                      p.api_bass_q_per_month)
+            adopting = ~holders & (uniforms[where] < hazard)
+            capability[adopting] = artifact.capability
+            self.api_artifact[where][adopting] = artifact.artifact_id
+            self.api_covered[where][adopting] = artifact.covered
+            self.api_shutdown[where][adopting] = artifact.shutdown_capable
 
     def revoke_api(self, artifact_ids: list[int], place: str) -> None:
         """End API access in `place` to the given artifacts (their lab left that market)."""
         if place not in self.jurisdictions:
             return
-        lost = np.isin(self.api_artifact, artifact_ids) & self.place_masks[
-            self.jurisdictions.index(place)]
-        self.api_capability[lost] = -np.inf
-        self.api_artifact[lost] = NO_ARTIFACT
-        self.api_covered[lost] = False
-        self.api_shutdown[lost] = False
+        where = self.slices[self.jurisdictions.index(place)]
+        lost = np.isin(self.api_artifact[where], artifact_ids)
+        self.api_capability[where][lost] = -np.inf
+        self.api_artifact[where][lost] = NO_ARTIFACT
+        self.api_covered[where][lost] = False
+        self.api_shutdown[where][lost] = False
 
     # Outcomes (shares of the population) ------------------------------------------------------
     def open_share_at_least(self, capability: float) -> float:
@@ -122,6 +129,10 @@ class Ecosystem:
     def any_share_at_least(self, capability: float) -> float:
         return float(((self.open_capability >= capability)
                       | (self.api_capability >= capability)).mean())
+
+    def open_share_trained_above(self, train_flop: float) -> float:
+        """Share holding open weights of a model trained with at least `train_flop` (log10)."""
+        return float((self.open_train_flop >= train_flop).mean())
 
     def covered_open_share(self) -> float:
         """Share holding copies of covered open weights: beyond any switch."""

@@ -75,6 +75,7 @@ class Observer:
             "ecosystem_best_open_share", "ecosystem_open_frontier_tier_share",
             "ecosystem_api_frontier_tier_share", "ecosystem_frontier_tier_share",
             "open_copies_beyond_switch_share", "derivatives_beyond_switch",
+            "open_weights_above_1e26_share",
             "kill_switch_coverage", "covered_models_held_by_states",
             "open_weight_labs", "releases", "new_models_above_1e25_flop",
             "new_models_above_1e26_flop", "new_models_within_1oom_of_largest",
@@ -88,6 +89,8 @@ class Observer:
             names += [f"state_capability_{c}__{s}" for c in CHANNELS]
         names += [f"regulator_pressure__{r.name}" for r in model.regulator_list]
         names += [f"open_weight_labs__{place}" for place in self.places]
+        names += [f"open_frontier_capability__{place}" for place in self.places]
+        names += [f"api_frontier_capability__{place}" for place in model.ecosystem.jurisdictions]
         return names
 
     def collect(self) -> None:
@@ -118,6 +121,7 @@ class Observer:
             "ecosystem_frontier_tier_share": ecosystem.any_share_at_least(tier_floor),
             "open_copies_beyond_switch_share": covered_share,
             "derivatives_beyond_switch": covered_share * derivatives,
+            "open_weights_above_1e26_share": ecosystem.open_share_trained_above(26.0),
             "kill_switch_coverage": ecosystem.kill_switch_coverage(),
             "covered_models_held_by_states": self._covered_held_by_states(),
             "open_weight_labs": sum(1 for d in model.developer_list if d.last_release_open),
@@ -144,6 +148,11 @@ class Observer:
             row[f"open_weight_labs__{place}"] = sum(
                 1 for d in model.developer_list
                 if d.last_release_open and d.jurisdiction.split("-")[0] == place)
+            row[f"open_frontier_capability__{place}"] = _finite(
+                registry.open_frontier_by_place.get(place, math.nan))
+        for place, artifact in model.api_offers().items():
+            row[f"api_frontier_capability__{place}"] = (
+                artifact.capability if artifact is not None else math.nan)
         return row
 
     def _covered_held_by_states(self) -> int:

@@ -101,8 +101,11 @@ class ModelRegistry:
         self.closed_frontier = -math.inf
         self.largest_train_flop = -math.inf
         self.best_open: ModelArtifact | None = None
+        self.open_frontier_by_place: dict[str, float] = {}
+        """Best open-weight capability by the top-level jurisdiction of its lab's domicile."""
         self.best_closed_by_developer: dict[str, ModelArtifact] = {}
         self.closed_by_developer: dict[str, list[ModelArtifact]] = {}
+        """Each developer's closed models, most capable first."""
         self.by_capability: list[ModelArtifact] = []
         """Every artifact, most capable first."""
         self.largest: ModelArtifact | None = None
@@ -123,12 +126,16 @@ class ModelRegistry:
         self.frontier = max(self.frontier, artifact.capability)
         self.largest_train_flop = max(self.largest_train_flop, artifact.train_flop)
         if artifact.open_weights:
+            place = artifact.jurisdiction.split("-")[0]
+            self.open_frontier_by_place[place] = max(
+                self.open_frontier_by_place.get(place, -math.inf), artifact.capability)
             if artifact.capability > self.open_frontier:
                 self.open_frontier = artifact.capability
                 self.best_open = artifact
         else:
             self.closed_frontier = max(self.closed_frontier, artifact.capability)
-            self.closed_by_developer.setdefault(artifact.developer, []).append(artifact)
+            bisect.insort_right(self.closed_by_developer.setdefault(artifact.developer, []),
+                                artifact, key=_most_capable_first)
             best = self.best_closed_by_developer.get(artifact.developer)
             if best is None or artifact.capability >= best.capability:
                 self.best_closed_by_developer[artifact.developer] = artifact

@@ -59,10 +59,12 @@ class RegSimModel(mesa.Model):
         self.policies = [p for r in self.regulator_list for p in r.policies]
         self._policies_by_key = {p.key: p for p in self.policies}
         self.kill_switches = [p for p in self.policies if isinstance(p, KillSwitch)]
-        self.developer_list = [Developer(self, spec) for spec in params.developers]
+        self.developer_list = [Developer(self, spec) for spec in params.all_developers()]
         self._developers_by_name = {d.name: d for d in self.developer_list}
         self.state_list = [StateActor(self, spec) for spec in params.states]
         self.ecosystem = Ecosystem(params.world.ecosystem)
+        self._open_draws = self.streams.generator("ecosystem", "open")
+        self._api_draws = self.streams.generator("ecosystem", "api")
         self._markets_version = 0
         self._fines_due: list[tuple[int, float]] = []
         self._offers_key: tuple[int, int] | None = None
@@ -225,24 +227,22 @@ class RegSimModel(mesa.Model):
         self.new_artifacts: list[ModelArtifact] = []
         if self.step_index == 0:
             return
-        world = self.params.world
-        open_share = sum(d.last_release_open for d in self.developer_list) / len(
-            self.developer_list)
-        monthly = world.algo_efficiency_growth_oom_per_year / 12.0
-        self.algo_efficiency_oom += monthly * (1.0 + world.open_spillover * open_share)
+        self.algo_efficiency_oom += self.params.world.algo_efficiency_growth_oom_per_year / 12.0
 
     def _diffuse(self) -> None:
+        """One month of adoption. Every month draws one uniform per adopter for each purpose,
+        whether or not anything is on offer, so a policy never shifts later months' draws."""
         ecosystem = self.ecosystem
+        open_uniforms = self._open_draws.random(ecosystem.adopters)
+        api_uniforms = self._api_draws.random(ecosystem.adopters)
         best = self.registry.best_open
         if best is not None:
-            uniforms = self.streams.generator("ecosystem", "open", self.step_index).random(
-                ecosystem.adopters)
-            ecosystem.diffuse_open(best.capability, best.covered, uniforms)
-        offers = self._api_offers()
-        if any(offers.values()):
-            uniforms = self.streams.generator("ecosystem", "api", self.step_index).random(
-                ecosystem.adopters)
-            ecosystem.diffuse_api(offers, uniforms)
+            ecosystem.diffuse_open(best.capability, best.covered, open_uniforms, best.train_flop)
+        ecosystem.diffuse_api(self._api_offers(), api_uniforms)
+
+    def api_offers(self) -> dict[str, ModelArtifact | None]:
+        """The best closed model offered in each ecosystem jurisdiction (None where none)."""
+        return self._api_offers()
 
     def _api_offers(self) -> dict[str, ModelArtifact | None]:
         """The best closed model offered in each ecosystem jurisdiction (cached until a release
@@ -264,7 +264,7 @@ class RegSimModel(mesa.Model):
         for name, artifacts in self.registry.closed_by_developer.items():
             if not self._developers_by_name[name].sells_into(jurisdiction):
                 continue
-            for artifact in sorted(artifacts, key=lambda a: -a.capability):
+            for artifact in artifacts:  # most capable first
                 if artifact.offered_in(jurisdiction):
                     if best is None or artifact.capability > best.capability:
                         best = artifact
@@ -282,7 +282,7 @@ class RegSimModel(mesa.Model):
             self.params = snapshot
             self.costs = CostModel(snapshot.world.compute)
             self.ecosystem.params = snapshot.world.ecosystem
-            for spec in snapshot.developers:
+            for spec in snapshot.all_developers():
                 self._developers_by_name[spec.name].update_params(spec)
             self._markets_version += 1
             for state, spec in zip(self.state_list, snapshot.states, strict=True):

@@ -21,7 +21,7 @@ from sim.scenario.overrides import set_value
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
-CHANGEABLE_SECTIONS = ("world", "developers", "states", "regulators")
+CHANGEABLE_SECTIONS = ("world", "developers", "developer_groups", "states", "regulators")
 FIXED_KEYS = ("world.ecosystem.adopters", "world.ecosystem.jurisdiction_shares")
 
 
@@ -89,7 +89,7 @@ def _structure_problems(before: dict[str, Any], after: dict[str, Any],
                         source: str) -> list[Problem]:
     """Entries may not be added, removed, renamed or change kind."""
     problems = []
-    for section in ("developers", "states", "regulators"):
+    for section in ("developers", "developer_groups", "states", "regulators"):
         old, new = before.get(section, []), after.get(section, [])
         if [_name(e) for e in old] != [_name(e) for e in new]:
             problems.append(Problem(source, section, message="a change may not add, remove or "

@@ -47,7 +47,7 @@ from sim.scenario.overrides import (
 )
 from sim.scenario.schema import Scenario
 
-NAMED_ARRAYS = ("developers", "states", "regulators")
+NAMED_ARRAYS = ("developers", "developer_groups", "states", "regulators")
 """Top-level arrays of named tables (each regulator's `policies` is one too)."""
 
 

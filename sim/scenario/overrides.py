@@ -37,7 +37,8 @@ TOML_VALUE_EXAMPLES = 'a TOML value (3, 1e25, true, "text", [1, 2], { a = 1 })'
 KeyPath = tuple[str, ...]
 """A key path as segments, with entry names (or "[i]" for an unnamed entry) for list items."""
 
-_ENTRY_WORDS = {"developers": "developer", "states": "state", "regulators": "regulator"}
+_ENTRY_WORDS = {"developers": "developer", "developer_groups": "developer group",
+                "states": "state", "regulators": "regulator"}
 
 
 def is_named_array(path: KeyPath) -> bool:

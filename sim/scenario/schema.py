@@ -18,7 +18,6 @@ from sim.model.policies import POLICY_KINDS
 from sim.scenario.types import (
     BassCoefficientPerMonth,
     Description,
-    ExtraGrowthShare,
     FactorPerTier,
     Flop,
     FlopSet,
@@ -203,9 +202,6 @@ class WorldParams(Strict):
     algo_efficiency_growth_oom_per_year: PositiveOomPerYear = Field(
         0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr, "
         "95% CI 1.8-5.3x/yr).", json_schema_extra=uncertain(0.26, 0.72))
-    open_spillover: ExtraGrowthShare = Field(
-        0.1, description="Extra algorithmic growth, as a share, when every frontier lab "
-        "publishes open weights (assumption; modest).", json_schema_extra=uncertain(0.0, 0.3))
     prehistory_frontier_growth_oom_per_year: PositiveOomPerYear = Field(
         1.1, description="Frontier capability growth before the start, for lags "
         "([D]: 4.5x/yr compute x 2.8x/yr algorithms).")
@@ -322,6 +318,36 @@ class DeveloperSpec(Strict):
         if self.release_strategy == "hybrid" and self.open_size_limit_flop is None:
             raise ValueError("a hybrid developer needs open_size_limit_flop")
         return self
+
+
+class DeveloperGroupSpec(DeveloperSpec):
+    """A long tail of similar, unnamed developers, represented compactly: `count` members
+    named `<name>_01`, `<name>_02`, ... that share every value except their budget and current
+    run, which are spread log-evenly from 1/`budget_spread` to `budget_spread` times the
+    group's (so the group's median member has the group's values)."""
+
+    count: int = Field(ge=1, le=100, description="Members of the group.")
+    budget_spread: float = Field(
+        3.0, ge=1.0, le=100.0, allow_inf_nan=False,
+        description="The largest member's budget and run over the group's (and the group's over "
+        "the smallest member's), x.")
+
+    def members(self) -> list[DeveloperSpec]:
+        """The members as developers."""
+        data = self.model_dump(exclude={"count", "budget_spread"})
+        label = data.pop("label") or self.name
+        members = []
+        for index in range(self.count):
+            position = 0.0 if self.count == 1 else 2.0 * index / (self.count - 1) - 1.0
+            factor = self.budget_spread ** position
+            member = dict(data, name=f"{self.name}_{index + 1:02d}",
+                          label=f"{label} {index + 1}",
+                          run_budget_musd=self.run_budget_musd * factor,
+                          initial_run_flop=min(1e40, self.initial_run_flop * factor))
+            if self.max_run_budget_musd is not None:
+                member["max_run_budget_musd"] = self.max_run_budget_musd * factor
+            members.append(DeveloperSpec.model_validate(member))
+        return members
 
 
 class StateSpec(Strict):
@@ -486,6 +512,8 @@ class Scenario(Strict):
     scenario: ScenarioMeta
     world: WorldParams = Field(default_factory=WorldParams)
     developers: list[DeveloperSpec] = Field(min_length=1, max_length=500)
+    developer_groups: list[DeveloperGroupSpec] = Field(
+        default_factory=list, max_length=50, description="Long tails of unnamed developers.")
     states: list[StateSpec] = Field(default_factory=list, max_length=20)
     regulators: list[RegulatorSpec] = Field(default_factory=list, max_length=50)
     changes: list[DatedChange] = Field(default_factory=list, max_length=500,
@@ -504,6 +532,20 @@ class Scenario(Strict):
             data = dict(data)
             data["uncertainty"] = _flatten_dotted(data["uncertainty"])
         return data
+
+    @model_validator(mode="after")
+    def _member_names_unique(self) -> Scenario:
+        names = [d.name for d in self.developers]
+        names += [m.name for g in self.developer_groups for m in g.members()]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"developer names must be unique, including group members "
+                             f"(<group>_01, ...); repeated: {', '.join(repeated)}")
+        return self
+
+    def all_developers(self) -> list[DeveloperSpec]:
+        """The named developers and every group's members, in that order."""
+        return [*self.developers, *(m for g in self.developer_groups for m in g.members())]
 
     def to_toml_dict(self) -> dict[str, Any]:
         """The resolved scenario as a TOML-writable dict (no None values)."""
