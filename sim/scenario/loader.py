@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import sim
+from sim.scenario.changes import change_snapshots
 from sim.scenario.errors import (
     Problem,
     ScenarioError,
@@ -395,6 +396,10 @@ def _validate(resolved: _Resolved) -> Scenario:
             error, resolved.raw, resolved.provenance, resolved.file
         )
     else:
+        try:
+            change_snapshots(scenario)
+        except ScenarioError as error:
+            problems += error.problems
         if not problems:
             return scenario
     raise ScenarioError(problems)

@@ -184,7 +184,7 @@ class ComplianceParams(Strict):
 
 class FollowerParams(Strict):
     delay_months: MonthCount = Field(
-        3, description="Months a fast-follower lab needs to build on a better model it can "
+        2, description="Months a fast-follower lab needs to build on a better model it can "
         "reach (distillation, fine-tuning, imitation; assumption: R1-distilled models came "
         "days after R1, DeepSeek-V3 ~7 months after GPT-4o).")
     closed_teacher_extra_oom: Oom = Field(
@@ -192,10 +192,10 @@ class FollowerParams(Strict):
         "rather than from open weights, OOM (assumption; Gudibande et al. 2023: imitation "
         "copies style more than knowledge).")
     leakage_share: Probability = Field(
-        0.5, description="Share of API access left where a closed model is not served "
+        0.8, description="Share of API access left where a closed model is not served "
         "(proxies, resellers); learning through leakage takes delay / share months "
         "(assumption: distillation continued through proxy networks into 2026, Anthropic "
-        "2026).", json_schema_extra=uncertain(0.1, 0.9))
+        "2026).", json_schema_extra=uncertain(0.3, 0.95))
 
 
 class WorldParams(Strict):
