@@ -65,9 +65,9 @@ def test_bad_changes_are_reported_with_where_and_what(change, words):
 
 
 def test_the_loader_reports_bad_changes_before_running(tmp_path):
-    from sim.scenario.loader import load_scenario
-
     import tomli_w
+
+    from sim.scenario.loader import load_scenario
 
     raw = with_changes({"month": "2025-01", "set": {"developers.closedlab.security_level": 9}})
     raw["regulators"][0]["policies"][0].pop("threshold_usd")  # TOML has no null

@@ -53,12 +53,14 @@ NOTHING_COVERED = [
     {"kind": "weight_export_controls", "threshold_flop": 1e40, "required_security_level": 5},
     {"kind": "transparency", "threshold_flop": 1e40},
     {"kind": "gpai_obligations", "threshold_flop": 1e40},
-    # ...or a market nobody sells in (the kill switch keeps the world's coverage yardstick).
+    {"kind": "kill_switch", "threshold_flop": 1e40},
+    # ...or switched off, or in a market nobody sells in.
+    {"kind": "kill_switch", "enabled": False},
     {"kind": "kill_switch", "threshold_flop": 1e26, "threshold_usd": None},
 ]
 
 
-@pytest.mark.parametrize("policy", NOTHING_COVERED, ids=lambda p: p["kind"])
+@pytest.mark.parametrize("policy", NOTHING_COVERED, ids=lambda p: "-".join(map(str, p.values())))
 def test_an_instrument_that_covers_no_release_changes_nothing(policy):
     raw = baseline_raw()
     without = Scenario.model_validate(raw)

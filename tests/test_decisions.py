@@ -47,7 +47,7 @@ def test_meta_withholds_one_model_from_the_eu_when_complying_costs_more_than_its
     model.run()
     lab = model.developer_named("meta")
     value_in_eu = lab.release_value_musd() * lab.sales_share_in("EU")
-    assert 5000.0 > value_in_eu  # the duty costs more than one model's EU sales
+    assert value_in_eu < 5000.0  # the duty costs more than one model's EU sales
     covered = [a for a in model.registry.artifacts if a.release_step >= 5]
     assert covered and all("EU" in a.withheld for a in covered)
     assert lab.sells_into("EU")  # it keeps selling there...

@@ -60,7 +60,7 @@ def test_lags_are_months_behind_the_frontier():
     assert history.lag_months(value) == pytest.approx(now - month)
     # Between two records: the frontier first had a model that capable at the later record,
     # as Epoch measures lags between release dates.
-    (m0, m1), (v0, v1) = history.record_months[-3:-1], history.record_values[-3:-1]
+    (_, m1), (v0, v1) = history.record_months[-3:-1], history.record_values[-3:-1]
     assert history.lag_months((v0 + v1) / 2) == pytest.approx(now - m1)
     # Behind the first record: extrapolated at the prehistory rate.
     rate = model.params.world.prehistory_frontier_growth_oom_per_year / 12

@@ -112,7 +112,8 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
     table = paired_comparison(runs, names[0], names[1:], available)
     table["verdict"] = [verdict(row, states) for row in table.to_dict(orient="records")]
     write_comparison(table, folder)
-    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states)) if k in available]
+    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states), available)
+                               if k in available]
     if not no_plots:
         from sim.presentation.compare_plots import write_comparison_plot
 

@@ -85,8 +85,9 @@ def _report(result, folder: Path, quiet: bool, as_json: bool) -> None:
     from sim.experiments.stats import outcomes_table
     from sim.presentation.tables import KEY_OUTCOMES, format_outcomes
 
-    keys = [key for key, _ in KEY_OUTCOMES(result.state_names)]
-    table = outcomes_table(result.summaries_frame(), keys)
+    summaries = result.summaries_frame()
+    keys = [key for key, _ in KEY_OUTCOMES(result.state_names, summaries.columns)]
+    table = outcomes_table(summaries, keys)
     if as_json:
         records = json.loads(table.to_json(orient="records"))
         click.echo(json.dumps({"results": str(folder), "intervals": result.interval_kind,

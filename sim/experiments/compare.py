@@ -5,11 +5,12 @@ only by the policy: the difference policy - baseline is computed per pair, and i
 95% t-interval (`sim.experiments.stats.mean_ci`). With `independent`, each policy draws its
 own seeds instead; the interval is then wider, which is the point of pairing.
 
-"Better" is judged from the regulator's side, for security at the least cost (`DIRECTIONS`):
-a competitor state further behind, later to a capability milestone, more kill-switch coverage,
+"Better" is judged from the regulator's side, for security at the least cost (`DIRECTIONS`): a
+competitor state further behind, later to a capability milestone, more kill-switch coverage,
 fewer thefts, incidents, copies of covered open weights, relocations, markets left, injunctions,
-fines, cash compliance spending and private value forgone. Outcomes that trade one good against another (the open-weight
-lag, the frontier's capability) have no direction: no share "better" is given.
+fines, cash compliance spending and private value forgone. Outcomes that trade one good against
+another (the open-weight lag, the frontier's capability) have no direction: no share "better" is
+given.
 
 Undefined outcomes are counted, never hidden: `n_pairs` pairs ran both runs successfully,
 `n_pairs_defined` have the outcome on both sides (the difference rests on those). For milestone
@@ -71,7 +72,7 @@ DIRECTIONS: dict[str, int] = {
     "private_value_forgone_musd": LOWER_IS_BETTER,
 }
 """Which way is better, by outcome key (or its prefix before `__` / `_1e..`)."""
-MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_")
+MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_", "instrument_enacted_month__")
 COMPARISON_COLUMNS = [
     "policy", "outcome", "direction", "n_pairs", "n_pairs_defined", "n_baseline_defined",
     "n_policy_defined", "baseline_mean", "policy_mean", "difference_mean", "ci95_low",

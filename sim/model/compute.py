@@ -4,8 +4,9 @@ Two separate processes, both calendar-based so that every scenario shares them:
 
 - the price of a training FLOP, `usd_per_flop(month)`, falls by a constant factor a year;
 - the largest feasible run, `ceiling_log10_flop(month)`, follows Epoch's scaling-constraint
-  estimate (about 2e29 FLOP feasible by 2030, power-limited) at a constant growth rate before
-  2030 and a slower, assumed one after it.
+  estimate (about 2e29 FLOP feasible by 2030, power-limited): log-linear from a 2025 value just
+  above the largest run then on record to the 2030 value, extrapolated backwards before 2025,
+  and growing at a slower, assumed rate after 2030.
 
 A lab's frontier run is bought with its budget (USD M, growing at the lab's spending growth) at
 the price of the month, then capped by the ceiling (`affordable_log10_flop`). Chip export
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from sim.scenario.schema import ComputeParams
 
 PRICE_REFERENCE_MONTH = parse_month("2024-01")
-CEILING_REFERENCE_MONTH = parse_month("2030-01")
+CEILING_2025, CEILING_2030 = parse_month("2025-01"), parse_month("2030-01")
 
 
 class CostModel:
@@ -51,9 +52,12 @@ class CostModel:
     def ceiling_log10_flop(self, month: int) -> float:
         """The largest feasible training run at `month` (log10 FLOP)."""
         p = self.params
-        years = (month - CEILING_REFERENCE_MONTH) / 12.0
-        growth = p.ceiling_growth_per_year if years < 0 else p.ceiling_growth_after_2030_per_year
-        return math.log10(p.ceiling_flop_2030) + years * math.log10(growth)
+        low, high = math.log10(p.ceiling_flop_2025), math.log10(p.ceiling_flop_2030)
+        if month >= CEILING_2030:
+            years = (month - CEILING_2030) / 12.0
+            return high + years * math.log10(p.ceiling_growth_after_2030_per_year)
+        per_month = (high - low) / (CEILING_2030 - CEILING_2025)
+        return low + (month - CEILING_2025) * per_month
 
     def affordable_log10_flop(self, budget_musd: float, month: int, access: float = 1.0) -> float:
         """The run a budget buys at `month` when only a share `access` (0, 1] of compute can be

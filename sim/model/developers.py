@@ -3,10 +3,11 @@
 A lab's releasable run size (log10 FLOP) stays fixed between compute generations. When a new
 generation arrives (every `cluster_interval_months`), its run is what the lab's budget buys at
 the month's FLOP price, reduced by chip export controls on its domicile and capped by the
-world's feasibility ceiling (`sim.model.compute`). The budget grows at the lab's spending growth;
-the lab's money values (revenue, value of capability, delay and relocation costs) grow with what
-it spends on frontier runs; the value it puts on openness is strategic and does not. Releases come every `cadence_months`; when a policy in force covers one, the lab
-chooses what to do (`sim.model.decisions`).
+world's feasibility ceiling (`sim.model.compute`). The budget grows at the lab's spending
+growth; the lab's money values (revenue, value of capability, delay and relocation costs) grow
+with what it spends on frontier runs; the value it puts on openness is strategic and does not.
+Releases come every `cadence_months`; when a policy in force covers one, the lab chooses what to
+do (`sim.model.decisions`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The lag of an actor at month t is t minus the first month at which the frontier had a model at
 least as capable as the actor's best, as Epoch measures lags between release dates; an actor at
-the current frontier has a lag of 0. Before the first record the frontier is extrapolated backwards at a
-fixed rate (OOM per month), so actors behind the initial frontier have a defined lag.
+the current frontier has a lag of 0. Before the first record the frontier is extrapolated
+backwards at a fixed rate (OOM per month), so actors behind the initial frontier have a defined
+lag.
 """
 
 from __future__ import annotations

@@ -193,6 +193,9 @@ def milestone_label(flop: float) -> str:
     return f"1e{exponent:g}" if float(exponent).is_integer() else f"{flop:g}"
 
 
+ENACTED_PREFIX = "instrument_enacted_month__"
+"""Summary key prefix: month a pressure-triggered instrument was first enacted."""
+
 SUMMARY_COUNTS = ("thefts", "thefts_disclosed", "absorptions", "distillations", "incidents",
                   "covered_releases", "relocations_started", "relocations", "injunctions",
                   "markets_left", "policy_activations", "policy_repeals")
@@ -230,7 +233,18 @@ def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
     summary.update(option_shares(counters))
     for state in model.state_list:
         summary.update(_state_summary(model, frame, state.name))
+    summary.update(triggered_enactments(model))
     return summary
+
+
+def triggered_enactments(model: RegSimModel) -> dict[str, float]:
+    """For each instrument that waits for political pressure, the step it was first enacted
+    (NaN: never, so the run table says in how many replicates it fired)."""
+    return {
+        f"{ENACTED_PREFIX}{p.regulator.name}__{p.name}":
+            float(p.enacted_step) if p.enacted_step is not None else math.nan
+        for p in model.policies if p.params.trigger_pressure is not None
+    }
 
 
 def option_shares(counters: dict[str, float]) -> dict[str, float]:

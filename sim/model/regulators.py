@@ -91,6 +91,8 @@ class Regulator(mesa.Agent):
 
     def _activate(self, policy: Policy) -> None:
         policy.active = True
+        if policy.enacted_step is None:
+            policy.enacted_step = self.model.step_index
         self.model.counters["policy_activations"] += 1
         why = ""
         if policy.params.trigger_pressure is not None:

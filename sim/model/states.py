@@ -3,13 +3,13 @@
 A state's **accessible** capability is the best of: (1) its domestic labs' models (its
 **domestic** capability, the quantity Epoch's US-China lag measures); (2) foreign open-weight
 models after a military fine-tune (Llama 2 -> ChatBIT ~11 months; Norinco used DeepSeek-R1
-within a month); (3) closed weights stolen at a monthly hazard set by its attacker tier (RAND OC)
-against the target lab's security level (SL); a share of thefts becomes public months later;
+within a month); (3) closed weights stolen at a monthly hazard set by its attacker tier (RAND
+OC) against the target lab's security level (SL); a share of thefts becomes public months later;
 (4) distillation of a foreign closed model through its API: direct where the lab serves one of
 the state's jurisdictions, otherwise only through proxies (`world.follower.leakage_share`), cut
-further by API know-your-customer rules. The channel that delivered the best capability is recorded every
-month. Military fine-tunes of foreign models may be publicised (incidents), each month with a
-small chance while they are news; some never are.
+further by API know-your-customer rules. The channel that delivered the best capability is
+recorded every month. Military fine-tunes of foreign models may be publicised (incidents), each
+month with a small chance while they are news; some never are.
 """
 
 from __future__ import annotations

@@ -205,12 +205,11 @@ class RegSimModel(mesa.Model):
         return artifact
 
     def is_covered_model(self, train_flop: float, month: int) -> bool:
-        """Meets any kill-switch mandate's thresholds, in force or not (the world's default
-        line without one): the models whose copies coverage counts."""
-        if not self.kill_switches:
-            return train_flop >= math.log10(self.params.world.covered_model_threshold_flop)
-        probe = ReleasePlan("", 0, train_flop, train_flop, False)
-        return any(k.meets_threshold(probe, self) for k in self.kill_switches)
+        """At or above the world's measurement line, `covered_model_threshold_flop`: the models
+        whose copies coverage counts. The line is the same whatever instruments a scenario
+        holds, so paired comparisons measure the same models and an instrument that covers
+        nothing changes nothing."""
+        return train_flop >= math.log10(self.params.world.covered_model_threshold_flop)
 
     def report_incident(self, state: StateActor, artifact: ModelArtifact) -> None:
         """A state's military derivative of `artifact` is publicised (ChatBIT-style)."""

@@ -55,15 +55,17 @@ STATE_OUTCOME_LABELS = {
     "state_final_domestic_lag_months": "{state}: own labs' final lag (months)",
     "state_months_to_1e27": "{state}: months to 1e27 effective FLOP (months)",
     "state_months_to_1e28": "{state}: months to 1e28 effective FLOP (months)",
+    "instrument_enacted_month": "{state}: months until enacted by pressure (months)",
 }
 # Outcomes that are undefined in replicates where a milestone is never reached.
-MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_")
+MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_", "instrument_enacted_month__")
 HEADERS = ("outcome", "mean", "95% CI of the mean", "5-95% of replicates")
 NOT_AVAILABLE = "n/a"
 
 
-def KEY_OUTCOMES(state_names: list[str]) -> list[tuple[str, str]]:  # noqa: N802 (public name)
-    """The headline outcomes of a run, as ``(summary key, label with units)``."""
+def KEY_OUTCOMES(state_names: list[str], columns=()) -> list[tuple[str, str]]:  # noqa: N802
+    """The headline outcomes of a run, as ``(summary key, label with units)``; with the run's
+    summary `columns`, also when each pressure-triggered instrument was enacted."""
     keys = ["mean_open_lag_months"]
     keys += [f"state_mean_domestic_lag_months__{state}" for state in state_names]
     keys += [f"state_mean_lag_months__{state}" for state in state_names]
@@ -82,6 +84,7 @@ def KEY_OUTCOMES(state_names: list[str]) -> list[tuple[str, str]]:  # noqa: N802
         "thefts",
         "incidents",
     ]
+    keys += sorted(c for c in columns if str(c).startswith("instrument_enacted_month__"))
     return [(key, outcome_label(key)) for key in keys]
 
 
@@ -91,7 +94,7 @@ def outcome_label(key: str) -> str:
         return OUTCOME_LABELS[key]
     prefix, separator, state = key.partition("__")
     if separator and prefix in STATE_OUTCOME_LABELS:
-        return STATE_OUTCOME_LABELS[prefix].format(state=state)
+        return STATE_OUTCOME_LABELS[prefix].format(state=state.replace("__", "'s "))
     return key
 
 
@@ -121,7 +124,8 @@ def _format_row(row: tuple) -> tuple[str, str, str, str]:
     interval = _interval(row.ci95_low, row.ci95_high)
     spread = _interval(row.p05, row.p95)
     if str(row.outcome).startswith(MILESTONE_PREFIXES):
-        spread += f"   reached in {int(row.n_defined)}/{int(row.n)} replicates"
+        word = "enacted" if str(row.outcome).startswith("instrument_enacted") else "reached"
+        spread += f"   {word} in {int(row.n_defined)}/{int(row.n)} replicates"
     return (outcome_label(str(row.outcome)), mean, interval, spread)
 
 

@@ -10,6 +10,7 @@ the world. Problems name the change (`changes[i]`) and the key.
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -21,6 +22,9 @@ from sim.scenario.overrides import set_value
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
+_SNAPSHOTS: dict[int, list] = {}
+"""Resolved changes per live scenario object (dropped when the scenario is collected)."""
+
 CHANGEABLE_SECTIONS = ("world", "developers", "developer_groups", "states", "regulators")
 FIXED_KEYS = ("world.ecosystem.adopters", "world.ecosystem.jurisdiction_shares")
 
@@ -28,9 +32,11 @@ FIXED_KEYS = ("world.ecosystem.adopters", "world.ecosystem.jurisdiction_shares")
 def change_snapshots(scenario: Scenario) -> list[tuple[str, Scenario]]:
     """(month, scenario from that month on) for each distinct change month, in order; cached
     on the scenario. Raises ScenarioError with every problem found."""
-    if scenario._snapshots is None:
-        scenario._snapshots = _resolve(scenario)
-    return scenario._snapshots
+    key = id(scenario)
+    if key not in _SNAPSHOTS:
+        _SNAPSHOTS[key] = _resolve(scenario)
+        weakref.finalize(scenario, _SNAPSHOTS.pop, key, None)
+    return _SNAPSHOTS[key]
 
 
 def _resolve(scenario: Scenario) -> list[tuple[str, Scenario]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.model.policies import POLICY_KINDS
 from sim.scenario.types import (
@@ -68,9 +68,11 @@ class ScenarioMeta(Strict):
     question: Question = Field(description="The question the scenario answers, one line.")
     description: Description = Field("", description="Longer description.")
     start: Month = Field("2024-01", description="First simulated month.")
-    months: int = Field(120, gt=0, le=1200, description="Horizon in months (one step = a month).")
-    seed: int = Field(12345, ge=0, lt=2**63, description="Root seed of the replicates.")
-    replicates: int = Field(20, ge=1, le=100_000, description="Replicates per run.")
+    months: int = Field(120, gt=0, le=1200,
+                        description="Horizon in months (one step = a month; run setting).")
+    seed: int = Field(12345, ge=0, lt=2**63,
+                      description="Root seed of the replicates (run setting).")
+    replicates: int = Field(20, ge=1, le=100_000, description="Replicates per run (run setting).")
 
 
 class ComputeParams(Strict):
@@ -84,25 +86,32 @@ class ComputeParams(Strict):
         "GPU price-performance alone gives 1.4x/yr (Hobbhahn & Besiroglu 2022), the rest is "
         "number formats and utilisation).",
         json_schema_extra=uncertain(1.4, 2.5))
+    ceiling_flop_2025: Flop = Field(
+        1e27, description="Largest training run feasible in 2025-01, FLOP (assumption: a few "
+        "times Grok-3's 4.6e26 of Feb 2025, Epoch's largest run on record then).",
+        json_schema_extra=uncertain(6e26, 3e27, "log"))
     ceiling_flop_2030: Flop = Field(
         2e29, description="Largest training run feasible in 2030-01, FLOP (Sevilla et al. 2024, "
         "'Can AI scaling continue through 2030?': ~2e29, power-limited; 1e28-3e29 on one "
-        "campus).", json_schema_extra=uncertain(1e28, 3e29, "log"))
-    ceiling_growth_per_year: GrowthFactorPerYear = Field(
-        3.0, description="Growth of the largest feasible run before 2030, x/yr ([D]: power for "
-        "the largest run grows 2.2-2.9x/yr (Epoch-EPRI 2025) and FLOP per watt ~1.3x/yr).",
-        json_schema_extra=uncertain(2.5, 3.8))
+        "campus). The ceiling grows log-linearly between the 2025 and 2030 values.",
+        json_schema_extra=uncertain(1e28, 3e29, "log"))
     ceiling_growth_after_2030_per_year: GrowthFactorPerYear = Field(
         2.0, description="Growth of the largest feasible run after 2030, x/yr (assumption: "
         "hardware efficiency ~1.3-1.4x/yr plus slower growth of power per campus).",
         json_schema_extra=uncertain(1.3, 3.0))
+
+    @model_validator(mode="after")
+    def _check(self) -> ComputeParams:
+        if self.ceiling_flop_2030 < self.ceiling_flop_2025:
+            raise ValueError("ceiling_flop_2030 must be at least ceiling_flop_2025")
+        return self
 
 
 class EcosystemParams(Strict):
     adopters: int = Field(10_000, ge=1, le=10_000_000,
                           description="Downstream fine-tuners, firms and researchers simulated. "
                           "Outcomes are shares or scaled to real units, so this sets precision, "
-                          "not results.")
+                          "not results (run setting).")
     bass_p_per_month: BassCoefficientPerMonth = Field(
         0.1, description="Bass innovation coefficient of open-weight adoption, per month ([D] "
         "from DeepSeek-R1: derivatives grew ~30%/day in the first week and spread over months "
@@ -209,10 +218,13 @@ class WorldParams(Strict):
         6, description="Capability the frontier had at most this many months ago counts as "
         "frontier-tier (assumption).")
     covered_model_threshold_flop: Flop = Field(
-        1e26, description="Which models count as covered for kill-switch coverage when the "
-        "scenario has no kill-switch mandate (SB 1047: 1e26).")
+        1e26, description="Models at or above this training compute count as covered for "
+        "kill-switch coverage and derivatives beyond any switch: a measurement line, the same "
+        "in every scenario of a comparison whatever its instruments (SB 1047: 1e26).")
     capability_milestones_flop: FlopSet = Field(
-        [1e27, 1e28], description="Effective-compute levels whose first state access is reported.")
+        [1e27, 1e28], description="Effective-compute levels whose first state access is "
+        "reported (run setting: "
+        "what to measure).")
     market_shares: RevenueShares = Field(
         {"US": 0.45, "US-CA": 0.07, "EU": 0.2, "CN": 0.2, "ROW": 0.15},
         description="Share of world AI sales in each jurisdiction; a sub-jurisdiction (US-CA) is "
@@ -253,7 +265,8 @@ class DeveloperSpec(Strict):
     initial_run_flop: Flop = Field(description="Training FLOP of the releases its compute "
                                    "supports at the start (its current cluster).")
     initial_model_flop: Flop | None = Field(None, description="Its latest model before the start.")
-    initial_model_age_months: int = Field(0, ge=0, le=240, description="Months since that release.")
+    initial_model_age_months: int = Field(
+        0, ge=0, le=240, description="Months since that release (per lab: Epoch's release dates).")
     run_budget_musd: MoneyMusd = Field(
         100.0, description="What its next, bigger frontier run would cost at the start, USD M "
         "(assumption, scaled from its largest run in Epoch's database).")
@@ -330,7 +343,8 @@ class DeveloperGroupSpec(DeveloperSpec):
     budget_spread: float = Field(
         3.0, ge=1.0, le=100.0, allow_inf_nan=False,
         description="The largest member's budget and run over the group's (and the group's over "
-        "the smallest member's), x.")
+        "the smallest member's), x (assumption: the spread of the group's members in Epoch's "
+        "database is about 3x either way).")
 
     def members(self) -> list[DeveloperSpec]:
         """The members as developers."""
@@ -522,8 +536,6 @@ class Scenario(Strict):
         default_factory=dict, description="Parameters drawn per replicate under --uncertainty: "
         "`--set` key -> range (default with no table: every documented range).")
     sweep: SweepSpec | None = None
-    _snapshots: list | None = PrivateAttr(default=None)
-    """The scenario after each dated change (`sim.scenario.changes`), computed once."""
 
     @model_validator(mode="before")
     @classmethod
@@ -541,6 +553,23 @@ class Scenario(Strict):
         if repeated:
             raise ValueError(f"developer names must be unique, including group members "
                              f"(<group>_01, ...); repeated: {', '.join(repeated)}")
+        return self
+
+    @model_validator(mode="after")
+    def _runs_feasible_at_the_start(self) -> Scenario:
+        import math
+
+        from sim.calendar import parse_month
+        from sim.model.compute import CostModel
+
+        ceiling = CostModel(self.world.compute).ceiling_log10_flop(
+            parse_month(self.scenario.start))
+        for developer in self.all_developers():
+            if math.log10(developer.initial_run_flop) > ceiling + 1e-9:
+                raise ValueError(
+                    f"developer {developer.name}: initial_run_flop "
+                    f"{developer.initial_run_flop:.3g} is above the largest feasible run at the "
+                    f"start ({10 ** ceiling:.3g} FLOP from world.compute's ceiling)")
         return self
 
     def all_developers(self) -> list[DeveloperSpec]:

@@ -195,10 +195,14 @@ def format_report(report: ValidityReport) -> str:
             for c in checks
         ]
         lines += _aligned(rows)
-    explained = [c for c in report.checks if c.explanation]
+    explained = [c for c in report.checks if c.explanation and not c.passed]
     if explained:
         lines += ["", "Why these targets are not met (see docs/model.md, Calibration):"]
         lines += [f"- {c.name}: {c.explanation}" for c in explained]
+    borderline = [c for c in report.checks if c.explanation and c.passed]
+    if borderline:
+        lines += ["", "Met here but borderline (may fail with other seeds or settings):"]
+        lines += [f"- {c.name}: {c.explanation}" for c in borderline]
     lines += ["", "Kinds: " + "; ".join(f"{k}: {v}" for k, v in KINDS.items())]
     lines += ["", "Sources:"]
     lines += [f"[{n}] {SOURCES[key].citation}" for key, n in numbers.items()]
@@ -211,7 +215,7 @@ def summary_line(report: ValidityReport) -> str:
     parts = [f"{counts.get(status, 0)} {status}" for status in (PASS, "fail (documented)", "FAIL")]
     kinds = pd.Series([c.kind for c in report.checks]).value_counts()
     by_kind = ", ".join(f"{kinds.get(k, 0)} {k}" for k in KINDS)
-    return f"{len(report.checks)} checks ({by_kind}): " + ", ".join(parts)
+    return f"{len(report.checks)} checks: " + ", ".join(parts) + f" ({by_kind})"
 
 
 def to_markdown(report: ValidityReport) -> str:

@@ -73,9 +73,10 @@ class PolicyParams(BaseModel):
         None, description="First month fines can be imposed (EU AI Act: from 2026-08, Art. "
         "101); a violation detected earlier is fined then. None: as soon as it is in force.")
     penalty_musd: MoneyMusd = Field(0.0, description="Fixed fine for a first detected violation, "
-                                    "USD M.")
+                                    "USD M (0: set by each instrument or scenario).")
     penalty_share_of_training_cost: ShareOfCost = Field(
-        0.0, description="Fine for a first violation as a share of the release's training cost.")
+        0.0, description="Fine for a first violation as a share of the release's training cost (0: "
+        "set by each instrument or scenario).")
     penalty_share_of_revenue: ShareOfCost = Field(
         0.0, description="Fine for a first violation as a share of the lab's annual revenue "
         "(EU AI Act Art. 101: up to 3% of worldwide turnover).")
@@ -135,6 +136,8 @@ class Policy:
         self.regulator = regulator
         self.active = False
         self.repealed = False
+        self.enacted_step: int | None = None
+        """The step it first came into force (None: not yet)."""
 
     @property
     def name(self) -> str:

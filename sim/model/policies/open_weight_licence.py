@@ -18,7 +18,8 @@ from sim.scenario.types import DelayMonths, Flop, Probability
 class OpenWeightLicenceParams(ThresholdParams):
     kind: Literal["open_weight_licence"]
     threshold_flop: Flop | None = Field(
-        1e26, description="Open releases at or above this need a licence (none: no absolute "
+        1e26, description="Open releases at or above this need a licence (SB 1047's 1e26; "
+        "none: no absolute "
         "test).")
     approval_probability: Probability = Field(
         0.5, description="Chance a licence is granted (assumption; 0 is a ban).")

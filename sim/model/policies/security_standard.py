@@ -13,7 +13,7 @@ from sim.scenario.types import Flop, MoneyMusd, MonthCount, SecurityLevel
 class SecurityStandardParams(ThresholdParams):
     kind: Literal["security_standard"]
     threshold_flop: Flop | None = Field(1e26, description="Closed releases at or above this are "
-                                        "covered (none: no absolute test).")
+                                        "covered (SB 1047's 1e26; none: no absolute test).")
     required_security_level: SecurityLevel = Field(3, description="RAND SL the lab must reach.")
     upgrade_months_per_level: MonthCount = Field(
         12, description="Months per SL step (RAND: SL5 needs ~5 years; assumption).")
