@@ -25,7 +25,7 @@ released anywhere are obtainable everywhere. The narrative says so.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.model import enforcement
@@ -177,7 +177,7 @@ def candidate_designs(lab: Developer, plan: ReleasePlan, covering: list[Policy])
     kept = model.params.world.compliance.split_openness_kept_share
     designs = [as_planned]
     if math.isfinite(floor) and floor < plan.train_flop:
-        shaded = replace(plan.shaded_to(floor), design="shaded")
+        shaded = plan.shaded_to(floor).evolve(design="shaded")
         cost = (plan.train_flop - floor) * lab.capability_value_musd_per_oom()
         designs.append(Design("shaded", shaded, None, Costs(private_musd=cost),
                               f"shades the open release to 1e{floor:.2f} FLOP"))
@@ -185,12 +185,12 @@ def candidate_designs(lab: Developer, plan: ReleasePlan, covering: list[Policy])
         designs.append(Design("drop", None, None, Costs(private_musd=openness * kept),
                               "drops the smaller open release"))
         return designs
-    closed = replace(plan, open_weights=False, design="closed")
+    closed = plan.evolve(open_weights=False, design="closed")
     designs.append(Design("closed", closed, None, Costs(private_musd=openness),
                           "releases it closed (API only) instead of open"))
     if math.isfinite(floor) and floor < plan.train_flop:
-        side = replace(plan.shaded_to(floor), design="split", side=True)
-        designs.append(Design("split", replace(closed, design="split"), side,
+        side = plan.shaded_to(floor).evolve(design="split", side=True)
+        designs.append(Design("split", closed.evolve(design="split"), side,
                               Costs(private_musd=openness * (1.0 - kept)),
                               f"releases it closed and opens a smaller model at 1e{floor:.2f} "
                               "FLOP"))
@@ -292,7 +292,7 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
     model.counters["private_value_forgone_musd"] += design.costs.private_musd
     if design.plan is None:
         return
-    release = replace(design.plan, settled=plan.settled | _keys(responses), round=plan.round)
+    release = design.plan.evolve(settled=plan.settled | _keys(responses), round=plan.round)
     delay, refused = 0, set()
     for response in responses:
         model.counters[f"responses_{response.action}"] += 1
@@ -300,7 +300,7 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
             release, wait, refusals = _apply_terms(lab, release, response)
             delay, refused = max(delay, wait), refused | refusals
         elif response.action == "withhold":
-            release = replace(release, withheld=release.withheld
+            release = release.evolve(withheld=release.withheld
                               | {response.regulator.jurisdiction})
             model.counters["private_value_forgone_musd"] += response.costs.private_musd
         elif response.action == "exit":
@@ -309,17 +309,17 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
                 lab, place)
             lab.leave_market(place)
             model.counters["markets_left"] += 1
-            release = replace(release, withheld=release.withheld | {place})
+            release = release.evolve(withheld=release.withheld | {place})
         else:  # defy
-            release = replace(release, defied=release.defied | {p.key for p in response.policies})
+            release = release.evolve(defied=release.defied | {p.key for p in response.policies})
     model.counters["private_value_forgone_musd"] += delay * lab.delay_cost_musd_per_month()
-    release = replace(release, delay_months=delay)
+    release = release.evolve(delay_months=delay)
     if refused:  # decided again once the licence says no, with the licence refused
-        release = replace(release, refused=release.refused | refused,
+        release = release.evolve(refused=release.refused | refused,
                           settled=release.settled - refused, round=release.round + 1)
     lab.publish(release)
     if design.side is not None:
-        lab.handle(replace(design.side, settled=frozenset(), round=0))
+        lab.handle(design.side.evolve(settled=frozenset(), round=0))
 
 
 def _apply_terms(lab: Developer, release: ReleasePlan,
@@ -330,10 +330,10 @@ def _apply_terms(lab: Developer, release: ReleasePlan,
         model.counters["cash_compliance_musd"] += terms.cash_musd
         model.counters["private_value_forgone_musd"] += terms.private_musd
         delay = max(delay, terms.delay_months)
-        release = replace(release, shutdown_capable=release.shutdown_capable
+        release = release.evolve(shutdown_capable=release.shutdown_capable
                           or terms.shutdown_capable, blocked=release.blocked | terms.blocked)
         if terms.security_level:
-            release = replace(release, security_upgrade_to=max(
+            release = release.evolve(security_upgrade_to=max(
                 terms.security_level, release.security_upgrade_to or 0),
                 security_upgrade_months_per_level=terms.upgrade_months_per_level)
         if terms.refusal_probability > 0.0:
@@ -354,7 +354,7 @@ def _relocate(lab: Developer, plan: ReleasePlan, branch: Branch,
     model.counters["relocations_started"] += 1
     model.counters["cash_compliance_musd"] += lab.relocation_cost_musd()
     model.counters["private_value_forgone_musd"] += branch.relocation_costs.private_musd
-    lab.start_relocation(replace(plan, settled=frozenset()))
+    lab.start_relocation(plan.evolve(settled=frozenset()))
 
 
 def _keys(responses: list[Response]) -> frozenset[str]:

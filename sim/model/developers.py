@@ -13,7 +13,6 @@ do (`sim.model.decisions`).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import mesa
@@ -48,6 +47,7 @@ class Developer(mesa.Agent):
         self._sells_into: dict[str, bool] = {}  # markets change only by leaving or dated changes
         self._shares: dict[str, float] | None = None
         self._scale: tuple[int, float] | None = None
+        self._start_spending: float | None = None
         self.relocation_months_left = 0
         self.held_plans: list[ReleasePlan] = []
         self.pending: list[tuple[int, ReleasePlan]] = []
@@ -67,6 +67,7 @@ class Developer(mesa.Agent):
         self._sells_into.clear()
         self._shares = None
         self._scale = None
+        self._start_spending = None
         if spec.jurisdiction != old.jurisdiction:
             self.jurisdiction = spec.jurisdiction
         if spec.security_level > old.security_level:
@@ -99,7 +100,9 @@ class Developer(mesa.Agent):
         its frontier runs (revenue and the value of releases grow with it). Cached per month."""
         month = self.model.month
         if self._scale is None or self._scale[0] != month:
-            start = self.spending_musd(self.model.start_month)
+            if self._start_spending is None:
+                self._start_spending = self.spending_musd(self.model.start_month)
+            start = self._start_spending
             self._scale = (month, self.spending_musd() / start if start > 0 else 1.0)
         return self._scale[1]
 
@@ -213,9 +216,9 @@ class Developer(mesa.Agent):
             return [plan]
         limit = math.log10(spec.open_size_limit_flop)
         if self.run_flop < limit:
-            return [replace(plan, open_weights=True)]
+            return [plan.evolve(open_weights=True)]
         margin = self.model.params.world.compliance.shade_margin_oom
-        side = replace(plan.shaded_to(limit - margin), open_weights=True, side=True)
+        side = plan.shaded_to(limit - margin).evolve(open_weights=True, side=True)
         return [plan, side]
 
     def handle(self, plan: ReleasePlan) -> None:
@@ -300,14 +303,14 @@ class Developer(mesa.Agent):
             origin=old, destination=self.jurisdiction)
         held, self.held_plans = self.held_plans, []
         for plan in held:
-            self.handle(replace(plan, round=plan.round + 1))
+            self.handle(plan.evolve(round=plan.round + 1))
 
     def _release_due_plans(self) -> None:
         now = self.model.step_index
         due = [plan for when, plan in self.pending if when <= now]
         self.pending = [(when, plan) for when, plan in self.pending if when > now]
         for plan in due:  # policies that came into force meanwhile get their say
-            self.handle(replace(plan, delay_months=0))
+            self.handle(plan.evolve(delay_months=0))
 
     def _draw_cadence(self) -> int:
         low, high = self.params.cadence_months

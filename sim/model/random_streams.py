@@ -29,10 +29,9 @@ class RandomStreams:
         self._prefix = f"regsim|{self.seed}".encode()
 
     def _digest(self, key: tuple[Key, ...]) -> int:
-        hasher = hashlib.blake2b(self._prefix, digest_size=8)
-        for part in key:
-            hasher.update(b"|" + str(part).encode())
-        return int.from_bytes(hasher.digest(), "little")
+        # The bytes hashed are prefix + "|" + part for each part of the key.
+        data = self._prefix + ("|" + "|".join(map(str, key))).encode() if key else self._prefix
+        return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
     def uniform(self, *key: Key) -> float:
         """A uniform draw in [0, 1) for `key`: the same key always gives the same draw."""
