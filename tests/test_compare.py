@@ -47,18 +47,17 @@ def test_compare_prints_verdicts_and_pairing_narrows_the_interval(tmp_path: Path
     paired_output, paired = compare(tmp_path)
     assert "kill_switch vs baseline: 16 paired replicates (common random numbers)" in paired_output
     assert "95% CI" in paired_output
-    assert "- kill_switch lowers incidents by" in paired_output
-    assert "- kill_switch raises mean kill-switch coverage by" in paired_output
+    assert "- kill_switch raises kill-switch coverage of covered-model holders by" in paired_output
+    assert "- kill_switch raises cash spent complying by" in paired_output
     assert (tmp_path / "paired" / "plots" / "comparison.png").stat().st_size > 10_000
     _, independent = compare(tmp_path, "--independent", "-q")
-    incidents = paired[paired["outcome"] == "incidents"].iloc[0]
-    assert incidents["ci95_high"] < 0 and incidents["share_better"] == 1.0
-    # A key outcome with a visible difference: more closed models, more thefts.
-    thefts = paired[paired["outcome"] == "thefts"].iloc[0]
-    assert thefts["ci95_low"] > 0
-    assert width(paired, "thefts") < width(independent, "thefts")
-    assert width(paired, "state_months_to_1e27__prc") < width(independent,
-                                                              "state_months_to_1e27__prc")
+    coverage = paired[paired["outcome"] == "mean_kill_switch_coverage"].iloc[0]
+    assert coverage["ci95_low"] > 0 and coverage["share_better"] == 1.0
+    cash = paired[paired["outcome"] == "cash_compliance_musd"].iloc[0]
+    assert cash["ci95_low"] > 0
+    # Pairing removes the noise the policy does not cause.
+    for outcome in ("mean_open_lag_months", "state_months_to_1e27__prc", "thefts"):
+        assert width(paired, outcome) < width(independent, outcome), outcome
     assert set(paired["n_pairs"]) == {16}
 
 
@@ -137,7 +136,8 @@ def test_verdicts_say_no_clear_effect_when_the_interval_spans_zero() -> None:
         "kill_switch: no clear effect on the PRC's access to 1e27 effective FLOP (+2.10 months")
     fewer = {**base, "outcome": "thefts", "direction": -1, "difference_mean": -1.5,
              "ci95_low": -2.0, "ci95_high": -1.0, "n_pairs_defined": 20}
-    assert verdict(fewer).startswith("kill_switch lowers thefts by 1.50 (95% CI 1.00-2.00)")
+    assert verdict(fewer).startswith(
+        "kill_switch lowers thefts of weights by 1.50 (95% CI 1.00-2.00)")
 
 
 @pytest.mark.parametrize(("outcome", "direction"), [
@@ -145,7 +145,9 @@ def test_verdicts_say_no_clear_effect_when_the_interval_spans_zero() -> None:
     ("state_months_to_1e28__prc", HIGHER_IS_BETTER),
     ("mean_kill_switch_coverage", HIGHER_IS_BETTER),
     ("thefts", LOWER_IS_BETTER),
-    ("final_uncontrolled_covered_copies", LOWER_IS_BETTER),
+    ("final_derivatives_beyond_switch", LOWER_IS_BETTER),
+    ("private_value_forgone_musd", LOWER_IS_BETTER),
+    ("state_mean_domestic_lag_months__prc", HIGHER_IS_BETTER),
     ("mean_open_lag_months", NO_DIRECTION),
     ("final_frontier_capability", NO_DIRECTION),
 ])
@@ -177,9 +179,9 @@ def test_compare_stores_every_runs_series_and_event_log(tmp_path: Path) -> None:
     expected = run_replicate(scenario, seed, 1).events
     stored = events[(events["scenario"] == "kill_switch") & (events["replicate"] == 1)]
     assert stored["text"].tolist() == [event["text"] for event in expected]
-    compliance = stored[stored["kind"] == "compliance"].iloc[0]
-    assert json.loads(compliance["details"])["action"] in {"comply", "defy", "withdraw",
-                                                          "relocate"}
+    decision = stored[stored["kind"] == "decision"].iloc[0]
+    actions = json.loads(decision["details"])["actions"]
+    assert actions and set(actions.values()) <= {"comply", "withhold", "exit", "defy"}
     assert not (out / "timeseries.parts").exists() and not (out / "events.parts").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["series"] == {"saved": True, "timeseries_runs": 4, "events_runs": 4}

@@ -41,9 +41,10 @@ def by_mode(x1: float, mode: str) -> dict[str, float]:
 
 def make_sweep(folder: Path, function, parameters: list[Parameter], samples: int) -> Path:
     design = make_design(parameters, "lhs", samples, root_seed=2024)
-    create_sweep(folder, FunctionModel(function), design, 2024, 1, folder.name)
+    model = FunctionModel(function)
+    create_sweep(folder, model, design, 2024, 1, folder.name)
     with open_executor(1) as executor:
-        run_sweep(folder, executor)
+        run_sweep(folder, executor, model=model)
     return folder
 
 

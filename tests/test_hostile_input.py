@@ -317,23 +317,23 @@ def compare_report_naming(name: str) -> Callable[[Path], list[str]]:
 
 CASES: dict[str, Case] = {
     # Huge, infinite and meaningless numbers (each passed `validate` before, some crashed runs)
-    "bass p infinite": Case(run_args("world.ecosystem.bass_p_per_year=inf"),
-                            "world.ecosystem.bass_p_per_year: expected a number from 0 to 10"),
-    "price per FLOP infinite": Case(run_args("world.usd_per_flop_2024=inf"),
+    "bass p infinite": Case(run_args("world.ecosystem.bass_p_per_month=inf"),
+                            "world.ecosystem.bass_p_per_month: expected a number from 0 to 30"),
+    "price per FLOP infinite": Case(run_args("world.compute.usd_per_flop_2024=inf"),
                                     "expected a number from 1e-24 to 1e-12; found inf"),
-    "price decline 1e308": Case(run_args("world.flop_price_decline_per_year=1e308"),
+    "price decline 1e308": Case(run_args("world.compute.flop_price_decline_per_year=1e308"),
                                 "expected a number from 1 to 100; found 1e+308"),
     "theft multiplier 1e308": Case(run_args("world.theft.hazard_multiplier_per_tier=1e308"),
                                    "hazard_multiplier_per_tier: expected a number from 1 to 100"),
-    "logit temperature 5e-324": Case(run_args("world.compliance.logit_temperature_musd=5e-324"),
-                                     "logit_temperature_musd: expected a number from 0.01"),
+    "choice temperature infinite": Case(run_args("world.compliance.relative_temperature=inf"),
+                                        "relative_temperature: expected a number from 0 to 1"),
     "start 9999-12 for 1200 months": Case(run_args('scenario.start="9999-12"',
                                                    "scenario.months=1200"),
                                           "expected a month from 2000-01 to 2100-12"),
     "run ends after 2100-12": Case(run_args('scenario.start="2095-01"', "scenario.months=120"),
                                    "the run would end in 2104-12"),
-    "not a number": Case(run_args("world.open_spillover=nan"),
-                         "world.open_spillover: expected a number from 0 to 10; found nan"),
+    "not a number": Case(run_args("world.follower.leakage_share=nan"),
+                         "world.follower.leakage_share: expected a number from 0 to 1; found nan"),
     "FLOP 1e400": Case(run_args("developers.meta.initial_run_flop=1e400"),
                        "initial_run_flop: expected a number from 1e+10 to 1e+40; found inf"),
     "negative infinity": Case(run_args("developers.meta.capability_offset_oom=-inf"),
@@ -489,8 +489,8 @@ CASES: dict[str, Case] = {
         "--param", "world.algo_efficiency_growth_oom_per_year=0.1:1.0"],
         "the grid design would have 1e+18 points"),
     "a run too big for memory": Case(lambda tmp: [
-        "run", str(BASELINE), "-n", "100000", "--set", "scenario.start=2000-01",
-        "--set", "scenario.months=1200"], "too large to run: 100,000 replicates"),
+        "run", str(BASELINE), "-n", "100000", "--set", "scenario.months=900"],
+        "too large to run: 100,000 replicates"),
     "schema over an existing file": Case(lambda tmp: ["schema", "--out", str(
         write(tmp, "results/keep.json", "precious"))], "keep.json already exists"),
 }

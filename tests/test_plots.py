@@ -93,7 +93,7 @@ def test_diffusion_names_a_flat_share_instead_of_drawing_it() -> None:
 
     run = make_run_result(replicates=4, months=24)
     for replicate in run.replicates:
-        replicate.timeseries["ecosystem_api_share"] = 0.75
+        replicate.timeseries["ecosystem_api_frontier_tier_share"] = 0.75
     figure = figures(run)["diffusion"]
     (axes,) = figure.axes
     drawn = {line.get_label() for line in axes.lines}

@@ -25,6 +25,7 @@ from sim.presentation.report import (
     section_headings,
     write_report,
 )
+from sim.presentation.tables import outcome_name_and_unit
 
 RUN_SECTIONS = ["The question", "Key outcomes", "Caveats", "What these numbers rest on",
                 "Plots", "What happened (event timeline)", "Assumptions", "Full tables",
@@ -92,23 +93,24 @@ def test_a_run_brief_opens_with_its_summary_then_the_evidence(run_dir, tmp_path)
     assert section_headings(text) == RUN_SECTIONS
     page_one = text.split('<div class="page-one">', 1)[1].split("</div>", 1)[0]
     outcomes = section_of(page_one, "outcomes")
-    assert "Mean open-weight lag" in outcomes and "months (95% CI" in outcomes
+    assert "Open-weight models: mean lag behind the frontier" in outcomes
+    assert "months (95% CI" in outcomes
     assert "2 replicates of one scenario" in section_of(page_one, "caveats")
     rests_on = section_of(page_one, "rests-on")
-    assert "theft: hazard per month at parity 0.002" in rests_on
+    assert "theft: hazard per month at parity 0.0005" in rests_on
     assert "was varied in this run" in rests_on
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', section_of(text, "plots"))) == 5
 
 
 def test_outcomes_zero_in_every_replicate_share_one_line(run_dir):
     outcomes = pd.read_csv(run_dir / "outcomes.csv").set_index("outcome")
-    zero = [key for key in ("relocations", "withdrawals") if outcomes.loc[key, "p95"] == 0]
+    zero = [key for key in ("share_withhold", "share_relocate") if outcomes.loc[key, "p95"] == 0]
     assert zero, "the fixture needs an outcome that is zero everywhere"
     page_one = section_of(render_report(read_folder(run_dir)), "outcomes")
     assert "Zero in every replicate:" in page_one
     line = page_one.split("Zero in every replicate:")[1].split("</p>")[0]
-    assert all(key in line for key in zero)
-    assert not re.search(r"<td>Relocations</td>", page_one)
+    assert all(outcome_name_and_unit(key)[0] in line for key in zero)
+    assert not re.search(r"<td>Answers that withhold", page_one)
 
 
 def test_the_timeline_counts_every_replicate_and_tells_one_in_brief(run_dir):
@@ -184,13 +186,12 @@ def test_a_compare_brief_opens_with_graded_findings(compare_html):
     assert "Does a &lt;kill&gt; switch &amp; co. help?" in question
     assert "mandate adds or changes: california&#x27;s kill switch." in question
     findings = section_of(page_one, "findings")
-    items = re.findall(r'<li class="(grade-\w+) effect-[\w-]+">', findings)
-    assert items and items[0] == "grade-clear"
-    assert items == sorted(items)  # every clear effect before any small one
     assert "kill-switch coverage" in findings
     assert "No difference in any pair:" in findings or "No clear effect" in findings
     costs = section_of(page_one, "costs")
-    assert "compliance cost" in costs and "USD M" in costs
+    items = re.findall(r'<li class="(grade-[\w ]+) effect-[\w-]+">', costs)
+    assert items and items[0] == "grade-clear"
+    assert "cash spent complying" in costs and "USD M" in costs
     assert "3 replicates per scenario, paired by seed" in section_of(page_one, "caveats")
     rests_on = section_of(page_one, "rests-on")
     assert "california&#x27;s kill switch: compliance cost (USD M) 10" in rests_on
@@ -239,8 +240,8 @@ def test_a_bare_comparison_table_is_graded_from_its_intervals(tmp_path):
         "pol,cash_spending__usd,4,2,1,3\n")
     text = render_report(read_folder(tmp_path))
     findings = section_of(text, "findings")
-    assert "pol lowers incidents by 2.00 (95% CI -3.00 to -1.00)" in findings
-    assert "No clear effect (the 95% interval includes zero): thefts." in findings
+    assert "pol lowers publicised incidents by 2.00 (95% CI -3.00 to -1.00)" in findings
+    assert "No clear effect (the 95% interval includes zero): thefts of weights." in findings
     assert "The comparison has no outcome measured in money." in section_of(text, "costs")
     assert "cash spending: usd" in section_of(text, "tables")  # unknown: named in words
 

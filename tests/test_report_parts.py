@@ -137,7 +137,7 @@ def test_an_outcomes_assumptions_carry_the_runs_values_and_whether_it_varied_the
     assert hazard.label == "rival: distillation hazard per month" and hazard.value == "0.25"
     assert hazard.varied
     theft = next(a for a in found if a.pattern == "world.theft.hazard_per_month_at_parity")
-    assert not theft.varied and theft.value == "0.002"
+    assert not theft.varied and theft.value == "0.0005"
 
 
 def test_values_read_in_words() -> None:
@@ -167,12 +167,14 @@ def event(step: int, kind: str, actors: list[str], **details) -> dict:
     return {"step": step, "month": "", "kind": kind, "actors": actors, "text": kind, **details}
 
 
-def test_each_compliance_choice_counts_once_per_instrument_and_routine_releases_not_at_all():
-    choice = event(3, "compliance", ["openlab", "california"], action="defy",
+def test_each_decision_counts_once_per_regulator_and_routine_releases_not_at_all():
+    choice = event(3, "decision", ["openlab", "california", "eu"], design="closed",
+                   relocate=False, actions={"california": "defy", "eu": "withhold"},
                    policies=["california.kill_switch", "eu.pre_deployment_evaluation"])
     words = [w for _, w, _ in key_events(choice, LABELS)]
-    assert words == ["A lab defies california's kill switch",
-                     "A lab defies eu's pre deployment evaluation"]
+    assert words == ["A lab releases closed a model it meant to open",
+                     "A lab defies california's instruments",
+                     "A lab withholds a model from eu's market (and keeps selling others)"]
     assert key_events(event(3, "release", ["openlab"], open_weights=True, covered=False),
                       LABELS) == []
     covered = key_events(event(3, "release", ["openlab"], open_weights=True, covered=True),

@@ -32,9 +32,10 @@ def policy_outcomes(hazard: float, growth: float, policy: str) -> dict[str, floa
 
 def make_sweep(folder: Path, parameters: list[Parameter], sampler: str, samples: int) -> Path:
     design = make_design(parameters, sampler, samples, root_seed=5)
-    create_sweep(folder, FunctionModel(policy_outcomes), design, 5, 1, folder.name)
+    model = FunctionModel(policy_outcomes)
+    create_sweep(folder, model, design, 5, 1, folder.name)
     with open_executor(1) as executor:
-        run_sweep(folder, executor)
+        run_sweep(folder, executor, model=model)
     return folder
 
 

@@ -20,7 +20,8 @@ from sim.scenario.reference import field_rows
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
 MODELS = [schema.ScenarioMeta, schema.WorldParams, schema.EcosystemParams, schema.TheftParams,
-          schema.ComplianceParams, schema.DeveloperSpec, schema.StateSpec,
+          schema.ComplianceParams, schema.ComputeParams, schema.FollowerParams,
+          schema.DeveloperSpec, schema.DeveloperGroupSpec, schema.StateSpec,
           schema.RegulatorSpec, *(cls.Params for cls in POLICY_KINDS.values())]
 
 
@@ -43,7 +44,7 @@ FIELDS = list(numeric_fields())
 
 def test_the_fields_are_found():
     names = {name for _, name, _, _ in FIELDS}
-    assert {"bass_p_per_year", "usd_per_flop_2024", "threshold_usd", "cadence_months",
+    assert {"bass_p_per_month", "usd_per_flop_2024", "threshold_usd", "cadence_months",
             "capability_milestones_flop", "jurisdiction_shares"} <= names
     assert len(FIELDS) > 60
 

@@ -79,6 +79,7 @@ def load_sweep(folder: Path) -> SweepData:
         load_design,
         read_manifest,
     )
+    from sim.experiments.sweep_folder import SweepFolderError
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -86,7 +87,7 @@ def load_sweep(folder: Path) -> SweepData:
                              "(regsim sweep ... --out DIR)")
     try:
         manifest = read_manifest(folder)
-    except SweepError as error:
+    except (SweepError, SweepFolderError) as error:
         raise SweepDataError(str(error)) from None
     if manifest.get("status") != COMPLETE:
         raise SweepDataError(f"{folder}: the sweep is incomplete (status "

@@ -33,6 +33,8 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the "
               "baseline's).")
 @SET_OPTION
+@click.option("--uncertainty", is_flag=True, help="Draw the baseline's uncertain parameters per "
+              "replicate, the same draws for every scenario (paired).")
 @click.option("--independent", is_flag=True, help="Give each policy its own seeds instead of "
               "the baseline's (unpaired; for showing what pairing gains).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -49,7 +51,8 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table; verdicts only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
 def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed: int | None,
-            overrides: Sequence[str], independent: bool, out_dir: Path | None,
+            overrides: Sequence[str], uncertainty: bool, independent: bool,
+            out_dir: Path | None,
             workers: int | None, scheduler: str | None, outcomes: Sequence[str],
             no_plots: bool, no_series: bool, quiet: bool, as_json: bool) -> None:
     """Compare each POLICY scenario with BASELINE on paired replicates (common random
@@ -81,9 +84,13 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
                                     replicates * len(loaded)))
     folder = _claim(out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}"),
                     auto_name=out_dir is None)
+    from sim.experiments import uncertainty as parameter_uncertainty
+
+    draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
+                                         replicates) if uncertainty else [])
     try:
         runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
-                    not (quiet or as_json), not no_series)
+                    not (quiet or as_json), not no_series, draws)
         states = {s.name: s.label or s.name for s in loaded[0].states}
         _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
     except (OSError, MemoryError) as error:
@@ -113,7 +120,7 @@ def _drop_if_empty(folder: Path) -> None:
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
          independent: bool, workers: int | None, scheduler: str | None, show: bool,
-         save_series: bool):
+         save_series: bool, draws: list):
     from sim.experiments.compare import run_comparison
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
@@ -124,7 +131,7 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
         with open_executor(workers or os.cpu_count() or 1, scheduler) as executor, \
                 progress_bar(total, "compare: runs", show) as advance:
             runs = run_comparison(folder, scenarios, root_seed, replicates, executor,
-                                  independent, advance, save_series)
+                                  independent, advance, save_series, draws)
     except (ExecutorUnavailableError, EngineError) as error:
         click.echo(f"error: the comparison stopped: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
@@ -165,7 +172,8 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
     table = paired_comparison(runs, names[0], names[1:], available)
     table["verdict"] = [verdict(row, states) for row in table.to_dict(orient="records")]
     write_comparison(table, folder)
-    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states)) if k in available]
+    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states), available)
+                               if k in available]
     if not no_plots:
         from sim.presentation.compare_plots import write_comparison_plot
 

@@ -42,6 +42,9 @@ from sim.cli.progress import progress_bar
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON on stdout.")
+@click.option("--uncertainty", is_flag=True, help="Draw each replicate's uncertain parameters "
+              "from their ranges (the scenario's [uncertainty] table, else every documented "
+              "range), so intervals include parameter uncertainty.")
 def run(
     scenario: str,
     replicates: int | None,
@@ -52,6 +55,7 @@ def run(
     no_plots: bool,
     quiet: bool,
     as_json: bool,
+    uncertainty: bool,
 ) -> None:
     """Run SCENARIO (a path or a bundled name) and write its results folder."""
     from sim.experiments.budget import check_run, run_size
@@ -68,7 +72,8 @@ def run(
         try:
             label = f"{loaded.scenario.name}: replicates"
             with progress_bar(total, label, show_progress) as advance:
-                result = run_scenario(loaded, replicates, seed, progress=advance)
+                result = run_scenario(loaded, replicates, seed, progress=advance,
+                                      uncertainty=uncertainty)
         except (OSError, MemoryError) as error:
             environment_failure("the run stopped", error)
         except Exception as error:  # a model failure: say so plainly, exit 1
@@ -101,13 +106,16 @@ def _report(result, folder: Path, quiet: bool, as_json: bool) -> None:
 
     summaries = result.summaries_frame()
     # A scenario may report other milestones than 1e27, or none: show the key outcomes it has.
-    keys = [key for key, _ in KEY_OUTCOMES(result.state_names) if key in summaries.columns]
+    keys = [key for key, _ in KEY_OUTCOMES(result.state_names, summaries.columns)
+            if key in summaries.columns]
     table = outcomes_table(summaries, keys)
     if as_json:
         records = json.loads(table.to_json(orient="records"))
-        click.echo(json.dumps({"results": str(folder), "outcomes": records}, indent=2))
+        click.echo(json.dumps({"results": str(folder), "intervals": result.interval_kind,
+                               "outcomes": records}, indent=2))
         return
     if not quiet:
-        title = f"{result.scenario_name}: {len(result.replicates)} replicates"
+        title = (f"{result.scenario_name}: {len(result.replicates)} replicates; intervals: "
+                 f"{result.interval_kind}")
         click.echo(format_outcomes(table, title))
     click.echo(f"results: {folder}")

@@ -57,18 +57,23 @@ class ScenarioModel:
     timeseries_dir: str | None = None
     events_dir: str | None = None
     scenario_label: str | None = None
+    replicate_values: tuple[Mapping[str, Any], ...] = ()
+    """Parameter-uncertainty draws per replicate (`sim.experiments.uncertainty`); the design
+    point's own values take precedence over them."""
 
     def __call__(self, task: RunTask) -> Outcomes:
         from sim.experiments.runner import run_replicate
+        from sim.experiments.uncertainty import draw_columns
 
-        scenario = self.scenario(task.values)
+        drawn = dict(self.replicate_values[task.replicate]) if self.replicate_values else {}
+        scenario = self.scenario({**drawn, **task.values})
         result = run_replicate(scenario, task.seed, task.replicate)
         if self.timeseries_dir is not None:
             write_timeseries_part(result.timeseries, Path(self.timeseries_dir), task,
                                   self.scenario_label)
         if self.events_dir is not None:
             write_events_part(result.events, Path(self.events_dir), task, self.scenario_label)
-        return result.summary
+        return {**result.summary, **draw_columns(drawn)}
 
     def scenario(self, values: Mapping[str, Any]):
         """The validated scenario of one design point (raises ScenarioError if invalid), checked

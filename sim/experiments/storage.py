@@ -419,6 +419,8 @@ def build_manifest(result: RunResult) -> dict[str, Any]:
         "replicates": len(result.replicates),
         "replicate_seeds": list(result.replicate_seeds),
         "timings_s": dict(result.timings_s),
+        "uncertain_parameters": list(result.uncertain_parameters),
+        "interval_kind": result.interval_kind,
         "python_version": platform.python_version(),
         "platform": platform.platform(),
         "packages": package_versions(),

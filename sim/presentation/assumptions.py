@@ -29,32 +29,51 @@ from dataclasses import dataclass
 from typing import Any
 
 UNSOURCED_MARK = "assumption"
-STATE_CHANNELS = ("world.theft.*", "states.*.distillation_*", "states.*.absorption_*",
-                  "states.*.attacker_tier")
+STATE_CHANNELS = ("world.theft.*", "world.follower.*", "states.*.distillation_*",
+                  "states.*.absorption_*", "states.*.attacker_tier")
+DOMESTIC = ("world.follower.*", "developers.*.follower_discount_oom", "world.compute.*",
+            "developers.*.run_budget_musd", "developers.*.spending_growth_per_year",
+            "regulators.*.policies.chip_export_controls.*")
+"""What the competitor's own labs' capability rests on (fast following, compute)."""
 COMPLIANCE = ("developers.*.openness_value_musd", "developers.*.capability_value_musd_per_oom",
               "world.compliance.*", "developers.*.delay_cost_musd_per_month",
-              "developers.*.relocation_*", "regulators.*.market_value_musd")
-"""What a lab's compliance choice weighs (the instruments' own terms are listed with them)."""
-ECOSYSTEM = ("world.ecosystem.*", "world.frontier_tier_oom")
+              "developers.*.relocation_*", "developers.*.annual_revenue_musd",
+              "developers.*.defiance_reputation_share", "developers.*.sales_shares")
+"""What a lab's choice weighs (the instruments' own terms are listed with them)."""
+ENFORCEMENT = ("regulators.*.policies.*.enforcement_probability*",
+               "regulators.*.policies.*.collectable_share_foreign",
+               "regulators.*.policies.*.injunction_after_violations",
+               "regulators.*.policies.*.foreign_block_after_violations")
+ECOSYSTEM = ("world.ecosystem.*", "world.frontier_tier_months")
 OUTCOME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    "state_mean_lag_months": STATE_CHANNELS,
-    "state_min_lag_months": STATE_CHANNELS,
-    "state_final_lag_months": STATE_CHANNELS,
-    "state_months_to": STATE_CHANNELS,
+    "state_mean_lag_months": (*STATE_CHANNELS, *DOMESTIC),
+    "state_min_lag_months": (*STATE_CHANNELS, *DOMESTIC),
+    "state_final_lag_months": (*STATE_CHANNELS, *DOMESTIC),
+    "state_mean_domestic_lag_months": DOMESTIC,
+    "state_final_domestic_lag_months": DOMESTIC,
+    "state_months_to": (*STATE_CHANNELS, *DOMESTIC),
     "thefts": ("world.theft.*", "states.*.attacker_tier", "developers.*.security_level"),
     "absorptions": ("states.*.absorption_*",),
-    "distillations": ("states.*.distillation_*",),
-    "incidents": ("world.incident_detection_per_month", "world.aup_detection_multiplier",
-                  "states.*.absorption_*"),
+    "distillations": ("states.*.distillation_*", "world.follower.leakage_share"),
+    "incidents": ("world.derivative_publicity_per_month", "world.derivative_newsworthy_months",
+                  "world.aup_detection_multiplier", "states.*.absorption_*"),
     "mean_open_lag_months": (*COMPLIANCE, "developers.*.cadence_months",
-                             "developers.*.capability_offset_oom"),
+                             "developers.*.open_size_limit_flop", "world.follower.*"),
+    "final_open_lag_months": (*COMPLIANCE, "developers.*.cadence_months",
+                              "developers.*.open_size_limit_flop", "world.follower.*"),
     "mean_kill_switch_coverage": (*COMPLIANCE, *ECOSYSTEM),
-    "final_uncontrolled_covered_copies": (*ECOSYSTEM, *COMPLIANCE),
+    "final_derivatives_beyond_switch": (*ECOSYSTEM, *COMPLIANCE),
+    "share_comply": (*COMPLIANCE, *ENFORCEMENT),
+    "share_withhold": (*COMPLIANCE, *ENFORCEMENT),
+    "share_exit": (*COMPLIANCE, *ENFORCEMENT),
+    "share_defy": (*COMPLIANCE, *ENFORCEMENT),
+    "share_relocate": COMPLIANCE,
     "relocations": COMPLIANCE,
-    "withdrawals": COMPLIANCE,
-    "defections": COMPLIANCE,
-    "penalties_musd": COMPLIANCE,
-    "compliance_cost_musd": COMPLIANCE,
+    "markets_left": (*COMPLIANCE, *ENFORCEMENT),
+    "injunctions": ENFORCEMENT,
+    "penalties_musd": (*COMPLIANCE, *ENFORCEMENT),
+    "cash_compliance_musd": COMPLIANCE,
+    "private_value_forgone_musd": COMPLIANCE,
 }
 """Outcome key (or its prefix before `__` / `_1e..`) -> the parameters it depends on most
 directly, as `--set` path patterns."""

@@ -37,15 +37,25 @@ KIND_PHRASES: dict[str, tuple[str, int | None]] = {
     "absorption": ("{state} fields a military fine-tune of open weights", 1),
     "distillation": ("{state} distils a closed model through an API", 1),
     "incident": ("a military fine-tune by {state} is publicised (an incident)", 1),
+    "theft_disclosed": ("a theft of weights by {state} becomes public", 1),
+    "injunction": ("{state} bars a lab from its market or enjoins it", 1),
+    "change": ("a dated change takes effect", None),
 }
 """Event kind -> (key event in words, index in `actors` of whom it involves, or None)."""
 COMPLIANCE_PHRASES = {
-    "comply": "a lab complies with {policies}",
-    "defy": "a lab defies {policies}",
-    "withdraw": "a lab withdraws from the market of {policies}",
-    "relocate": "a lab relocates to escape {policies}",
+    "comply": "a lab complies with {regulator}'s instruments",
+    "withhold": "a lab withholds a model from {regulator}'s market (and keeps selling others)",
+    "exit": "a lab leaves {regulator}'s market for good",
+    "defy": "a lab defies {regulator}'s instruments",
 }
-"""A compliance choice's `action` -> its key event; any other action is named as it is."""
+"""A decision's answer to one regulator -> its key event; any other action is named as it is."""
+DESIGN_PHRASES = {
+    "shaded": "a lab shades an open release below a threshold",
+    "closed": "a lab releases closed a model it meant to open",
+    "split": "a lab releases its big model closed and a smaller one open",
+    "drop": "a lab drops a smaller open release",
+}
+"""A decision's release design (other than as planned) -> its key event."""
 COUNT_TOLERANCE = 0.1
 """Counts per replicate within 10% of each other are 'the same' in a comparison's timeline."""
 COVERED_OPEN_RELEASE = "a covered model's weights are published openly"
@@ -97,14 +107,13 @@ def key_events(event: Mapping[str, Any], labels: Labels) -> list[tuple[str, str,
         if event.get("open_weights") and event.get("covered"):
             return [("release:covered_open", _capitalised(COVERED_OPEN_RELEASE), lab)]
         return []  # routine; a defiant release is told by its compliance choice
-    if kind == "compliance":
-        action = str(event.get("action", ""))
-        phrase = COMPLIANCE_PHRASES.get(action, "a lab chooses to " + action.replace("_", " ")
-                                        + " under {policies}")
-        policies = event.get("policies") if isinstance(event.get("policies"), list) else []
-        return [(f"compliance:{action}:{key}",
-                 _capitalised(phrase.format(policies=labels.policy(str(key)))), lab)
-                for key in policies or ["a policy"]]
+    if kind == "decision":
+        return _decision_events(event, labels, lab)
+    if kind == "licence":
+        policy = labels.policy(str(event.get("policy", "")))
+        verb = "grants" if event.get("granted") else "refuses"
+        return [(f"licence:{verb}:{event.get('policy')}",
+                 _capitalised(f"{policy} {verb} a licence"), lab)]
     template, who_index = KIND_PHRASES.get(kind, (kind.replace("_", " "), 0))
     policy = str(event.get("policy", ""))
     state = labels.actor(actors[0]) if actors else "a state"
@@ -112,6 +121,25 @@ def key_events(event: Mapping[str, Any], labels: Labels) -> list[tuple[str, str,
     if kind == "enforcement" and event.get("caught") is False:
         words = f"a lab's defiance of {labels.policy(policy)} goes unpunished"
     return [(f"{kind}:{policy}:{words}", _capitalised(words), _who(actors, who_index, labels))]
+
+
+def _decision_events(event: Mapping[str, Any], labels: Labels,
+                     lab: str | None) -> list[tuple[str, str, str | None]]:
+    """A lab's decision counts as one key event per regulator answered, plus its release
+    design or move when it is not "as planned"."""
+    found = []
+    if event.get("relocate"):
+        found.append(("decision:relocate", "A lab moves its domicile to escape a regulator", lab))
+    design = str(event.get("design", ""))
+    if design in DESIGN_PHRASES:
+        found.append((f"decision:design:{design}", _capitalised(DESIGN_PHRASES[design]), lab))
+    actions = event.get("actions") if isinstance(event.get("actions"), Mapping) else {}
+    for regulator, action in sorted(actions.items()):
+        phrase = COMPLIANCE_PHRASES.get(str(action), "a lab chooses to "
+                                        + str(action).replace("_", " ") + " under {regulator}")
+        found.append((f"decision:{action}:{regulator}",
+                      _capitalised(phrase.format(regulator=labels.actor(str(regulator)))), lab))
+    return found
 
 
 def _who(actors: list[str], index: int | None, labels: Labels) -> str | None:

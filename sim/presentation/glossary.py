@@ -28,8 +28,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "cannot tell the policy's effect from none."),
     ("better / worse", "Judged by a regulator seeking security at the least cost: the "
      "competitor state further behind and later to each milestone, more kill-switch coverage, "
-     "fewer thefts, incidents, copies beyond any switch, relocations, withdrawals, defections, "
-     "penalties and costs. The open-weight lag and frontier capability have no direction: "
+     "fewer thefts, incidents, derivatives beyond any switch, relocations, markets left, "
+     "defiance, fines and costs. The open-weight lag and frontier capability have no direction: "
      "they trade one good against another."),
     ("assumption", "A parameter value with no published source (marked 'assumption' in the "
      "scenario reference, docs/scenarios.md). Findings that rest on assumptions hold only as "
@@ -44,8 +44,23 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("open-weight lag", "The lag of the best open-weight model behind the frontier."),
     ("competitor state", "A state actor that gets capability through its own labs, open "
      "weights, theft or distillation; its capability is the best model it holds."),
-    ("kill-switch coverage (share)", "The share of copies of covered models that a shutdown "
-     "can still reach; copies of published weights are beyond any switch."),
+    ("kill-switch coverage (share)", "Of the adopters holding a covered model (above the "
+     "measurement line, 1e26 FLOP by default), the share a shutdown can still reach: those whose "
+     "only covered model is a shutdown-capable API model. Published weights are beyond any "
+     "switch."),
+    ("derivatives beyond any switch (count)", "The share of adopters holding covered open "
+     "weights, scaled to the derivative models a leading open family accumulates (about "
+     "50,000): copies no shutdown can reach."),
+    ("withhold", "A lab keeps one model out of one market and goes on selling its other "
+     "models there (Meta's multimodal Llama and the EU, 2024). Open weights released "
+     "anywhere stay obtainable everywhere."),
+    ("cash, fines, private value (USD M)", "Three separate costs: money labs spend complying "
+     "(and moving), fines they pay, and value they give up (openness, capability shaded away, "
+     "sales withheld or lost, delay). The last is the labs' own valuation, not money spent."),
+    ("parameter uncertainty", "With --uncertainty each replicate draws the uncertain "
+     "parameters from their documented ranges, the same draws for every scenario of a "
+     "comparison; intervals then cover what we do not know about those values, not only "
+     "chance."),
     ("absorption", "A state fields a military fine-tune of open weights."),
     ("distillation", "A state trains a model on a closed model's outputs through its API."),
     ("incident", "A state's military derivative of a model is publicised; it raises "

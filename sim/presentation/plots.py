@@ -239,9 +239,10 @@ def _capability_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series)
 
 def _lags_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series) -> Figure:
     labels = state_labels(result.resolved_scenario_toml, result.state_names)
-    series = [("open_lag_months", "best open-weight model")] + [
-        (f"state_lag_months__{state}", labels[state]) for state in result.state_names
-    ]
+    series = [("open_lag_months", "best open-weight model")]
+    for state in result.state_names:
+        series += [(f"state_domestic_lag_months__{state}", f"{labels[state]}: own labs"),
+                   (f"state_lag_months__{state}", f"{labels[state]}: every channel")]
     return _plot_series(
         result, frame, dates, "lag behind the frontier", series, "lag behind the frontier (months)"
     )
@@ -249,8 +250,8 @@ def _lags_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series) -> Fi
 
 DIFFUSION_SERIES = (
     "ecosystem_best_open_share",
-    "ecosystem_open_share",
-    "ecosystem_api_share",
+    "ecosystem_open_frontier_tier_share",
+    "ecosystem_api_frontier_tier_share",
     "ecosystem_frontier_tier_share",
 )
 
@@ -281,9 +282,9 @@ def _kill_switch_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series
     if flat is not None and flat[1] == 0.0:
         coverage_axes.text(0.5, 0.5, "no covered model keeps a working kill switch",
                            transform=coverage_axes.transAxes, ha="center", color="0.3")
-    _plot_band(copies_axes, frame, dates, "uncontrolled_covered_copies",
-               "copies of covered models beyond any kill switch")
-    copies_axes.set_ylabel("copies beyond any switch (count)")
+    _plot_band(copies_axes, frame, dates, "derivatives_beyond_switch",
+               "derivatives of covered open models beyond any kill switch")
+    copies_axes.set_ylabel("derivatives beyond any switch (count)")
     for axes in (coverage_axes, copies_axes):
         format_date_axis(axes)
     return figure

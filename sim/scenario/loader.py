@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 import sim
 from sim.files import MIB, UnreadableFileError, kind_of, read_regular_file
+from sim.scenario.changes import change_snapshots
 from sim.scenario.errors import (
     Problem,
     ScenarioError,
@@ -53,7 +54,7 @@ MAX_SCENARIO_BYTES = MIB
 """Largest scenario file read (the bundled baseline is 12 KB)."""
 UTF8_BOM = b"\xef\xbb\xbf"
 
-NAMED_ARRAYS = ("developers", "states", "regulators")
+NAMED_ARRAYS = ("developers", "developer_groups", "states", "regulators")
 """Top-level arrays of named tables (each regulator's `policies` is one too)."""
 
 
@@ -413,6 +414,10 @@ def _validate(resolved: _Resolved) -> Scenario:
             error, resolved.raw, resolved.provenance, resolved.file
         )
     else:
+        try:
+            change_snapshots(scenario)
+        except ScenarioError as error:
+            problems += error.problems
         if not problems:
             return scenario
     raise ScenarioError(problems)

@@ -38,7 +38,8 @@ TOML_VALUE_EXAMPLES = 'a TOML value (3, 1e25, true, "text", [1, 2], { a = 1 })'
 KeyPath = tuple[str, ...]
 """A key path as segments, with entry names (or "[i]" for an unnamed entry) for list items."""
 
-_ENTRY_WORDS = {"developers": "developer", "states": "state", "regulators": "regulator"}
+_ENTRY_WORDS = {"developers": "developer", "developer_groups": "developer group",
+                "states": "state", "regulators": "regulator"}
 
 
 def is_named_array(path: KeyPath) -> bool:
@@ -245,3 +246,15 @@ def _unknown_name(entries: list[Any], name: str, array_path: KeyPath) -> Problem
         message=f"unknown {word} name {name!r}",
         hint=hint,
     )
+
+
+def set_value(raw: dict[str, Any], key: str, value: Any, source: str) -> Problem | None:
+    """Set an already-parsed `value` at the dotted `key` of `raw` in place (as `--set` does);
+    a Problem naming `source` if the key cannot be set."""
+    segments = tuple(key.split("."))
+    if not all(segment and segment.strip() == segment for segment in segments):
+        return Problem(source, expected="a dotted key such as developers.meta.security_level",
+                       found=short_repr(key))
+    problem = _set(raw, segments, copy.deepcopy(value))
+    return None if problem is None else Problem(source, problem.key, problem.expected,
+                                                problem.found, problem.hint, problem.message)

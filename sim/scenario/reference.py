@@ -51,12 +51,23 @@ reference is generated from the schema in `sim/scenario/schema.py` and the polic
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("[scenario]", schema.ScenarioMeta, "What the scenario is and how it runs."),
     ("[world]", schema.WorldParams, "Global dynamics."),
+    ("[world.compute]", schema.ComputeParams, "The cost of training compute and the largest "
+     "feasible run."),
+    ("[world.follower]", schema.FollowerParams, "How fast-follower labs learn from others' "
+     "models."),
     ("[world.ecosystem]", schema.EcosystemParams, "The downstream population (Bass adoption)."),
     ("[world.theft]", schema.TheftParams, "Theft of closed weights by state attackers."),
     ("[world.compliance]", schema.ComplianceParams, "The labs' compliance choice."),
     ("[[developers]]", schema.DeveloperSpec, "Labs: one entry each (at least one)."),
+    ("[[developer_groups]]", schema.DeveloperGroupSpec, "A group of similar unnamed labs "
+     "(`count` members named `<name>_01`...), with every `[[developers]]` key plus these."),
     ("[[states]]", schema.StateSpec, "State actors."),
     ("[[regulators]]", schema.RegulatorSpec, "Regulators and their instruments."),
+    ("[[changes]]", schema.DatedChange, "Dated changes: from `month` on, each `--set` key in "
+     "`set` takes its new value (the scenario is validated with every change applied)."),
+    ("[uncertainty]", schema.SweepParameter, "Parameters drawn per replicate under "
+     "`--uncertainty`: each entry is a `--set` key (quoted) with an array of options or a "
+     "range table, as in `[sweep.uncertainties]`."),
     ("[sweep]", schema.SweepSpec, "The experiment design for `regsim sweep` (optional; "
      "`regsim run` ignores it)."),
     ("[sweep.uncertainties] and [sweep.levers] entries", schema.SweepParameter,

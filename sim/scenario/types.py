@@ -141,3 +141,12 @@ Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL_CHARS), AfterVal
 """A display name: one line of text, at most 80 characters."""
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION_CHARS), AfterValidator(_text_block)]
 """Free text, at most 5000 characters (newlines allowed)."""
+
+BassCoefficientPerMonth = bounded(0.0, 30.0)
+"""A Bass diffusion coefficient (innovation p or imitation q), per month, from 0 to 30."""
+DelayMonths = Annotated[int, Field(ge=0, le=120)]
+"""A delay in whole months, from 0 to 120."""
+Count = Annotated[int, Field(ge=1, le=1000)]
+"""A whole number of events, from 1 to 1000."""
+RevenueShares = Annotated[dict[Jurisdiction, Probability], Field(max_length=50)]
+"""Shares by jurisdiction code, each in [0, 1]."""
