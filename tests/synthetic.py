@@ -107,28 +107,35 @@ def _timeseries(
         "open_lag_months": np.where(steps >= first_open, 5.0 + rng.normal(0, 1, months), np.nan),
         "frontier_train_flop": 25.5 + steps * 0.055,
         "algo_efficiency_oom": steps * 0.0375,
-        "ecosystem_open_share": np.clip(steps / (months + 5.0), 0, 1),
-        "ecosystem_api_share": np.clip(0.5 - steps / (3.0 * months), 0, 1),
+        "ecosystem_open_frontier_tier_share": np.clip(steps / (months + 5.0), 0, 1),
+        "ecosystem_api_frontier_tier_share": np.clip(0.5 - steps / (3.0 * months), 0, 1),
         "ecosystem_frontier_tier_share": np.clip(0.1 + rng.uniform(0, 0.05, months), 0, 1),
-        "uncontrolled_covered_copies": np.where(steps >= first_open, steps * 10, 0),
+        "open_copies_beyond_switch_share": np.where(steps >= first_open, steps / months, 0.0),
+        "derivatives_beyond_switch": np.where(steps >= first_open, steps * 1000.0, 0.0),
         "kill_switch_coverage": coverage,
         "open_weight_labs": np.full(months, 5),
         "releases": rng.poisson(2, months),
         "new_models_above_1e25_flop": rng.poisson(2, months),
         "new_models_above_1e26_flop": rng.poisson(0.5, months),
+        "covered_releases": np.cumsum(rng.poisson(1.0, months)),
+        "responses_comply": np.cumsum(rng.poisson(0.8, months)),
+        "responses_withhold": np.cumsum(rng.poisson(0.1, months)),
+        "responses_exit": np.zeros(months),
+        "responses_defy": np.cumsum(rng.poisson(0.02, months)),
         "relocations": np.cumsum(rng.poisson(0.05, months)),
-        "withdrawals": np.cumsum(rng.poisson(0.05, months)),
-        "defections": np.cumsum(rng.poisson(0.02, months)),
         "thefts": np.cumsum(rng.poisson(0.03, months)),
         "incidents": np.cumsum(rng.poisson(0.1, months)),
-        "compliance_cost_musd": np.cumsum(rng.uniform(0, 3, months)),
+        "cash_compliance_musd": np.cumsum(rng.uniform(0, 3, months)),
         "penalties_musd": np.cumsum(rng.uniform(0, 0.5, months)),
+        "private_value_forgone_musd": np.cumsum(rng.uniform(0, 5, months)),
         "active_policies": np.full(months, 1),
     }
     for state in states:
         lag = 7.0 + rng.normal(0, 2, months)
         columns[f"state_capability__{state}"] = frontier - lag / 12.0
         columns[f"state_lag_months__{state}"] = lag
+        columns[f"state_domestic_capability__{state}"] = frontier - (lag + 2) / 12.0
+        columns[f"state_domestic_lag_months__{state}"] = lag + 2
         columns[f"state_best_channel__{state}"] = rng.choice(CHANNELS, months)
     for regulator in regulators:
         columns[f"regulator_pressure__{regulator}"] = rng.uniform(0, 1, months)
@@ -143,22 +150,28 @@ def _summary(
         "mean_open_lag_months": float(timeseries["open_lag_months"].mean()),
         "final_frontier_capability": float(last["frontier_capability"]),
         "mean_kill_switch_coverage": float(timeseries["kill_switch_coverage"].mean()),
-        "final_uncontrolled_covered_copies": float(last["uncontrolled_covered_copies"]),
+        "final_derivatives_beyond_switch": float(last["derivatives_beyond_switch"]),
+        "final_frontier_train_flop": float(last["frontier_train_flop"]),
         "first_open_above_1e26_month": float("nan") if index == 0 else 3.0 + index,
         "releases": float(timeseries["releases"].sum()),
         "open_releases": float(timeseries["releases"].sum() // 2),
         "absorptions": 1.0,
         "distillations": 2.0,
     }
-    for key in ("thefts", "incidents", "relocations", "withdrawals", "defections"):
+    for key in ("thefts", "incidents", "relocations", "covered_releases"):
         summary[key] = float(last[key])
-    summary["compliance_cost_musd"] = float(last["compliance_cost_musd"])
-    summary["penalties_musd"] = float(last["penalties_musd"])
+    for key in ("cash_compliance_musd", "penalties_musd", "private_value_forgone_musd"):
+        summary[key] = float(last[key])
+    answers = sum(float(last[f"responses_{a}"]) for a in ("comply", "withhold", "exit", "defy"))
+    for action in ("comply", "withhold", "exit", "defy"):
+        summary[f"share_{action}"] = float(last[f"responses_{action}"]) / answers
+    summary["share_relocate"] = 0.0
     for state in states:
         lag = timeseries[f"state_lag_months__{state}"]
         summary[f"state_mean_lag_months__{state}"] = float(lag.mean())
         summary[f"state_min_lag_months__{state}"] = float(lag.min())
         summary[f"state_final_lag_months__{state}"] = float(lag.iloc[-1])
+        summary[f"state_mean_domestic_lag_months__{state}"] = float(lag.mean() + 2)
         # Reached only in odd replicates: tests the "reached in k/n" accounting.
         summary[f"state_months_to_1e27__{state}"] = 20.0 + index if index % 2 else float("nan")
         summary[f"state_final_channel__{state}"] = str(

@@ -93,11 +93,13 @@ CASES = {
     ),
     "month 13": Case(
         {"s.toml": base_with('question = "Is', 'start = "2025-13"\nquestion = "Is')},
-        ["scenario.start: expected a month as 'YYYY-MM'; found '2025-13'; month must be 01-12"],
+        ["scenario.start: expected a month from 2000-01 to 2100-12, as 'YYYY-MM'; "
+         "found '2025-13'; month must be 01-12"],
     ),
     "month in words": Case(
         {"s.toml": base_with('question = "Is', 'start = "Jan 2025"\nquestion = "Is')},
-        ["scenario.start: expected a month as 'YYYY-MM'; found 'Jan 2025'"],
+        ["scenario.start: expected a month from 2000-01 to 2100-12, as 'YYYY-MM'; "
+         "found 'Jan 2025'"],
     ),
     "TOML syntax error": Case(
         {"s.toml": base_with(append="security_level = = 3\n")},
@@ -117,7 +119,7 @@ CASES = {
     ),
     "probability out of range": Case(
         {"s.toml": base_with(append="\n[world.theft]\nmax_hazard_per_month = 1.5\n")},
-        ["world.theft.max_hazard_per_month: expected a number >= 0 and <= 1; found 1.5"],
+        ["world.theft.max_hazard_per_month: expected a number from 0 to 1; found 1.5"],
     ),
     "--set without '='": Case(
         {"s.toml": BASE}, ["--set: expected KEY=VALUE"], overrides=["scenario.months"]

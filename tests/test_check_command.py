@@ -32,7 +32,7 @@ def test_check_refuses_an_existing_folder_without_force(tmp_path):
 def test_check_exits_1_on_an_undocumented_failure(tmp_path, monkeypatch):
     from sim.model.world import RegSimModel
 
-    monkeypatch.setattr(RegSimModel, "compute_growth_factor", lambda self, jurisdiction: 1.0)
+    monkeypatch.setattr(RegSimModel, "compute_access_factor", lambda self, j, month: 1.0)
     result = CliRunner().invoke(
         main,
         [
@@ -47,4 +47,4 @@ def test_check_exits_1_on_an_undocumented_failure(tmp_path, monkeypatch):
         ],
     )
     assert result.exit_code == 1
-    assert "compute growth: under chip controls" in result.output
+    assert "compute: under chip controls" in result.output

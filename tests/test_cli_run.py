@@ -91,3 +91,54 @@ def test_bad_scenario_exits_2_without_traceback(tmp_path):
     assert result.exit_code == 2
     assert "scenario.months" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x").exists()
+
+
+# Hardening (issue 8) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("milestones", ["[1e28]", "[]"])
+def test_a_scenario_without_the_1e27_milestone_runs_with_its_table_and_plots(
+    milestones, tmp_path
+):
+    out = tmp_path / "results"
+    result = run(str(SCENARIOS / "baseline.toml"), *SMALL, "--set", "scenario.months=24",
+                 "--set", f"world.capability_milestones_flop={milestones}", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "months to 1e27" not in result.output
+    assert "open-weight models: mean lag" in result.output
+    assert sorted(p.name for p in (out / "plots").iterdir()) == PLOTS
+    summaries = (out / "summaries.csv").read_text().splitlines()[0]
+    assert ("state_months_to_1e28__prc" in summaries) == (milestones == "[1e28]")
+
+
+def test_no_progress_text_is_left_when_stderr_is_not_a_terminal(tmp_path):
+    result = run(str(SCENARIOS / "baseline.toml"), *SMALL, "--set", "scenario.months=6",
+                 "--no-plots", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_the_results_folder_is_reserved_before_computing(tmp_path, monkeypatch):
+    seen = {}
+
+    def spy(*args, **kwargs):
+        seen["temporary"] = [p.name for p in tmp_path.iterdir()]
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr("sim.experiments.runner.run_scenario", spy)
+    result = CliRunner().invoke(main, ["run", "baseline", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "the run failed: RuntimeError: stop here" in result.stderr
+    assert len(seen["temporary"]) == 1 and seen["temporary"][0].startswith(".r.tmp-")
+    assert list(tmp_path.iterdir()) == []  # and removed when nothing was written
+
+
+def test_schema_out_needs_force_to_replace_a_file_and_writes_it_whole(tmp_path):
+    path = tmp_path / "schema.json"
+    path.write_text("my notes")
+    refused = CliRunner().invoke(main, ["schema", "--out", str(path)])
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert path.read_text() == "my notes"
+    written = CliRunner().invoke(main, ["schema", "--out", str(path), "--force"])
+    assert written.exit_code == 0
+    assert json.loads(path.read_text())["title"] == "regsim scenario"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schema.json"]

@@ -47,18 +47,17 @@ def test_compare_prints_verdicts_and_pairing_narrows_the_interval(tmp_path: Path
     paired_output, paired = compare(tmp_path)
     assert "kill_switch vs baseline: 16 paired replicates (common random numbers)" in paired_output
     assert "95% CI" in paired_output
-    assert "- kill_switch lowers incidents by" in paired_output
-    assert "- kill_switch raises mean kill-switch coverage by" in paired_output
+    assert "- kill_switch raises kill-switch coverage of covered-model holders by" in paired_output
+    assert "- kill_switch raises cash spent complying by" in paired_output
     assert (tmp_path / "paired" / "plots" / "comparison.png").stat().st_size > 10_000
     _, independent = compare(tmp_path, "--independent", "-q")
-    incidents = paired[paired["outcome"] == "incidents"].iloc[0]
-    assert incidents["ci95_high"] < 0 and incidents["share_better"] == 1.0
-    # A key outcome with a visible difference: more closed models, more thefts.
-    thefts = paired[paired["outcome"] == "thefts"].iloc[0]
-    assert thefts["ci95_low"] > 0
-    assert width(paired, "thefts") < width(independent, "thefts")
-    assert width(paired, "state_months_to_1e27__prc") < width(independent,
-                                                              "state_months_to_1e27__prc")
+    coverage = paired[paired["outcome"] == "mean_kill_switch_coverage"].iloc[0]
+    assert coverage["ci95_low"] > 0 and coverage["share_better"] == 1.0
+    cash = paired[paired["outcome"] == "cash_compliance_musd"].iloc[0]
+    assert cash["ci95_low"] > 0
+    # Pairing removes the noise the policy does not cause.
+    for outcome in ("mean_open_lag_months", "state_months_to_1e27__prc", "thefts"):
+        assert width(paired, outcome) < width(independent, outcome), outcome
     assert set(paired["n_pairs"]) == {16}
 
 
@@ -137,7 +136,8 @@ def test_verdicts_say_no_clear_effect_when_the_interval_spans_zero() -> None:
         "kill_switch: no clear effect on the PRC's access to 1e27 effective FLOP (+2.10 months")
     fewer = {**base, "outcome": "thefts", "direction": -1, "difference_mean": -1.5,
              "ci95_low": -2.0, "ci95_high": -1.0, "n_pairs_defined": 20}
-    assert verdict(fewer).startswith("kill_switch lowers thefts by 1.50 (95% CI 1.00-2.00)")
+    assert verdict(fewer).startswith(
+        "kill_switch lowers thefts of weights by 1.50 (95% CI 1.00-2.00)")
 
 
 @pytest.mark.parametrize(("outcome", "direction"), [
@@ -145,9 +145,71 @@ def test_verdicts_say_no_clear_effect_when_the_interval_spans_zero() -> None:
     ("state_months_to_1e28__prc", HIGHER_IS_BETTER),
     ("mean_kill_switch_coverage", HIGHER_IS_BETTER),
     ("thefts", LOWER_IS_BETTER),
-    ("final_uncontrolled_covered_copies", LOWER_IS_BETTER),
+    ("final_derivatives_beyond_switch", LOWER_IS_BETTER),
+    ("private_value_forgone_musd", LOWER_IS_BETTER),
+    ("state_mean_domestic_lag_months__prc", HIGHER_IS_BETTER),
     ("mean_open_lag_months", NO_DIRECTION),
     ("final_frontier_capability", NO_DIRECTION),
 ])
 def test_better_has_a_documented_direction(outcome: str, direction: int) -> None:
     assert outcome_direction(outcome) == direction
+
+
+SMALL = ["--set", "scenario.months=24", "--set", "world.ecosystem.adopters=500"]
+
+
+def test_compare_stores_every_runs_series_and_event_log(tmp_path: Path) -> None:
+    from sim.experiments.runner import run_replicate
+    from sim.scenario.loader import load_scenario
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", str(BASELINE), str(KILL_SWITCH), "-n", "2",
+                                       "-j", "1", "-q", "--no-plots", *SMALL, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    series = pd.read_parquet(out / "timeseries.parquet")
+    assert list(series.columns[:3]) == ["scenario", "replicate", "step"]
+    assert series.groupby(["scenario", "replicate"]).size().to_dict() == {
+        ("baseline", 0): 24, ("baseline", 1): 24, ("kill_switch", 0): 24, ("kill_switch", 1): 24}
+    events = pd.read_parquet(out / "events.parquet")
+    assert list(events.columns) == ["scenario", "replicate", "step", "month", "kind", "actors",
+                                    "text", "details"]
+    # The stored log of a run is the log that run produces: same seed, same events.
+    scenario = load_scenario(KILL_SWITCH, SMALL[1::2])
+    seed = int(pd.read_csv(out / "runs.csv").query("scenario == 'kill_switch'")["seed"].iloc[1])
+    expected = run_replicate(scenario, seed, 1).events
+    stored = events[(events["scenario"] == "kill_switch") & (events["replicate"] == 1)]
+    assert stored["text"].tolist() == [event["text"] for event in expected]
+    decision = stored[stored["kind"] == "decision"].iloc[0]
+    actions = json.loads(decision["details"])["actions"]
+    assert actions and set(actions.values()) <= {"comply", "withhold", "exit", "defy"}
+    assert not (out / "timeseries.parts").exists() and not (out / "events.parts").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["series"] == {"saved": True, "timeseries_runs": 4, "events_runs": 4}
+
+
+def test_compare_without_series_stores_neither(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", str(BASELINE), str(KILL_SWITCH), "-n", "2",
+                                       "-j", "1", "-q", "--no-plots", "--no-series", *SMALL,
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "timeseries.parquet").exists() and not (out / "events.parquet").exists()
+    assert json.loads((out / "manifest.json").read_text())["series"] == {"saved": False}
+
+
+def test_an_event_part_keeps_every_field_as_plain_json(tmp_path: Path) -> None:
+    from sim.experiments.models import RunTask, write_events_part
+
+    events = [{"step": np.int64(-2), "month": "2023-11", "kind": "release", "actors": ["meta"],
+               "text": "Meta releases", "train_flop": np.float64(25.3), "value": math.nan,
+               "defied": np.array(["a", "b"])},
+              {"step": 4, "month": "2024-05", "kind": "theft", "actors": [], "text": "x"}]
+    path = write_events_part(events, tmp_path, RunTask(1, 2, 99), scenario="kill_switch")
+    empty = write_events_part([], tmp_path, RunTask(0, 0, 99), scenario="baseline")
+    frame = pd.read_parquet(path)
+    assert frame[["scenario", "replicate", "step"]].values.tolist() == [
+        ["kill_switch", 2, -2], ["kill_switch", 2, 4]]
+    assert json.loads(frame["details"].iloc[0]) == {"defied": ["a", "b"], "train_flop": 25.3,
+                                                    "value": None}
+    assert list(frame["actors"].iloc[0]) == ["meta"] and list(frame["actors"].iloc[1]) == []
+    assert pd.read_parquet(empty).columns.tolist() == frame.columns.tolist()

@@ -3,6 +3,7 @@ Dask cluster; a lost run stops the sweep without losing what finished."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tomllib
 from concurrent.futures import Executor, Future
@@ -80,7 +81,7 @@ def test_a_dask_local_cluster_gives_identical_tables(tmp_path: Path,
 
 def test_missing_dask_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
-    expected = pytest.raises(ExecutorUnavailableError, match=r"pip install 'regsim\[cluster\]'")
+    expected = pytest.raises(ExecutorUnavailableError, match=r"pip install -e '\.\[cluster\]'")
     with expected, open_executor(scheduler="tcp://127.0.0.1:8786"):
         pass
 
@@ -134,3 +135,80 @@ def test_execute_turns_a_model_error_into_a_failed_record() -> None:
     record = execute(square, RunTask(0, 1, 5, {"x": "text"}))
     assert record["status"] == "failed" and record["replicate"] == 1
     assert record["error"].startswith("TypeError") and "square" in record["traceback"]
+
+
+# Orphans (issue 8, item 10) --------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_workers_and_the_resource_tracker_die_with_a_killed_sweep(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    folder = tmp_path / "sweep"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "sweep", str(REPO / "scenarios" / "baseline.toml"),
+         "--set", "world.ecosystem.adopters=500", "--set", "scenario.months=60", "--param",
+         "world.theft.hazard_per_month_at_parity=0.001:0.02", "--samples", "40", "-n", "2",
+         "-j", "2", "-q", "--no-plots", "--out", str(folder)],
+        cwd=tmp_path, start_new_session=True, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 180
+        journal = folder / "runs.jsonl"
+        while time.monotonic() < deadline and process.poll() is None:
+            if journal.exists() and journal.read_bytes().count(b"\n") >= 2:
+                break
+            time.sleep(0.1)
+        children = _children(process.pid)
+        assert len(children) >= 3  # two workers and multiprocessing's resource tracker
+        os.kill(process.pid, signal.SIGKILL)  # the parent only, as `kill -9 PID` does
+        process.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists()
+                                                  for c in children):
+            time.sleep(0.2)
+        alive = [c for c in children if Path(f"/proc/{c}").exists()]
+        assert alive == [], "processes outlived the killed sweep"
+    finally:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_lost_runs_are_described_in_one_line() -> None:
+    from concurrent.futures import CancelledError
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.experiments.engine import lost_run_message
+
+    assert lost_run_message(BrokenProcessPool("x")).startswith("a worker process was lost")
+    assert lost_run_message(CancelledError()) == "a run was cancelled"
+    assert lost_run_message(OSError(28, "No space left on device", "p")) == (
+        "a run could not finish: No space left on device (p)")
+
+
+def test_an_environment_error_in_a_run_is_raised_not_recorded() -> None:
+    def full_disk(task: RunTask) -> dict:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        execute(full_disk, RunTask(0, 0, 0, {}))

@@ -73,3 +73,53 @@ def test_steps_map_to_calendar_months_across_a_year_end() -> None:
     ]
     without_month = run.timeseries_frame().drop(columns="month")
     assert list(step_dates(without_month, run.start)) == list(dates)
+
+
+def _texts(figure) -> str:
+    """Every label, title, legend entry and note of a figure, joined."""
+    parts = [figure.get_suptitle()] + [text.get_text() for text in figure.texts]
+    for legend in figure.legends:
+        parts += [text.get_text() for text in legend.get_texts()]
+    for axes in figure.axes:
+        parts += [axes.get_title(), axes.get_xlabel(), axes.get_ylabel()]
+        parts += [text.get_text() for text in axes.texts]
+        if axes.get_legend() is not None:
+            parts += [text.get_text() for text in axes.get_legend().get_texts()]
+    return "\n".join(parts)
+
+
+def test_diffusion_names_a_flat_share_instead_of_drawing_it() -> None:
+    from sim.presentation.plots import figures
+
+    run = make_run_result(replicates=4, months=24)
+    for replicate in run.replicates:
+        replicate.timeseries["ecosystem_api_frontier_tier_share"] = 0.75
+    figure = figures(run)["diffusion"]
+    (axes,) = figure.axes
+    drawn = {line.get_label() for line in axes.lines}
+    assert "adopters at the frontier tier through an API" not in drawn
+    assert "adopters at the frontier tier through open weights" in drawn
+    assert "adopters at the frontier tier through an API: 0.750 throughout" in axes.get_xlabel()
+    assert axes.get_legend() is None and figure.legends  # the legend sits below, off the data
+
+
+def test_channels_use_plain_words_and_keep_the_legend_off_the_data() -> None:
+    from sim.presentation.plots import figures
+
+    run = make_run_result(replicates=4, months=24, states=("china",))
+    figure = figures(run)["channels"]
+    labels = [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    assert "its own labs" in labels and "stolen weights" in labels
+    assert not [label for label in labels if "_" in label]
+    assert all(axes.get_legend() is None for axes in figure.axes)
+
+
+def test_every_plot_label_is_words_with_units() -> None:
+    from sim.presentation.plots import figures
+
+    run = make_run_result(replicates=3, months=24)
+    for name, figure in figures(run).items():
+        for axes in figure.axes:
+            label = axes.get_ylabel()
+            assert "(" in label and "_" not in label, (name, label)
+        assert "__" not in _texts(figure), name

@@ -45,9 +45,12 @@ def developer(draw, index: int) -> dict[str, Any]:
         "name": f"lab{index}",
         "jurisdiction": draw(st.sampled_from(JURISDICTIONS)),
         "release_strategy": strategy,
-        "initial_run_flop": draw(log_uniform(22, 27)),
-        "compute_growth_per_year": draw(st.floats(1.0, 10.0)),
+        "initial_run_flop": draw(log_uniform(22, 26.4)),  # below the 2024 feasibility ceiling
+        "run_budget_musd": draw(log_uniform(0, 3)),
+        "spending_growth_per_year": draw(st.floats(1.0, 5.0)),
+        "cluster_interval_months": draw(month_range(1, 24)),
         "cadence_months": draw(month_range(1, 12)),
+        "follower_discount_oom": draw(st.none() | st.floats(0.0, 1.0)),
         "capability_offset_oom": draw(st.floats(-1.0, 1.0)),
         "security_level": draw(st.integers(1, 5)),
         "markets": draw(st.lists(st.sampled_from(MARKETS), min_size=1, max_size=4, unique=True)),
@@ -113,6 +116,11 @@ def _kind_params(draw, kind: str) -> dict[str, Any]:
             "threshold_flop": threshold,
             "delay_months": draw(st.integers(0, 6)),
         },
+        "transparency": {"threshold_flop": threshold,
+                         "threshold_relative_oom": draw(st.none() | st.floats(0.1, 2.0))},
+        "gpai_obligations": {"threshold_flop": threshold,
+                             "signatories": draw(st.lists(st.sampled_from(
+                                 ["lab0", "lab1", "lab2"]), max_size=2, unique=True))},
     }
     return own.get(kind, {})
 
@@ -126,6 +134,8 @@ def policy(draw) -> dict[str, Any]:
         "trigger_pressure": draw(st.sampled_from([None, None, None, 0.5, 2.0])),
         "repeal_hazard_per_month": draw(st.floats(0.0, 0.1)),
         "enforcement_probability": draw(st.floats(0.0, 1.0)),
+        "enforcement_probability_foreign": draw(st.floats(0.0, 1.0)),
+        "injunction_after_violations": draw(st.integers(1, 4)),
         "penalty_musd": draw(st.floats(0.0, 2000.0)),
         "compliance_cost_musd": draw(st.floats(0.0, 100.0)),
         **_kind_params(draw, kind),
@@ -139,7 +149,6 @@ def regulator(draw, index: int) -> dict[str, Any]:
         "name": f"regulator{index}",
         "jurisdiction": draw(st.sampled_from(JURISDICTIONS)),
         "reach": draw(st.sampled_from(["domicile", "market"])),
-        "market_value_musd": draw(st.floats(0.0, 5000.0)),
         "pressure_per_incident": draw(st.floats(0.0, 2.0)),
         "initial_pressure": draw(st.floats(0.0, 2.0)),
         "policies": kinds,
@@ -160,13 +169,12 @@ def raw_scenarios(draw) -> dict[str, Any]:
             "replicates": 1,
         },
         "world": {
-            "algo_efficiency_growth_oom_per_year": draw(st.floats(0.0, 1.0)),
-            "open_spillover": draw(st.floats(0.0, 1.0)),
-            "incident_detection_per_month": draw(st.floats(0.0, 1.0)),
+            "algo_efficiency_growth_oom_per_year": draw(st.floats(0.01, 1.0)),
+            "derivative_publicity_per_month": draw(st.floats(0.0, 1.0)),
             "ecosystem": {
                 "adopters": draw(st.integers(200, 500)),
-                "bass_p_per_year": draw(st.floats(0.0, 0.5)),
-                "bass_q_per_year": draw(st.floats(0.0, 1.5)),
+                "bass_p_per_month": draw(st.floats(0.0, 0.5)),
+                "bass_q_per_month": draw(st.floats(0.0, 3.0)),
             },
             "theft": {
                 "hazard_per_month_at_parity": draw(st.floats(0.0, 0.2)),
@@ -197,8 +205,8 @@ def run(raw: dict[str, Any], seed: int):
                     "domicile": {d.name: d.jurisdiction for d in model.developer_list},
                     "adopters": (
                         model.ecosystem.adopters,
-                        model.ecosystem.held_capability.size,
-                        model.ecosystem.holds_covered.size,
+                        model.ecosystem.open_capability.size,
+                        model.ecosystem.api_capability.size,
                     ),
                 }
             )
@@ -219,6 +227,7 @@ def test_capabilities_never_fall_and_the_frontier_bounds_every_actor(raw, seed):
     frontier = frame["frontier_capability"].to_numpy(dtype=float)
     actors = ["frontier_capability", "open_frontier_capability", "closed_frontier_capability"]
     actors += [f"state_capability__{s['name']}" for s in raw["states"]]
+    actors += [f"state_domestic_capability__{s['name']}" for s in raw["states"]]
     for column in actors:
         values = frame[column].to_numpy(dtype=float)
         finite = np.isfinite(values)
@@ -235,15 +244,29 @@ def test_coverage_and_shares_stay_in_the_unit_interval_and_the_population_is_con
     for column in (
         "kill_switch_coverage",
         "ecosystem_best_open_share",
-        "ecosystem_open_share",
-        "ecosystem_api_share",
+        "ecosystem_open_frontier_tier_share",
+        "ecosystem_api_frontier_tier_share",
         "ecosystem_frontier_tier_share",
+        "open_copies_beyond_switch_share",
+        "open_weights_above_1e26_share",
     ):
         values = defined(frame, column)
         assert np.all((values >= 0.0) & (values <= 1.0)), column
     adopters = raw["world"]["ecosystem"]["adopters"]
     assert all(step["adopters"] == (adopters, adopters, adopters) for step in steps)
-    assert np.all(frame["uncontrolled_covered_copies"].to_numpy() >= 0)
+    assert np.all(frame["derivatives_beyond_switch"].to_numpy() >= 0)
+
+
+@EXAMPLES
+@given(raw=raw_scenarios(), seed=SEEDS)
+def test_costs_are_non_negative_and_runs_stay_under_the_ceiling(raw, seed):
+    model, frame, _ = run(raw, seed)
+    for column in ("cash_compliance_musd", "penalties_musd", "private_value_forgone_musd"):
+        values = frame[column].to_numpy(dtype=float)
+        assert np.all(values >= 0) and np.all(np.diff(values) >= -1e-9), column
+    over = frame["frontier_train_flop"].to_numpy(float) - frame["compute_ceiling_flop"].to_numpy(
+        float)
+    assert np.all(np.nan_to_num(over, nan=-1.0) <= 1e-9)
 
 
 def with_chip_controls(raw: dict[str, Any], strength: float) -> dict[str, Any]:
@@ -305,14 +328,16 @@ def test_zero_theft_hazard_means_no_thefts(raw, seed):
 def test_no_policies_means_no_compliance_events(raw, seed):
     raw["regulators"] = [{**r, "policies": []} for r in raw["regulators"]]
     model, _, _ = run(raw, seed)
-    for kind in ("compliance", "enforcement", "relocation", "policy_activated"):
+    for kind in ("decision", "enforcement", "relocation", "injunction", "policy_activated"):
         assert model.events.count(kind) == 0, kind
     for counter in (
-        "withdrawals",
-        "defections",
+        "covered_releases",
+        "responses_withhold",
+        "responses_defy",
         "relocations",
-        "compliance_cost_musd",
+        "cash_compliance_musd",
         "penalties_musd",
+        "private_value_forgone_musd",
     ):
         assert model.counters[counter] == 0, counter
     assert math.isclose(sum(model.counters[c] for c in ("policy_activations",)), 0.0)

@@ -1,13 +1,16 @@
-"""`regsim report`: one self-contained, escaped HTML file from a results or compare folder."""
+"""`regsim report`: a policy brief in one self-contained, escaped HTML file, from a results
+folder or a compare folder."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import tomli_w
 from click.testing import CliRunner
 from conftest import scenario_from, small_world, with_policy
 
@@ -22,11 +25,20 @@ from sim.presentation.report import (
     section_headings,
     write_report,
 )
+from sim.presentation.tables import outcome_name_and_unit
 
-SECTIONS = ["The question", "Key outcomes", "Plots", "What happened (event timeline)",
-            "Provenance"]
+RUN_SECTIONS = ["The question", "Key outcomes", "Caveats", "What these numbers rest on",
+                "Plots", "What happened (event timeline)", "Assumptions", "Full tables",
+                "Glossary", "Provenance"]
+COMPARE_SECTIONS = ["The question", "Findings", "Costs", "Caveats", "What the findings rest on",
+                    "Policy against baseline over time", "What happened (event timeline)",
+                    "Plots", "Assumptions", "Full tables", "Glossary", "Provenance"]
 MANDATE = {"kind": "kill_switch", "start": "2024-07", "threshold_flop": 1e26,
            "threshold_usd": None}
+
+
+def section_of(text: str, anchor: str) -> str:
+    return text.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0]
 
 
 @pytest.fixture(scope="module")
@@ -38,105 +50,207 @@ def run_dir(tmp_path_factory):
     return write_run(result, tmp_path_factory.mktemp("runs") / "small", plot_writer=write_plots)
 
 
-@pytest.fixture
-def compare_dir(tmp_path, run_dir):
-    """A folder laid out as `regsim compare` writes it: comparison.csv (with its verdicts),
-    manifest.json, runs.csv, scenarios/*.toml and plots/comparison.png."""
-    folder = tmp_path / "compare"
-    (folder / "scenarios").mkdir(parents=True)
-    (folder / "plots").mkdir()
-    shutil.copy(run_dir / "plots" / "lags.png", folder / "plots" / "comparison.png")
-    for name, question in (("base", "What <if> nothing changes?"), ("small", "And with it?")):
-        (folder / "scenarios" / f"{name}.toml").write_text(
-            f'[scenario]\nname = "{name}"\nquestion = "{question}"\n', encoding="utf-8")
-    summaries = pd.read_csv(run_dir / "summaries.csv")
-    runs = pd.concat([summaries.assign(scenario=name, status="ok") for name in ("base", "small")])
-    runs.to_csv(folder / "runs.csv", index=False)
-    (folder / "manifest.json").write_text(json.dumps(
-        {"kind": "comparison", "baseline": "base", "policies": ["small"], "root_seed": 7,
-         "pairing": "common random numbers"}))
-    (folder / "comparison.csv").write_text(
-        "policy,outcome,baseline_mean,policy_mean,difference_mean,ci95_low,ci95_high,verdict\n"
-        "small,mean_open_lag_months,4,7.5,3.5,1.25,5.75,small widens <the> lag by 3.5 months\n"
-        "small,thefts,2,2,0,-1,1,small: no clear effect on thefts\n",
-        encoding="utf-8",
-    )
-    return folder
+def write_scenarios(folder: Path) -> tuple[Path, Path]:
+    """Two complete scenario files: the small world, and it with California's kill switch
+    (its question and its state's label carry markup, which must stay text)."""
+    base = small_world()
+    base["scenario"].update(name="base", question="What <if> nothing changes?")
+    base["states"][0]["label"] = "<i>the rival</i>"
+    # TOML has no null: a cost threshold of USD 1 leaves only the FLOP test, as None does.
+    policy = with_policy(base, "california", {**MANDATE, "threshold_usd": 1.0})
+    policy["scenario"].update(name="mandate", question="Does a <kill> switch & co. help?")
+    paths = folder / "base.toml", folder / "mandate.toml"
+    for path, raw in zip(paths, (base, policy), strict=True):
+        path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    return paths
 
 
-def test_a_run_report_has_every_section_and_embeds_its_plots(run_dir, tmp_path):
-    out = write_report(run_dir, tmp_path / "report.html")
-    text = out.read_text(encoding="utf-8")
-    assert section_headings(text) == SECTIONS
-    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', text)) == 5
-    assert "mean open-weight lag (months)" in text
-    assert "95% CI" in text
+def run_compare(folder: Path, *extra: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    base, policy = write_scenarios(folder)
+    out = folder / "compare"
+    result = CliRunner().invoke(main, ["compare", str(base), str(policy), "-n", "3", "-j", "1",
+                                       "-q", "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    return out
 
 
-def test_a_report_refers_to_nothing_outside_itself(run_dir):
-    text = render_report(read_folder(run_dir))
-    assert not re.search(r"""(src|href)=["'](?!data:|#)""", text)
-    assert "http://" not in text and "https://" not in text
-    assert "<link" not in text and "<script" not in text
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory) -> Path:
+    return run_compare(tmp_path_factory.mktemp("compare"))
 
 
-def test_all_text_is_escaped(run_dir):
+@pytest.fixture(scope="module")
+def compare_html(compare_dir) -> str:
+    return render_report(read_folder(compare_dir))
+
+
+# A single run ---------------------------------------------------------------------------------
+
+
+def test_a_run_brief_opens_with_its_summary_then_the_evidence(run_dir, tmp_path):
+    text = write_report(run_dir, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert section_headings(text) == RUN_SECTIONS
+    page_one = text.split('<div class="page-one">', 1)[1].split("</div>", 1)[0]
+    outcomes = section_of(page_one, "outcomes")
+    assert "Open-weight models: mean lag behind the frontier" in outcomes
+    assert "months (95% CI" in outcomes
+    assert "2 replicates of one scenario" in section_of(page_one, "caveats")
+    rests_on = section_of(page_one, "rests-on")
+    assert "theft: hazard per month at parity 0.0005" in rests_on
+    assert "was varied in this run" in rests_on
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', section_of(text, "plots"))) == 5
+
+
+def test_outcomes_zero_in_every_replicate_share_one_line(run_dir):
+    outcomes = pd.read_csv(run_dir / "outcomes.csv").set_index("outcome")
+    zero = [key for key in ("share_withhold", "share_relocate") if outcomes.loc[key, "p95"] == 0]
+    assert zero, "the fixture needs an outcome that is zero everywhere"
+    page_one = section_of(render_report(read_folder(run_dir)), "outcomes")
+    assert "Zero in every replicate:" in page_one
+    line = page_one.split("Zero in every replicate:")[1].split("</p>")[0]
+    assert all(outcome_name_and_unit(key)[0] in line for key in zero)
+    assert not re.search(r"<td>Answers that withhold", page_one)
+
+
+def test_the_timeline_counts_every_replicate_and_tells_one_in_brief(run_dir):
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    routine = [e for e in events if e["kind"] == "release" and not e["defied"]
+               and not (e["open_weights"] and e["covered"])]
+    assert routine, "the fixture needs routine releases"
+    timeline = section_of(render_report(read_folder(run_dir)), "timeline")
+    row = timeline.split("California&#x27;s kill switch takes effect")[1].split("</tr>")[0]
+    assert "<td>2 of 2</td>" in row and "2024-07" in row
+    narrative = timeline.split('<ol class="narrative">')[1].split("</ol>")[0]
+    assert 1 <= narrative.count("<li>") <= 12
+    assert routine[0]["text"] not in timeline
+    assert "expected utilities" not in timeline
+
+
+def test_a_report_refers_to_nothing_outside_itself(run_dir, compare_html):
+    for text in (render_report(read_folder(run_dir)), compare_html):
+        assert not re.search(r"""(src|href)=["'](?!data:|#)""", text)
+        assert "http://" not in text and "https://" not in text
+        assert "<link" not in text and "<script" not in text
+
+
+def test_all_text_is_escaped(run_dir, compare_html):
     text = render_report(read_folder(run_dir))
     assert "Does &lt;b&gt;the&lt;/b&gt; mandate &amp; co. matter?" in text
     assert "<b>the</b>" not in text
-
-
-def test_the_timeline_tells_replicate_zeros_meaningful_events_only(run_dir):
-    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
-    routine = [e for e in events if e["replicate"] == 0 and e["kind"] == "release"
-               and not e["defied"] and not (e["open_weights"] and e["covered"])]
-    assert routine, "the fixture needs routine releases"
-    timeline = render_report(read_folder(run_dir)).split('id="timeline"')[1]
-    timeline = timeline.split("</section>")[0]
-    assert routine[0]["text"] not in timeline
-    assert "takes effect" in timeline
-    assert "expected utilities" not in timeline
+    assert "Does a &lt;kill&gt; switch &amp; co. help?" in compare_html
+    assert "&lt;i&gt;the rival&lt;/i&gt;" in compare_html and "<i>" not in compare_html
 
 
 def test_provenance_shows_the_manifest_and_the_resolved_scenario(run_dir):
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    text = render_report(read_folder(run_dir))
-    provenance = text.split('id="provenance"')[1]
+    provenance = section_of(render_report(read_folder(run_dir)), "provenance")
     assert manifest["scenario_sha256"] in provenance
     assert str(manifest["root_seed"]) in provenance
     assert "Resolved scenario: small" in provenance
 
 
-def test_a_compare_folder_adds_the_verdicts(compare_dir):
-    text = render_report(read_folder(compare_dir))
-    assert section_headings(text) == SECTIONS[:2] + ["Comparison verdicts"] + SECTIONS[2:]
-    verdicts = text.split('id="comparison"')[1].split("</section>")[0]
-    assert "small widens &lt;the&gt; lag by 3.5 months" in verdicts
-    assert "1.25 to 5.75" in verdicts
-    assert "mean open-weight lag (months)" in verdicts
-    question = text.split('id="question"')[1].split("</section>")[0]
-    assert "What &lt;if&gt; nothing changes?" in question and "And with it?" in question
-    outcomes = text.split('id="outcomes"')[1].split("</section>")[0]
-    assert "<h3>base</h3>" in outcomes and "<h3>small</h3>" in outcomes
-    assert len(re.findall(r'src="data:image/png;base64,', text)) == 1
-    assert "keeps no event log" in text
+@pytest.mark.parametrize("plot", ["capability", "lags"])
+def test_a_linked_or_fake_plot_is_refused(run_dir, tmp_path, plot):
+    folder = tmp_path / "copy"
+    shutil.copytree(run_dir, folder)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\nSECRET-BYTES")
+    if plot == "capability":
+        (folder / "plots" / "capability.png").unlink()
+        (folder / "plots" / "capability.png").symlink_to(secret)
+    else:
+        (folder / "plots" / "lags.png").write_text("<svg onload=alert(1)>")
+    with pytest.raises(ReportError, match=f"{plot}.png: not a PNG image of this folder"):
+        render_report(read_folder(folder))
 
 
-def test_a_comparison_without_verdicts_gets_them_from_its_intervals(tmp_path):
+def test_events_with_a_mistyped_step_or_broken_lines_are_refused(run_dir, tmp_path):
+    for bad in (json.dumps({"step": "x", "kind": "theft", "actors": ["rival"]}), "{not json"):
+        folder = tmp_path / f"copy{len(bad)}"
+        shutil.copytree(run_dir, folder)
+        with (folder / "events.jsonl").open("a") as stream:
+            stream.write(bad + "\n")
+        with pytest.raises(ReportError, match="events.jsonl"):
+            render_report(read_folder(folder))
+
+
+# A comparison ---------------------------------------------------------------------------------
+
+
+def test_a_compare_brief_opens_with_graded_findings(compare_html):
+    assert section_headings(compare_html) == COMPARE_SECTIONS
+    page_one = compare_html.split('<div class="page-one">', 1)[1].split(
+        '<section id="timeseries">')[0]
+    question = section_of(page_one, "question")
+    assert "Does a &lt;kill&gt; switch &amp; co. help?" in question
+    assert "mandate adds or changes: california&#x27;s kill switch." in question
+    findings = section_of(page_one, "findings")
+    assert "kill-switch coverage" in findings
+    assert "No difference in any pair:" in findings or "No clear effect" in findings
+    costs = section_of(page_one, "costs")
+    items = re.findall(r'<li class="(grade-[\w ]+) effect-[\w-]+">', costs)
+    assert items and items[0] == "grade-clear"
+    assert "cash spent complying" in costs and "USD M" in costs
+    assert "3 replicates per scenario, paired by seed" in section_of(page_one, "caveats")
+    rests_on = section_of(page_one, "rests-on")
+    assert "california&#x27;s kill switch: compliance cost (USD M) 10" in rests_on
+    assert "None of these" in rests_on
+
+
+def test_each_policy_is_drawn_against_the_baseline_over_time(compare_html):
+    series = section_of(compare_html, "timeseries")
+    assert len(re.findall(r'<img alt="mandate against base" src="data:image/png;base64,',
+                          series)) == 1
+    plots = section_of(compare_html, "plots")
+    assert len(re.findall(r'src="data:image/png;base64,', plots)) == 1  # comparison.png
+
+
+def test_the_compare_timeline_puts_the_scenarios_side_by_side(compare_html):
+    timeline = section_of(compare_html, "timeline")
+    assert "<th>base</th><th>mandate</th>" in timeline
+    row = timeline.split("California&#x27;s kill switch takes effect")[1].split("</tr>")[0]
+    assert '<span class="never">never</span>' in row and "3 of 3" in row
+    assert row.count("<td>") >= 3
+
+
+def test_assumptions_tables_and_glossary_follow(compare_html):
+    assumptions = section_of(compare_html, "assumptions")
+    assert "california&#x27;s kill switch: enforcement probability" in assumptions
+    assert "(assumption)" in assumptions and ">fixed<" in assumptions
+    tables = section_of(compare_html, "tables")
+    assert tables.count('<details class="table">') == 3  # comparison + two scenarios
+    assert "clear effect" in tables
+    glossary = section_of(compare_html, "glossary")
+    assert "<dt>paired difference</dt>" in glossary and "10%" in glossary
+
+
+def test_a_compare_folder_without_series_says_so(tmp_path):
+    folder = run_compare(tmp_path, "--no-series", "--no-plots")
+    text = render_report(read_folder(folder))
+    assert "keeps no monthly series" in section_of(text, "timeseries")
+    assert "keeps no event log" in section_of(text, "timeline")
+    assert "Findings" in section_headings(text)
+
+
+def test_a_bare_comparison_table_is_graded_from_its_intervals(tmp_path):
     (tmp_path / "comparison.csv").write_text(
-        "outcome,mean_difference,ci95_low,ci95_high\nthefts,0,-1,1\nincidents,-2,-3,-1\n")
+        "policy,outcome,baseline_mean,mean_difference,ci95_low,ci95_high\n"
+        "pol,thefts,10,0,-1,1\npol,incidents,10,-2,-3,-1\n"
+        "pol,cash_spending__usd,4,2,1,3\n")
     text = render_report(read_folder(tmp_path))
-    assert "Comparison verdicts" in section_headings(text)
-    assert "no clear difference" in text
-    assert "lower with the policy" in text
-    assert "No outcomes recorded" in text
+    findings = section_of(text, "findings")
+    assert "pol lowers publicised incidents by 2.00 (95% CI -3.00 to -1.00)" in findings
+    assert "No clear effect (the 95% interval includes zero): thefts of weights." in findings
+    assert "The comparison has no outcome measured in money." in section_of(text, "costs")
+    assert "cash spending: usd" in section_of(text, "tables")  # unknown: named in words
 
 
-def test_without_a_comparison_the_section_is_skipped(run_dir):
-    assert "Comparison verdicts" not in section_headings(render_report(read_folder(run_dir)))
+# Bad folders and the command ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", ["missing", "file", "empty", "bad_manifest", "bad_comparison"])
+@pytest.mark.parametrize("make", ["missing", "file", "empty", "bad_manifest", "bad_comparison",
+                                  "sweep"])
 def test_bad_folders_are_refused_with_a_clear_message(tmp_path, make):
     target = tmp_path / "target"
     if make == "file":
@@ -149,8 +263,18 @@ def test_bad_folders_are_refused_with_a_clear_message(tmp_path, make):
     elif make == "bad_comparison":
         target.mkdir()
         (target / "comparison.csv").write_text("outcome,verdict\nx,y\n")
+    elif make == "sweep":
+        target.mkdir()
+        (target / "manifest.json").write_text(json.dumps({"kind": "sweep", "status": "ok"}))
     with pytest.raises(ReportError, match=str(target.name)):
         read_folder(target)
+
+
+def test_a_sweep_folder_is_refused_with_exit_2(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps({"kind": "sweep"}))
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "a sweep folder" in result.output
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_the_command_writes_the_report_and_never_overwrites_without_force(run_dir, tmp_path):
@@ -176,3 +300,16 @@ def test_the_default_output_is_inside_the_folder(run_dir, tmp_path):
     folder = tmp_path / "copy"
     shutil.copytree(run_dir, folder)
     assert write_report(folder) == folder / "report.html"
+
+
+def test_damaged_series_files_are_refused_with_a_message_naming_them(compare_dir, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(compare_dir, folder)
+    (folder / "timeseries.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(ReportError, match="timeseries.parquet"):
+        render_report(read_folder(folder))
+    shutil.copy(compare_dir / "timeseries.parquet", folder / "timeseries.parquet")
+    pd.DataFrame({"scenario": ["base"], "kind": [3]}).to_parquet(folder / "events.parquet")
+    result = CliRunner().invoke(main, ["report", str(folder)])
+    assert result.exit_code == 2 and "events.parquet" in result.output
+    assert "Traceback" not in result.output

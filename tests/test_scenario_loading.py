@@ -355,8 +355,8 @@ def test_an_unknown_policy_kind_lists_the_registered_kinds(tmp_path):
     [
         ("release_strategy = 'opn'", "one of 'open', 'closed', 'hybrid'"),
         ("security_level = 6", "an integer from 1 to 5"),
-        ("open_size_limit_flop = 'big'", "a number > 1 and < 1e+40"),
-        ("markets = 'US'", "an array, each item a jurisdiction code"),
+        ("open_size_limit_flop = 'big'", "a number from 1e+10 to 1e+40"),
+        ("markets = 'US'", "an array of at most 50 distinct items, each item a jurisdiction code"),
         ("cadence_months = [1, 2, 3]", "a pair of integers [min, max]"),
         ("aup_bans_military = 'maybe'", "true or false"),
     ],
@@ -375,7 +375,7 @@ def test_a_probability_out_of_range_is_described_with_both_bounds(tmp_path):
     text = BASE + "\n[world.theft]\nhazard_per_month_at_parity = 1.5\n"
     (problem,) = problems_of(write(tmp_path, "s.toml", text))
     assert problem.format().endswith(
-        "world.theft.hazard_per_month_at_parity: expected a number >= 0 and <= 1; found 1.5"
+        "world.theft.hazard_per_month_at_parity: expected a number from 0 to 1; found 1.5"
     )
 
 
@@ -472,3 +472,63 @@ def test_help_and_version_do_not_import_mesa():
         [sys.executable, "-m", "sim.cli", "--version"], capture_output=True, text=True
     )
     assert version.returncode == 0 and "regsim, version" in version.stdout
+
+
+# Hardening (issue 8) ---------------------------------------------------------------------------
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_scenario(path).scenario.name == "base"
+
+
+def test_a_problem_a_set_creates_names_set_not_the_file(tmp_path):
+    path = write(tmp_path, "s.toml", BASE)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["world.thef.x=3"])
+    (problem,) = caught.value.problems
+    assert problem.file == "--set" and problem.message == "unknown key 'thef'"
+
+
+def test_a_list_index_in_a_set_path_suggests_the_entry_by_name(tmp_path):
+    path = write(tmp_path, "s.toml", BASE)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["developers[0].security_level=3"])
+    (problem,) = caught.value.problems
+    assert problem.file == "--set"
+    assert problem.format() == (
+        "--set: developers[0].security_level: developer entries are addressed by name, not by "
+        "index; e.g. developers.meta.security_level")
+
+
+def test_did_you_mean_prefers_the_key_that_starts_with_the_word():
+    from sim.scenario.errors import nearest
+
+    keys = ["hazard_per_month_at_parity", "hazard_multiplier_per_tier", "max_hazard_per_month"]
+    assert nearest("hazard_per_month", keys) == "hazard_per_month_at_parity"
+    assert nearest("multiplier", keys) == "hazard_multiplier_per_tier"
+    assert nearest("securty_level", ["security_level", "label"]) == "security_level"
+
+
+def test_names_repeated_by_overrides_are_refused_like_in_a_file(tmp_path):
+    path = write(tmp_path, "s.toml", BASE)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["developers.meta.name=openai"])
+    (problem,) = caught.value.problems
+    assert problem.file == "--set" and "duplicate developer name 'openai'" in problem.format()
+
+
+def test_a_resolved_dict_is_checked_by_the_rules_of_a_file(tmp_path):
+    from sim.scenario.loader import resolve_raw, validate_resolved
+
+    raw = resolve_raw(write(tmp_path, "s.toml", BASE))
+    raw["developers"].append(dict(raw["developers"][0]))
+    with pytest.raises(ScenarioError, match="duplicate developer name"):
+        validate_resolved(raw, "design point")
+
+
+def test_what_a_run_writes_as_its_scenario_loads_back(tmp_path):
+    scenario = load_scenario(write(tmp_path, "s.toml", BASE), ["developers.meta.label=Llama"])
+    written = write(tmp_path, "written.toml", scenario.to_toml())
+    assert load_scenario(written) == scenario

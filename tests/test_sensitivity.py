@@ -12,7 +12,7 @@ import pytest
 
 from sim.experiments.design import Parameter, make_design
 from sim.experiments.executors import open_executor
-from sim.experiments.models import FunctionModel
+from sim.experiments.models import FunctionModel, register_function_model
 from sim.experiments.sensitivity import point_means
 from sim.experiments.sweep import create_sweep, run_sweep
 
@@ -34,7 +34,9 @@ def indices_of(tmp_path: Path, function, parameters: list[Parameter], sampler: s
                samples: int) -> pd.DataFrame:
     """Run `function` over the design through the sweep engine; return sensitivity.csv."""
     design = make_design(parameters, sampler, samples, root_seed=2024)
-    folder = create_sweep(tmp_path / sampler, FunctionModel(function), design, 2024, 1, sampler)
+    # Registered by name: a sweep folder names its function model, never its code.
+    model = register_function_model(function.__name__, FunctionModel(function))
+    folder = create_sweep(tmp_path / sampler, model, design, 2024, 1, sampler)
     with open_executor(1) as executor:
         run_sweep(folder, executor)
     return pd.read_csv(folder / "sensitivity.csv")
@@ -75,10 +77,10 @@ def test_swing_compares_low_and_high_ends(tmp_path: Path) -> None:
 def test_point_means_are_the_same_read_in_small_chunks(tmp_path: Path) -> None:
     parameters = [Parameter("a", low=0.0, high=1.0), Parameter("b", kind="lever", values=(1, 2))]
     design = make_design(parameters, "lhs", 10, root_seed=3)
-    folder = create_sweep(tmp_path / "out", FunctionModel(noisy, pass_seed=True), design, 3, 4,
-                          "noisy")
+    model = FunctionModel(noisy, pass_seed=True)
+    folder = create_sweep(tmp_path / "out", model, design, 3, 4, "noisy")
     with open_executor(1) as executor:
-        run_sweep(folder, executor)
+        run_sweep(folder, executor, model=model)
     whole = point_means(folder / "runs.csv")
     chunked = point_means(folder / "runs.csv", chunk_rows=3)
     pd.testing.assert_frame_equal(whole, chunked, rtol=1e-12)

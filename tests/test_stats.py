@@ -124,11 +124,13 @@ def test_format_outcomes_shows_labels_units_intervals_and_reach_counts() -> None
     lines = text.splitlines()
     assert lines[0] == "Key outcomes"
     assert len(lines) == 3 + len(keys)
-    assert "mean open-weight lag (months)" in text
+    assert "open-weight models: mean lag behind the frontier (months)" in text
     assert "china: months to 1e27 effective FLOP (months)" in text
     assert "reached in 2/4 replicates" in text
-    assert "penalties (USD M)" in text
-    assert "final frontier capability (log10 FLOP)" in text
+    assert "fines paid (USD M)" in text
+    assert "cash spent complying (USD M)" in text
+    assert "private value forgone by labs (USD M)" in text
+    assert "95% CI of the mean" in lines[1] and "5-95% of replicates" in lines[1]
 
 
 def test_format_outcomes_shows_nan_as_not_available() -> None:
@@ -141,8 +143,8 @@ def test_format_outcomes_shows_nan_as_not_available() -> None:
 
 
 def test_intervals_of_non_negative_outcomes_are_clipped_at_zero() -> None:
-    frame = pd.DataFrame({"defections": [0.0, 0.0, 0.0, 6.0], "coverage_share": [1, 1, 1, 0.1]})
-    table = outcomes_table(frame, ["defections", "coverage_share"]).set_index("outcome")
-    assert table.loc["defections", "ci95_low"] == 0.0
-    assert table.loc["defections", "ci95_high"] > 6.0 / 4
+    frame = pd.DataFrame({"thefts": [0.0, 0.0, 0.0, 6.0], "coverage_share": [1, 1, 1, 0.1]})
+    table = outcomes_table(frame, ["thefts", "coverage_share"]).set_index("outcome")
+    assert table.loc["thefts", "ci95_low"] == 0.0
+    assert table.loc["thefts", "ci95_high"] > 6.0 / 4
     assert table.loc["coverage_share", "ci95_high"] == 1.0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -257,3 +259,106 @@ def test_a_replicate_where_an_output_is_never_defined_is_written_as_empty(tmp_pa
     coverage = timeseries.loc[timeseries["replicate"] == 1, "kill_switch_coverage"]
     assert coverage.isna().all()
     assert timeseries["kill_switch_coverage"].dtype == float
+
+
+# Hardening (issue 8): names chosen at write time, nothing computed thrown away --------------
+
+
+def test_a_folder_taken_while_the_run_was_computing_moves_to_the_next_free_name(
+    tmp_path: Path,
+) -> None:
+    now = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    first_choice = default_out_dir("baseline", root=tmp_path, now=now)
+    pending = storage.PendingFolder(first_choice, auto_name=True)
+    write_run(make_run_result(replicates=1, months=4), tmp_path / first_choice.name)  # a rival
+    folder = write_run(make_run_result(replicates=2, months=4), pending)
+    assert folder.name == "baseline-20250304-050607-2"
+    assert len(pd.read_csv(folder / "summaries.csv")) == 2
+    assert len(pd.read_csv(first_choice / "summaries.csv")) == 1  # the rival's, untouched
+    assert _names(tmp_path) == ["baseline-20250304-050607", "baseline-20250304-050607-2"]
+
+
+def test_an_explicit_folder_created_meanwhile_is_kept_and_the_results_saved_beside_it(
+    tmp_path: Path,
+) -> None:
+    pending = storage.PendingFolder(tmp_path / "mine")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "theirs.txt").write_text("someone else's")
+    folder = write_run(make_run_result(replicates=1, months=4), pending)
+    assert folder == tmp_path / "mine-2"
+    assert (tmp_path / "mine" / "theirs.txt").read_text() == "someone else's"
+    assert _names(folder) == DATA_FILES
+
+
+def test_rename_no_replace_never_replaces_an_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "file").write_text("x")
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(FileExistsError):
+        storage.rename_no_replace(tmp_path / "new", tmp_path / "taken")
+    assert (tmp_path / "new" / "file").exists()
+
+
+def test_stale_temporary_folders_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".baseline-x.tmp-{dead_pid}"
+    stale.mkdir()
+    (stale / storage.PARTIAL_MARKER).write_text("")
+    alive = tmp_path / f".baseline-y.tmp-{os.getppid()}"
+    alive.mkdir()
+    (alive / storage.PARTIAL_MARKER).write_text("")
+    foreign = tmp_path / f".notes.tmp-{dead_pid}"  # not regsim's: no marker
+    foreign.mkdir()
+    write_run(make_run_result(replicates=1, months=4), tmp_path / "next")
+    assert not stale.exists()
+    assert alive.exists() and foreign.exists()
+
+
+def test_an_unwritable_place_is_found_before_any_work(tmp_path: Path, monkeypatch) -> None:
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    with pytest.raises(OSError, match="Read-only"):
+        storage.PendingFolder(tmp_path / "results" / "run")
+
+
+def test_the_run_command_checks_its_folder_before_computing(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    def no_space(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("computed although the folder cannot be written")
+
+    monkeypatch.setattr(Path, "write_text", no_space)
+    monkeypatch.setattr("sim.experiments.runner.run_scenario", must_not_run)
+    result = CliRunner().invoke(main, ["run", "baseline", "-n", "1", "--out",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: cannot write results to {tmp_path / 'out'}: "
+                             "No space left on device\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage, "_write_csv", no_space)
+    result = CliRunner().invoke(main, ["run", "baseline", "-n", "1", "--no-plots", "--set",
+                                       "scenario.months=6", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "No space left on device" in result.stderr
+    assert list(tmp_path.iterdir()) == []

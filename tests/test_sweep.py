@@ -66,7 +66,8 @@ def run_folder(folder: Path, model, design, replicates: int = 2, workers: int = 
                save_timeseries: bool = False):
     create_sweep(folder, model, design, 11, replicates, "test", save_timeseries=save_timeseries)
     with open_executor(workers) as executor:
-        return run_sweep(folder, executor)
+        return run_sweep(folder, executor, model=model if isinstance(model, FunctionModel)
+                         else None)
 
 
 def explode(a: float) -> float:
@@ -252,14 +253,15 @@ def test_a_design_value_the_model_rejects_fails_only_its_runs(tmp_path: Path) ->
 def test_a_torn_last_line_is_cut_and_its_run_done_again(tmp_path: Path) -> None:
     design = make_design([Parameter("a", values=(1, 3, 4))], "grid")
     create_sweep(tmp_path / "out", FunctionModel(explode), design, 1, 2, "test")
+    seed = json.loads((tmp_path / "out" / "manifest.json").read_text())["replicate_seeds"][0]
     with RunJournal(tmp_path / "out" / "runs.jsonl") as journal:
-        journal.append({"point_id": 0, "replicate": 0, "seed": 0, "status": "ok",
+        journal.append({"point_id": 0, "replicate": 0, "seed": seed, "status": "ok",
                         "outcomes": {"y": 10.0}})
     with open(tmp_path / "out" / "runs.jsonl", "ab") as stream:
         stream.write(b'{"point_id": 0, "replicate": 1, "sta')  # killed mid-write
     assert sweep_status(tmp_path / "out").recorded_runs == 1
     with open_executor(1) as executor:
-        summary = run_sweep(tmp_path / "out", executor)
+        summary = run_sweep(tmp_path / "out", executor, model=FunctionModel(explode))
     assert summary.session_runs == 5 and summary.ok_runs == 6
     lines = (tmp_path / "out" / "runs.jsonl").read_text().splitlines()
     assert len(lines) == 6 and all(json.loads(line) for line in lines)
@@ -328,3 +330,129 @@ def _wait_for_lines(path: Path, lines: int, process: subprocess.Popen,
                         f"{process.stderr.read().decode()}")
         time.sleep(0.02)
     pytest.fail("no runs reached the journal in time")
+
+
+# Hardening (issue 8) -------------------------------------------------------------------------
+
+DISK_FULL = {"after": None}
+
+
+def fills_the_disk(a: float) -> float:
+    """A model whose runs at a = 2 meet a full disk while DISK_FULL says so."""
+    if a == 2 and DISK_FULL["after"] is not None:
+        raise OSError(28, "No space left on device")
+    return 10.0 * a
+
+
+def test_an_environment_failure_stops_the_sweep_unrecorded_and_resume_runs_it(
+    tmp_path: Path,
+) -> None:
+    from sim.experiments.engine import EngineError
+
+    model = FunctionModel(fills_the_disk)
+    design = make_design([Parameter("a", values=(1, 2, 3))], "grid")
+    folder = create_sweep(tmp_path / "out", model, design, 1, 2, "test")
+    DISK_FULL["after"] = 0
+    try:
+        with open_executor(1) as executor, pytest.raises(EngineError,
+                                                         match="No space left on device"):
+            run_sweep(folder, executor, model=model)
+    finally:
+        DISK_FULL["after"] = None
+    records = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in records] == ["ok", "ok"]  # point 1 is not recorded as failed
+    with open_executor(1) as executor:
+        summary = run_sweep(folder, executor, model=model)
+    assert (summary.ok_runs, summary.failed_runs, summary.session_runs) == (6, 0, 4)
+
+
+def test_runs_an_old_journal_recorded_as_failed_by_a_full_disk_are_run_again(
+    tmp_path: Path,
+) -> None:
+    model = FunctionModel(explode)
+    design = make_design([Parameter("a", values=(1, 3))], "grid")
+    folder = create_sweep(tmp_path / "out", model, design, 1, 1, "test")
+    seed = json.loads((folder / "manifest.json").read_text())["replicate_seeds"][0]
+    with RunJournal(folder / "runs.jsonl") as journal:
+        journal.append({"point_id": 0, "replicate": 0, "seed": seed, "status": "failed",
+                        "outcomes": {}, "error": "OSError: [Errno 28] No space left on device",
+                        "traceback": "..."})
+    assert sweep_status(folder).recorded_runs == 0
+    with open_executor(1) as executor:
+        summary = run_sweep(folder, executor, model=model)
+    assert (summary.ok_runs, summary.failed_runs, summary.session_runs) == (2, 0, 2)
+
+
+def test_a_full_disk_while_recording_stops_the_command_with_a_resume_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = {"lines": 0}
+    real_append = RunJournal.append
+
+    def append_until_full(self, record) -> None:
+        if written["lines"] == 2:
+            raise OSError(28, "No space left on device", str(self.path))
+        written["lines"] += 1
+        real_append(self, record)
+
+    monkeypatch.setattr(RunJournal, "append", append_until_full)
+    folder = tmp_path / "out"
+    arguments = ["sweep", str(BASELINE), "--set", "scenario.months=6", "--set",
+                 "world.ecosystem.adopters=200", "--param", f"{HAZARD}=0.001,0.01", "-n", "2",
+                 "-j", "1", "-q", "--no-plots", "--out", str(folder)]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the sweep stopped: a finished run could not be recorded: No space left on "
+        f"device ({folder / 'runs.jsonl'})",
+        f"finished runs are saved; continue with: regsim sweep --resume {folder}"]
+    monkeypatch.setattr(RunJournal, "append", real_append)
+    resumed = CliRunner().invoke(main, ["sweep", "--resume", str(folder), "-j", "1", "-q"])
+    assert resumed.exit_code == 0, resumed.output
+    assert len(pd.read_csv(folder / "runs.csv")) == 4
+
+
+def test_a_function_model_resumes_only_from_the_registry(tmp_path: Path) -> None:
+    from sim.experiments.models import FUNCTION_MODELS, register_function_model
+    from sim.experiments.sweep import SweepFolderError
+
+    design = make_design([Parameter("a", values=(1, 3))], "grid")
+    unregistered = create_sweep(tmp_path / "plain", FunctionModel(explode), design, 1, 1, "t")
+    with open_executor(1) as executor, pytest.raises(SweepFolderError,
+                                                     match="has not registered"):
+        run_sweep(unregistered, executor)
+    model = register_function_model("explode", FunctionModel(explode))
+    try:
+        registered = create_sweep(tmp_path / "named", model, design, 1, 1, "t")
+        assert json.loads((registered / "manifest.json").read_text())["model"]["name"] == (
+            "explode")
+        with open_executor(1) as executor:
+            assert run_sweep(registered, executor).ok_runs == 2
+    finally:
+        FUNCTION_MODELS.pop("explode")
+
+
+def test_resuming_an_edited_scenario_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    result = CliRunner().invoke(main, ["sweep", str(BASELINE), "--set", "scenario.months=6",
+                                       "--param", f"{HAZARD}=0.001,0.01", "-n", "1", "-j", "1",
+                                       "-q", "--no-plots", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    scenario = folder / "scenario.toml"
+    scenario.write_text(scenario.read_text().replace("months = 6", "months = 7"))
+    resumed = CliRunner().invoke(main, ["sweep", "--resume", str(folder), "-j", "1", "-q"])
+    assert resumed.exit_code == 2
+    assert "scenario.toml: changed since the sweep started" in resumed.stderr
+
+
+def test_a_default_sweep_folder_taken_meanwhile_gets_the_next_name(tmp_path: Path) -> None:
+    design = make_design([Parameter("a", values=(1, 3))], "grid")
+    taken = tmp_path / "t-sweep-20250101-000000"
+    taken.mkdir()
+    (taken / "theirs").write_text("x")
+    folder = create_sweep(taken, FunctionModel(explode), design, 1, 1, "t", auto_name=True)
+    assert folder.name == "t-sweep-20250101-000000-2"
+    assert (taken / "theirs").exists() and (folder / "manifest.json").is_file()

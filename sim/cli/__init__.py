@@ -15,7 +15,9 @@ from sim.cli import (
     app_command,
     check_command,
     compare_command,
+    discover_command,
     report_command,
+    robustness_command,
     run_command,
     scenario_commands,
     sweep_command,
@@ -38,3 +40,5 @@ main.add_command(report_command.report)
 main.add_command(sweep_command.sweep)
 main.add_command(check_command.check)
 main.add_command(compare_command.compare)
+main.add_command(discover_command.discover)
+main.add_command(robustness_command.robustness)

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import RUN_FAILURE_EXIT_STATUS, bad_input
+from sim.cli.common import (
+    RUN_FAILURE_EXIT_STATUS,
+    bad_input,
+    describe_error,
+    environment_failure,
+)
 from sim.cli.progress import progress_bar
 
 STAGES = ("calibration", "replay", "bass", "theft", "compute")
@@ -43,21 +48,30 @@ def check(
     interval and pass or fail, and writes the tables (CSV, Markdown) and plots to a folder.
     Exits with status 1 if a check fails for a reason docs/model.md does not document.
     """
-    from sim.experiments.storage import ResultsExistError, default_out_dir
-    from sim.validity.report import CheckSettings, format_report, run_checks, write_report
+    from sim.experiments.storage import ResultsExistError, check_writable, default_out_dir
+    from sim.validity.report import CheckSettings, format_report, run_checks
 
     settings = CheckSettings.quick(replicates) if quick else CheckSettings(replicates or 20)
+    auto_name = out_dir is None
     out_dir = out_dir or default_out_dir("check")
     if out_dir.exists() and not force:
         bad_input(f"report folder {out_dir} already exists; choose another --out or pass --force")
     try:
-        with progress_bar(len(STAGES), "regsim check", not quiet) as advance:
-            report = run_checks(settings, progress=lambda stage: advance(1))
-        folder = write_report(report, out_dir, force=force, plot_writer=_plot_writer(no_plots))
+        check_writable(out_dir, force)  # before minutes of work, not after
     except ResultsExistError as error:
         bad_input(str(error))
-    except Exception as error:  # a model or disk failure: say so plainly, exit 1
-        click.echo(f"error: the check failed: {type(error).__name__}: {error}", err=True)
+    except OSError as error:
+        environment_failure(f"cannot write the report to {out_dir}", error)
+    try:
+        with progress_bar(len(STAGES), "regsim check", not quiet) as advance:
+            report = run_checks(settings, progress=lambda stage: advance(1))
+        folder = _write(report, out_dir, force, auto_name, _plot_writer(no_plots))
+    except ResultsExistError as error:
+        bad_input(str(error))
+    except (OSError, MemoryError) as error:
+        environment_failure(f"cannot write the report to {out_dir}", error)
+    except Exception as error:  # a model failure: say so plainly, exit 1
+        click.echo(f"error: the check failed: {describe_error(error)}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
     if not quiet:
         click.echo(format_report(report))
@@ -66,6 +80,21 @@ def check(
         names = ", ".join(c.name for c in report.undocumented_failures)
         click.echo(f"error: undocumented failures: {names}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+
+
+def _write(report, out_dir: Path, force: bool, auto_name: bool, plot_writer) -> Path:
+    """Write the report's folder; a default name taken meanwhile by another process (checks
+    started in the same second) moves on to the next free name: the report is not lost."""
+    from sim.experiments.storage import ResultsExistError, next_free_name
+    from sim.validity.report import write_report
+
+    while True:
+        try:
+            return write_report(report, out_dir, force=force, plot_writer=plot_writer)
+        except ResultsExistError:
+            if not auto_name:
+                raise
+            out_dir = next_free_name(out_dir)
 
 
 def _plot_writer(no_plots: bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -10,7 +11,15 @@ from typing import Any
 
 import click
 
-from sim.cli.common import RUN_FAILURE_EXIT_STATUS, SET_OPTION, bad_input, load_or_exit
+from sim.cli.common import (
+    RUN_FAILURE_EXIT_STATUS,
+    SET_OPTION,
+    bad_input,
+    check_budget,
+    check_scheduler_address,
+    environment_failure,
+    load_or_exit,
+)
 from sim.cli.progress import progress_bar
 
 INTERRUPTED_EXIT_STATUS = 130
@@ -24,6 +33,8 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the "
               "baseline's).")
 @SET_OPTION
+@click.option("--uncertainty", is_flag=True, help="Draw the baseline's uncertain parameters per "
+              "replicate, the same draws for every scenario (paired).")
 @click.option("--independent", is_flag=True, help="Give each policy its own seeds instead of "
               "the baseline's (unpaired; for showing what pairing gains).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -34,22 +45,30 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--outcome", "outcomes", multiple=True, metavar="KEY", help="Outcome to print "
               "and plot (default: the key outcomes). Repeatable.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plot.")
+@click.option("--no-series", is_flag=True, help="Do not store each run's monthly series and "
+              "event log (timeseries.parquet, events.parquet); the report then has no "
+              "time-series or event sections. On a cluster without a shared file system.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table; verdicts only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
 def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed: int | None,
-            overrides: Sequence[str], independent: bool, out_dir: Path | None,
+            overrides: Sequence[str], uncertainty: bool, independent: bool,
+            out_dir: Path | None,
             workers: int | None, scheduler: str | None, outcomes: Sequence[str],
-            no_plots: bool, quiet: bool, as_json: bool) -> None:
+            no_plots: bool, no_series: bool, quiet: bool, as_json: bool) -> None:
     """Compare each POLICY scenario with BASELINE on paired replicates (common random
     numbers): differences with 95% intervals, share of pairs better, and a verdict per outcome.
 
-    --set applies to every scenario. Writes runs.csv, comparison.csv and plots/comparison.png.
+    --set applies to every scenario. Writes runs.csv, comparison.csv, plots/comparison.png,
+    and each run's monthly series and events (timeseries.parquet, events.parquet) for
+    `regsim report`.
     Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
     """
     import tomllib
 
+    from sim.experiments.budget import check_runs, run_size
     from sim.experiments.storage import default_out_dir
 
+    check_scheduler_address(scheduler)
     loaded = [load_or_exit(name, overrides)[0] for name in (baseline, *policies)]
     names = [scenario.scenario.name for scenario in loaded]
     if len(set(names)) != len(names):
@@ -60,33 +79,82 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     if replicates < 2:
         bad_input("a comparison needs at least 2 replicates for an interval; pass -n")
     root_seed = meta.seed if seed is None else seed
-    folder = out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}")
-    if folder.exists() and any(folder.iterdir()):
+    check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
+                                        key=lambda size: size.replicate_seconds()),
+                                    replicates * len(loaded)))
+    folder = _claim(out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}"),
+                    auto_name=out_dir is None)
+    from sim.experiments import uncertainty as parameter_uncertainty
+
+    draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
+                                         replicates) if uncertainty else [])
+    try:
+        runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
+                    not (quiet or as_json), not no_series, draws)
+        states = {s.name: s.label or s.name for s in loaded[0].states}
+        _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
+    except (OSError, MemoryError) as error:
+        environment_failure(f"the comparison stopped ({folder})", error)
+    finally:
+        _drop_if_empty(folder)
+
+
+def _claim(folder: Path, auto_name: bool) -> Path:
+    """The comparison's folder, created now (before anything runs): the next free name for a
+    default one; exit 2 if an explicit one holds anything, 1 if it cannot be created."""
+    from sim.experiments.storage import ResultsExistError, claim_folder
+
+    try:
+        return claim_folder(folder, auto_name)
+    except ResultsExistError:
         bad_input(f"results folder {folder} already exists; choose another --out")
-    runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
-                not (quiet or as_json))
-    states = {s.name: s.label or s.name for s in loaded[0].states}
-    _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
+    except OSError as error:
+        environment_failure(f"cannot create the results folder {folder}", error)
+
+
+def _drop_if_empty(folder: Path) -> None:
+    """Remove the folder if nothing was written to it (e.g. no executor could be had)."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
-         independent: bool, workers: int | None, scheduler: str | None, show: bool):
+         independent: bool, workers: int | None, scheduler: str | None, show: bool,
+         save_series: bool, draws: list):
     from sim.experiments.compare import run_comparison
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
+    from sim.experiments.storage import ResultsExistError
 
     total = replicates * len(scenarios)
     try:
         with open_executor(workers or os.cpu_count() or 1, scheduler) as executor, \
                 progress_bar(total, "compare: runs", show) as advance:
-            return run_comparison(folder, scenarios, root_seed, replicates, executor,
-                                  independent, advance)
+            runs = run_comparison(folder, scenarios, root_seed, replicates, executor,
+                                  independent, advance, save_series, draws)
     except (ExecutorUnavailableError, EngineError) as error:
         click.echo(f"error: the comparison stopped: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    except ResultsExistError:
+        bad_input(f"results folder {folder} already exists; choose another --out")
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         raise SystemExit(INTERRUPTED_EXIT_STATUS) from None
+    if save_series:
+        _warn_of_missing_series(folder, runs)
+    return runs
+
+
+def _warn_of_missing_series(folder: Path, runs: Any) -> None:
+    """Parts a worker wrote where this process cannot see them (a cluster without a shared
+    file system) are missing from the merged files: say so rather than report on fewer runs."""
+    ok = int((runs["status"] == "ok").sum())
+    series = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("series", {})
+    stored = min(series.get("timeseries_runs", 0), series.get("events_runs", 0))
+    if stored < ok:
+        click.echo(f"warning: the time series and events of only {stored} of {ok} runs "
+                   f"reached {folder}; on a cluster, --out must be on a file system every "
+                   "worker reaches (or pass --no-series)", err=True)
 
 
 def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
@@ -104,11 +172,13 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
     table = paired_comparison(runs, names[0], names[1:], available)
     table["verdict"] = [verdict(row, states) for row in table.to_dict(orient="records")]
     write_comparison(table, folder)
-    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states)) if k in available]
+    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states), available)
+                               if k in available]
     if not no_plots:
         from sim.presentation.compare_plots import write_comparison_plot
 
-        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png")
+        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png",
+                              states)
     chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
     failed = int((runs["status"] != "ok").sum())
     _print(folder, chosen, names, runs, quiet, as_json, independent, failed)

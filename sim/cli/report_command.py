@@ -1,4 +1,4 @@
-"""`regsim report`: write one self-contained HTML report of a results or compare folder."""
+"""`regsim report`: write the policy brief of a results or compare folder, one HTML file."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from sim.cli.common import bad_input
               help="HTML file to write (default: RUN_OR_COMPARE_DIR/report.html).")
 @click.option("--force", is_flag=True, help="Replace an existing report file.")
 def report(folder: Path, out_file: Path | None, force: bool) -> None:
-    """Write an HTML report (plots embedded, no external links) to e-mail after a workshop."""
+    """Write a policy brief of a run or compare folder: one self-contained HTML file (plots
+    embedded, no external links) to e-mail or print. Page one, printed alone on an A4 page,
+    is the summary: the question, graded findings, costs, caveats and the assumptions they
+    rest on. A sweep folder is refused. Exit status: 0 ok, 2 bad input."""
     from sim.presentation.report import ReportError, write_report
 
     try:

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import RUN_FAILURE_EXIT_STATUS, SET_OPTION, bad_input, load_or_exit
+from sim.cli.common import (
+    RUN_FAILURE_EXIT_STATUS,
+    SET_OPTION,
+    check_budget,
+    describe_error,
+    environment_failure,
+    load_or_exit,
+    reserve_output,
+)
 from sim.cli.progress import progress_bar
 
 
@@ -34,6 +42,9 @@ from sim.cli.progress import progress_bar
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcomes as JSON on stdout.")
+@click.option("--uncertainty", is_flag=True, help="Draw each replicate's uncertain parameters "
+              "from their ranges (the scenario's [uncertainty] table, else every documented "
+              "range), so intervals include parameter uncertainty.")
 def run(
     scenario: str,
     replicates: int | None,
@@ -44,27 +55,40 @@ def run(
     no_plots: bool,
     quiet: bool,
     as_json: bool,
+    uncertainty: bool,
 ) -> None:
     """Run SCENARIO (a path or a bundled name) and write its results folder."""
+    from sim.experiments.budget import check_run, run_size
     from sim.experiments.runner import run_scenario
-    from sim.experiments.storage import ResultsExistError, default_out_dir, write_run
+    from sim.experiments.storage import default_out_dir, write_run
 
     loaded, _ = load_or_exit(scenario, overrides)
-    out_dir = out_dir or default_out_dir(loaded.scenario.name)
-    if out_dir.exists() and not force:
-        bad_input(f"results folder {out_dir} already exists; choose another --out or pass --force")
     total = replicates or loaded.scenario.replicates
+    check_budget(lambda: check_run(run_size(loaded), total))
+    pending = reserve_output(out_dir or default_out_dir(loaded.scenario.name), force,
+                             auto_name=out_dir is None)
     show_progress = not (quiet or as_json)
-    try:
-        label = f"{loaded.scenario.name}: replicates"
-        with progress_bar(total, label, show_progress) as advance:
-            result = run_scenario(loaded, replicates, seed, progress=advance)
-        folder = write_run(result, out_dir, force=force, plot_writer=_plot_writer(no_plots))
-    except ResultsExistError as error:
-        bad_input(str(error))
-    except Exception as error:  # a model or disk failure: say so plainly, exit 1
-        click.echo(f"error: the run failed: {type(error).__name__}: {error}", err=True)
-        raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    with pending:
+        try:
+            label = f"{loaded.scenario.name}: replicates"
+            with progress_bar(total, label, show_progress) as advance:
+                result = run_scenario(loaded, replicates, seed, progress=advance,
+                                      uncertainty=uncertainty)
+        except (OSError, MemoryError) as error:
+            environment_failure("the run stopped", error)
+        except Exception as error:  # a model failure: say so plainly, exit 1
+            click.echo(f"error: the run failed: {describe_error(error)}", err=True)
+            raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+        try:
+            folder = write_run(result, pending, plot_writer=_plot_writer(no_plots))
+        except (OSError, MemoryError) as error:
+            environment_failure(f"cannot write results to {pending.out_dir}", error)
+        except Exception as error:  # a plotting failure: the results are not half-written
+            click.echo(f"error: writing the results failed: {describe_error(error)}", err=True)
+            raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    if folder != pending.out_dir and out_dir is not None:
+        click.echo(f"warning: {out_dir} appeared while this run was computing; the results "
+                   f"are in {folder} instead", err=True)
     _report(result, folder, quiet, as_json)
 
 
@@ -80,13 +104,18 @@ def _report(result, folder: Path, quiet: bool, as_json: bool) -> None:
     from sim.experiments.stats import outcomes_table
     from sim.presentation.tables import KEY_OUTCOMES, format_outcomes
 
-    keys = [key for key, _ in KEY_OUTCOMES(result.state_names)]
-    table = outcomes_table(result.summaries_frame(), keys)
+    summaries = result.summaries_frame()
+    # A scenario may report other milestones than 1e27, or none: show the key outcomes it has.
+    keys = [key for key, _ in KEY_OUTCOMES(result.state_names, summaries.columns)
+            if key in summaries.columns]
+    table = outcomes_table(summaries, keys)
     if as_json:
         records = json.loads(table.to_json(orient="records"))
-        click.echo(json.dumps({"results": str(folder), "outcomes": records}, indent=2))
+        click.echo(json.dumps({"results": str(folder), "intervals": result.interval_kind,
+                               "outcomes": records}, indent=2))
         return
     if not quiet:
-        title = f"{result.scenario_name}: {len(result.replicates)} replicates"
+        title = (f"{result.scenario_name}: {len(result.replicates)} replicates; intervals: "
+                 f"{result.interval_kind}")
         click.echo(format_outcomes(table, title))
     click.echo(f"results: {folder}")

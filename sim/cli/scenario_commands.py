@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
-from sim.cli.common import BAD_INPUT_EXIT_STATUS, SET_OPTION, print_problems
+from sim.cli.common import (
+    BAD_INPUT_EXIT_STATUS,
+    SET_OPTION,
+    bad_input,
+    environment_failure,
+    print_problems,
+)
 
 
 @click.command()
@@ -77,10 +86,11 @@ def list_scenarios() -> None:
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
-def schema(out_path: str | None) -> None:
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+def schema(out_path: Path | None, force: bool) -> None:
     """Print the JSON Schema of scenario files (for editors and validators)."""
     from sim.scenario.schema import json_schema
 
@@ -88,13 +98,28 @@ def schema(out_path: str | None) -> None:
     if out_path is None:
         click.echo(text, nl=False)
         return
+    if os.path.lexists(out_path) and not force:
+        bad_input(f"{out_path} already exists; pass --force to replace it")
+    if out_path.is_dir():
+        bad_input(f"{out_path} is a folder; give a file name such as scenario.schema.json")
     try:
-        with open(out_path, "w", encoding="utf-8") as out:
-            out.write(text)
+        _write_atomically(out_path, text)
     except OSError as error:
-        click.echo(f"error: cannot write {out_path}: {error.strerror or error}", err=True)
-        raise SystemExit(BAD_INPUT_EXIT_STATUS) from None
+        environment_failure(f"cannot write {out_path}", error)
     click.echo(f"wrote {out_path}", err=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _dumps(data: dict[str, Any], as_json: bool) -> str:

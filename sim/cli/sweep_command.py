@@ -15,6 +15,10 @@ from sim.cli.common import (
     RUN_FAILURE_EXIT_STATUS,
     SET_OPTION,
     bad_input,
+    check_budget,
+    check_scheduler_address,
+    describe_error,
+    environment_failure,
     load_or_exit,
     print_problems,
 )
@@ -49,7 +53,7 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--workers", "-j", type=click.IntRange(1, 4096), help="Local worker processes "
               "(default: the number of CPUs; 1 runs in this process).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this Dask scheduler "
-              "instead (needs regsim[cluster]).")
+              "instead (needs the cluster extra: pip install -e '.[cluster]').")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Finish the interrupted sweep in DIR (its design and seeds are reused).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -76,6 +80,7 @@ def sweep(scenario: str | None, params: Sequence[str], levers: Sequence[str],
     arguments = locals()
     given = [flag for name, flag in DESIGN_OPTIONS.items()
              if arguments[name] not in (None, (), False)]
+    check_scheduler_address(scheduler)
     if resume_dir is not None:
         if scenario is not None or given:
             dropped = ", ".join((["SCENARIO"] if scenario is not None else []) + given)
@@ -98,6 +103,7 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
     none can be had)."""
     import tomllib
 
+    from sim.experiments.budget import check_design, check_runs, run_size
     from sim.experiments.design import check_parameters, make_design
     from sim.experiments.models import ScenarioModel
     from sim.experiments.storage import ResultsExistError, default_out_dir
@@ -116,22 +122,33 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
     samples = samples or (spec.samples if spec else None)
     replicates = replicates or (spec.replicates if spec else None) or loaded.scenario.replicates
     root_seed = loaded.scenario.seed if seed is None else seed
+    points = 0
+
+    def estimate() -> None:  # before the design is built: a grid may be astronomically large
+        nonlocal points
+        points = check_design(parameters, sampler, samples)
+        check_runs(run_size(loaded), points * replicates)
+
+    check_budget(estimate)
     try:
         design = make_design(parameters, sampler, samples, root_seed)
     except ValueError as error:
         bad_input(str(error))
     name = loaded.scenario.name
     folder = out_dir or default_out_dir(f"{name}-sweep")
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if out_dir is not None and os.path.lexists(folder) and (
+            not folder.is_dir() or folder.is_symlink() or any(folder.iterdir())):
         bad_input(f"{folder} already exists; choose another --out, or finish that sweep with "
                   f"--resume {folder}")
 
-    def create() -> None:
+    def create() -> Path:
         try:
-            create_sweep(folder, ScenarioModel(raw), design, root_seed, replicates, name,
-                         save_timeseries=save_timeseries)
+            return create_sweep(folder, ScenarioModel(raw), design, root_seed, replicates, name,
+                                save_timeseries=save_timeseries, auto_name=out_dir is None)
         except ResultsExistError as error:
             bad_input(str(error))
+        except OSError as error:
+            environment_failure(f"cannot create the sweep folder {folder}", error)
 
     return folder, name, create
 
@@ -159,28 +176,32 @@ def _default_sampler(parameters: Sequence[Any]) -> str:
 
 
 def _resumable(folder: Path) -> Path:
-    from sim.experiments.sweep import SweepError, sweep_status
+    """The folder, checked whole before anything runs: exit 2 if it is not a sweep regsim
+    can resume (crafted, edited, or not a sweep at all)."""
+    from sim.experiments.sweep import SweepFolderError, sweep_status
 
     try:
         sweep_status(folder)
-    except SweepError as error:
+    except SweepFolderError as error:
         bad_input(str(error))
+    except OSError as error:
+        environment_failure(f"cannot read {folder}", error)
     return folder
 
 
-def _execute(folder: Path, name: str, create: Callable[[], None] | None, workers: int | None,
+def _execute(folder: Path, name: str, create: Callable[[], Path] | None, workers: int | None,
              scheduler: str | None, outcomes: Sequence[str], no_plots: bool, quiet: bool,
              as_json: bool) -> None:
     """Run what remains of the sweep in `folder` and report; exit 1 if runs failed."""
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
-    from sim.experiments.sweep import SweepError, run_sweep, sweep_status
+    from sim.experiments.sweep import SweepError, SweepFolderError, run_sweep, sweep_status
 
     plot_writer = None if no_plots else _plot_writer(outcomes)
     try:
         with open_executor(workers or os.cpu_count() or 1, scheduler) as executor:
             if create is not None:
-                create()
+                folder = create()
             status = sweep_status(folder)
             with progress_bar(status.remaining_runs, f"{name}: runs",
                               not (quiet or as_json)) as advance:
@@ -188,8 +209,12 @@ def _execute(folder: Path, name: str, create: Callable[[], None] | None, workers
     except ExecutorUnavailableError as error:
         click.echo(f"error: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    except SweepFolderError as error:
+        bad_input(str(error))
     except (EngineError, SweepError) as error:
         _stopped(folder, str(error), RUN_FAILURE_EXIT_STATUS)
+    except (OSError, MemoryError) as error:
+        _stopped(folder, describe_error(error), RUN_FAILURE_EXIT_STATUS)
     except KeyboardInterrupt:
         _stopped(folder, "interrupted", INTERRUPTED_EXIT_STATUS)
     _report(summary, name, outcomes, quiet, as_json)

@@ -5,24 +5,36 @@ only by the policy: the difference policy - baseline is computed per pair, and i
 95% t-interval (`sim.experiments.stats.mean_ci`). With `independent`, each policy draws its
 own seeds instead; the interval is then wider, which is the point of pairing.
 
-"Better" is judged from the regulator's side, for security at the least cost (`DIRECTIONS`):
-a competitor state further behind, later to a capability milestone, more kill-switch coverage,
-fewer thefts, incidents, uncontrolled covered copies, relocations, withdrawals, defections,
-penalties and compliance costs. Outcomes that trade one good against another (the open-weight
-lag, the frontier's capability) have no direction: no share "better" is given.
+"Better" is judged from the regulator's side, for security at the least cost (`DIRECTIONS`): a
+competitor state further behind, later to a capability milestone, more kill-switch coverage,
+fewer thefts, incidents, copies of covered open weights, relocations, markets left, injunctions,
+fines, cash compliance spending and private value forgone. Outcomes that trade one good against
+another (the open-weight lag, the frontier's capability) have no direction: no share "better" is
+given.
 
 Undefined outcomes are counted, never hidden: `n_pairs` pairs ran both runs successfully,
 `n_pairs_defined` have the outcome on both sides (the difference rests on those). For milestone
 outcomes (`state_months_to_*`, `first_open_above_*`) undefined means "not reached within the
 horizon", which is later than any month reached: such pairs still count towards the share
 better, while the difference of months rests on the pairs where both reached it.
+
+A comparison folder holds `manifest.json`, `scenarios/<name>.toml`, the journal `runs.jsonl`,
+`runs.csv` (one row per scenario and replicate), `comparison.csv` and, unless `save_series` is
+off, every successful run's monthly series and event log: `timeseries.parquet` and
+`events.parquet` (leading columns `scenario` and `replicate`; `sim.experiments.models`
+describes the event columns). Each worker writes one Parquet part per run and the parts are
+merged one at a time at the end, so memory stays flat; on a cluster the folder must then be
+on a file system every worker reaches.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import platform
+import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -51,27 +63,35 @@ DIRECTIONS: dict[str, int] = {
     "state_mean_lag_months": HIGHER_IS_BETTER,
     "state_min_lag_months": HIGHER_IS_BETTER,
     "state_final_lag_months": HIGHER_IS_BETTER,
+    "state_mean_domestic_lag_months": HIGHER_IS_BETTER,
+    "state_final_domestic_lag_months": HIGHER_IS_BETTER,
     "state_months_to": HIGHER_IS_BETTER,
     "mean_kill_switch_coverage": HIGHER_IS_BETTER,
-    "final_uncontrolled_covered_copies": LOWER_IS_BETTER,
+    "final_open_copies_beyond_switch_share": LOWER_IS_BETTER,
+    "final_derivatives_beyond_switch": LOWER_IS_BETTER,
     "thefts": LOWER_IS_BETTER,
+    "thefts_disclosed": LOWER_IS_BETTER,
     "incidents": LOWER_IS_BETTER,
     "absorptions": LOWER_IS_BETTER,
     "distillations": LOWER_IS_BETTER,
     "relocations": LOWER_IS_BETTER,
-    "withdrawals": LOWER_IS_BETTER,
-    "defections": LOWER_IS_BETTER,
+    "relocations_started": LOWER_IS_BETTER,
+    "markets_left": LOWER_IS_BETTER,
+    "injunctions": LOWER_IS_BETTER,
     "penalties_musd": LOWER_IS_BETTER,
-    "compliance_cost_musd": LOWER_IS_BETTER,
+    "cash_compliance_musd": LOWER_IS_BETTER,
+    "private_value_forgone_musd": LOWER_IS_BETTER,
 }
 """Which way is better, by outcome key (or its prefix before `__` / `_1e..`)."""
-MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_")
+MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_", "instrument_enacted_month__")
 COMPARISON_COLUMNS = [
     "policy", "outcome", "direction", "n_pairs", "n_pairs_defined", "n_baseline_defined",
     "n_policy_defined", "baseline_mean", "policy_mean", "difference_mean", "ci95_low",
     "ci95_high", "n_ordered", "share_better", "share_worse",
 ]
 JOURNAL_NAME, RUNS_NAME, COMPARISON_NAME = "runs.jsonl", "runs.csv", "comparison.csv"
+TIMESERIES_NAME, EVENTS_NAME = "timeseries.parquet", "events.parquet"
+TIMESERIES_PARTS, EVENTS_PARTS = "timeseries.parts", "events.parts"
 INDEPENDENT_STREAM = 0x1DE9
 """Mixed into the root seed to give each policy its own seeds under `independent`."""
 
@@ -115,10 +135,15 @@ def run_comparison(
     executor: ExecutorInfo,
     independent: bool = False,
     progress: Callable[[int], None] | None = None,
+    save_series: bool = True,
+    replicate_values: Sequence[Mapping[str, Any]] = (),
 ) -> pd.DataFrame:
     """Run every scenario (name -> resolved raw scenario, baseline first) `replicates` times,
     streaming runs to `folder/runs.jsonl`, and return the sorted runs table (`runs.csv`).
+    With `save_series`, also write `timeseries.parquet` and `events.parquet`.
 
+    `replicate_values` are parameter-uncertainty draws (`sim.experiments.uncertainty`), one
+    mapping per replicate, applied to every scenario alike so that the pairs stay paired.
     Raises ResultsExistError if `folder` exists and is not empty.
     """
     folder = Path(folder)
@@ -127,8 +152,14 @@ def run_comparison(
     folder.mkdir(parents=True, exist_ok=True)
     names = list(scenarios)
     seeds = comparison_seeds(root_seed, replicates, len(names), independent)
-    _write_inputs(folder, scenarios, root_seed, seeds, independent, executor)
-    models = [ScenarioModel(dict(raw)) for raw in scenarios.values()]
+    _write_inputs(folder, scenarios, root_seed, seeds, independent, executor, save_series,
+                  replicate_values)
+    parts = [str((folder / name).resolve()) if save_series else None
+             for name in (TIMESERIES_PARTS, EVENTS_PARTS)]
+    values = tuple(dict(v) for v in replicate_values)
+    models = [ScenarioModel(dict(raw), parts[0], parts[1], scenario_label=name,
+                            replicate_values=values)
+              for name, raw in scenarios.items()]
     jobs = ((models[i], RunTask(i, r, seeds[i][r])) for i in range(len(names))
             for r in range(replicates))
     with RunJournal(folder / JOURNAL_NAME) as journal:
@@ -140,13 +171,44 @@ def run_comparison(
         run_tasks(jobs, executor.executor, record, executor.max_in_flight)
     write_runs_table(folder / JOURNAL_NAME, folder / RUNS_NAME, ["scenario"],
                      lambda point_id: {"scenario": names[point_id]})
+    if save_series:
+        merge_series(folder)
     return pd.read_csv(folder / RUNS_NAME)
 
 
-def _write_inputs(folder: Path, scenarios: Mapping[str, Mapping[str, Any]], root_seed: int,
-                  seeds: list[list[int]], independent: bool, executor: ExecutorInfo) -> None:
-    import json
+def merge_series(folder: Path) -> dict[str, int]:
+    """Merge the per-run parts into `timeseries.parquet` and `events.parquet` (runs in
+    scenario, then replicate order; only successful runs), record how many runs each holds in
+    the manifest (`series`), and remove the parts. Returns those counts."""
+    from sim.experiments.sweep import merge_timeseries  # the sweep's merge, reused
 
+    folder = Path(folder)
+    counts = {}
+    for parts, name, key in ((TIMESERIES_PARTS, TIMESERIES_NAME, "timeseries_runs"),
+                             (EVENTS_PARTS, EVENTS_NAME, "events_runs")):
+        counts[key] = merge_timeseries(folder / parts, folder / JOURNAL_NAME, folder / name)
+    manifest = _read_manifest(folder)
+    manifest["series"] = {"saved": True, **counts}
+    _write_manifest(folder, manifest)
+    for parts in (TIMESERIES_PARTS, EVENTS_PARTS):  # merged: only now safe to drop
+        shutil.rmtree(folder / parts, ignore_errors=True)
+    return counts
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+
+def _write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
+    temporary = folder / f".{MANIFEST_NAME}.tmp"
+    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+                         encoding="utf-8")
+    os.replace(temporary, folder / MANIFEST_NAME)
+
+
+def _write_inputs(folder: Path, scenarios: Mapping[str, Mapping[str, Any]], root_seed: int,
+                  seeds: list[list[int]], independent: bool, executor: ExecutorInfo,
+                  save_series: bool, replicate_values: Sequence[Mapping[str, Any]] = ()) -> None:
     import tomli_w
 
     (folder / "scenarios").mkdir()
@@ -163,12 +225,15 @@ def _write_inputs(folder: Path, scenarios: Mapping[str, Mapping[str, Any]], root
         "scenario_sha256": hashes, "root_seed": int(root_seed),
         "pairing": "independent seeds" if independent else "common random numbers",
         "replicate_seeds": dict(zip(scenarios, seeds, strict=True)),
+        "uncertainty_draws": [dict(v) for v in replicate_values],
+        "interval_kind": ("Monte Carlo and parameter uncertainty (paired draws)"
+                          if any(replicate_values) else "Monte Carlo only"),
         "executor": executor.description, "python_version": platform.python_version(),
         "platform": platform.platform(), "packages": package_versions(),
         "git_commit": commit, "git_dirty": dirty, "command_line": list(sys.argv),
+        "series": {"saved": bool(save_series)},
     }
-    (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                        encoding="utf-8")
+    _write_manifest(folder, manifest)
 
 
 # Statistics --------------------------------------------------------------------------------

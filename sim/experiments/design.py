@@ -362,20 +362,16 @@ def _reserved_problem(parameter: Parameter, source: str) -> list[Problem]:
 
 def probe_problems(raw: Mapping[str, Any], key: str, value: Any, source: str) -> list[Problem]:
     """Problems with setting `key` to `value` in the scenario `raw` (none if it validates)."""
-    from pydantic import ValidationError
-
-    from sim.scenario.errors import problems_from_validation
+    from sim.scenario.loader import validate_resolved
     from sim.scenario.overrides import apply_overrides
-    from sim.scenario.schema import Scenario
 
     changed, problems = apply_overrides(dict(raw), [override_text(key, value)])
     if problems:
         return [_relabel(problem, source) for problem in problems]
     try:
-        Scenario.model_validate(changed)
-    except ValidationError as error:
-        return [_relabel(problem, source)
-                for problem in problems_from_validation(error, changed, {}, source)]
+        validate_resolved(changed, source)  # the rules of a file, unique names included
+    except ScenarioError as error:
+        return [_relabel(problem, source) for problem in error.problems]
     return []
 
 

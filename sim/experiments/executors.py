@@ -4,7 +4,7 @@
 - N workers: a local process pool, started with the `spawn` method on every platform and Mesa
   version (Mesa 3.3 sets spawn globally on import; fork would differ between versions);
 - `tcp://HOST:PORT`: a Dask distributed cluster through `Client.get_executor(pure=False)`.
-  Dask is optional: `pip install 'regsim[cluster]'`; it is imported only when asked for.
+  Dask is optional (`pip install -e '.[cluster]'`); it is imported only when asked for.
 
 Another engine (MPI's `mpi4py.futures.MPIPoolExecutor`, loky, ...) fits by wrapping its executor
 in an `ExecutorInfo`: the sweep engine only calls `submit` and waits on the futures.
@@ -12,8 +12,14 @@ in an `ExecutorInfo`: the sweep engine only calls `submit` and waits on the futu
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -26,8 +32,11 @@ IN_FLIGHT_PER_WORKER = 2
 DASK_CONNECT_TIMEOUT_S = 15
 PRELOAD_MODULES = ("sim.experiments.runner", "sim.model.world")
 """Imported by each local worker as it starts: what running a regsim scenario needs."""
-DASK_MISSING = ("Dask is not installed; install the cluster extra: pip install 'regsim[cluster]' "
-                "(and the same on every worker machine)")
+DASK_MISSING = ("Dask is not installed; install the cluster extra in regsim's folder: "
+                "pip install -e '.[cluster]' (and the same on every worker machine)")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCHDOG_INTERVAL_S = 1.0
+"""How often a worker checks that the process that started it is still alive."""
 
 
 class ExecutorUnavailableError(RuntimeError):
@@ -80,7 +89,7 @@ def open_executor(
         return
     context = multiprocessing.get_context(START_METHOD)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_import_all, initargs=(tuple(preload),))
+                               initializer=start_worker, initargs=(os.getpid(), tuple(preload)))
     for _ in range(workers):  # start every worker now rather than at the first runs
         pool.submit(_import_all, ())
     description = {"kind": "process_pool", "workers": workers, "start_method": START_METHOD}
@@ -88,6 +97,39 @@ def open_executor(
         yield ExecutorInfo(pool, description, workers * IN_FLIGHT_PER_WORKER)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_worker(parent_pid: int, modules: Sequence[str]) -> None:
+    """Initialise a local worker: die with the parent, then import `modules`.
+
+    A worker must not outlive the sweep that started it (after `kill -9` of the parent it would
+    otherwise wait forever, and keep multiprocessing's resource tracker alive). On Linux the
+    kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG); everywhere, a watchdog
+    thread exits the worker once its parent is gone.
+    """
+    die_with_parent(parent_pid)
+    _import_all(modules)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this process exit when `parent_pid` (its parent) dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still applies
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    watchdog = threading.Thread(target=_watch_parent, args=(parent_pid,),
+                                name="regsim-parent-watchdog", daemon=True)
+    watchdog.start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(WATCHDOG_INTERVAL_S)
+    os._exit(1)  # orphaned: re-parented to init or a subreaper
 
 
 def _import_all(modules: Sequence[str]) -> None:

@@ -13,6 +13,7 @@ with the number of runs only by one small index entry per run.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
 import os
@@ -41,9 +42,16 @@ class RunJournal:
         self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 (closed in close())
 
     def append(self, record: Mapping[str, Any]) -> None:
-        """Write one record as one line, in a single write."""
-        line = json.dumps(_plain(record), default=str) + "\n"  # keeps the outcome order
-        self._file.write(line.encode("utf-8"))
+        """Write one record as one line, in a single write (repeated if the system writes only
+        part of it). Raises OSError (a full disk) with at most a torn line left behind, which
+        reopening cuts."""
+        line = (json.dumps(_plain(record), default=str) + "\n").encode("utf-8")
+        view = memoryview(line)
+        while view:
+            written = self._file.write(view)
+            if not written:
+                raise OSError(errno.ENOSPC, "nothing written", str(self.path))
+            view = view[written:]
 
     def close(self) -> None:
         self._file.close()

@@ -53,6 +53,8 @@ class RunResult:
         regulator_names: the scenario's regulators (suffixes of ``regulator_pressure__R``).
         start: first simulated month, ``YYYY-MM``.
         months: number of simulated months.
+        uncertain_parameters: the keys drawn per replicate (empty: every replicate shares
+            every parameter value, and intervals show Monte Carlo noise only).
     """
 
     scenario_name: str
@@ -67,6 +69,15 @@ class RunResult:
     regulator_names: list[str]
     start: str
     months: int
+    uncertain_parameters: list[str] = field(default_factory=list)
+
+    @property
+    def interval_kind(self) -> str:
+        """What the intervals over replicates include, in words."""
+        if not self.uncertain_parameters:
+            return "Monte Carlo only (every replicate shares every parameter value)"
+        return (f"Monte Carlo and parameter uncertainty ({len(self.uncertain_parameters)} "
+                "parameters drawn per replicate)")
 
     def timeseries_frame(self) -> pd.DataFrame:
         """All replicates' time series, concatenated, with a leading ``replicate`` column."""

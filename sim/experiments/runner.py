@@ -56,17 +56,31 @@ def run_scenario(
     seed: int | None = None,
     resolved_toml: str | None = None,
     progress: Callable[[int], None] | None = None,
+    uncertainty: bool = False,
 ) -> RunResult:
-    """Run `replicates` replicates (default: the scenario's) from root `seed` (default: its)."""
+    """Run `replicates` replicates (default: the scenario's) from root `seed` (default: its).
+
+    With `uncertainty`, replicate r first draws the scenario's uncertain parameters
+    (`sim.experiments.uncertainty`); its summary records the values drawn.
+    """
+    from sim.experiments import uncertainty as parameter_uncertainty
+
     meta = scenario.scenario
     replicates = meta.replicates if replicates is None else replicates
     root_seed = meta.seed if seed is None else seed
     text = resolved_toml or scenario.to_toml()
     seeds = replicate_seeds(root_seed, replicates)
+    parameters = parameter_uncertainty.declared(scenario) if uncertainty else []
+    drawn = parameter_uncertainty.draws(parameters, root_seed, replicates)
+    raw = scenario.to_toml_dict() if parameters else None
     started = time.perf_counter()
     results = []
     for index, replicate_seed in enumerate(seeds):
-        results.append(run_replicate(scenario, replicate_seed, index))
+        values = drawn[index]
+        own = parameter_uncertainty.with_values(raw, values) if values else scenario
+        result = run_replicate(own, replicate_seed, index)
+        result.summary.update(parameter_uncertainty.draw_columns(values))
+        results.append(result)
         if progress:
             progress(1)
     elapsed = time.perf_counter() - started
@@ -83,4 +97,5 @@ def run_scenario(
         regulator_names=[r.name for r in scenario.regulators],
         start=meta.start,
         months=meta.months,
+        uncertain_parameters=[p.key for p in parameters],
     )

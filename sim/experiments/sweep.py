@@ -18,7 +18,10 @@ A sweep folder holds:
 
 Replicate r of every point has the same seed (common random numbers). A sweep interrupted
 anywhere, even by SIGKILL, is finished by `run_sweep` on the same folder: runs already in the
-journal are skipped and the final tables are the ones an uninterrupted sweep writes.
+journal are skipped and the final tables are the ones an uninterrupted sweep writes. A run the
+machine failed (a full disk, a lost worker) is never recorded, so it is run again. Before
+anything runs, the whole folder is checked (`sim.experiments.sweep_folder`): a folder is data,
+and nothing named in it is ever imported.
 """
 
 from __future__ import annotations
@@ -26,14 +29,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import importlib
 import json
 import os
 import platform
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,28 +43,45 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim.experiments.design import Design, design_from_description
-from sim.experiments.engine import OK, run_tasks
+from sim.experiments.design import Design
+from sim.experiments.engine import OK, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
 from sim.experiments.journal import RunJournal, completed_runs, format_cell, write_runs_table
-from sim.experiments.models import FunctionModel, Model, RunTask, ScenarioModel
+from sim.experiments.models import (
+    FunctionModel,
+    Model,
+    RunTask,
+    ScenarioModel,
+    registered_function_model,
+    registered_name,
+)
 from sim.experiments.seeds import replicate_seeds
 from sim.experiments.sensitivity import analyse, point_means
 from sim.experiments.storage import (
     FLOAT_FORMAT,
     MANIFEST_NAME,
     RECORDED_PACKAGES,
+    PendingFolder,
     ResultsExistError,
     git_state,
     package_versions,
 )
+from sim.experiments.sweep_folder import (
+    DESIGN_JSON,
+    JOURNAL_NAME,
+    SCENARIO_NAME,
+    SweepFolderError,
+    VerifiedSweep,
+    read_json_file,
+    verify_sweep_folder,
+)
 
 RUNNING, COMPLETE = "running", "complete"
-SCENARIO_NAME = "scenario.toml"
-DESIGN_JSON, DESIGN_CSV = "design.json", "design.csv"
-JOURNAL_NAME, RUNS_NAME, POINTS_NAME = "runs.jsonl", "runs.csv", "points.csv"
+DESIGN_CSV = "design.csv"
+RUNS_NAME, POINTS_NAME = "runs.csv", "points.csv"
 SENSITIVITY_NAME, TIMESERIES_NAME = "sensitivity.csv", "timeseries.parquet"
 PARTS_DIR, LOCK_NAME = "timeseries.parts", ".lock"
+__all__ = ["SweepFolderError"]  # re-exported: callers catch it from here
 SWEEP_PACKAGES = (*RECORDED_PACKAGES, "SALib", "pyarrow", "distributed")
 
 PlotWriter = Callable[[Path], list[Path]]
@@ -71,7 +89,7 @@ PlotWriter = Callable[[Path], list[Path]]
 
 
 class SweepError(RuntimeError):
-    """A sweep folder that cannot be created or resumed (missing, foreign, or in use)."""
+    """A sweep folder that cannot be run now (another process holds it)."""
 
 
 @dataclass(frozen=True)
@@ -111,16 +129,27 @@ def create_sweep(
     replicates: int,
     name: str,
     save_timeseries: bool = False,
+    auto_name: bool = False,
 ) -> Path:
-    """Write the folder of a new sweep (manifest, design, scenario); nothing runs yet.
+    """Write the folder of a new sweep (manifest, design, scenario) and return its path;
+    nothing runs yet. The folder appears whole or not at all.
 
-    Raises ResultsExistError if `folder` exists and is not empty.
+    Raises ResultsExistError if `folder` exists and is not an empty folder; with `auto_name`
+    (a default name), the next free name is taken instead. OSError if it cannot be written.
     """
     folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    empty = folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir())
+    if os.path.lexists(folder) and not empty and not auto_name:
         raise ResultsExistError(f"{folder} already exists; choose another --out, or finish "
                                 f"that sweep with --resume {folder}")
-    folder.mkdir(parents=True, exist_ok=True)
+    with PendingFolder(folder, force=empty and not auto_name, auto_name=auto_name) as pending:
+        _write_new_sweep(pending.temp_dir, model, design, root_seed, replicates, name,
+                         save_timeseries)
+        return pending.commit()
+
+
+def _write_new_sweep(folder: Path, model: ScenarioModel | FunctionModel, design: Design,
+                     root_seed: int, replicates: int, name: str, save_timeseries: bool) -> None:
     model_description = _describe_model(model, folder, save_timeseries)
     _write_json(folder / DESIGN_JSON, design.describe())
     _design_frame(design).to_csv(folder / DESIGN_CSV, index=False, lineterminator="\n")
@@ -137,7 +166,6 @@ def create_sweep(
         "command_line": list(sys.argv), "sessions": [],
     }
     _write_json(folder / MANIFEST_NAME, manifest)
-    return folder
 
 
 def _describe_model(model: Model, folder: Path, save_timeseries: bool) -> dict[str, Any]:
@@ -149,8 +177,11 @@ def _describe_model(model: Model, folder: Path, save_timeseries: bool) -> dict[s
         return {"kind": "scenario", "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "save_timeseries": save_timeseries}
     if isinstance(model, FunctionModel):
+        # Only a registered name is ever used to find the model again; the function's own
+        # name is kept for the reader, never imported.
         function = model.function
-        return {"kind": "function", "function": f"{function.__module__}:{function.__qualname__}",
+        return {"kind": "function", "name": registered_name(model),
+                "function": f"{function.__module__}:{function.__qualname__}",
                 "outcome": model.outcome, "pass_seed": model.pass_seed,
                 "save_timeseries": False}
     raise TypeError(f"cannot store a {type(model).__name__} for resuming; pass the model to "
@@ -167,23 +198,27 @@ def _design_frame(design: Design) -> pd.DataFrame:
 
 
 def sweep_status(folder: Path) -> SweepStatus:
-    """The status of the sweep in `folder`; SweepError if it is not a sweep folder."""
-    manifest = read_manifest(folder)
-    recorded = len(completed_runs(Path(folder) / JOURNAL_NAME))
-    return SweepStatus(Path(folder), manifest["status"], manifest["total_runs"], recorded)
+    """The status of the sweep in `folder`, checked whole (`verify_sweep_folder`);
+    SweepFolderError if it is not a sweep folder regsim can run."""
+    verified = verify_sweep_folder(Path(folder))
+    return _status_of(verified)
+
+
+def _status_of(verified: VerifiedSweep) -> SweepStatus:
+    recorded = len(_done_runs(verified.folder / JOURNAL_NAME))
+    manifest = verified.manifest
+    return SweepStatus(verified.folder, manifest["status"], manifest["total_runs"], recorded)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a sweep folder; SweepError if there is none or it is not a sweep's."""
+    """The manifest of a sweep folder as stored (unchecked beyond being a sweep's JSON object);
+    SweepFolderError if there is none or it is not a sweep's."""
     path = Path(folder) / MANIFEST_NAME
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(f"{folder} is not a sweep folder: no {MANIFEST_NAME}") from None
-    except (OSError, ValueError) as error:
-        raise SweepError(f"cannot read {path}: {error}") from None
-    if manifest.get("kind") != "sweep":
-        raise SweepError(f"{folder} holds results of another kind, not a sweep")
+    if not path.exists():
+        raise SweepFolderError(f"{folder} is not a sweep folder: no {MANIFEST_NAME}")
+    manifest = read_json_file(path, 64 * 1024 * 1024)
+    if not isinstance(manifest, dict) or manifest.get("kind") != "sweep":
+        raise SweepFolderError(f"{folder} holds results of another kind, not a sweep")
     return manifest
 
 
@@ -196,18 +231,22 @@ def run_sweep(
 ) -> SweepSummary:
     """Run every run of the sweep in `folder` not yet recorded, then write the final tables.
 
-    Works the same for a new sweep and for one interrupted at any point. `model` defaults to
-    the one the folder describes. Raises SweepError if another process holds the folder, and
-    EngineError if the executor loses a run (what finished stays recorded).
+    Works the same for a new sweep and for one interrupted at any point. The folder is checked
+    first (`verify_sweep_folder`: SweepFolderError, nothing runs). `model` defaults to the one
+    the folder describes: its scenario, or a function model registered under the name it gives
+    (nothing named in a folder is ever imported). Raises SweepError if another process holds
+    the folder, and EngineError if the executor loses a run or the machine fails it (what
+    finished stays recorded; those runs are run again on resume).
     """
     folder = Path(folder)
     started = time.perf_counter()
+    read_manifest(folder)  # a sweep's folder, before anything (the lock) is written in it
     with _locked(folder):
-        manifest = read_manifest(folder)
-        design = load_design(folder)
+        verified = verify_sweep_folder(folder)
+        manifest, design = verified.manifest, verified.design
         session_runs = 0
         if manifest["status"] != COMPLETE:
-            model = model or load_model(folder, manifest)
+            model = model or load_model(verified)
             _add_session(folder, manifest, executor)
             session_runs = _run_remaining(folder, manifest, design, model, executor, progress)
             manifest = finalise(folder, design, manifest, plot_writer)
@@ -217,29 +256,38 @@ def run_sweep(
 
 
 def load_design(folder: Path) -> Design:
-    """The exact design stored in a sweep folder."""
-    return design_from_description(json.loads((Path(folder) / DESIGN_JSON).read_text()))
+    """The exact design stored in a sweep folder (checked with the whole folder)."""
+    return verify_sweep_folder(Path(folder)).design
 
 
-def load_model(folder: Path, manifest: Mapping[str, Any]) -> Model:
-    """The model a sweep folder describes (a scenario, or a function importable by name)."""
-    described = manifest["model"]
+def load_model(verified: VerifiedSweep) -> Model:
+    """The model a checked sweep folder describes: its scenario, or the function model
+    registered under its name. SweepFolderError for a function model this process has not
+    registered (a folder cannot name code to run)."""
+    described = verified.manifest["model"]
     if described["kind"] == "scenario":
-        raw = tomllib.loads((Path(folder) / SCENARIO_NAME).read_text(encoding="utf-8"))
-        parts = str(Path(folder).resolve() / PARTS_DIR) if described["save_timeseries"] else None
-        return ScenarioModel(raw, parts)
-    module, _, qualname = described["function"].partition(":")
-    function: Any = importlib.import_module(module)
-    for attribute in qualname.split("."):
-        function = getattr(function, attribute)
-    return FunctionModel(function, described["outcome"], described["pass_seed"])
+        assert verified.scenario_raw is not None
+        parts = str(verified.folder.resolve() / PARTS_DIR) if described["save_timeseries"] else None
+        return ScenarioModel(verified.scenario_raw, parts)
+    name = described.get("name")
+    model = registered_function_model(name) if isinstance(name, str) else None
+    if model is None:
+        shown = name or described.get("function") or "?"
+        raise SweepFolderError(
+            f"{verified.folder / MANIFEST_NAME}: model: a function model {str(shown)[:80]!r} "
+            "that this regsim has not registered; only scenario sweeps resume from the "
+            "command line (from Python, pass the model to run_sweep)")
+    if (model.outcome, model.pass_seed) != (described.get("outcome"), described.get("pass_seed")):
+        raise SweepFolderError(f"{verified.folder / MANIFEST_NAME}: model: outcome or pass_seed "
+                               f"differ from the registered model {name!r}")
+    return model
 
 
 def _run_remaining(folder: Path, manifest: Mapping[str, Any], design: Design, model: Model,
                    executor: ExecutorInfo, progress: Callable[[int], None] | None) -> int:
     seeds = manifest["replicate_seeds"]
     with RunJournal(folder / JOURNAL_NAME) as journal:
-        done = set(completed_runs(journal.path))
+        done = _done_runs(journal.path)
 
         def jobs() -> Iterator[tuple[Model, RunTask]]:
             for point_id in range(len(design)):
@@ -256,8 +304,17 @@ def _run_remaining(folder: Path, manifest: Mapping[str, Any], design: Design, mo
         return run_tasks(jobs(), executor.executor, record, executor.max_in_flight)
 
 
+def _done_runs(journal_path: Path) -> set[tuple[int, int]]:
+    """The runs recorded for good: all but those an environment failure stopped (journals
+    written before regsim told the two apart recorded e.g. a full disk as a failed run)."""
+    if not journal_path.exists():
+        return set()
+    return {key for key, offset in completed_runs(journal_path).items()
+            if not is_environment_failure(_record_at(journal_path, offset))}
+
+
 def _add_session(folder: Path, manifest: dict[str, Any], executor: ExecutorInfo) -> None:
-    recorded = len(completed_runs(folder / JOURNAL_NAME))
+    recorded = len(_done_runs(folder / JOURNAL_NAME))
     manifest["sessions"].append({"started_utc": _now(), "executor": executor.description,
                                  "runs_already_recorded": recorded})
     _write_json(folder / MANIFEST_NAME, manifest)
@@ -332,9 +389,13 @@ def _conform(table: Any, schema: Any) -> Any:
 
 
 def _status_at(journal_path: Path, offset: int) -> str | None:
+    return _record_at(journal_path, offset).get("status")
+
+
+def _record_at(journal_path: Path, offset: int) -> dict[str, Any]:
     with open(journal_path, "rb") as stream:
         stream.seek(offset)
-        return json.loads(stream.readline()).get("status")
+        return json.loads(stream.readline())
 
 
 # Small helpers ------------------------------------------------------------------------------
@@ -348,7 +409,16 @@ def _locked(folder: Path) -> Iterator[None]:
     except ImportError:  # not on POSIX: no lock
         yield
         return
-    with open(Path(folder) / LOCK_NAME, "a") as lock:
+    path = Path(folder) / LOCK_NAME
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        handle = os.open(path, flags, 0o644)  # never through a link planted in the folder
+    except OSError:
+        if path.is_symlink():
+            raise SweepFolderError(f"{path}: is a symbolic link; a sweep folder holds only "
+                                   "its own files") from None
+        raise
+    with os.fdopen(handle, "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -1,20 +1,24 @@
-"""Developer agents (labs): compute growth, training cadence, security, markets and releases.
+"""Developer agents (labs): compute generations, release cadence, markets, security, relocation.
 
-Each month a lab's next frontier run grows (slower under chip export controls on its domicile).
-When a run finishes it plans a release (open, closed, or hybrid: open below a size it chooses)
-and, if a policy in force covers the release, makes a compliance choice (`compliance.py`).
+A lab's releasable run size (log10 FLOP) stays fixed between compute generations. When a new
+generation arrives (every `cluster_interval_months`), its run is what the lab's budget buys at
+the month's FLOP price, reduced by chip export controls on its domicile and capped by the
+world's feasibility ceiling (`sim.model.compute`). The budget grows at the lab's spending
+growth; the lab's money values (revenue, value of capability, delay and relocation costs) grow
+with what it spends on frontier runs; the value it puts on openness is strategic and does not.
+Releases come every `cadence_months`; when a policy in force covers one, the lab chooses what to
+do (`sim.model.decisions`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.model import compliance
-from sim.model.jurisdiction import within
+from sim.model import decisions
+from sim.model.jurisdiction import within, within_any
 from sim.model.registry import ReleasePlan
 
 if TYPE_CHECKING:
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class Developer(mesa.Agent):
-    """A lab. Compute in log10 FLOP; security as RAND SL1-SL5."""
+    """A lab. Compute in log10 FLOP; security as RAND SL1-SL5; money in USD M."""
 
     def __init__(self, model: RegSimModel, spec: DeveloperSpec) -> None:
         super().__init__(model)
@@ -32,71 +36,193 @@ class Developer(mesa.Agent):
         self.label = spec.label or spec.name
         self.jurisdiction = spec.jurisdiction
         self.run_flop = math.log10(spec.initial_run_flop)
-        self.growth_oom_per_month = math.log10(spec.compute_growth_per_year) / 12.0
+        self.compute_generation = 0
+        self.next_generation_step = self._months_to_first_generation()
         self.security_level = spec.security_level
         self.target_security_level = spec.security_level
         self.upgrade_months_left = 0
         self.upgrade_months_per_level = 12
-        self.withdrawn_from: set[str] = set()
-        self._sells_into: dict[str, bool] = {}  # markets only change by withdrawal
+        self.exited: set[str] = set()
+        self.barred: set[str] = set()
+        self._sells_into: dict[str, bool] = {}  # markets change only by leaving or dated changes
+        self._shares: dict[str, float] | None = None
+        self._scale: tuple[int, float] | None = None
+        self._start_spending: float | None = None
         self.relocation_months_left = 0
         self.held_plans: list[ReleasePlan] = []
         self.pending: list[tuple[int, ReleasePlan]] = []
+        self.releases_planned = 0
+        self.cadence_draws = 0
         self.last_release_open = spec.release_strategy == "open"
-        self.stream = model.streams.stream("developer", spec.name)
         age = spec.initial_model_age_months if spec.initial_model_flop else 0
         # The next release is due a cadence after the last one (at step -age); the countdown
         # reaches 0 at step `cadence - age`, or at step 0 when that is already overdue.
         self.months_to_release = max(1, self._draw_cadence() - age + 1)
 
-    # Reach ----------------------------------------------------------------------------------
+    # Parameters that change during a run (dated changes) ----------------------------------
+    def update_params(self, spec: DeveloperSpec) -> None:
+        """Take new parameter values; a higher security level is an upgrade that takes time."""
+        old, self.params = self.params, spec
+        self.label = spec.label or spec.name
+        self._sells_into.clear()
+        self._shares = None
+        self._scale = None
+        self._start_spending = None
+        if spec.jurisdiction != old.jurisdiction:
+            self.jurisdiction = spec.jurisdiction
+        if spec.security_level > old.security_level:
+            self.start_security_upgrade(spec.security_level, self.upgrade_months_per_level)
+        elif spec.security_level < old.security_level:
+            self.security_level = self.target_security_level = spec.security_level
+
+    # Money ---------------------------------------------------------------------------------
+    def budget_musd(self, month: int | None = None) -> float:
+        """What its next frontier run may cost at `month` (default: now), USD M."""
+        spec = self.params
+        month = self.model.month if month is None else month
+        years = (month - self.model.start_month) / 12.0
+        budget = spec.run_budget_musd * spec.spending_growth_per_year**years
+        if spec.max_run_budget_musd is not None:
+            budget = min(budget, spec.max_run_budget_musd)
+        return budget
+
+    def spending_musd(self, month: int | None = None) -> float:
+        """What it can usefully spend on a frontier run at `month`: its budget, or less where
+        the world's feasibility ceiling caps the run (USD M)."""
+        model = self.model
+        month = model.month if month is None else month
+        access = model.compute_access_factor(self.jurisdiction, month)
+        ceiling_cost = model.costs.run_cost_musd(model.costs.ceiling_log10_flop(month), month)
+        return min(self.budget_musd(month), ceiling_cost / access)
+
+    def value_scale(self) -> float:
+        """How much bigger the lab is now than at the start: the growth of what it spends on
+        its frontier runs (revenue and the value of releases grow with it). Cached per month."""
+        month = self.model.month
+        if self._scale is None or self._scale[0] != month:
+            if self._start_spending is None:
+                self._start_spending = self.spending_musd(self.model.start_month)
+            start = self._start_spending
+            self._scale = (month, self.spending_musd() / start if start > 0 else 1.0)
+        return self._scale[1]
+
+    def annual_revenue_now_musd(self) -> float:
+        return self.params.annual_revenue_musd * self.value_scale()
+
+    def release_value_musd(self) -> float:
+        """What one release earns over its life, USD M: a year's revenue x the cadence."""
+        low, high = self.params.cadence_months
+        return self.annual_revenue_now_musd() * (low + high) / 2.0 / 12.0
+
+    def openness_value_musd(self) -> float:
+        """A strategic value, not a share of sales: it does not grow with the lab."""
+        return self.params.openness_value_musd
+
+    def capability_value_musd_per_oom(self) -> float:
+        return self.params.capability_value_musd_per_oom * self.value_scale()
+
+    def delay_cost_musd_per_month(self) -> float:
+        return self.params.delay_cost_musd_per_month * self.value_scale()
+
+    def relocation_cost_musd(self) -> float:
+        return self.params.relocation_cost_musd * self.value_scale()
+
+    def covered_releases_ahead(self) -> float:
+        """Releases expected over the planning horizon: what permanent choices are weighed
+        against."""
+        low, high = self.params.cadence_months
+        horizon = self.model.params.world.compliance.planning_horizon_months
+        return max(1.0, horizon / ((low + high) / 2.0))
+
+    # Markets -------------------------------------------------------------------------------
     def sells_into(self, jurisdiction: str) -> bool:
-        """Whether it sells in `jurisdiction` (markets are hierarchical; withdrawals subtract)."""
+        """Whether it sells in `jurisdiction` (markets are hierarchical; exits and bars
+        subtract)."""
         known = self._sells_into.get(jurisdiction)
         if known is None:
-            known = self._sells_into[jurisdiction] = self._reaches_market(jurisdiction)
+            known = self._sells_into[jurisdiction] = not within_any(
+                jurisdiction, self.exited | self.barred) and any(
+                within(jurisdiction, m) or within(m, jurisdiction) for m in self.params.markets)
         return known
 
-    def withdraw_from(self, jurisdictions: set[str]) -> None:
-        """Stop selling in `jurisdictions` (and everywhere within them), for good."""
-        self.withdrawn_from |= jurisdictions
-        self._sells_into.clear()
+    def sales_share_in(self, jurisdiction: str) -> float:
+        """Share of its sales made in `jurisdiction` (0 where it does not sell)."""
+        if not self.sells_into(jurisdiction):
+            return 0.0
+        top = self._top_level_shares()
+        parent = jurisdiction.split("-")[0]
+        share = top.get(parent, 0.0)
+        if parent == jurisdiction:
+            return share
+        world = self.model.params.world.market_shares
+        parent_size = world.get(parent, 0.0)
+        return share * world.get(jurisdiction, 0.0) / parent_size if parent_size else 0.0
 
-    def _reaches_market(self, jurisdiction: str) -> bool:
-        if any(within(jurisdiction, w) for w in self.withdrawn_from):
-            return False
-        return any(within(jurisdiction, m) or within(m, jurisdiction) for m in self.params.markets)
+    def sales_share_within(self, jurisdictions) -> float:
+        return sum(self.sales_share_in(j) for j in jurisdictions)
+
+    def _top_level_shares(self) -> dict[str, float]:
+        if self._shares is None:
+            self._shares = self._compute_top_level_shares()
+        return self._shares
+
+    def _compute_top_level_shares(self) -> dict[str, float]:
+        spec, world = self.params, self.model.params.world.market_shares
+        raw = spec.sales_shares or {
+            m.split("-")[0]: world.get(m.split("-")[0], 0.0) for m in spec.markets}
+        raw = {k.split("-")[0]: v for k, v in raw.items()}
+        total = sum(raw.values())
+        return {k: v / total for k, v in raw.items()} if total > 0 else {}
+
+    def leave_market(self, jurisdiction: str, barred: bool = False) -> None:
+        """Stop selling in `jurisdiction` for good (by its choice, or barred by a court)."""
+        (self.barred if barred else self.exited).add(jurisdiction)
+        self._sells_into.clear()
+        self.model.market_left(self, jurisdiction)
 
     @property
     def relocating(self) -> bool:
         return self.relocation_months_left > 0
 
+    @property
+    def active(self) -> bool:
+        until = self.params.active_until
+        return until is None or self.model.month <= self.model.month_of(until)
+
     # Monthly step ---------------------------------------------------------------------------
     def step(self) -> None:
-        if self.model.step_index > 0:  # initial_run_flop is the run of the start month
-            self.run_flop += self.growth_oom_per_month * self.model.compute_growth_factor(
-                self.jurisdiction
-            )
+        self._progress_compute()
         self._progress_security()
         self._progress_relocation()
         self._release_due_plans()
         self.months_to_release -= 1
         if self.months_to_release <= 0:
             self.months_to_release = self._draw_cadence()
-            self.handle(self.plan_release())
+            if self.active:
+                for plan in self.plan_releases():
+                    self.handle(plan)
 
-    def plan_release(self) -> ReleasePlan:
-        """The finished run, before any policy: its size, capability and openness."""
+    def plan_releases(self) -> list[ReleasePlan]:
+        """The finished run, before any policy: its size, capability and openness. A hybrid
+        lab whose run is above its open-size limit releases it closed and opens a smaller model
+        at the limit beside it."""
         spec = self.params
-        if spec.release_strategy == "hybrid":
-            open_weights = self.run_flop < math.log10(spec.open_size_limit_flop)
-        else:
-            open_weights = spec.release_strategy == "open"
-        capability = self.run_flop + self.model.algo_efficiency_oom + spec.capability_offset_oom
-        return ReleasePlan(self.name, self.run_flop, capability, open_weights)
+        self.releases_planned += 1
+        own = self.run_flop + self.model.algo_efficiency_oom + spec.capability_offset_oom
+        learned = self.model.learned_capability(self)
+        plan = ReleasePlan(self.name, self.releases_planned, self.run_flop, max(own, learned),
+                           spec.release_strategy == "open", floor_capability=learned)
+        if spec.release_strategy != "hybrid":
+            return [plan]
+        limit = math.log10(spec.open_size_limit_flop)
+        if self.run_flop < limit:
+            return [plan.evolve(open_weights=True)]
+        margin = self.model.params.world.compliance.shade_margin_oom
+        side = plan.shaded_to(limit - margin).evolve(open_weights=True, side=True)
+        return [plan, side]
 
     def handle(self, plan: ReleasePlan) -> None:
-        """Release `plan`, after a compliance choice if a policy in force covers it."""
+        """Release `plan`, after a choice if policies in force cover it."""
         if self.relocating:
             self.held_plans.append(plan)
             return
@@ -104,21 +230,40 @@ class Developer(mesa.Agent):
         if not covering:
             self.publish(plan)
             return
-        compliance.decide(self, plan, covering)
+        decisions.decide(self, plan, covering)
 
     def publish(self, plan: ReleasePlan) -> None:
-        """Release now, or queue it if compliance delayed it."""
+        """Release now, or queue it if it must wait."""
         if plan.delay_months > 0:
             self.pending.append((self.model.step_index + plan.delay_months, plan))
             return
         if plan.security_upgrade_to:
             self.start_security_upgrade(
-                plan.security_upgrade_to, plan.security_upgrade_months_per_level
-            )
-        self.last_release_open = plan.open_weights
+                plan.security_upgrade_to, plan.security_upgrade_months_per_level)
+        if not plan.side:
+            self.last_release_open = plan.open_weights
         self.model.release(self, plan)
 
-    # Relocation and security -----------------------------------------------------------------
+    # Compute, relocation and security ----------------------------------------------------
+    def _progress_compute(self) -> None:
+        model = self.model
+        if model.step_index < self.next_generation_step:
+            return
+        month = model.month
+        access = model.compute_access_factor(self.jurisdiction, month)
+        bought = model.costs.affordable_log10_flop(self.budget_musd(month), month, access)
+        self.run_flop = max(self.run_flop, bought)
+        self.compute_generation += 1
+        low, high = self.params.cluster_interval_months
+        self.next_generation_step += model.streams.integer(
+            low, high, "developer", self.name, "compute_generation", self.compute_generation)
+
+    def _months_to_first_generation(self) -> int:
+        spec = self.params
+        low, high = spec.first_cluster_months or [1, spec.cluster_interval_months[1]]
+        return self.model.streams.integer(low, high, "developer", self.name,
+                                          "compute_generation", 0)
+
     def start_relocation(self, plan: ReleasePlan) -> None:
         self.relocation_months_left = self.params.relocation_months
         self.held_plans.append(plan)
@@ -138,12 +283,9 @@ class Developer(mesa.Agent):
         if self.upgrade_months_left <= 0:
             self.security_level += 1
             self.model.events.add(
-                self.model.step_index,
-                "security_upgrade",
-                [self.name],
+                self.model.step_index, "security_upgrade", [self.name],
                 f"{self.label} reaches weight security SL{self.security_level}",
-                security_level=self.security_level,
-            )
+                security_level=self.security_level)
             if self.security_level < self.target_security_level:
                 self.upgrade_months_left = self.upgrade_months_per_level
 
@@ -156,23 +298,22 @@ class Developer(mesa.Agent):
         old, self.jurisdiction = self.jurisdiction, self.params.relocation_jurisdiction
         self.model.counters["relocations"] += 1
         self.model.events.add(
-            self.model.step_index,
-            "relocation",
-            [self.name],
+            self.model.step_index, "relocation", [self.name],
             f"{self.label} completes its move from {old} to {self.jurisdiction}",
-            origin=old,
-            destination=self.jurisdiction,
-        )
+            origin=old, destination=self.jurisdiction)
         held, self.held_plans = self.held_plans, []
         for plan in held:
-            self.handle(plan)
+            self.handle(plan.evolve(round=plan.round + 1))
 
     def _release_due_plans(self) -> None:
-        due = [plan for when, plan in self.pending if when <= self.model.step_index]
-        self.pending = [(when, plan) for when, plan in self.pending if when > self.model.step_index]
+        now = self.model.step_index
+        due = [plan for when, plan in self.pending if when <= now]
+        self.pending = [(when, plan) for when, plan in self.pending if when > now]
         for plan in due:  # policies that came into force meanwhile get their say
-            self.handle(replace(plan, delay_months=0))
+            self.handle(plan.evolve(delay_months=0))
 
     def _draw_cadence(self) -> int:
         low, high = self.params.cadence_months
-        return int(self.stream.integers(low, high + 1))
+        self.cadence_draws += 1
+        return self.model.streams.integer(low, high, "developer", self.name, "cadence",
+                                          self.cadence_draws)

@@ -1,11 +1,20 @@
 """The downstream ecosystem: a vectorised population of fine-tuners, firms and researchers.
 
-Open-weight models spread by the Bass model. Successive open models are generations (Norton-Bass
-style): the best open model diffuses, and F is the share already holding a model at least that
-capable. Each month a non-holder adopts with the exact conditional probability of the
+Open-weight models spread by the Bass model, in months (released weights spread within days and
+derivatives appear in thousands a week: domain-facts-2 §6). Successive open models are
+generations: the best open model diffuses, and F is the share already holding a model at least
+that capable. Each month a non-holder adopts with the exact conditional probability of the
 continuous Bass curve advanced by one month from the current F, so a large population follows
-F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}). Closed models reach the ecosystem only as API
-access, per jurisdiction. A step costs O(adopters), whatever the number of releases.
+F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}). Open weights are obtainable everywhere:
+withholding an open model from a market does not stop adoption there.
+
+Closed models reach adopters only as API access, per jurisdiction: the best closed model
+offered there diffuses the same way (with its own, slower coefficients), and access ends when
+its lab stops offering it there (withheld, left or barred).
+
+Every outcome is a share of the population, or a share scaled to a sourced real unit
+(`derivatives_at_saturation`), so no outcome depends on the simulated population size. A step
+costs O(adopters), whatever the number of releases.
 """
 
 from __future__ import annotations
@@ -16,76 +25,135 @@ import numpy as np
 
 from sim.scenario.schema import EcosystemParams
 
-MONTH_YEARS = 1.0 / 12.0
+NO_ARTIFACT = -1
 
 
-def bass_advance(share: float, p_per_year: float, q_per_year: float, years: float) -> float:
-    """The Bass curve's adopted share `years` after it stood at `share` (exact solution)."""
+def bass_advance(share: float, p: float, q: float, periods: float) -> float:
+    """The Bass curve's adopted share `periods` after it stood at `share` (exact solution);
+    `p` and `q` per period."""
     if share >= 1.0:
         return 1.0
-    rate = p_per_year + q_per_year
+    rate = p + q
     if rate == 0.0:
         return share
-    decay = math.exp(-rate * years)
-    if p_per_year == 0.0:  # pure imitation: the logistic curve
-        grown = share * math.exp(q_per_year * years)
+    decay = math.exp(-rate * periods)
+    if p == 0.0:  # pure imitation: the logistic curve
+        grown = share * math.exp(q * periods)
         return grown / (1.0 - share + grown)
-    ratio = q_per_year / p_per_year
+    ratio = q / p
     offset = (1.0 - share) / (1.0 + ratio * share)
     return (1.0 - offset * decay) / (1.0 + ratio * offset * decay)
 
 
-def bass_closed_form(months: np.ndarray, p_per_year: float, q_per_year: float) -> np.ndarray:
+def bass_closed_form(months: np.ndarray, p_per_month: float, q_per_month: float) -> np.ndarray:
     """F(t) from zero adoption, for t in months."""
-    t = np.asarray(months, dtype=float) / 12.0
-    decay = np.exp(-(p_per_year + q_per_year) * t)
-    return (1.0 - decay) / (1.0 + (q_per_year / p_per_year) * decay)
+    t = np.asarray(months, dtype=float)
+    decay = np.exp(-(p_per_month + q_per_month) * t)
+    return (1.0 - decay) / (1.0 + (q_per_month / p_per_month) * decay)
+
+
+def _adoption_hazard(share: float, p: float, q: float) -> float:
+    target = bass_advance(share, p, q, 1.0)
+    return 0.0 if share >= 1.0 else (target - share) / (1.0 - share)
 
 
 class Ecosystem:
-    def __init__(self, params: EcosystemParams, rng: np.random.Generator) -> None:
+    def __init__(self, params: EcosystemParams) -> None:
         self.params = params
-        self.rng = rng
         self.adopters = params.adopters
         self.jurisdictions = sorted(params.jurisdiction_shares)
-        self.shares = np.array([params.jurisdiction_shares[j] for j in self.jurisdictions])
-        self.held_capability = np.full(self.adopters, -np.inf)
-        self.holds_covered = np.zeros(self.adopters, dtype=bool)
-        self.best_open_share = 0.0
+        counts = _apportion(self.adopters, [params.jurisdiction_shares[j]
+                                            for j in self.jurisdictions])
+        self.place = np.repeat(np.arange(len(self.jurisdictions)), counts)
+        ends = np.cumsum(counts)
+        self.slices = [slice(int(end - count), int(end)) for end, count in zip(ends, counts,
+                                                                                strict=True)]
+        """Adopters are ordered by jurisdiction: each one's contiguous slice."""
+        self.place_counts = counts
+        self.open_capability = np.full(self.adopters, -np.inf)
+        self.open_covered = np.zeros(self.adopters, dtype=bool)
+        self.open_train_flop = np.full(self.adopters, -np.inf)
+        self.api_capability = np.full(self.adopters, -np.inf)
+        self.api_artifact = np.full(self.adopters, NO_ARTIFACT, dtype=np.int64)
+        self.api_covered = np.zeros(self.adopters, dtype=bool)
+        self.api_shutdown = np.zeros(self.adopters, dtype=bool)
 
-    def diffuse(self, capability: float, covered: bool) -> None:
-        """One month of Bass adoption of the best open model (log10 effective FLOP)."""
-        holders = self.held_capability >= capability
-        share = float(holders.mean())
-        target = bass_advance(
-            share, self.params.bass_p_per_year, self.params.bass_q_per_year, MONTH_YEARS
-        )
-        hazard = 0.0 if share >= 1.0 else (target - share) / (1.0 - share)
-        adopting = ~holders & (self.rng.random(self.adopters) < hazard)
-        self.held_capability[adopting] = capability
-        if covered:
-            self.holds_covered |= adopting
-        self.best_open_share = share + adopting.sum() / self.adopters
+    def diffuse_open(self, capability: float, covered: bool, uniforms: np.ndarray,
+                     train_flop: float = -np.inf) -> None:
+        """One month of Bass adoption of the best open model (log10 effective FLOP; its size
+        in log10 training FLOP)."""
+        p = self.params
+        holders = self.open_capability >= capability
+        hazard = _adoption_hazard(float(holders.mean()), p.bass_p_per_month, p.bass_q_per_month)
+        adopting = ~holders & (uniforms < hazard)
+        self.open_capability[adopting] = capability
+        self.open_covered[adopting] = covered
+        self.open_train_flop[adopting] = train_flop
 
+    def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
+        """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
+        offered there (or None)."""
+        p = self.params
+        for place, where in zip(self.jurisdictions, self.slices, strict=True):
+            artifact = offers.get(place)
+            if artifact is None or where.stop == where.start:
+                continue
+            capability = self.api_capability[where]
+            holders = capability >= artifact.capability
+            hazard = _adoption_hazard(float(holders.mean()), p.api_bass_p_per_month,
+                                      p.api_bass_q_per_month)
+            adopting = ~holders & (uniforms[where] < hazard)
+            capability[adopting] = artifact.capability
+            self.api_artifact[where][adopting] = artifact.artifact_id
+            self.api_covered[where][adopting] = artifact.covered
+            self.api_shutdown[where][adopting] = artifact.shutdown_capable
+
+    def revoke_api(self, artifact_ids: list[int], place: str) -> None:
+        """End API access in `place` to the given artifacts (their lab left that market)."""
+        if place not in self.jurisdictions:
+            return
+        where = self.slices[self.jurisdictions.index(place)]
+        lost = np.isin(self.api_artifact[where], artifact_ids)
+        self.api_capability[where][lost] = -np.inf
+        self.api_artifact[where][lost] = NO_ARTIFACT
+        self.api_covered[where][lost] = False
+        self.api_shutdown[where][lost] = False
+
+    # Outcomes (shares of the population) ------------------------------------------------------
     def open_share_at_least(self, capability: float) -> float:
-        """Share of adopters holding an open model of at least `capability`."""
-        return float((self.held_capability >= capability).mean())
+        return float((self.open_capability >= capability).mean())
 
-    def uncontrolled_covered_copies(self) -> int:
-        """Adopters holding a copy of a covered open-weight model."""
-        return int(self.holds_covered.sum())
+    def api_share_at_least(self, capability: float) -> float:
+        return float((self.api_capability >= capability).mean())
 
-    def api_share_at_least(self, api_capability: dict[str, float], capability: float) -> float:
-        """Share of adopters whose jurisdiction has API access to at least `capability`."""
-        served = np.array(
-            [api_capability.get(j, -np.inf) >= capability for j in self.jurisdictions]
-        )
-        return float(self.shares[served].sum())
+    def any_share_at_least(self, capability: float) -> float:
+        return float(((self.open_capability >= capability)
+                      | (self.api_capability >= capability)).mean())
 
-    def tier_share(self, api_capability: dict[str, float], capability: float) -> float:
-        """Share with at least `capability` through open weights or API access."""
-        open_share = self.open_share_at_least(capability)
-        api_share = self.api_share_at_least(api_capability, capability)
-        # API access is by jurisdiction and independent of holdings: combine per jurisdiction
-        # under the assumption that holders are spread evenly across jurisdictions.
-        return api_share + (1.0 - api_share) * open_share
+    def open_share_trained_above(self, train_flop: float) -> float:
+        """Share holding open weights of a model trained with at least `train_flop` (log10)."""
+        return float((self.open_train_flop >= train_flop).mean())
+
+    def covered_open_share(self) -> float:
+        """Share holding copies of covered open weights: beyond any switch."""
+        return float(self.open_covered.mean())
+
+    def kill_switch_coverage(self) -> float:
+        """Of adopters holding covered capability, the share a shutdown can reach: those whose
+        only covered capability is a shutdown-capable API model (NaN if nobody holds any)."""
+        holders = self.open_covered | self.api_covered
+        count = int(holders.sum())
+        if count == 0:
+            return math.nan
+        reachable = self.api_covered & self.api_shutdown & ~self.open_covered
+        return float(reachable.sum() / count)
+
+
+def _apportion(total: int, shares: list[float]) -> np.ndarray:
+    """Whole counts summing to `total` in proportion to `shares` (largest remainders)."""
+    raw = np.asarray(shares, dtype=float) * total
+    counts = np.floor(raw).astype(int)
+    remainder = total - int(counts.sum())
+    order = np.argsort(-(raw - counts), kind="stable")
+    counts[order[:remainder]] += 1
+    return counts

@@ -1,6 +1,9 @@
-"""What the model records: the monthly series (through Mesa's DataCollector) and the
-per-replicate summary. Units: capability in log10 effective FLOP; lags in months; shares in
-[0, 1]; money in USD M; counts cumulative since the start unless named `new_` or `releases`.
+"""What the model records: the monthly series and the per-replicate summary.
+
+Units: capability in log10 effective FLOP; training compute in log10 FLOP; lags in months;
+shares in [0, 1]; money in USD M; counts cumulative since the start unless named `new_` or
+`releases`. Ecosystem outcomes are shares of the adopter population, or shares scaled to a
+sourced real unit (`derivatives_beyond_switch`), so none depends on the population's size.
 """
 
 from __future__ import annotations
@@ -9,172 +12,171 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from mesa import DataCollector
+
+from sim.model.states import CHANNELS
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.model.world import RegSimModel
 
+RESPONSE_ACTIONS = ("comply", "withhold", "exit", "defy")
 
 COUNTERS = (
+    "covered_releases",
+    *(f"responses_{action}" for action in RESPONSE_ACTIONS),
+    "relocations_started",
     "relocations",
-    "withdrawals",
-    "defections",
+    "injunctions",
+    "markets_left",
     "thefts",
+    "thefts_disclosed",
     "absorptions",
     "distillations",
     "incidents",
-    "compliance_cost_musd",
+    "cash_compliance_musd",
     "penalties_musd",
+    "private_value_forgone_musd",
     "policy_activations",
     "policy_repeals",
 )
-"""Running totals the model keeps (counts, and USD M for the two costs)."""
+"""Running totals the model keeps (counts, and USD M for the three cost columns)."""
 SERIES_COUNTERS = COUNTERS[:-2]
 """The totals recorded every month (policy changes are in the event log and the summary)."""
-
-
-class ColumnReader:
-    """A DataCollector reporter (Mesa calls it with no argument) for one observed column."""
-
-    def __init__(self, observer: Observer, column: str) -> None:
-        self.observer = observer
-        self.column = column
-
-    def __call__(self) -> Any:
-        return self.observer.current[self.column]
+COST_COLUMNS = ("cash_compliance_musd", "penalties_musd", "private_value_forgone_musd")
+FLOP_LINES = {"1e25": 25.0, "1e26": 26.0}
+RELATIVE_LINE_OOM = 1.0
+"""Kumar & Manning 2025: a threshold 'within 1 OOM of the largest run'."""
 
 
 class Observer:
+    """Computes each month's row and keeps the columns (plain lists, turned into a DataFrame
+    at the end)."""
+
     def __init__(self, model: RegSimModel) -> None:
         self.model = model
-        self.current: dict[str, Any] = {}
-        columns = self.columns()
-        self.datacollector = DataCollector(
-            model_reporters={c: ColumnReader(self, c) for c in columns}
-        )
-        model.datacollector = self.datacollector
+        self.places = self._places()
+        self.columns: dict[str, list[Any]] = {name: [] for name in self.column_names()}
 
-    def columns(self) -> list[str]:
+    def _places(self) -> list[str]:
+        """Top-level jurisdictions a lab is or may move to (for open-weight labs by place)."""
+        places = set()
+        for lab in self.model.developer_list:
+            places.add(lab.params.jurisdiction.split("-")[0])
+            places.add(lab.params.relocation_jurisdiction.split("-")[0])
+        return sorted(places)
+
+    def column_names(self) -> list[str]:
         model = self.model
         names = [
-            "frontier_capability",
-            "closed_frontier_capability",
-            "open_frontier_capability",
-            "open_lag_months",
-            "frontier_train_flop",
-            "algo_efficiency_oom",
-            "ecosystem_best_open_share",
-            "ecosystem_open_share",
-            "ecosystem_api_share",
-            "ecosystem_frontier_tier_share",
-            "uncontrolled_covered_copies",
-            "controlled_covered_copies",
-            "kill_switch_coverage",
-            "open_weight_labs",
-            "releases",
-            "new_models_above_1e25_flop",
-            "new_models_above_1e26_flop",
-            *SERIES_COUNTERS,
-            "active_policies",
+            "frontier_capability", "closed_frontier_capability", "open_frontier_capability",
+            "open_lag_months", "frontier_train_flop", "frontier_run_cost_musd",
+            "compute_ceiling_flop", "algo_efficiency_oom",
+            "ecosystem_best_open_share", "ecosystem_open_frontier_tier_share",
+            "ecosystem_api_frontier_tier_share", "ecosystem_frontier_tier_share",
+            "open_copies_beyond_switch_share", "derivatives_beyond_switch",
+            "open_weights_above_1e26_share",
+            "kill_switch_coverage", "covered_models_held_by_states",
+            "open_weight_labs", "releases", "new_models_above_1e25_flop",
+            "new_models_above_1e26_flop", "new_models_within_1oom_of_largest",
+            *SERIES_COUNTERS, "active_policies",
         ]
         for state in model.state_list:
-            names += [
-                f"state_capability__{state.name}",
-                f"state_lag_months__{state.name}",
-                f"state_best_channel__{state.name}",
-            ]
+            s = state.name
+            names += [f"state_capability__{s}", f"state_lag_months__{s}",
+                      f"state_best_channel__{s}", f"state_domestic_capability__{s}",
+                      f"state_domestic_lag_months__{s}"]
+            names += [f"state_capability_{c}__{s}" for c in CHANNELS]
         names += [f"regulator_pressure__{r.name}" for r in model.regulator_list]
-        names += [f"open_weight_labs__{j}" for j in self.jurisdictions()]
+        names += [f"open_weight_labs__{place}" for place in self.places]
+        names += [f"open_frontier_capability__{place}" for place in self.places]
+        names += [f"api_frontier_capability__{place}" for place in model.ecosystem.jurisdictions]
         return names
 
-    def jurisdictions(self) -> list[str]:
-        return sorted({d.params.jurisdiction.split("-")[0] for d in self.model.developer_list})
-
     def collect(self) -> None:
-        self.current = self.observe()
-        self.datacollector.collect(self.model)
+        for name, value in self.observe().items():
+            self.columns[name].append(value)
 
     def observe(self) -> dict[str, Any]:
         model = self.model
         registry, ecosystem, history = model.registry, model.ecosystem, model.history
-        frontier = registry.frontier
-        tier_floor = frontier - model.params.world.frontier_tier_oom
-        api = model.api_capability_by_jurisdiction()
+        tier_floor = history.capability_at(model.step_index
+                                           - model.params.world.frontier_tier_months)
         new = model.new_artifacts
+        largest = registry.largest
+        covered_share = ecosystem.covered_open_share()
+        derivatives = model.params.world.ecosystem.derivatives_at_saturation
         row: dict[str, Any] = {
-            "frontier_capability": _finite(frontier),
+            "frontier_capability": _finite(registry.frontier),
             "closed_frontier_capability": _finite(registry.closed_frontier),
             "open_frontier_capability": _finite(registry.open_frontier),
             "open_lag_months": _lag(history, registry.open_frontier),
-            "frontier_train_flop": max(
-                (a.train_flop for a in registry.artifacts), default=math.nan
-            ),
+            "frontier_train_flop": largest.train_flop if largest else math.nan,
+            "frontier_run_cost_musd": largest.cost_musd if largest else math.nan,
+            "compute_ceiling_flop": model.costs.ceiling_log10_flop(model.month),
             "algo_efficiency_oom": model.algo_efficiency_oom,
-            "ecosystem_best_open_share": ecosystem.best_open_share,
-            "ecosystem_open_share": ecosystem.open_share_at_least(tier_floor),
-            "ecosystem_api_share": ecosystem.api_share_at_least(api, tier_floor),
-            "ecosystem_frontier_tier_share": ecosystem.tier_share(api, tier_floor),
+            "ecosystem_best_open_share": ecosystem.open_share_at_least(registry.open_frontier),
+            "ecosystem_open_frontier_tier_share": ecosystem.open_share_at_least(tier_floor),
+            "ecosystem_api_frontier_tier_share": ecosystem.api_share_at_least(tier_floor),
+            "ecosystem_frontier_tier_share": ecosystem.any_share_at_least(tier_floor),
+            "open_copies_beyond_switch_share": covered_share,
+            "derivatives_beyond_switch": covered_share * derivatives,
+            "open_weights_above_1e26_share": ecosystem.open_share_trained_above(26.0),
+            "kill_switch_coverage": ecosystem.kill_switch_coverage(),
+            "covered_models_held_by_states": self._covered_held_by_states(),
             "open_weight_labs": sum(1 for d in model.developer_list if d.last_release_open),
             "releases": len(new),
             "new_models_above_1e25_flop": sum(1 for a in new if a.train_flop >= 25.0),
             "new_models_above_1e26_flop": sum(1 for a in new if a.train_flop >= 26.0),
+            "new_models_within_1oom_of_largest": sum(1 for a in new if _within_frontier(a)),
             "active_policies": sum(1 for p in model.policies if p.in_force()),
         }
-        row.update(self._coverage())
         row.update({key: model.counters[key] for key in SERIES_COUNTERS})
         for state in model.state_list:
-            row[f"state_capability__{state.name}"] = _finite(state.capability)
-            row[f"state_lag_months__{state.name}"] = _lag(history, state.capability)
-            row[f"state_best_channel__{state.name}"] = state.best_channel
+            s = state.name
+            row[f"state_capability__{s}"] = _finite(state.capability)
+            row[f"state_lag_months__{s}"] = _lag(history, state.capability)
+            row[f"state_best_channel__{s}"] = state.best_channel
+            row[f"state_domestic_capability__{s}"] = _finite(state.domestic_capability)
+            row[f"state_domestic_lag_months__{s}"] = _lag(history, state.domestic_capability)
+            for channel in CHANNELS:
+                row[f"state_capability_{channel}__{s}"] = _finite(
+                    state.channel_capability[channel])
         for regulator in model.regulator_list:
             row[f"regulator_pressure__{regulator.name}"] = regulator.pressure
-        for place in self.jurisdictions():
+        for place in self.places:
             row[f"open_weight_labs__{place}"] = sum(
-                1
-                for d in model.developer_list
-                if d.last_release_open and d.jurisdiction.split("-")[0] == place
-            )
+                1 for d in model.developer_list
+                if d.last_release_open and d.jurisdiction.split("-")[0] == place)
+            row[f"open_frontier_capability__{place}"] = _finite(
+                registry.open_frontier_by_place.get(place, math.nan))
+        for place, artifact in model.api_offers().items():
+            row[f"api_frontier_capability__{place}"] = (
+                artifact.capability if artifact is not None else math.nan)
         return row
 
-    def _coverage(self) -> dict[str, float]:
-        """Copies of covered models and the share a shutdown can reach.
-
-        Open-weight covered models: the published weights, every ecosystem holder and every
-        state holding them are uncontrolled copies. Closed covered models: the developer's copy is
-        reachable if it kept shutdown capability; stolen copies are not.
-        """
-        model = self.model
-        reachable = controlled = 0
-        uncontrolled = model.ecosystem.uncontrolled_covered_copies()
-        for artifact in model.registry.artifacts:
-            if not artifact.covered:
-                continue
-            held_by_states = sum(1 for s in model.state_list if artifact.artifact_id in s.holdings)
-            if artifact.open_weights:
-                uncontrolled += 1 + held_by_states
-            else:
-                controlled += 1
-                reachable += int(artifact.shutdown_capable)
-                uncontrolled += held_by_states
-        total = controlled + uncontrolled
-        return {
-            "uncontrolled_covered_copies": uncontrolled,
-            "controlled_covered_copies": controlled,
-            "kill_switch_coverage": reachable / total if total else math.nan,
-        }
+    def _covered_held_by_states(self) -> int:
+        """Copies of covered models held by states (stolen, or absorbed open weights)."""
+        artifacts = self.model.registry.artifacts
+        return sum(1 for s in self.model.state_list for i in s.holdings if artifacts[i].covered)
 
     def frame(self) -> pd.DataFrame:
         """The monthly series: one row per step, with `step` and `month` columns first."""
+        import pandas as pd
+
         from sim.calendar import format_month
 
-        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        frame.insert(
-            0, "month", [format_month(self.model.start_month + i) for i in range(len(frame))]
-        )
+        frame = pd.DataFrame(self.columns)
+        frame.insert(0, "month", [format_month(self.model.start_month + i)
+                                  for i in range(len(frame))])
         frame.insert(0, "step", np.arange(len(frame), dtype=int))
         return frame
+
+
+def _within_frontier(artifact) -> bool:
+    """Within 1 OOM of the largest run released before it (or the largest itself)."""
+    return artifact.train_flop >= max(artifact.largest_run_before,
+                                      artifact.train_flop) - RELATIVE_LINE_OOM
 
 
 def _finite(value: float) -> float:
@@ -191,6 +193,14 @@ def milestone_label(flop: float) -> str:
     return f"1e{exponent:g}" if float(exponent).is_integer() else f"{flop:g}"
 
 
+ENACTED_PREFIX = "instrument_enacted_month__"
+"""Summary key prefix: month a pressure-triggered instrument was first enacted."""
+
+SUMMARY_COUNTS = ("thefts", "thefts_disclosed", "absorptions", "distillations", "incidents",
+                  "covered_releases", "relocations_started", "relocations", "injunctions",
+                  "markets_left", "policy_activations", "policy_repeals")
+
+
 def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
     """One replicate's summary outcomes (see the module docstring for units)."""
     counters = model.counters
@@ -199,49 +209,70 @@ def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
         "mean_open_lag_months": _nanmean(frame["open_lag_months"]),
         "final_open_lag_months": float(frame["open_lag_months"].iloc[-1]),
         "final_frontier_capability": float(frame["frontier_capability"].iloc[-1]),
+        "final_frontier_train_flop": float(frame["frontier_train_flop"].iloc[-1]),
+        "final_frontier_run_cost_musd": float(frame["frontier_run_cost_musd"].iloc[-1]),
         "frontier_train_flop_growth_oom_per_year": _growth_per_year(frame["frontier_train_flop"]),
+        "frontier_train_flop_growth_oom_per_year_4y": _growth_per_year(
+            frame["frontier_train_flop"], 48),
         "mean_kill_switch_coverage": _nanmean(frame["kill_switch_coverage"]),
-        "final_uncontrolled_covered_copies": int(frame["uncontrolled_covered_copies"].iloc[-1]),
-        "final_ecosystem_frontier_tier_share": float(
-            frame["ecosystem_frontier_tier_share"].iloc[-1]
-        ),
+        "final_open_copies_beyond_switch_share": float(
+            frame["open_copies_beyond_switch_share"].iloc[-1]),
+        "final_derivatives_beyond_switch": float(frame["derivatives_beyond_switch"].iloc[-1]),
+        "mean_ecosystem_frontier_tier_share": _nanmean(frame["ecosystem_frontier_tier_share"]),
         "first_open_above_1e26_month": _first_step(
-            a.release_step for a in artifacts if a.open_weights and a.train_flop >= 26.0
-        ),
+            a.release_step for a in artifacts if a.open_weights and a.train_flop >= 26.0),
+        "first_model_above_1e26_month": _first_step(
+            a.release_step for a in artifacts if a.train_flop >= 26.0),
         "releases": len(artifacts),
         "open_releases": sum(1 for a in artifacts if a.open_weights),
         "models_above_1e25_flop_first_year": sum(
-            1 for a in artifacts if a.train_flop >= 25.0 and a.release_step < 12
-        ),
+            1 for a in artifacts if a.train_flop >= 25.0 and a.release_step < 12),
     }
-    for key in (
-        "thefts",
-        "absorptions",
-        "distillations",
-        "incidents",
-        "relocations",
-        "withdrawals",
-        "defections",
-        "policy_activations",
-        "policy_repeals",
-    ):
-        summary[key] = int(counters[key])
-    summary["compliance_cost_musd"] = float(counters["compliance_cost_musd"])
-    summary["penalties_musd"] = float(counters["penalties_musd"])
+    summary.update({key: int(counters[key]) for key in SUMMARY_COUNTS})
+    summary.update({key: float(counters[key]) for key in COST_COLUMNS})
+    summary.update(option_shares(counters))
     for state in model.state_list:
         summary.update(_state_summary(model, frame, state.name))
+    summary.update(triggered_enactments(model))
     return summary
+
+
+def triggered_enactments(model: RegSimModel) -> dict[str, float]:
+    """For each instrument that waits for political pressure, the step it was first enacted
+    (NaN: never, so the run table says in how many replicates it fired)."""
+    return {
+        f"{ENACTED_PREFIX}{p.regulator.name}__{p.name}":
+            float(p.enacted_step) if p.enacted_step is not None else math.nan
+        for p in model.policies if p.params.trigger_pressure is not None
+    }
+
+
+def option_shares(counters: dict[str, float]) -> dict[str, float]:
+    """Shares of covered (release, regulator) answers by action, and of covered releases
+    answered by moving; NaN where nothing was covered."""
+    answers = sum(counters[f"responses_{a}"] for a in RESPONSE_ACTIONS)
+    shares = {f"share_{a}": counters[f"responses_{a}"] / answers if answers else math.nan
+              for a in RESPONSE_ACTIONS}
+    covered = counters["covered_releases"]
+    shares["share_relocate"] = counters["relocations_started"] / covered if covered else math.nan
+    return shares
 
 
 def _state_summary(model: RegSimModel, frame: pd.DataFrame, name: str) -> dict[str, Any]:
     lags = frame[f"state_lag_months__{name}"]
+    domestic = frame[f"state_domestic_lag_months__{name}"]
     capability = frame[f"state_capability__{name}"].to_numpy(dtype=float)
+    channels = frame[f"state_best_channel__{name}"]
     out: dict[str, Any] = {
         f"state_mean_lag_months__{name}": _nanmean(lags),
         f"state_min_lag_months__{name}": float(np.nanmin(lags)) if lags.notna().any() else math.nan,
         f"state_final_lag_months__{name}": float(lags.iloc[-1]),
-        f"state_final_channel__{name}": str(frame[f"state_best_channel__{name}"].iloc[-1]),
+        f"state_mean_domestic_lag_months__{name}": _nanmean(domestic),
+        f"state_final_domestic_lag_months__{name}": float(domestic.iloc[-1]),
+        f"state_final_channel__{name}": str(channels.iloc[-1]),
     }
+    for channel in CHANNELS:
+        out[f"state_best_channel_share_{channel}__{name}"] = float((channels == channel).mean())
     for flop in model.params.world.capability_milestones_flop:
         reached = np.nonzero(capability >= math.log10(flop))[0]
         key = f"state_months_to_{milestone_label(flop)}__{name}"
@@ -257,6 +288,7 @@ def _nanmean(series) -> float:
 def _growth_per_year(series, window_months: int = 36) -> float:
     """Least-squares slope of a log10 series over its first `window_months`, OOM per year."""
     values = np.asarray(series, dtype=float)[:window_months]
+    values = values[np.isfinite(values)]
     if values.size < 2:
         return math.nan
     months = np.arange(values.size)

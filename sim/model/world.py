@@ -1,18 +1,22 @@
 """RegSimModel: builds the world from a validated scenario and steps it one month at a time.
 
-Each month, in order: algorithmic knowledge grows; regulators update pressure and enact or repeal
-instruments; developers (in random order) grow compute and release models, making compliance
-choices; the ecosystem adopts the best open model; state actors absorb, steal and distil; then
-the month's outputs are recorded.
+Each month, in order: dated changes due this month take effect; algorithmic knowledge grows;
+regulators update pressure and enact, end or repeal instruments; developers (in random order)
+advance compute, security and moves and release models, choosing how to answer instruments
+that cover them; the ecosystem adopts the best open model and the API models offered to it;
+state actors absorb, steal and distil; then the month's outputs are recorded.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import mesa
 
-from sim.calendar import parse_month
+from sim.calendar import format_month, parse_month
+from sim.model import enforcement
+from sim.model.compute import CostModel
 from sim.model.developers import Developer
 from sim.model.ecosystem import Ecosystem
 from sim.model.events import EventLog
@@ -24,7 +28,13 @@ from sim.model.random_streams import RandomStreams
 from sim.model.registry import ModelArtifact, ModelRegistry, ReleasePlan
 from sim.model.regulators import Regulator
 from sim.model.states import StateActor
+from sim.scenario.changes import change_snapshots
 from sim.scenario.schema import Scenario
+
+
+@lru_cache(maxsize=4096)
+def _month_number(text: str) -> int:
+    return parse_month(text)
 
 
 class RegSimModel(mesa.Model):
@@ -38,38 +48,52 @@ class RegSimModel(mesa.Model):
         self.streams = RandomStreams(seed)
         self.start_month = parse_month(params.scenario.start)
         self.months = params.scenario.months
-        self.step_index = 0
+        self.step_index = -1
+        self.costs = CostModel(params.world.compute)
         self.algo_efficiency_oom = 0.0
         self.counters = dict.fromkeys(COUNTERS, 0.0)
         self.events = EventLog(self.start_month)
         self.registry = ModelRegistry()
-        self.new_artifacts: list[ModelArtifact] = []
-        world = params.world
-        self.history = FrontierHistory(
-            self.months, world.prehistory_frontier_growth_oom_per_year / 12
-        )
+        self.history = FrontierHistory(params.world.prehistory_frontier_growth_oom_per_year / 12)
         self.regulator_list = [Regulator(self, spec) for spec in params.regulators]
-        self.developer_list = [Developer(self, spec) for spec in params.developers]
+        self.policies = [p for r in self.regulator_list for p in r.policies]
+        self._policies_by_key = {p.key: p for p in self.policies}
+        self.kill_switches = [p for p in self.policies if isinstance(p, KillSwitch)]
+        self.developer_list = [Developer(self, spec) for spec in params.all_developers()]
         self._developers_by_name = {d.name: d for d in self.developer_list}
         self.state_list = [StateActor(self, spec) for spec in params.states]
-        self.policies = [p for r in self.regulator_list for p in r.policies]
-        self.kill_switches = [p for p in self.policies if isinstance(p, KillSwitch)]
-        self.ecosystem = Ecosystem(world.ecosystem, self.streams.stream("ecosystem"))
+        self.ecosystem = Ecosystem(params.world.ecosystem)
+        self._open_draws = self.streams.generator("ecosystem", "open")
+        self._api_draws = self.streams.generator("ecosystem", "api")
+        self._markets_version = 0
+        self._fines_due: list[tuple[int, float]] = []
+        self._offers_key: tuple[int, int] | None = None
+        self._offers: dict[str, ModelArtifact | None] = {}
+        self._changes = [(parse_month(month), snapshot)
+                         for month, snapshot in change_snapshots(params)]
         self._register_initial_models()
         self.observer = Observer(self)
-        self.step_index = -1
+
+    # Time -----------------------------------------------------------------------------------
+    @property
+    def month(self) -> int:
+        """The current calendar month (absolute month number; the start month before step 0)."""
+        return self.start_month + max(self.step_index, 0)
+
+    @staticmethod
+    def month_of(text: str) -> int:
+        return _month_number(text)
 
     # The monthly step -----------------------------------------------------------------------
     def step(self) -> None:
         self.step_index += 1
-        self.new_artifacts = []
+        self._apply_due_changes()
+        self._collect_due_fines()
         self._grow_knowledge()
         for regulator in self.regulator_list:
             regulator.step()
         self.agents_by_type[Developer].shuffle_do("step")
-        if self.registry.best_open is not None:
-            best = self.registry.best_open
-            self.ecosystem.diffuse(best.capability, best.covered)
+        self._diffuse()
         for state in self.state_list:
             state.step()
         self.history.record(self.registry.frontier)
@@ -81,25 +105,13 @@ class RegSimModel(mesa.Model):
             self.step()
 
     # Services to agents ---------------------------------------------------------------------
-    def usd_per_flop(self, absolute_month: int | None = None) -> float:
-        """Training cost of one FLOP in USD at a calendar month (default: now)."""
-        world = self.params.world
-        month = self.start_month + self.step_index if absolute_month is None else absolute_month
-        years = (month - parse_month("2024-01")) / 12.0
-        return world.usd_per_flop_2024 / world.flop_price_decline_per_year**years
-
-    def training_cost_musd(self, train_flop: float) -> float:
-        """Cost in USD M of a run of `train_flop` (log10) at today's prices."""
-        return 10.0**train_flop * self.usd_per_flop() / 1e6
-
-    def compute_growth_factor(self, jurisdiction: str) -> float:
+    def compute_access_factor(self, jurisdiction: str, month: int) -> float:
         factor = 1.0
         for policy in self.policies:
-            factor *= policy.compute_growth_factor(jurisdiction)
+            factor *= policy.compute_access_factor(jurisdiction, month)
         return factor
 
-    def distillation_access_factor(self, state_jurisdictions: list[str], developer: str) -> float:
-        lab = self.developer_named(developer)
+    def distillation_access_factor(self, state_jurisdictions: list[str], lab: Developer) -> float:
         factor = 1.0
         for policy in self.policies:
             factor *= policy.distillation_access_factor(state_jurisdictions, lab)
@@ -109,125 +121,190 @@ class RegSimModel(mesa.Model):
         """Monthly chance an attacker of tier OC steals from a lab at SL (RAND levels)."""
         theft = self.params.world.theft
         hazard = theft.hazard_per_month_at_parity * theft.hazard_multiplier_per_tier ** (
-            attacker_tier - security_level
-        )
+            attacker_tier - security_level)
         return min(theft.max_hazard_per_month, hazard)
 
+    def learned_capability(self, lab: Developer) -> float:
+        """The best capability a fast-follower lab can build from others' models now: an open
+        model after `follower.delay_months`, a closed one after delay / access (access 1 where
+        it is served in the lab's domicile, else the leakage share, cut by API KYC rules),
+        less the lab's follower discount (log10 effective FLOP; -inf for other labs)."""
+        discount = lab.params.follower_discount_oom
+        if discount is None:
+            return -math.inf
+        follower = self.params.world.follower
+        best, now = -math.inf, self.step_index
+        for artifact in self.registry.by_capability:  # most capable first: stop early
+            if artifact.capability - discount <= best:
+                break
+            if artifact.developer == lab.name:
+                continue
+            age = now - artifact.release_step
+            if artifact.open_weights:
+                if age >= follower.delay_months:
+                    best = artifact.capability - discount
+                continue
+            loss = discount + follower.closed_teacher_extra_oom
+            if artifact.capability - loss <= best:
+                continue
+            teacher = self._developers_by_name[artifact.developer]
+            served = teacher.sells_into(lab.jurisdiction) and artifact.offered_in(lab.jurisdiction)
+            access = (1.0 if served else follower.leakage_share) * \
+                self.distillation_access_factor([lab.jurisdiction], teacher)
+            if access > 0 and age >= follower.delay_months / access:
+                best = artifact.capability - loss
+        return best
+
     def covering_policies(self, plan: ReleasePlan, lab: Developer) -> list:
-        return [
-            p
-            for p in self.policies
-            if p.key not in plan.settled and p.covers_release(plan, lab, self)
-        ]
+        return [p for p in self.policies
+                if p.key not in plan.settled and p.covers(plan, lab, self)]
+
+    def policy_named(self, key: str):
+        return self._policies_by_key[key]
 
     def developer_named(self, name: str) -> Developer:
         return self._developers_by_name[name]
 
-    def best_closed_artifact(self, developer: str) -> ModelArtifact | None:
-        return self._best_closed.get(developer)
+    def market_left(self, lab: Developer, jurisdiction: str) -> None:
+        """A lab stopped selling in `jurisdiction`: its API models are no longer served there."""
+        self._markets_version += 1
+        ids = [a.artifact_id for a in self.registry.closed_by_developer.get(lab.name, [])]
+        for place in self.ecosystem.jurisdictions:
+            if within(place, jurisdiction):
+                self.ecosystem.revoke_api(ids, place)
 
-    def closed_artifacts_served_to(self, state: StateActor) -> list[ModelArtifact]:
-        """Each foreign lab's best closed model, unless export controls block the state."""
-        served = []
-        for artifact in self._best_closed.values():
-            if state.is_domestic(artifact.jurisdiction):
-                continue
-            if any(
-                state.is_domestic(j) or j in state.jurisdictions
-                for j in artifact.blocked_jurisdictions
-            ):
-                continue
-            served.append(artifact)
-        return served
+    def fine_later(self, month: int, fine_musd: float) -> None:
+        """A fine for a violation found before fines can be imposed, paid at `month`."""
+        self._fines_due.append((month, fine_musd))
 
-    def api_capability_by_jurisdiction(self) -> dict[str, float]:
-        """Best closed model each ecosystem jurisdiction can reach through an API."""
-        best: dict[str, float] = {}
-        for name, artifact in self._best_closed.items():
-            lab = self.developer_named(name)
-            for place in self.ecosystem.jurisdictions:
-                if place in artifact.blocked_jurisdictions or not lab.sells_into(place):
-                    continue
-                best[place] = max(best.get(place, -math.inf), artifact.capability)
-        return best
+    def raise_pressure(self, jurisdiction: str) -> None:
+        """A publicised incident involving a model from `jurisdiction`."""
+        for regulator in self.regulator_list:
+            if within(jurisdiction, regulator.jurisdiction):
+                regulator.add_incident_pressure()
 
     # Releases and incidents -----------------------------------------------------------------
     def release(self, lab: Developer, plan: ReleasePlan, step: int | None = None) -> ModelArtifact:
         step = self.step_index if step is None else step
-        count = sum(1 for a in self.registry.artifacts if a.developer == lab.name)
+        month = self.start_month + step
+        count = self.registry.count_by_developer.get(lab.name, 0)
         artifact = self.registry.add(
-            name=f"{lab.label} model {count + 1}",
-            developer=lab.name,
-            jurisdiction=lab.jurisdiction,
-            train_flop=plan.train_flop,
-            capability=plan.capability,
-            release_step=step,
-            open_weights=plan.open_weights,
-            shutdown_capable=plan.shutdown_capable,
-            blocked_jurisdictions=plan.blocked_jurisdictions,
+            name=f"{lab.label} model {count + 1}", developer=lab.name,
+            jurisdiction=lab.jurisdiction, train_flop=plan.train_flop,
+            capability=plan.capability, release_step=step, open_weights=plan.open_weights,
+            shutdown_capable=plan.shutdown_capable, blocked=plan.blocked, withheld=plan.withheld,
             aup_bans_military=lab.params.aup_bans_military,
-            covered=self.is_covered_model(plan.train_flop, step),
-        )
-        if not artifact.open_weights:
-            previous = self._best_closed.get(lab.name)
-            if previous is None or artifact.capability >= previous.capability:
-                self._best_closed[lab.name] = artifact
+            covered=self.is_covered_model(plan.train_flop, month),
+            cost_musd=self.costs.run_cost_musd(plan.train_flop, month))
         self.new_artifacts.append(artifact)
         self._log_release(lab, artifact, plan)
+        if plan.defied:
+            enforcement.enforce(lab, plan, self)
         for state in self.state_list:
             state.notice(artifact)
         return artifact
 
-    def is_covered_model(self, train_flop: float, step: int) -> bool:
-        """Meets any kill-switch mandate's thresholds (the world's default without one)."""
-        usd_per_flop = self.usd_per_flop(self.start_month + step)
-        if not self.kill_switches:
-            return train_flop >= math.log10(self.params.world.covered_model_threshold_flop)
-        return any(k.covers_artifact(train_flop, usd_per_flop) for k in self.kill_switches)
+    def is_covered_model(self, train_flop: float, month: int) -> bool:
+        """At or above the world's measurement line, `covered_model_threshold_flop`: the models
+        whose copies coverage counts. The line is the same whatever instruments a scenario
+        holds, so paired comparisons measure the same models and an instrument that covers
+        nothing changes nothing."""
+        return train_flop >= math.log10(self.params.world.covered_model_threshold_flop)
 
     def report_incident(self, state: StateActor, artifact: ModelArtifact) -> None:
         """A state's military derivative of `artifact` is publicised (ChatBIT-style)."""
         self.counters["incidents"] += 1
-        for regulator in self.regulator_list:
-            if within(artifact.jurisdiction, regulator.jurisdiction):
-                regulator.add_incident_pressure()
+        self.raise_pressure(artifact.jurisdiction)
         self.events.add(
-            self.step_index,
-            "incident",
-            [state.name, artifact.developer],
+            self.step_index, "incident", [state.name, artifact.developer],
             f"A military fine-tune of {artifact.name} by {state.label} is publicised"
             + (" (its licence bans military use)" if artifact.aup_bans_military else ""),
-            artifact=artifact.name,
-        )
+            artifact=artifact.name)
 
     # Internals ------------------------------------------------------------------------------
     def _grow_knowledge(self) -> None:
+        self.new_artifacts: list[ModelArtifact] = []
         if self.step_index == 0:
             return
-        world = self.params.world
-        open_share = sum(d.last_release_open for d in self.developer_list) / len(
-            self.developer_list
-        )
-        monthly = world.algo_efficiency_growth_oom_per_year / 12.0
-        self.algo_efficiency_oom += monthly * (1.0 + world.open_spillover * open_share)
+        self.algo_efficiency_oom += self.params.world.algo_efficiency_growth_oom_per_year / 12.0
+
+    def _diffuse(self) -> None:
+        """One month of adoption. Every month draws one uniform per adopter for each purpose,
+        whether or not anything is on offer, so a policy never shifts later months' draws."""
+        ecosystem = self.ecosystem
+        open_uniforms = self._open_draws.random(ecosystem.adopters)
+        api_uniforms = self._api_draws.random(ecosystem.adopters)
+        best = self.registry.best_open
+        if best is not None:
+            ecosystem.diffuse_open(best.capability, best.covered, open_uniforms, best.train_flop)
+        ecosystem.diffuse_api(self._api_offers(), api_uniforms)
+
+    def api_offers(self) -> dict[str, ModelArtifact | None]:
+        """The best closed model offered in each ecosystem jurisdiction (None where none)."""
+        return self._api_offers()
+
+    def _api_offers(self) -> dict[str, ModelArtifact | None]:
+        """The best closed model offered in each ecosystem jurisdiction (cached until a release
+        or a lab leaves a market)."""
+        key = (self.registry.version, self._markets_version)
+        if self._offers_key != key:
+            self._offers = {j: self._best_offered(j) for j in self.ecosystem.jurisdictions}
+            self._offers_key = key
+        return self._offers
+
+    def _offered(self, artifact: ModelArtifact, jurisdiction: str) -> bool:
+        lab = self._developers_by_name[artifact.developer]
+        return lab.sells_into(jurisdiction) and artifact.offered_in(jurisdiction)
+
+    def _best_offered(self, jurisdiction: str) -> ModelArtifact | None:
+        """The most capable closed model some lab offers in `jurisdiction` (a lab's newest
+        model may be withheld there while its older ones are still sold)."""
+        best = None
+        for name, artifacts in self.registry.closed_by_developer.items():
+            if not self._developers_by_name[name].sells_into(jurisdiction):
+                continue
+            for artifact in artifacts:  # most capable first
+                if artifact.offered_in(jurisdiction):
+                    if best is None or artifact.capability > best.capability:
+                        best = artifact
+                    break
+        return best
+
+    def _collect_due_fines(self) -> None:
+        due = [fine for month, fine in self._fines_due if month <= self.month]
+        self._fines_due = [(m, f) for m, f in self._fines_due if m > self.month]
+        self.counters["penalties_musd"] += sum(due)
+
+    def _apply_due_changes(self) -> None:
+        while self._changes and self._changes[0][0] <= self.month:
+            _, snapshot = self._changes.pop(0)
+            self.params = snapshot
+            self.costs = CostModel(snapshot.world.compute)
+            self.ecosystem.params = snapshot.world.ecosystem
+            for spec in snapshot.all_developers():
+                self._developers_by_name[spec.name].update_params(spec)
+            self._markets_version += 1
+            for state, spec in zip(self.state_list, snapshot.states, strict=True):
+                state.update_params(spec)
+            for regulator, spec in zip(self.regulator_list, snapshot.regulators, strict=True):
+                regulator.update_params(spec)
+            self.events.add(self.step_index, "change", [], "Scheduled change takes effect: "
+                            + format_month(self.month), month=format_month(self.month))
 
     def _register_initial_models(self) -> None:
         """Each lab's latest model before the start, at the algorithms of its release month."""
-        self._best_closed: dict[str, ModelArtifact] = {}
+        self.new_artifacts = []
         rate = self.params.world.algo_efficiency_growth_oom_per_year / 12.0
-        labs = sorted(
-            (d for d in self.developer_list if d.params.initial_model_flop),
-            key=lambda d: (-d.params.initial_model_age_months, d.name),
-        )
+        labs = sorted((d for d in self.developer_list if d.params.initial_model_flop),
+                      key=lambda d: (-d.params.initial_model_age_months, d.name))
         for lab in labs:
             spec = lab.params
             step = -spec.initial_model_age_months
             flop = math.log10(spec.initial_model_flop)
             capability = flop + rate * step + spec.capability_offset_oom
             open_weights = spec.release_strategy == "open" or (
-                spec.release_strategy == "hybrid" and flop < math.log10(spec.open_size_limit_flop)
-            )
-            self.release(lab, ReleasePlan(lab.name, flop, capability, open_weights), step=step)
+                spec.release_strategy == "hybrid" and flop < math.log10(spec.open_size_limit_flop))
+            self.release(lab, ReleasePlan(lab.name, 0, flop, capability, open_weights), step=step)
         for state in self.state_list:
             state.finish_absorptions_before_start()
 
@@ -236,21 +313,20 @@ class RegSimModel(mesa.Model):
         extras = []
         if artifact.shutdown_capable:
             extras.append("with shutdown capability")
+        if plan.withheld:
+            extras.append("withheld from " + ", ".join(sorted(plan.withheld)))
         if plan.defied:
             extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
         suffix = f" {'; '.join(extras)}" if extras else ""
         self.events.add(
-            artifact.release_step,
-            "release",
-            [lab.name],
+            artifact.release_step, "release", [lab.name],
             f"{lab.label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
             + suffix,
-            artifact=artifact.name,
-            train_flop=round(artifact.train_flop, 4),
-            capability=round(artifact.capability, 4),
-            open_weights=artifact.open_weights,
-            covered=artifact.covered,
-            shutdown_capable=artifact.shutdown_capable,
-            defied=sorted(plan.defied),
-            jurisdiction=artifact.jurisdiction,
-        )
+            artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
+            capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
+            covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
+            defied=sorted(plan.defied), withheld=sorted(plan.withheld),
+            design=plan.design, side=plan.side, jurisdiction=artifact.jurisdiction,
+            largest_run_before=round(artifact.largest_run_before, 4)
+            if math.isfinite(artifact.largest_run_before) else None,
+            cost_musd=round(artifact.cost_musd, 3))

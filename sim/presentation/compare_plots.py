@@ -1,5 +1,6 @@
 """The comparison plot: one panel per outcome, for each policy its paired differences (dots)
 with their mean and 95% interval (bar), against a zero line. A panel's units are its outcome's.
+Outcomes with no difference in any pair get no (empty) panel: they are named in one line.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.presentation.tables import outcome_label
+from sim.presentation.tables import outcome_name_and_unit
 
 DPI = 110
 COLUMNS = 3
@@ -20,23 +21,32 @@ JITTER = 0.12
 
 
 def write_comparison_plot(runs: pd.DataFrame, table: pd.DataFrame, baseline: str,
-                          outcomes: Sequence[str], path: Path) -> Path:
-    """Draw the comparison of `outcomes` (rows of `table`, differences from `runs`) as PNG."""
+                          outcomes: Sequence[str], path: Path,
+                          state_labels: dict[str, str] | None = None) -> Path:
+    """Draw the comparison of `outcomes` (rows of `table`, differences from `runs`) as PNG;
+    states are named by `state_labels` (name -> label) where given."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     outcomes = [o for o in outcomes if (table["outcome"] == o).any()]
+    policies = list(dict.fromkeys(table["policy"]))
+    unchanged = [o for o in outcomes if no_difference_in_any_pair(runs, baseline, policies, o)]
+    outcomes = [o for o in outcomes if o not in unchanged]
     rows = max(1, math.ceil(len(outcomes) / COLUMNS))
     figure = Figure(figsize=(PANEL_IN[0] * COLUMNS, 0.8 + PANEL_IN[1] * rows),
                     layout="constrained")
     FigureCanvasAgg(figure)
     axes_grid = figure.subplots(rows, COLUMNS, squeeze=False).ravel()
-    policies = list(dict.fromkeys(table["policy"]))
     for axes, outcome in zip(axes_grid, outcomes, strict=False):
-        _panel(axes, runs, table[table["outcome"] == outcome], baseline, policies, outcome)
+        _panel(axes, runs, table[table["outcome"] == outcome], baseline, policies, outcome,
+               state_labels or {})
     for axes in axes_grid[len(outcomes):]:
         axes.set_visible(False)
     figure.suptitle(f"Policy minus {baseline}, paired by replicate: differences, mean and 95% CI")
+    if unchanged:
+        names = ", ".join(outcome_name_and_unit(o, state_labels)[0] for o in unchanged)
+        figure.supxlabel(f"No difference in any pair (not drawn): {names}", fontsize="small",
+                         color="0.3")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=DPI)
@@ -44,7 +54,7 @@ def write_comparison_plot(runs: pd.DataFrame, table: pd.DataFrame, baseline: str
 
 
 def _panel(axes, runs: pd.DataFrame, rows: pd.DataFrame, baseline: str,
-           policies: list[str], outcome: str) -> None:
+           policies: list[str], outcome: str, state_labels: dict[str, str]) -> None:
     rng = np.random.default_rng(0)  # jitter only: fixed so plots are reproducible
     for y, policy in enumerate(policies):
         differences = _differences(runs, baseline, policy, outcome)
@@ -59,7 +69,17 @@ def _panel(axes, runs: pd.DataFrame, rows: pd.DataFrame, baseline: str,
     axes.set_yticks(range(len(policies)))
     axes.set_yticklabels(policies, fontsize="small")
     axes.set_ylim(-0.5, len(policies) - 0.5)
-    axes.set_title(outcome_label(outcome), fontsize="small")
+    name, unit = outcome_name_and_unit(outcome, state_labels)
+    axes.set_title(name, fontsize="small")
+    axes.set_xlabel(f"difference ({unit})" if unit else "difference", fontsize="small")
+
+
+def no_difference_in_any_pair(runs: pd.DataFrame, baseline: str, policies: Sequence[str],
+                              outcome: str) -> bool:
+    """Whether every defined paired difference of `outcome` is exactly zero, for every policy
+    (an outcome the policies leave untouched, such as a count that stays 0)."""
+    differences = [_differences(runs, baseline, policy, outcome) for policy in policies]
+    return all(d.size and not d.any() for d in differences)
 
 
 def _differences(runs: pd.DataFrame, baseline: str, policy: str, outcome: str) -> np.ndarray:

@@ -8,12 +8,16 @@ zero it reads "no clear effect on ...". Pairs where the outcome is undefined are
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 
 import pandas as pd
 
-from sim.presentation.tables import NOT_AVAILABLE, format_number, outcome_label
+from sim.presentation.tables import (
+    NOT_AVAILABLE,
+    format_number,
+    outcome_label,
+    outcome_name_and_unit,
+)
 
 HEADERS = ("outcome", "baseline", "policy", "difference", "95% CI", "better in")
 SILENT_UNITS = ("count", "share")
@@ -41,7 +45,7 @@ def verdict(row: Mapping, state_labels: Mapping[str, str] | None = None) -> str:
     if row["n_pairs_defined"] < 2 or math.isnan(low):
         return f"{policy}: too few pairs to judge {name}{defined}"
     verb, thing = _verb(outcome, mean, name, state_labels or {})
-    unit = "" if unit in SILENT_UNITS else f" {unit}"
+    unit = "" if unit in SILENT_UNITS or not unit else f" {unit}"
     if low == high == 0.0:
         return f"{policy}: no difference in {thing} in any pair{defined}"
     if low <= 0.0 <= high:
@@ -58,11 +62,7 @@ def verdict(row: Mapping, state_labels: Mapping[str, str] | None = None) -> str:
 
 def _name_and_unit(outcome: str, state_labels: Mapping[str, str]) -> tuple[str, str]:
     """'incidents', 'count' from the label 'incidents (count)'; state names as labels."""
-    label = outcome_label(outcome)
-    for state, display in state_labels.items():
-        label = label.replace(f"{state}:", f"{display}:")
-    matched = re.fullmatch(r"(.*) \(([^()]*)\)", label)
-    return (matched[1], matched[2]) if matched else (label, "")
+    return outcome_name_and_unit(outcome, dict(state_labels))
 
 
 def _verb(outcome: str, mean: float, name: str, state_labels: Mapping[str, str]) -> tuple[str, str]:

@@ -8,50 +8,83 @@ import pandas as pd
 
 # Outcome keys (model-level) and their labels with units.
 OUTCOME_LABELS = {
-    "mean_open_lag_months": "mean open-weight lag (months)",
-    "mean_kill_switch_coverage": "mean kill-switch coverage (share)",
-    "final_uncontrolled_covered_copies": "final uncontrolled covered copies (count)",
-    "final_frontier_capability": "final frontier capability (log10 FLOP)",
-    "first_open_above_1e26_month": "months to first open model above 1e26 FLOP (months)",
-    "relocations": "relocations (count)",
-    "withdrawals": "withdrawals (count)",
-    "defections": "defections (count)",
-    "penalties_musd": "penalties (USD M)",
-    "compliance_cost_musd": "compliance cost (USD M)",
-    "thefts": "thefts (count)",
-    "incidents": "incidents (count)",
+    "mean_open_lag_months": "open-weight models: mean lag behind the frontier (months)",
+    "final_open_lag_months": "open-weight models: final lag (months)",
+    "mean_kill_switch_coverage": "kill-switch coverage of covered-model holders (share)",
+    "final_open_copies_beyond_switch_share": "adopters holding covered open weights (share)",
+    "final_derivatives_beyond_switch": "derivatives of covered open models, beyond any switch "
+    "(count)",
+    "mean_ecosystem_frontier_tier_share": "adopters with frontier-tier capability (share)",
+    "final_frontier_capability": "final frontier capability (log10 effective FLOP)",
+    "final_frontier_train_flop": "largest training run at the end (log10 FLOP)",
+    "final_frontier_run_cost_musd": "cost of the largest run at the end (USD M)",
+    "frontier_train_flop_growth_oom_per_year": "frontier compute growth, first 3 years (OOM/yr)",
+    "frontier_train_flop_growth_oom_per_year_4y": "frontier compute growth, first 4 years "
+    "(OOM/yr)",
+    "first_open_above_1e26_month": "months to the first open model above 1e26 FLOP (months)",
+    "first_model_above_1e26_month": "months to the first model above 1e26 FLOP (months)",
+    "covered_releases": "releases answering a policy (count)",
+    "share_comply": "answers that comply (share)",
+    "share_withhold": "answers that withhold the model from a market (share)",
+    "share_exit": "answers that leave a market for good (share)",
+    "share_defy": "answers that defy (share)",
+    "share_relocate": "covered releases answered by moving abroad (share)",
+    "relocations_started": "moves of domicile started (count)",
+    "relocations": "moves of domicile completed (count)",
+    "injunctions": "injunctions and market bars (count)",
+    "markets_left": "markets left for good (count)",
+    "cash_compliance_musd": "cash spent complying (USD M)",
+    "penalties_musd": "fines paid (USD M)",
+    "private_value_forgone_musd": "private value forgone by labs (USD M)",
+    "thefts": "thefts of weights (count)",
+    "thefts_disclosed": "thefts made public (count)",
+    "absorptions": "military fine-tunes of foreign open models (count)",
+    "distillations": "distillations by the state (count)",
+    "incidents": "publicised incidents (count)",
     "releases": "releases (count)",
     "open_releases": "open releases (count)",
+    "policy_activations": "instruments enacted (count)",
+    "policy_repeals": "instruments repealed or lapsed (count)",
 }
 # Per-state keys, ``<prefix>__<state>``: label templates.
 STATE_OUTCOME_LABELS = {
-    "state_mean_lag_months": "{state}: mean lag (months)",
-    "state_min_lag_months": "{state}: min lag (months)",
-    "state_final_lag_months": "{state}: final lag (months)",
+    "state_mean_lag_months": "{state}: mean lag, every channel (months)",
+    "state_mean_domestic_lag_months": "{state}: own labs' mean lag (months)",
+    "state_min_lag_months": "{state}: min lag, every channel (months)",
+    "state_final_lag_months": "{state}: final lag, every channel (months)",
+    "state_final_domestic_lag_months": "{state}: own labs' final lag (months)",
     "state_months_to_1e27": "{state}: months to 1e27 effective FLOP (months)",
+    "state_months_to_1e28": "{state}: months to 1e28 effective FLOP (months)",
+    "instrument_enacted_month": "{state}: months until enacted by pressure (months)",
 }
 # Outcomes that are undefined in replicates where a milestone is never reached.
-MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_")
-HEADERS = ("outcome", "mean", "95% CI")
+MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_", "instrument_enacted_month__")
+HEADERS = ("outcome", "mean", "95% CI of the mean", "5-95% of replicates")
 NOT_AVAILABLE = "n/a"
 
 
-def KEY_OUTCOMES(state_names: list[str]) -> list[tuple[str, str]]:  # noqa: N802 (public name)
-    """The headline outcomes of a run, as ``(summary key, label with units)``."""
+def KEY_OUTCOMES(state_names: list[str], columns=()) -> list[tuple[str, str]]:  # noqa: N802
+    """The headline outcomes of a run, as ``(summary key, label with units)``; with the run's
+    summary `columns`, also when each pressure-triggered instrument was enacted."""
     keys = ["mean_open_lag_months"]
+    keys += [f"state_mean_domestic_lag_months__{state}" for state in state_names]
     keys += [f"state_mean_lag_months__{state}" for state in state_names]
     keys += [f"state_months_to_1e27__{state}" for state in state_names]
     keys += [
         "mean_kill_switch_coverage",
-        "final_uncontrolled_covered_copies",
-        "final_frontier_capability",
-        "relocations",
-        "withdrawals",
-        "defections",
+        "final_derivatives_beyond_switch",
+        "final_frontier_train_flop",
+        "share_comply",
+        "share_withhold",
+        "share_defy",
+        "share_relocate",
+        "cash_compliance_musd",
         "penalties_musd",
+        "private_value_forgone_musd",
         "thefts",
         "incidents",
     ]
+    keys += sorted(c for c in columns if str(c).startswith("instrument_enacted_month__"))
     return [(key, outcome_label(key)) for key in keys]
 
 
@@ -61,14 +94,18 @@ def outcome_label(key: str) -> str:
         return OUTCOME_LABELS[key]
     prefix, separator, state = key.partition("__")
     if separator and prefix in STATE_OUTCOME_LABELS:
-        return STATE_OUTCOME_LABELS[prefix].format(state=state)
+        return STATE_OUTCOME_LABELS[prefix].format(state=state.replace("__", "'s "))
+    if separator and prefix.startswith("state_months_to_"):  # any capability milestone
+        milestone = prefix.removeprefix("state_months_to_")
+        return f"{state}: months to {milestone} effective FLOP (months)"
     return key
 
 
 def format_outcomes(table: pd.DataFrame, title: str) -> str:
     """Aligned plain-text table of an outcomes table (see ``sim.experiments.stats``): one line
-    per outcome with its label, mean and 95% CI; milestone outcomes add "reached in k/n
-    replicates" (their mean is over the replicates that reached it)."""
+    per outcome with its label, mean, 95% CI of the mean and the 5-95% range of replicates;
+    milestone outcomes add "reached in k/n replicates" (their mean is over the replicates that
+    reached it)."""
     rows = [_format_row(row) for row in table.itertuples(index=False)]
     widths = [max(len(cells[i]) for cells in [HEADERS, *rows]) for i in range(len(HEADERS))]
     lines = [title, _join(HEADERS, widths), _join(tuple("-" * w for w in widths), widths)]
@@ -76,18 +113,23 @@ def format_outcomes(table: pd.DataFrame, title: str) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _format_row(row: tuple) -> tuple[str, str, str]:
-    mean = format_number(row.mean)
-    low, high = format_number(row.ci95_low), format_number(row.ci95_high)
+def _interval(low_value: float, high_value: float) -> str:
+    low, high = format_number(low_value), format_number(high_value)
     if NOT_AVAILABLE in (low, high):
-        interval = NOT_AVAILABLE
-    elif row.ci95_low < 0 or row.ci95_high < 0:
-        interval = f"{low} to {high}"
-    else:
-        interval = f"{low}-{high}"
+        return NOT_AVAILABLE
+    if low_value < 0 or high_value < 0:
+        return f"{low} to {high}"
+    return f"{low}-{high}"
+
+
+def _format_row(row: tuple) -> tuple[str, str, str, str]:
+    mean = format_number(row.mean)
+    interval = _interval(row.ci95_low, row.ci95_high)
+    spread = _interval(row.p05, row.p95)
     if str(row.outcome).startswith(MILESTONE_PREFIXES):
-        interval += f"   reached in {int(row.n_defined)}/{int(row.n)} replicates"
-    return (outcome_label(str(row.outcome)), mean, interval)
+        word = "enacted" if str(row.outcome).startswith("instrument_enacted") else "reached"
+        spread += f"   {word} in {int(row.n_defined)}/{int(row.n)} replicates"
+    return (outcome_label(str(row.outcome)), mean, interval, spread)
 
 
 def format_number(value: float) -> str:
@@ -107,6 +149,113 @@ def format_number(value: float) -> str:
 
 
 def _join(cells: tuple[str, ...], widths: list[int]) -> str:
-    """Label left-aligned, mean right-aligned, interval left-aligned."""
-    label, mean, interval = cells
-    return f"{label:<{widths[0]}}  {mean:>{widths[1]}}  {interval:<{widths[2]}}"
+    """Label left-aligned, mean right-aligned, intervals left-aligned."""
+    label, mean, interval, spread = cells
+    return (f"{label:<{widths[0]}}  {mean:>{widths[1]}}  {interval:<{widths[2]}}  "
+            f"{spread:<{widths[3]}}")
+
+
+# Names, units and monthly series of outcomes (used by the policy brief) --------------------
+
+SERIES_LABELS = {
+    "frontier_capability": "frontier capability (log10 effective FLOP)",
+    "closed_frontier_capability": "closed-weight frontier capability (log10 effective FLOP)",
+    "open_frontier_capability": "open-weight frontier capability (log10 effective FLOP)",
+    "open_lag_months": "open-weight lag behind the frontier (months)",
+    "frontier_train_flop": "largest training run so far (log10 FLOP)",
+    "frontier_run_cost_musd": "cost of the largest run so far (USD M)",
+    "compute_ceiling_flop": "largest feasible run (log10 FLOP)",
+    "kill_switch_coverage": "kill-switch coverage of covered-model holders (share)",
+    "open_copies_beyond_switch_share": "adopters holding covered open weights (share)",
+    "derivatives_beyond_switch": "derivatives of covered open models, beyond any switch (count)",
+    "ecosystem_best_open_share": "adopters holding the best open model (share)",
+    "ecosystem_open_frontier_tier_share": "adopters at the frontier tier through open weights "
+    "(share)",
+    "ecosystem_api_frontier_tier_share": "adopters at the frontier tier through an API (share)",
+    "ecosystem_frontier_tier_share": "adopters at the frontier tier by any means (share)",
+    "open_weights_above_1e26_share": "adopters holding open weights above 1e26 FLOP (share)",
+    "covered_releases": "releases answering a policy so far (count)",
+    "relocations_started": "moves of domicile started so far (count)",
+    "relocations": "moves of domicile completed so far (count)",
+    "injunctions": "injunctions and market bars so far (count)",
+    "markets_left": "markets left for good so far (count)",
+    "thefts": "thefts of model weights so far (count)",
+    "thefts_disclosed": "thefts made public so far (count)",
+    "absorptions": "military fine-tunes of open weights so far (count)",
+    "distillations": "distillations so far (count)",
+    "incidents": "publicised incidents so far (count)",
+    "cash_compliance_musd": "cash spent complying so far (USD M)",
+    "penalties_musd": "fines paid so far (USD M)",
+    "private_value_forgone_musd": "private value forgone by labs so far (USD M)",
+}
+"""Monthly series (time-series columns) with labels and units; counts and money are running
+totals since the start."""
+STATE_SERIES_LABELS = {
+    "state_capability": "{state}: capability, every channel (log10 effective FLOP)",
+    "state_lag_months": "{state}: lag behind the frontier, every channel (months)",
+    "state_domestic_capability": "{state}: own labs' capability (log10 effective FLOP)",
+    "state_domestic_lag_months": "{state}: own labs' lag behind the frontier (months)",
+}
+OUTCOME_SERIES = {
+    "mean_open_lag_months": "open_lag_months",
+    "final_open_lag_months": "open_lag_months",
+    "state_mean_lag_months": "state_lag_months",
+    "state_min_lag_months": "state_lag_months",
+    "state_final_lag_months": "state_lag_months",
+    "state_mean_domestic_lag_months": "state_domestic_lag_months",
+    "state_final_domestic_lag_months": "state_domestic_lag_months",
+    "state_months_to": "state_capability",
+    "mean_kill_switch_coverage": "kill_switch_coverage",
+    "final_derivatives_beyond_switch": "derivatives_beyond_switch",
+    "final_open_copies_beyond_switch_share": "open_copies_beyond_switch_share",
+    "final_frontier_capability": "frontier_capability",
+    "final_frontier_train_flop": "frontier_train_flop",
+    "final_frontier_run_cost_musd": "frontier_run_cost_musd",
+}
+"""The monthly series that shows a summary outcome over time (by key, or prefix before `__`);
+an outcome named like its series (a running total such as `thefts`) needs no entry."""
+
+
+def series_label(column: str) -> str:
+    """Label with units of a time-series column; the column, in words, when it has none."""
+    if column in SERIES_LABELS:
+        return SERIES_LABELS[column]
+    prefix, separator, state = column.partition("__")
+    if separator and prefix in STATE_SERIES_LABELS:
+        return STATE_SERIES_LABELS[prefix].format(state=state)
+    return column.replace("__", ": ").replace("_", " ")
+
+
+def outcome_series(key: str, columns: set[str] | frozenset[str]) -> str | None:
+    """The time-series column among `columns` that shows outcome `key` month by month, or
+    None: the registered series, else a column of the same name, else the name without a
+    leading ``final_`` or ``mean_``."""
+    prefix, separator, state = key.partition("__")
+    lookup = "state_months_to" if prefix.startswith("state_months_to_") else prefix
+    candidates = []
+    if lookup in OUTCOME_SERIES:
+        series = OUTCOME_SERIES[lookup]
+        candidates.append(f"{series}__{state}" if separator else series)
+    candidates += [key, key.removeprefix("final_"), key.removeprefix("mean_")]
+    return next((column for column in candidates if column in columns), None)
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """('incidents', 'count') from 'incidents (count)'; (label, '') without a unit."""
+    if label.endswith(")") and " (" in label:
+        name, _, unit = label[:-1].rpartition(" (")
+        if name and "(" not in unit:
+            return name, unit
+    return label, ""
+
+
+def outcome_name_and_unit(key: str, state_labels: dict[str, str] | None = None) -> tuple[str, str]:
+    """An outcome's name in words and its unit, state names replaced by their labels
+    ('the PRC: mean lag', 'months'); an outcome with no label is named by its key in words,
+    without a unit."""
+    label = outcome_label(key)
+    if label == key:
+        label = key.replace("__", ": ").replace("_", " ")
+    for state, display in (state_labels or {}).items():
+        label = label.replace(f"{state}:", f"{display}:")
+    return split_label(label)

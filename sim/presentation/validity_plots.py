@@ -90,7 +90,10 @@ def _target_panel(axes: Axes, check: Check, low: float, high: float) -> None:
     e = check.estimate
     convert = _as_date if check.unit == DATE else float
     finite = [v for v in (low, high, e.value, e.low, e.high) if math.isfinite(v)]
-    right = max(finite)
+    right, left = max(finite), min(finite)
+    span = max(right - left, 1.0)
+    low = low if math.isfinite(low) else left - 0.2 * span  # open-ended target ranges
+    high = high if math.isfinite(high) else right + 0.2 * span
     value = e.value if math.isfinite(e.value) else right
     axes.axvspan(convert(low), convert(high), color=TARGET_COLOUR, alpha=0.25, linewidth=0)
     colour = PASS_COLOUR if check.passed else FAIL_COLOUR
@@ -155,7 +158,7 @@ def _band(axes: Axes, frame: pd.DataFrame, dates: pd.Series, column: str, label:
 
 
 def _event_dates(axes: Axes, report: ValidityReport) -> None:
-    checks = report.section("replay")
+    checks = report.section("replay")[:len(replay.EVENTS)]  # the dated events
     end = parse_month(report.replay_run.start) + report.replay_run.months - 1
     for row, (event, check) in enumerate(zip(replay.EVENTS, checks, strict=True)):
         e = check.estimate
@@ -191,7 +194,7 @@ def bass_figure(report: ValidityReport) -> Figure:
     share.set_ylabel("adopted share")
     share.legend(loc="lower right")
     share.set_title(
-        f"Bass docking: p={bass.p_per_year:g}/yr, q={bass.q_per_year:g}/yr, "
+        f"Bass docking: p={bass.p_per_month:g}/month, q={bass.q_per_month:g}/month, "
         f"{bass.adopters:,} adopters"
     )
     error.plot(bass.months, bass.model_share - bass.closed_form, color="tab:blue")
@@ -238,10 +241,10 @@ def compute_figure(report: ValidityReport) -> Figure:
             case.expected,
             color=line.get_color(),
             linestyle="--",
-            label=f"{case.effective_growth_per_year:.2f}x/yr",
+            label=f"cost model: {case.label}",
         )
     axes.set_xlabel("month")
-    axes.set_ylabel("next-run compute (log10 FLOP)")
-    axes.set_title("Compute-growth docking")
+    axes.set_ylabel("run compute (log10 FLOP)")
+    axes.set_title("Compute docking: the lab's run against the cost model")
     axes.legend(fontsize="small")
     return figure

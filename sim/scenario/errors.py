@@ -76,9 +76,20 @@ def short_repr(value: Any, max_chars: int = FOUND_MAX_CHARS) -> str:
 
 
 def nearest(word: str, choices: Iterable[str]) -> str | None:
-    """The choice closest to `word` (difflib), or None if none is close."""
-    matches = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    """The choice closest to `word`, or None if none is close.
+
+    A choice that starts with `word` comes first (`hazard_per_month` is short for
+    `hazard_per_month_at_parity`), then one that contains it, then difflib's closest; among
+    several, the shortest.
+    """
+    options = [str(c) for c in choices]
+    if len(word) >= 3:
+        for matches in ([c for c in options if c.startswith(word)],
+                        [c for c in options if word in c]):
+            if matches:
+                return min(matches, key=lambda c: (len(c), c))
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -194,7 +205,14 @@ def _source_of(path: tuple[str, ...], provenance: dict[str, str], default_file: 
     """The file that set `path`, or the nearest enclosing table it set."""
     from sim.scenario.overrides import join_path
 
-    for length in range(len(path), 0, -1):
+    exact = provenance.get(join_path(path))
+    if exact is not None or not path:
+        return exact or default_file
+    # A table that only an override created (e.g. by a misspelt key): whoever set inside it.
+    inside = _latest_source_within(path, provenance, "")
+    if inside:
+        return inside
+    for length in range(len(path) - 1, 0, -1):
         source = provenance.get(join_path(path[:length]))
         if source is not None:
             return source
@@ -301,7 +319,8 @@ def _describe(annotation: Any, metadata: list[Any]) -> str | None:
     """A human description of what `annotation` accepts, e.g. 'an integer from 1 to 5'."""
     origin, args = get_origin(annotation), get_args(annotation)
     if any(getattr(m, "func", None) is scenario_types._normalise_month for m in metadata):
-        return "a month as 'YYYY-MM'"
+        first, last = scenario_types.FIRST_MONTH, scenario_types.LAST_MONTH
+        return f"a month from {first} to {last}, as 'YYYY-MM'"
     if origin is Literal:
         choices = ", ".join(repr(a) for a in args)
         return f"one of {choices}" if len(args) > 1 else choices
@@ -314,13 +333,23 @@ def _describe(annotation: Any, metadata: list[Any]) -> str | None:
     if origin is tuple and args and all(a is int for a in args):
         return "a pair of integers [min, max]" if len(args) == 2 else "an array of integers"
     if origin is list and args:
-        item = _describe(*_unwrap(args[0], []))
+        item_type, item_metadata = _unwrap(args[0], [])
+        item = _describe(item_type, item_metadata)
         at_least = _constraint(metadata, "min_length")
         at_most = _constraint(metadata, "max_length")
-        if at_least == at_most == 2 and args[0] is int:
-            return "a pair of integers [min, max]"
-        size = f" of at least {at_least} item(s)" if at_least else ""
-        return f"an array{size}" + (f", each item {item}" if item else "")
+        if at_least == at_most == 2 and item_type is int:
+            return "a pair of integers [min, max]" + _bounds(item_metadata, int).replace(
+                " from", ", each from")
+        distinct = any(getattr(m, "func", None) is scenario_types._no_repeats for m in metadata)
+        noun = "distinct items" if distinct else "item(s)"
+        if at_least and at_most is not None:
+            described = f"an array of {at_least} to {at_most} {noun}"
+        elif at_least or at_most is not None:
+            described = f"an array of at {'least' if at_least else 'most'} "
+            described += f"{at_least or at_most} {noun}"
+        else:
+            described = "an array of distinct items" if distinct else "an array"
+        return described + (f", each item {item}" if item else "")
     if origin is dict and len(args) == 2:
         key, value = (_describe(*_unwrap(a, [])) for a in args)
         return f"a table, each key {key} and each value {value}"
@@ -333,12 +362,13 @@ def _bounds(metadata: list[Any], number_type: type) -> str:
     """' from 1 to 5' for integers, else ' >= 0 and <= 1'; '' if unbounded."""
     low, high = _constraint(metadata, "ge"), _constraint(metadata, "le")
     above, below = _constraint(metadata, "gt"), _constraint(metadata, "lt")
-    if number_type is int:  # an integer > 0 is an integer >= 1
+    integer = number_type is int
+    if integer:  # an integer > 0 is an integer >= 1
         low = above + 1 if above is not None else low
         high = below - 1 if below is not None else high
         above = below = None
-        if low is not None and high is not None:
-            return f" from {_number(low)} to {_number(high)}"
+    if low is not None and high is not None:
+        return f" from {_number(low, integer)} to {_number(high, integer)}"
     parts = [
         f"{symbol} {_number(bound)}"
         for symbol, bound in ((">=", low), (">", above), ("<=", high), ("<", below))
@@ -355,17 +385,22 @@ def _constraint(metadata: list[Any], name: str) -> Any:
     return None
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+def _number(value: float, integer: bool = False) -> str:
+    if integer or (float(value).is_integer() and abs(value) < 1e7):
+        return str(int(value))
+    return f"{value:g}"
 
 
 def _describe_string(metadata: list[Any]) -> str:
     pattern = _constraint(metadata, "pattern")
     if pattern is not None:
         return _pattern_words().get(pattern, f"a string matching {pattern}")
+    one_line = any(getattr(m, "func", None) is scenario_types._one_line for m in metadata)
+    words = "one line of text" if one_line else "a string"
     if _constraint(metadata, "min_length"):
-        return "a non-empty string"
-    return "a string"
+        words = "a non-empty " + words.removeprefix("a ") if not one_line else words
+    at_most = _constraint(metadata, "max_length")
+    return words + (f" of at most {at_most} characters" if at_most else "")
 
 
 def _pattern_words() -> dict[str, str]:

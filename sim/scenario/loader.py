@@ -29,6 +29,8 @@ from typing import Any
 from pydantic import ValidationError
 
 import sim
+from sim.files import MIB, UnreadableFileError, kind_of, read_regular_file
+from sim.scenario.changes import change_snapshots
 from sim.scenario.errors import (
     Problem,
     ScenarioError,
@@ -37,6 +39,7 @@ from sim.scenario.errors import (
     short_repr,
 )
 from sim.scenario.overrides import (
+    OVERRIDE_SOURCE,
     apply_overrides,
     child_path,
     entry_name,
@@ -47,7 +50,11 @@ from sim.scenario.overrides import (
 )
 from sim.scenario.schema import Scenario
 
-NAMED_ARRAYS = ("developers", "states", "regulators")
+MAX_SCENARIO_BYTES = MIB
+"""Largest scenario file read (the bundled baseline is 12 KB)."""
+UTF8_BOM = b"\xef\xbb\xbf"
+
+NAMED_ARRAYS = ("developers", "developer_groups", "states", "regulators")
 """Top-level arrays of named tables (each regulator's `policies` is one too)."""
 
 
@@ -84,6 +91,19 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -
         return _validate(resolved)
 
 
+def validate_resolved(
+    raw: dict[str, Any], source: str, provenance: dict[str, str] | None = None
+) -> Scenario:
+    """Validate a resolved scenario dict with every rule a file meets (schema and unique names).
+
+    For dicts changed after loading: a `--set`, a design point. `source` names the origin of
+    problems no `provenance` entry explains. Raises ScenarioError.
+    """
+    with _guard(source):
+        problems = _duplicate_names(raw, source)
+        return _validate(_Resolved(raw, source, dict(provenance or {}), problems))
+
+
 def resolve_raw(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> dict[str, Any]:
     """The scenario as merged from its `extends` chain and overrides, before validation.
 
@@ -108,7 +128,7 @@ def find_scenario(name_or_path: str | os.PathLike[str]) -> Path:
     """An existing file, or a bundled scenario named with or without `.toml` ('baseline')."""
     path = Path(name_or_path)
     if _kind_of(path) is not None:
-        return path
+        return path  # whatever it is: reading it says what is wrong with it
     text = str(name_or_path)
     if text and os.sep not in text and "/" not in text:
         for candidate in (text, text + ".toml"):
@@ -160,19 +180,14 @@ def _read_toml(path: Path, file: str) -> dict[str, Any]:
 
 def _read_bytes(path: Path, file: str) -> bytes:
     try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        message = "is a directory, not a scenario file"
-    except FileNotFoundError:
-        message = "file not found"
-    except OSError as error:
-        message = f"cannot read: {error.strerror or error}"
-    except ValueError as error:  # a NUL byte in the name
-        message = f"not a valid file name: {error}"
+        return read_regular_file(path, MAX_SCENARIO_BYTES)
+    except UnreadableFileError as error:
+        message = error.reason.replace("not a file", "not a scenario file")
     raise ScenarioError([Problem(file, message=message)])
 
 
 def _parse_toml(data: bytes, file: str) -> dict[str, Any]:
+    data = data.removeprefix(UTF8_BOM)  # editors on Windows may start a UTF-8 file with one
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -218,9 +233,8 @@ def _base_of(
     chain_text = " -> ".join([*labels, base_file])
     if _identity(base_path) in seen:
         raise ScenarioError([Problem(file, "extends", message=f"forms a cycle: {chain_text}")])
-    kind = _kind_of(base_path)
-    if kind != "file":
-        state = "is a directory" if kind == "directory" else "file not found"
+    state = kind_of(base_path)
+    if state is not None:
         problem = Problem(
             file, "extends", message=f"{base_file}: {state}", hint=f"extends chain: {chain_text}"
         )
@@ -229,11 +243,14 @@ def _base_of(
 
 
 def _kind_of(path: Path) -> str | None:
-    """'file', 'directory', 'other', or None if nothing can be found there."""
+    """'file', 'directory', 'other' (a device, pipe, symlink loop...), or None if nothing is
+    there."""
     try:
         if path.is_file():
             return "file"
-        return "directory" if path.is_dir() else ("other" if path.exists() else None)
+        if path.is_dir():
+            return "directory"
+        return "other" if os.path.lexists(path) else None
     except (OSError, ValueError):  # a name too long, a NUL byte
         return None
 
@@ -382,6 +399,8 @@ def _resolve(path: Path, file: str, overrides: Sequence[str]) -> _Resolved:
         resolved.raw = _Merger(label, resolved.problems).merge(resolved.raw, document, ())
     resolved.raw, override_problems = apply_overrides(resolved.raw, overrides, resolved.provenance)
     resolved.problems += override_problems
+    if overrides:  # a renamed entry, or a whole array set, may repeat a name
+        resolved.problems += _duplicate_names(resolved.raw, OVERRIDE_SOURCE)
     return resolved
 
 
@@ -395,6 +414,10 @@ def _validate(resolved: _Resolved) -> Scenario:
             error, resolved.raw, resolved.provenance, resolved.file
         )
     else:
+        try:
+            change_snapshots(scenario)
+        except ScenarioError as error:
+            problems += error.problems
         if not problems:
             return scenario
     raise ScenarioError(problems)

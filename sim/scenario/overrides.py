@@ -32,12 +32,14 @@ OVERRIDE_SOURCE = "--set"
 
 BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 MONTH_WORD = re.compile(r"\d{4}-\d{2}")
+INDEXED_SEGMENT = re.compile(r"(?P<array>[A-Za-z_][A-Za-z0-9_-]*)\[(?P<index>\d+)\]")
 TOML_VALUE_EXAMPLES = 'a TOML value (3, 1e25, true, "text", [1, 2], { a = 1 })'
 
 KeyPath = tuple[str, ...]
 """A key path as segments, with entry names (or "[i]" for an unnamed entry) for list items."""
 
-_ENTRY_WORDS = {"developers": "developer", "states": "state", "regulators": "regulator"}
+_ENTRY_WORDS = {"developers": "developer", "developer_groups": "developer group",
+                "states": "state", "regulators": "regulator"}
 
 
 def is_named_array(path: KeyPath) -> bool:
@@ -173,6 +175,9 @@ def _set(raw: dict[str, Any], segments: KeyPath, value: Any) -> Problem | None:
                 return None
             node = node[index]
         elif isinstance(node, dict):
+            indexed = INDEXED_SEGMENT.fullmatch(segment)
+            if indexed and is_named_array((*here, indexed["array"])):
+                return _indexed_entry(node, segments, depth, indexed)
             if last:
                 node[segment] = value
                 return None
@@ -182,6 +187,26 @@ def _set(raw: dict[str, Any], segments: KeyPath, value: Any) -> Problem | None:
         else:
             return _not_a_table(segments, here, node)
     return None
+
+
+def _indexed_entry(node: dict[str, Any], segments: KeyPath, depth: int, indexed: Any) -> Problem:
+    """A `developers[0]` segment: entries are addressed by name; suggest the key to use."""
+    array_path = (*segments[:depth], indexed["array"])
+    entries = node.get(indexed["array"])
+    entries = entries if isinstance(entries, list) else []
+    names = [entry_name(entry, array_path) for entry in entries]
+    index = int(indexed["index"])
+    hint = f"no {entry_word(array_path)} is defined"
+    if 0 <= index < len(names) and names[index]:
+        hint = "e.g. " + join_path((*array_path, names[index], *segments[depth + 1 :]))
+    elif any(names):
+        hint = "defined: " + ", ".join(name for name in names if name)
+    return Problem(
+        OVERRIDE_SOURCE,
+        join_path(segments),
+        message=f"{entry_word(array_path)} entries are addressed by name, not by index",
+        hint=hint,
+    )
 
 
 def _not_a_table(segments: KeyPath, here: KeyPath, node: Any) -> Problem:
@@ -221,3 +246,15 @@ def _unknown_name(entries: list[Any], name: str, array_path: KeyPath) -> Problem
         message=f"unknown {word} name {name!r}",
         hint=hint,
     )
+
+
+def set_value(raw: dict[str, Any], key: str, value: Any, source: str) -> Problem | None:
+    """Set an already-parsed `value` at the dotted `key` of `raw` in place (as `--set` does);
+    a Problem naming `source` if the key cannot be set."""
+    segments = tuple(key.split("."))
+    if not all(segment and segment.strip() == segment for segment in segments):
+        return Problem(source, expected="a dotted key such as developers.meta.security_level",
+                       found=short_repr(key))
+    problem = _set(raw, segments, copy.deepcopy(value))
+    return None if problem is None else Problem(source, problem.key, problem.expected,
+                                                problem.found, problem.hint, problem.message)

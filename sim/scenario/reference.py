@@ -27,6 +27,12 @@ reference is generated from the schema in `sim/scenario/schema.py` and the polic
 ## Writing scenarios
 - **Units.** Training compute is written in FLOP (`1e26`); money in millions of USD (`_musd`);
   durations in months; probabilities and shares in [0, 1]; months as `"YYYY-MM"`.
+- **Ranges.** Every number has a finite range, given below: wide enough for any plausible world,
+  but `inf`, `nan` and absurd magnitudes (`1e308`, `5e-324`) are refused, so a file that
+  validates cannot make a run fail on its values. Simulated months run from 2000-01 to 2100-12
+  (`start` plus `months` included). Lists that are sets (markets, milestones, target
+  jurisdictions) may not repeat an item. A scenario holds at most 200 developers, 50 states,
+  50 regulators and 20 policies per regulator, and a scenario file at most 1 MiB.
 - **`extends = "baseline.toml"`** (first line, path relative to the file) starts from another
   scenario. Tables merge key by key. `[[developers]]`, `[[states]]`, `[[regulators]]` and each
   regulator's `[[regulators.policies]]` merge **by name** (a policy's name defaults to its
@@ -45,12 +51,23 @@ reference is generated from the schema in `sim/scenario/schema.py` and the polic
 SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("[scenario]", schema.ScenarioMeta, "What the scenario is and how it runs."),
     ("[world]", schema.WorldParams, "Global dynamics."),
+    ("[world.compute]", schema.ComputeParams, "The cost of training compute and the largest "
+     "feasible run."),
+    ("[world.follower]", schema.FollowerParams, "How fast-follower labs learn from others' "
+     "models."),
     ("[world.ecosystem]", schema.EcosystemParams, "The downstream population (Bass adoption)."),
     ("[world.theft]", schema.TheftParams, "Theft of closed weights by state attackers."),
     ("[world.compliance]", schema.ComplianceParams, "The labs' compliance choice."),
     ("[[developers]]", schema.DeveloperSpec, "Labs: one entry each (at least one)."),
+    ("[[developer_groups]]", schema.DeveloperGroupSpec, "A group of similar unnamed labs "
+     "(`count` members named `<name>_01`...), with every `[[developers]]` key plus these."),
     ("[[states]]", schema.StateSpec, "State actors."),
     ("[[regulators]]", schema.RegulatorSpec, "Regulators and their instruments."),
+    ("[[changes]]", schema.DatedChange, "Dated changes: from `month` on, each `--set` key in "
+     "`set` takes its new value (the scenario is validated with every change applied)."),
+    ("[uncertainty]", schema.SweepParameter, "Parameters drawn per replicate under "
+     "`--uncertainty`: each entry is a `--set` key (quoted) with an array of options or a "
+     "range table, as in `[sweep.uncertainties]`."),
     ("[sweep]", schema.SweepSpec, "The experiment design for `regsim sweep` (optional; "
      "`regsim run` ignores it)."),
     ("[sweep.uncertainties] and [sweep.levers] entries", schema.SweepParameter,

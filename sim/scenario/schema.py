@@ -1,33 +1,66 @@
 """The scenario schema: every key a scenario file may hold, its type, unit, default and source.
 
 Defaults carry their source in the field description ("assumption" where none exists); the
-descriptions flow into the JSON Schema (`regsim schema`) and docs/model.md's parameter table.
+descriptions flow into the JSON Schema (`regsim schema`), docs/scenarios.md and docs/model.md's
+parameter table. A field whose value is uncertain within a documented range carries that range
+as `json_schema_extra={"range": [low, high]}` (plus `"scale": "log"` where it spans orders of
+magnitude): `regsim run --uncertainty` draws from it (`sim.experiments.uncertainty`).
 Training compute is written as raw FLOP (1e26) in files and held as log10 inside the model.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.calendar import format_month, parse_month
 from sim.model.policies import POLICY_KINDS
 from sim.scenario.types import (
+    LAST_MONTH,
+    BassCoefficientPerMonth,
+    Description,
+    FactorPerTier,
     Flop,
+    FlopSet,
+    GrowthFactorPerYear,
+    HazardPerMonth,
     Jurisdiction,
+    JurisdictionSet,
+    Label,
+    MarginOom,
+    MoneyMusd,
     Month,
+    MonthCount,
     MonthRange,
+    Multiplier,
     Name,
-    NonNegative,
+    Oom,
+    PositiveOomPerYear,
+    Pressure,
     Probability,
+    Question,
+    RevenueShares,
     SecurityLevel,
+    SignedOom,
+    UsdPerFlop,
 )
 
+MAX_DEVELOPERS, MAX_STATES, MAX_REGULATORS, MAX_POLICIES = 200, 50, 50, 20
+"""Most agents of each kind in one scenario (far above the world's frontier labs)."""
+MAX_SWEEP_VALUE = 1e40
+"""Largest magnitude of a swept range's end (the largest value any scenario key takes)."""
 
 class Strict(BaseModel):
     """Unknown keys are errors, and values are not coerced ("12" is not a number, true not 1)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def uncertain(low: float, high: float, scale: str = "linear") -> dict[str, Any]:
+    """Field metadata: the documented range of an uncertain parameter."""
+    return {"range": [low, high], "scale": scale}
 
 
 def _month_range(value: list[int], what: str) -> list[int]:
@@ -39,26 +72,84 @@ def _month_range(value: list[int], what: str) -> list[int]:
 
 class ScenarioMeta(Strict):
     name: Name = Field(description="Short name, used for the results folder.")
-    question: str = Field(min_length=1, description="The question the scenario answers, one line.")
-    description: str = Field("", description="Longer description.")
+    question: Question = Field(description="The question the scenario answers, one line.")
+    description: Description = Field("", description="Longer description.")
     start: Month = Field("2024-01", description="First simulated month.")
-    months: int = Field(120, gt=0, le=1200, description="Horizon in months (one step = a month).")
-    seed: int = Field(12345, ge=0, lt=2**63, description="Root seed of the replicates.")
-    replicates: int = Field(20, ge=1, le=100_000, description="Replicates per run.")
+    months: int = Field(120, gt=0, le=1200,
+                        description="Horizon in months (one step = a month; run setting).")
+    seed: int = Field(12345, ge=0, lt=2**63,
+                      description="Root seed of the replicates (run setting).")
+    replicates: int = Field(20, ge=1, le=100_000, description="Replicates per run (run setting).")
+
+    @model_validator(mode="after")
+    def _ends_in_the_calendar(self) -> ScenarioMeta:
+        last = parse_month(self.start) + self.months - 1
+        if last > parse_month(LAST_MONTH):
+            raise ValueError(f"the run would end in {format_month(last)}: start + months must "
+                             f"end by {LAST_MONTH}")
+        return self
+
+
+class ComputeParams(Strict):
+    usd_per_flop_2024: UsdPerFlop = Field(
+        1.4e-18, description="Market cost of one training FLOP in 2024-01, USD ([D]: 1e26 FLOP on "
+        "H100s at 40% utilisation and $2/GPU-hour ~ $140M; DeepSeek-V3's 3.3e24 FLOP for $5.6M "
+        "gives 1.7e-18).")
+    flop_price_decline_per_year: GrowthFactorPerYear = Field(
+        1.9, description="Factor by which a training FLOP gets cheaper each year ([D]: frontier "
+        "compute 4.5x/yr (Epoch 2024) over frontier-run spending 2.4x/yr (Cottier et al. 2024); "
+        "GPU price-performance alone gives 1.4x/yr (Hobbhahn & Besiroglu 2022), the rest is "
+        "number formats and utilisation).",
+        json_schema_extra=uncertain(1.4, 2.5))
+    ceiling_flop_2025: Flop = Field(
+        1e27, description="Largest training run feasible in 2025-01, FLOP (assumption: a few "
+        "times Grok-3's 4.6e26 of Feb 2025, Epoch's largest run on record then).",
+        json_schema_extra=uncertain(6e26, 3e27, "log"))
+    ceiling_flop_2030: Flop = Field(
+        2e29, description="Largest training run feasible in 2030-01, FLOP (Sevilla et al. 2024, "
+        "'Can AI scaling continue through 2030?': ~2e29, power-limited; 1e28-3e29 on one "
+        "campus). The ceiling grows log-linearly between the 2025 and 2030 values.",
+        json_schema_extra=uncertain(1e28, 3e29, "log"))
+    ceiling_growth_after_2030_per_year: GrowthFactorPerYear = Field(
+        2.0, description="Growth of the largest feasible run after 2030, x/yr (assumption: "
+        "hardware efficiency ~1.3-1.4x/yr plus slower growth of power per campus).",
+        json_schema_extra=uncertain(1.3, 3.0))
+
+    @model_validator(mode="after")
+    def _check(self) -> ComputeParams:
+        if self.ceiling_flop_2030 < self.ceiling_flop_2025:
+            raise ValueError("ceiling_flop_2030 must be at least ceiling_flop_2025")
+        return self
 
 
 class EcosystemParams(Strict):
     adopters: int = Field(10_000, ge=1, le=50_000_000,
-                          description="Downstream fine-tuners, firms and researchers simulated.")
-    bass_p_per_year: NonNegative = Field(
-        0.15, description="Bass innovation coefficient, per year. GenAI fit p~0.15 ([D], "
-        "Bick et al. 2024); meta-analytic average 0.03 (Sultan et al. 1990).")
-    bass_q_per_year: NonNegative = Field(
-        0.5, description="Bass imitation coefficient, per year. GenAI fit q~0.5 ([D]); "
-        "meta-analytic average 0.38 (Sultan et al. 1990).")
-    jurisdiction_shares: dict[Jurisdiction, Probability] = Field(
+                          description="Downstream fine-tuners, firms and researchers simulated. "
+                          "Outcomes are shares or scaled to real units, so this sets precision, "
+                          "not results (run setting).")
+    bass_p_per_month: BassCoefficientPerMonth = Field(
+        0.1, description="Bass innovation coefficient of open-weight adoption, per month ([D] "
+        "from DeepSeek-R1: derivatives grew ~30%/day in the first week and spread over months "
+        "(domain-facts-2 §6)).", json_schema_extra=uncertain(0.03, 0.3, "log"))
+    bass_q_per_month: BassCoefficientPerMonth = Field(
+        1.0, description="Bass imitation coefficient of open-weight adoption, per month ([D], as "
+        "p: launch-phase q 3-8/month, long-tail q 0.3-0.6/month).",
+        json_schema_extra=uncertain(0.3, 3.0, "log"))
+    api_bass_p_per_month: BassCoefficientPerMonth = Field(
+        0.05, description="Bass innovation coefficient of adopting a new API model, per month "
+        "(assumption: integrating an API takes longer than downloading weights).")
+    api_bass_q_per_month: BassCoefficientPerMonth = Field(
+        0.5, description="Bass imitation coefficient of API adoption, per month (assumption).")
+    jurisdiction_shares: RevenueShares = Field(
         {"US": 0.35, "EU": 0.2, "CN": 0.25, "ROW": 0.2},
-        description="Share of adopters in each jurisdiction (assumption); must sum to 1.")
+        description="Share of adopters in each jurisdiction (assumption; Hugging Face download "
+        "shares Aug 2024-Aug 2025: China 17.1%, US 15.8% (MIT/HF 2025)); must sum to 1.")
+    derivatives_at_saturation: float = Field(
+        50_000, ge=1, le=1e8, allow_inf_nan=False,
+        description="Derivative models a leading open family accumulates once every adopter holds "
+        "it: the real unit of 'copies beyond any switch' (Hugging Face retrospective 2026: "
+        "Llama ~27,000, Qwen >113,000 derivatives by mid-2025).",
+        json_schema_extra=uncertain(27_000, 180_000, "log"))
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> EcosystemParams:
@@ -69,118 +160,248 @@ class EcosystemParams(Strict):
 
 
 class TheftParams(Strict):
-    hazard_per_month_at_parity: Probability = Field(
-        0.002, description="Monthly theft success when attacker tier OC equals the lab's SL "
-        "(RAND: SLn 'can likely thwart' OCn; assumption).")
-    hazard_multiplier_per_tier: float = Field(
-        3.0, ge=1.0, description="Factor per tier of OC above SL (RAND feasibility scale "
-        "<=20% ... >80%; assumption).")
-    max_hazard_per_month: Probability = Field(0.2, description="Cap on the monthly hazard "
+    hazard_per_month_at_parity: HazardPerMonth = Field(
+        0.0005, description="Monthly chance an attacker of tier OC steals a lab's best closed "
+        "weights when OC equals the lab's SL (assumption, bounded by the public record: no "
+        "state theft of frontier weights was made public in 2023-25, so the public hazard is "
+        "<= 0.8% per lab-month at 95% [D]).", json_schema_extra=uncertain(0.0, 0.002))
+    hazard_multiplier_per_tier: FactorPerTier = Field(
+        2.0, description="Factor per tier of OC above SL (RAND 2024 feasibility scale, <=20% to "
+        ">80%; assumption).", json_schema_extra=uncertain(1.5, 4.0))
+    max_hazard_per_month: Probability = Field(0.05, description="Cap on the monthly hazard "
                                               "(assumption).")
+    public_detection_probability: Probability = Field(
+        0.3, description="Share of thefts that ever become public (assumption; the Ding case "
+        "and OpenAI's 2023 breach came out; most intrusions are never disclosed).",
+        json_schema_extra=uncertain(0.1, 0.7))
+    detection_delay_months: MonthRange = Field(
+        [7, 20], description="[min, max] months from a theft to its public disclosure ([D]: "
+        "Ding ~22 months from exfiltration to indictment, OpenAI breach ~15 months).")
+
+    @model_validator(mode="after")
+    def _check(self) -> TheftParams:
+        _month_range(self.detection_delay_months, "detection_delay_months")
+        return self
 
 
 class ComplianceParams(Strict):
-    logit_temperature_musd: float = Field(
-        50.0, gt=0, description="Scale of utility noise in the compliance logit, USD M "
-        "(assumption): lower means more deterministic choices.")
-    shade_margin_oom: float = Field(0.05, gt=0, le=1, description="How far below a threshold a "
-                                    "shaded release lands, OOM (assumption).")
+    relative_temperature: Probability = Field(
+        0.25, description="Scale of utility noise in a lab's choices, relative to the cheapest "
+        "option's cost (assumption): an option 25% costlier than the cheapest is chosen e^-1 as "
+        "often. Relative noise keeps big and small stakes equally decisive.")
+    temperature_floor_share: Probability = Field(
+        0.01, description="Least noise, as a share of what one release is worth, so that free "
+        "options do not make choices exact (assumption).")
+    shade_margin_oom: MarginOom = Field(0.05, description="How far below a threshold a shaded "
+                                        "release lands, OOM (assumption).")
+    planning_horizon_months: MonthCount = Field(
+        36, description="Months of future covered releases a lab weighs against a permanent "
+        "choice (relocating, leaving a market) (assumption).")
+    split_openness_kept_share: Probability = Field(
+        0.5, description="Share of a release's openness value a lab keeps when it releases the "
+        "big model closed and a smaller one open (assumption).")
+    exit_cost_multiplier: Multiplier = Field(
+        3.0, description="Leaving a market for good costs this many times the sales it gives up "
+        "(other products, partners, reputation; assumption: no lab has left a major "
+        "jurisdiction, domain-facts-2 §4A).")
+
+
+class FollowerParams(Strict):
+    delay_months: MonthCount = Field(
+        2, description="Months a fast-follower lab needs to build on a better model it can "
+        "reach (distillation, fine-tuning, imitation; assumption: R1-distilled models came "
+        "days after R1, DeepSeek-V3 ~7 months after GPT-4o).")
+    closed_teacher_extra_oom: Oom = Field(
+        0.1, description="Extra capability lost when learning from a closed model's outputs "
+        "rather than from open weights, OOM (assumption; Gudibande et al. 2023: imitation "
+        "copies style more than knowledge).")
+    leakage_share: Probability = Field(
+        0.8, description="Share of API access left where a closed model is not served "
+        "(proxies, resellers); learning through leakage takes delay / share months "
+        "(assumption: distillation continued through proxy networks into 2026, Anthropic "
+        "2026).", json_schema_extra=uncertain(0.3, 0.95))
 
 
 class WorldParams(Strict):
-    algo_efficiency_growth_oom_per_year: NonNegative = Field(
-        0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr).")
-    open_spillover: NonNegative = Field(
-        0.1, description="Extra algorithmic growth, as a share, when every frontier lab "
-        "publishes open weights (assumption; modest).")
-    usd_per_flop_2024: float = Field(
-        1.4e-18, gt=0, description="Training cost per FLOP in 2024-01, USD ([D]: 1e26 FLOP on "
-        "H100s ~$140M).")
-    flop_price_decline_per_year: float = Field(
-        1.4, ge=1.0, description="Factor by which a FLOP gets cheaper each year (Hobbhahn & "
-        "Besiroglu 2022: price-performance x1.4/yr).")
-    prehistory_frontier_growth_oom_per_year: float = Field(
-        1.1, gt=0, description="Frontier capability growth before the start, for lags "
+    algo_efficiency_growth_oom_per_year: PositiveOomPerYear = Field(
+        0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr, "
+        "95% CI 1.8-5.3x/yr).", json_schema_extra=uncertain(0.26, 0.72))
+    prehistory_frontier_growth_oom_per_year: PositiveOomPerYear = Field(
+        1.1, description="Frontier capability growth before the start, for lags "
         "([D]: 4.5x/yr compute x 2.8x/yr algorithms).")
-    frontier_tier_oom: float = Field(0.5, gt=0, description="Within this many OOM of the "
-                                     "frontier counts as frontier-tier capability (assumption).")
+    frontier_tier_months: MonthCount = Field(
+        6, description="Capability the frontier had at most this many months ago counts as "
+        "frontier-tier (assumption).")
     covered_model_threshold_flop: Flop = Field(
-        1e26, description="Which models count as covered for kill-switch coverage when the "
-        "scenario has no kill-switch mandate (SB 1047: 1e26).")
-    capability_milestones_flop: list[Flop] = Field(
-        [1e27, 1e28], description="Effective-compute levels whose first state access is reported.")
-    incident_detection_per_month: Probability = Field(
-        0.2, description="Monthly chance a state military derivative is publicised (ChatBIT: "
-        "paper Jun 2024, Reuters Nov 2024, ~4-5 months; [D]).")
-    aup_detection_multiplier: float = Field(
-        1.5, ge=0, description="Detection is this many times likelier for a model whose licence "
-        "bans military use (assumption).")
+        1e26, description="Models at or above this training compute count as covered for "
+        "kill-switch coverage and derivatives beyond any switch: a measurement line, the same "
+        "in every scenario of a comparison whatever its instruments (SB 1047: 1e26).")
+    capability_milestones_flop: FlopSet = Field(
+        [1e27, 1e28], description="Effective-compute levels whose first state access is "
+        "reported (run setting: "
+        "what to measure).")
+    market_shares: RevenueShares = Field(
+        {"US": 0.45, "US-CA": 0.07, "EU": 0.2, "CN": 0.2, "ROW": 0.15},
+        description="Share of world AI sales in each jurisdiction; a sub-jurisdiction (US-CA) is "
+        "part of its parent (assumption; California ~15% of US GDP [R]).")
+    derivative_publicity_per_month: HazardPerMonth = Field(
+        0.05, description="Monthly chance that a state's military fine-tune of a foreign model "
+        "is publicised while it is news (assumption; ChatBIT: paper ~11 months after Llama 2, "
+        "Reuters 4-5 months later, the one such case on record).",
+        json_schema_extra=uncertain(0.02, 0.2, "log"))
+    derivative_newsworthy_months: MonthCount = Field(
+        24, description="A military fine-tune stops being news once the state fields a newer one "
+        "or after this many months (assumption).")
+    aup_detection_multiplier: Multiplier = Field(
+        1.5, description="Publicity is this many times likelier for a model whose licence bans "
+        "military use (assumption).")
+    compute: ComputeParams = Field(default_factory=ComputeParams)
+    follower: FollowerParams = Field(default_factory=FollowerParams)
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
     theft: TheftParams = Field(default_factory=TheftParams)
     compliance: ComplianceParams = Field(default_factory=ComplianceParams)
 
+    @model_validator(mode="after")
+    def _check(self) -> WorldParams:
+        if abs(sum(v for k, v in self.market_shares.items() if "-" not in k) - 1.0) > 1e-6:
+            raise ValueError("market_shares of top-level jurisdictions (no '-') must sum to 1")
+        return self
+
 
 class DeveloperSpec(Strict):
     name: Name
-    label: str | None = Field(None, description="Display name in narratives.")
+    label: Label | None = Field(None, description="Display name in narratives.")
     jurisdiction: Jurisdiction = Field(description="Domicile, e.g. US-CA, US, EU, CN, ROW.")
-    release_strategy: Literal["open", "closed", "hybrid"]
-    initial_run_flop: Flop = Field(description="Training FLOP of its next frontier run at start.")
+    release_strategy: Literal["open", "closed", "hybrid"] = Field(
+        description="open weights, closed (API), or hybrid: open below open_size_limit_flop; "
+        "above it, the big model closed and a smaller one open at the limit.")
+    open_size_limit_flop: Flop | None = Field(None, description="Hybrid labs: largest open "
+                                              "release.")
+    initial_run_flop: Flop = Field(description="Training FLOP of the releases its compute "
+                                   "supports at the start (its current cluster).")
     initial_model_flop: Flop | None = Field(None, description="Its latest model before the start.")
-    initial_model_age_months: int = Field(0, ge=0, le=240, description="Months since that release.")
-    compute_growth_per_year: float = Field(
-        4.5, ge=1.0, le=100.0, description="Growth of its frontier-run compute, x/yr "
-        "(Epoch 2024: 4-5x/yr at the frontier).")
+    initial_model_age_months: int = Field(
+        0, ge=0, le=240, description="Months since that release (per lab: Epoch's release dates).")
+    run_budget_musd: MoneyMusd = Field(
+        100.0, description="What its next, bigger frontier run would cost at the start, USD M "
+        "(assumption, scaled from its largest run in Epoch's database).")
+    spending_growth_per_year: GrowthFactorPerYear = Field(
+        2.4, description="Growth of its frontier-run budget, x/yr (Cottier et al. 2024: amortised "
+        "cost of the largest runs 2.4x/yr, 90% CI 2.0-2.9).",
+        json_schema_extra=uncertain(2.0, 2.9))
+    max_run_budget_musd: MoneyMusd | None = Field(
+        None, description="Most it can ever spend on one run, USD M (none: only the world's "
+        "feasibility ceiling binds; assumption).")
+    cluster_interval_months: MonthRange = Field(
+        [12, 24], description="[min, max] months between its compute generations: each bigger "
+        "run becomes releasable this long after the last (assumption; Pilz et al. 2025: the "
+        "largest AI supercomputer doubles every 9 months).")
+    first_cluster_months: MonthRange | None = Field(
+        None, description="[min, max] months from the start to its next compute generation "
+        "(default: 1 to the interval's max).")
     cadence_months: MonthRange = Field(
-        [6, 12], description="[min, max] months between releases (assumption; uniform).")
-    capability_offset_oom: float = Field(0.0, ge=-3, le=3, description="Lab-specific algorithmic "
-                                         "edge, OOM of effective compute (assumption).")
+        [4, 8], description="[min, max] months between releases (assumption: frontier labs "
+        "released a new model every ~4-6 months in 2023-25, Epoch database).")
+    capability_offset_oom: SignedOom = Field(0.0, description="Lab-specific algorithmic edge, OOM "
+                                             "of effective compute (assumption).")
+    follower_discount_oom: Oom | None = Field(
+        None, description="A fast follower: its releases reach at least the best model it can "
+        "learn from, less this many OOM (none: only its own compute counts; calibrated, see "
+        "docs/model.md §9).", json_schema_extra=uncertain(0.1, 0.6))
     security_level: SecurityLevel = Field(2, description="RAND weight-security level (AI-2027: "
                                           "leading labs near SL2-SL3).")
-    markets: list[Jurisdiction] = Field(["US", "EU", "CN", "ROW"], description="Where it sells.")
-    open_size_limit_flop: Flop | None = Field(None, description="Hybrid labs: open below this, "
-                                              "closed at or above.")
-    openness_value_musd: NonNegative = Field(0.0, description="Value it puts on releasing a model "
-                                             "open rather than closed, USD M (assumption).")
-    capability_value_musd_per_oom: NonNegative = Field(
+    markets: JurisdictionSet = Field(["US", "EU", "CN", "ROW"], description="Where it sells.")
+    sales_shares: RevenueShares | None = Field(
+        None, description="Its sales by jurisdiction (default: the world's market_shares over its "
+        "markets; assumption).")
+    annual_revenue_musd: MoneyMusd = Field(
+        1000.0, description="Its AI revenue per year at the start, USD M: what its releases and "
+        "markets are worth (assumption). This and its other money values grow with its "
+        "frontier-run budget.")
+    openness_value_musd: MoneyMusd = Field(0.0, description="Value it puts on releasing a model "
+                                           "open rather than closed, USD M per release "
+                                           "(assumption).")
+    capability_value_musd_per_oom: MoneyMusd = Field(
         500.0, description="Value of one OOM more training compute in a release, USD M "
         "(assumption).")
-    delay_cost_musd_per_month: NonNegative = Field(5.0, description="Cost of a month's delay, "
-                                                   "USD M (assumption).")
-    relocation_cost_musd: NonNegative = Field(500.0, description="Cost of moving domicile, USD M "
-                                              "(assumption).")
-    relocation_months: int = Field(12, ge=1, le=120, description="Months a move takes "
-                                   "(assumption).")
+    delay_cost_musd_per_month: MoneyMusd = Field(5.0, description="Cost of a month's delay of a "
+                                                 "release, USD M (assumption).")
+    relocation_cost_musd: MoneyMusd = Field(500.0, description="Cost of moving domicile, USD M "
+                                            "(assumption).")
+    defiance_reputation_share: Probability = Field(
+        0.2, description="Share of a release's sales in a jurisdiction it loses in reputation, "
+        "partners and legal exposure by openly defying that jurisdiction's rules (assumption).")
+    relocation_months: MonthCount = Field(12, description="Months a move takes (assumption).")
     relocation_jurisdiction: Jurisdiction = Field("ROW", description="Where it would move.")
     aup_bans_military: bool = Field(False, description="Its licence bans military use (Llama AUP).")
+    active_until: Month | None = Field(None, description="Last month it releases models "
+                                       "(none: throughout).")
 
     @model_validator(mode="after")
     def _check(self) -> DeveloperSpec:
         _month_range(self.cadence_months, "cadence_months")
+        _month_range(self.cluster_interval_months, "cluster_interval_months")
+        if self.first_cluster_months is not None:
+            _month_range(self.first_cluster_months, "first_cluster_months")
         if self.release_strategy == "hybrid" and self.open_size_limit_flop is None:
             raise ValueError("a hybrid developer needs open_size_limit_flop")
         return self
 
 
+class DeveloperGroupSpec(DeveloperSpec):
+    """A long tail of similar, unnamed developers, represented compactly: `count` members
+    named `<name>_01`, `<name>_02`, ... that share every value except their budget and current
+    run, which are spread log-evenly from 1/`budget_spread` to `budget_spread` times the
+    group's (so the group's median member has the group's values)."""
+
+    count: int = Field(ge=1, le=100, description="Members of the group.")
+    budget_spread: float = Field(
+        3.0, ge=1.0, le=100.0, allow_inf_nan=False,
+        description="The largest member's budget and run over the group's (and the group's over "
+        "the smallest member's), x (assumption: the spread of the group's members in Epoch's "
+        "database is about 3x either way).")
+
+    def members(self) -> list[DeveloperSpec]:
+        """The members as developers."""
+        data = self.model_dump(exclude={"count", "budget_spread"})
+        label = data.pop("label") or self.name
+        members = []
+        for index in range(self.count):
+            position = 0.0 if self.count == 1 else 2.0 * index / (self.count - 1) - 1.0
+            factor = self.budget_spread ** position
+            member = dict(data, name=f"{self.name}_{index + 1:02d}",
+                          label=f"{label} {index + 1}",
+                          run_budget_musd=self.run_budget_musd * factor,
+                          initial_run_flop=min(1e40, self.initial_run_flop * factor))
+            if self.max_run_budget_musd is not None:
+                member["max_run_budget_musd"] = self.max_run_budget_musd * factor
+            members.append(DeveloperSpec.model_validate(member))
+        return members
+
+
 class StateSpec(Strict):
     name: Name
-    label: str | None = Field(None, description="Display name in narratives.")
-    jurisdictions: list[Jurisdiction] = Field(min_length=1, description="Its territory; labs "
-                                              "domiciled there are its domestic labs.")
+    label: Label | None = Field(None, description="Display name in narratives.")
+    jurisdictions: JurisdictionSet = Field(min_length=1, description="Its territory; labs "
+                                           "domiciled there are its domestic labs.")
     attacker_tier: SecurityLevel = Field(4, description="RAND operational capacity OC1-OC5 "
                                          "(state groups: OC4 routine, OC5 top priority).")
     absorption_months: MonthRange = Field(
-        [6, 12], description="[min, max] months from an open release to a military fine-tune "
-        "(Llama 2 Jul 2023 -> ChatBIT Jun 2024: ~11).")
-    absorption_discount_oom: NonNegative = Field(0.0, description="Capability lost in the "
-                                                 "fine-tune, OOM (assumption).")
-    distillation_hazard_per_month: Probability = Field(
-        0.1, description="Monthly chance of distilling an accessible closed model (assumption).")
+        [3, 12], description="[min, max] months from an open release to a military fine-tune "
+        "(Llama 2 -> ChatBIT paper ~11 months; Norinco used DeepSeek-R1 within a month).")
+    absorption_discount_oom: Oom = Field(0.0, description="Capability lost in the fine-tune, OOM "
+                                         "(assumption).")
+    distillation_hazard_per_month: HazardPerMonth = Field(
+        0.3, description="Monthly chance of distilling the best foreign closed model it can "
+        "reach (assumption; distillation campaigns ran continuously in 2024-26: Microsoft "
+        "2025, Anthropic 2026).", json_schema_extra=uncertain(0.05, 0.6))
     distillation_months: int = Field(3, ge=0, le=60, description="Months a distillation takes "
                                      "(assumption).")
-    distillation_discount_oom: NonNegative = Field(
-        0.5, description="Capability lost by distilling through an API, OOM (assumption).")
-
+    distillation_discount_oom: Oom = Field(
+        0.3, description="Capability lost by distilling through an API, OOM (assumption; "
+        "DeepSeek-R1's distilled students reach 87-97% of the teacher on reasoning tasks, "
+        "imitation closes little of the gap on broad knowledge).",
+        json_schema_extra=uncertain(0.1, 0.8))
     @model_validator(mode="after")
     def _check(self) -> StateSpec:
         _month_range(self.absorption_months, "absorption_months")
@@ -197,20 +418,18 @@ PolicySpec = _policy_union()
 
 class RegulatorSpec(Strict):
     name: Name
-    label: str | None = Field(None, description="Display name in narratives.")
+    label: Label | None = Field(None, description="Display name in narratives.")
     jurisdiction: Jurisdiction
     reach: Literal["domicile", "market"] = Field(
-        description="Labs based there (domicile) or selling there (market, as SB 1047 and the "
-        "EU AI Act).")
-    market_value_musd: NonNegative = Field(
-        1000.0, description="What a lab gives up by withdrawing from this market, USD M "
-        "(assumption).")
-    pressure_per_incident: NonNegative = Field(1.0, description="Pressure added by a publicised "
-                                               "incident involving its labs (assumption).")
+        description="Labs based there (domicile) or also labs selling there (market, as SB 1047 "
+        "and the EU AI Act).")
+    pressure_per_incident: Pressure = Field(1.0, description="Pressure added by a publicised "
+                                            "incident involving its labs (assumption).")
     pressure_decay_per_month: Probability = Field(0.05, description="Share of pressure lost each "
                                                   "month (assumption).")
-    initial_pressure: NonNegative = Field(0.0, description="Pressure at the start.")
-    policies: list[PolicySpec] = Field(default_factory=list)  # type: ignore[valid-type]
+    initial_pressure: Pressure = Field(0.0, description="Pressure at the start.")
+    policies: list[PolicySpec] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_length=MAX_POLICIES)
 
 
 class SweepParameter(Strict):
@@ -220,9 +439,14 @@ class SweepParameter(Strict):
     Integer `low` and `high` on a linear scale give integer samples.
     """
 
-    values: list[Any] | None = Field(None, min_length=1, description="The options, in order.")
-    low: int | float | None = Field(None, description="Lower end of the range (inclusive).")
-    high: int | float | None = Field(None, description="Upper end of the range (inclusive).")
+    values: list[Any] | None = Field(None, min_length=1, max_length=10_000,
+                                     description="The options, in order.")
+    low: int | float | None = Field(None, ge=-MAX_SWEEP_VALUE, le=MAX_SWEEP_VALUE,
+                                    allow_inf_nan=False,
+                                    description="Lower end of the range (inclusive).")
+    high: int | float | None = Field(None, ge=-MAX_SWEEP_VALUE, le=MAX_SWEEP_VALUE,
+                                     allow_inf_nan=False,
+                                     description="Upper end of the range (inclusive).")
     scale: Literal["linear", "log"] = Field("linear", description="Sample the range uniformly "
                                             "(linear) or log-uniformly (log, e.g. for FLOP).")
 
@@ -307,13 +531,77 @@ class SweepSpec(Strict):
         return self
 
 
+class DatedChange(Strict):
+    """Values that change at the start of a month during a run (a policy enacted or tightened,
+    a lab changing strategy): `set` maps `--set` keys to TOML values. A change may alter any
+    value of an existing agent or policy, including `enabled`, but not add or remove entries,
+    rename them, or change the scenario's timing, population or design tables."""
+
+    month: Month = Field(description="Month the change takes effect (at the start of it).")
+    set: dict[str, Any] = Field(min_length=1, max_length=200,
+                                description="`--set` key -> new value.")
+    note: Description = Field("", description="Why (shown in the narrative).")
+
+
 class Scenario(Strict):
     scenario: ScenarioMeta
     world: WorldParams = Field(default_factory=WorldParams)
-    developers: list[DeveloperSpec] = Field(min_length=1)
-    states: list[StateSpec] = Field(default_factory=list)
-    regulators: list[RegulatorSpec] = Field(default_factory=list)
+    developers: list[DeveloperSpec] = Field(min_length=1, max_length=MAX_DEVELOPERS)
+    developer_groups: list[DeveloperGroupSpec] = Field(
+        default_factory=list, max_length=50, description="Long tails of unnamed developers.")
+    states: list[StateSpec] = Field(default_factory=list, max_length=MAX_STATES)
+    regulators: list[RegulatorSpec] = Field(default_factory=list, max_length=MAX_REGULATORS)
+    changes: list[DatedChange] = Field(default_factory=list, max_length=500,
+                                       description="Dated changes, applied in month order.")
+    uncertainty: dict[str, SweepParameter] = Field(
+        default_factory=dict, description="Parameters drawn per replicate under --uncertainty: "
+        "`--set` key -> range (default with no table: every documented range).")
     sweep: SweepSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_uncertainty(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("uncertainty"), dict):
+            data = dict(data)
+            data["uncertainty"] = _flatten_dotted(data["uncertainty"])
+        return data
+
+    @model_validator(mode="after")
+    def _member_names_unique(self) -> Scenario:
+        total = len(self.developers) + sum(g.count for g in self.developer_groups)
+        if total > MAX_DEVELOPERS:
+            raise ValueError(f"at most {MAX_DEVELOPERS} developers in all, counting group "
+                             f"members; found {total}")
+        names = [d.name for d in self.developers]
+        names += [m.name for g in self.developer_groups for m in g.members()]
+        counts, named = Counter(names), Counter(d.name for d in self.developers)
+        # Repeats among named developers alone are the loader's to report (with their file).
+        repeated = sorted(n for n, count in counts.items() if count > max(1, named[n]))
+        if repeated:
+            raise ValueError(f"developer names must be unique, including group members "
+                             f"(<group>_01, ...); repeated: {', '.join(repeated)}")
+        return self
+
+    @model_validator(mode="after")
+    def _runs_feasible_at_the_start(self) -> Scenario:
+        import math
+
+        from sim.calendar import parse_month
+        from sim.model.compute import CostModel
+
+        ceiling = CostModel(self.world.compute).ceiling_log10_flop(
+            parse_month(self.scenario.start))
+        for developer in self.all_developers():
+            if math.log10(developer.initial_run_flop) > ceiling + 1e-9:
+                raise ValueError(
+                    f"developer {developer.name}: initial_run_flop "
+                    f"{developer.initial_run_flop:.3g} is above the largest feasible run at the "
+                    f"start ({10 ** ceiling:.3g} FLOP from world.compute's ceiling)")
+        return self
+
+    def all_developers(self) -> list[DeveloperSpec]:
+        """The named developers and every group's members, in that order."""
+        return [*self.developers, *(m for g in self.developer_groups for m in g.members())]
 
     def to_toml_dict(self) -> dict[str, Any]:
         """The resolved scenario as a TOML-writable dict (no None values)."""
@@ -324,7 +612,7 @@ class Scenario(Strict):
         import tomli_w
 
         # tomli_w writes plain values before tables: an empty `states = []` would top the file.
-        data = {key: value for key, value in self.to_toml_dict().items() if value != []}
+        data = {key: value for key, value in self.to_toml_dict().items() if value not in ([], {})}
         return tomli_w.dumps(data)
 
 

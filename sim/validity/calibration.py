@@ -1,10 +1,11 @@
-"""Calibration of the baseline: the targets of docs/model.md's table as data, and their measures.
+"""The baseline's targets: docs/model.md's table as data, and their measures.
 
 Each target is measured per replicate on the baseline (2024-01 start, no new policy) over its
 window, then summarised over replicates (mean with a 95% t-interval, or for dates the median
-with the 2.5-97.5% range). A target passes when that central value lies in its acceptance
-range. Where a target cannot be met with sourced parameter values, `explanation` says why, with
-the arithmetic; docs/model.md ("Calibration") repeats it.
+with the 2.5-97.5% range). A target passes when that central value lies in its acceptance range.
+Each row says what kind of check it is: **calibration** (a parameter was set against it),
+**validation** (no parameter was), or **consistency** (it echoes an input). Where a target cannot
+be met with sourced values, `explanation` says why; docs/model.md ("Validity") repeats it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import numpy as np
 
 from sim.calendar import parse_month
 from sim.experiments.results import ReplicateResult, RunResult
-from sim.validity.checks import DATE, Check, Estimate, mean_estimate, median_estimate, within
+from sim.validity.checks import (
+    CALIBRATION,
+    CONSISTENCY,
+    DATE,
+    VALIDATION,
+    Check,
+    Estimate,
+    mean_estimate,
+    median_estimate,
+    within,
+)
 
 WINDOW_MONTHS = 36
 """2024-01 to 2026-12: the calibration window of the baseline."""
@@ -40,6 +51,7 @@ class Target:
     statistic: str
     measure: Measure
     sources: tuple[str, ...]
+    kind: str
     explanation: str = ""
     note: str = ""
 
@@ -50,30 +62,23 @@ class Target:
         summary = mean_estimate if self.statistic == "mean" else median_estimate
         estimate: Estimate = summary(values)
         passed = within(estimate.value, self.low, self.high)
-        return Check(
-            "calibration",
-            self.label,
-            self.target,
-            self.sources,
-            estimate,
-            self.unit,
-            passed,
-            "" if passed else self.explanation,
-            self.note,
-        )
+        return Check("calibration", self.label, self.target, self.sources, estimate, self.unit,
+                     passed, "" if passed else self.explanation, self.note, self.kind)
 
 
 # Measures --------------------------------------------------------------------------------------
-def compute_growth(replicate: ReplicateResult, start: int) -> float:
-    """Slope of the largest released training run (log10 FLOP) over the window, OOM/yr."""
-    return float(replicate.summary["frontier_train_flop_growth_oom_per_year"])
+def summary_value(key: str) -> Measure:
+    def measure(replicate: ReplicateResult, start: int) -> float:
+        return float(replicate.summary[key])
+
+    return measure
 
 
-def window_mean(column: str, months: int = WINDOW_MONTHS) -> Measure:
-    """Mean of a monthly column over the first `months` steps."""
+def window_mean(column: str, months: int = WINDOW_MONTHS, first: int = 0) -> Measure:
+    """Mean of a monthly column over steps `first` to `first + months - 1`."""
 
     def measure(replicate: ReplicateResult, start: int) -> float:
-        values = replicate.timeseries[column].to_numpy(dtype=float)[:months]
+        values = replicate.timeseries[column].to_numpy(dtype=float)[first:first + months]
         return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
 
     return measure
@@ -92,11 +97,8 @@ def value_at(column: str, month: str) -> Measure:
 def absorption_delay(replicate: ReplicateResult, start: int) -> float:
     """Mean months from an open release to the state's military fine-tune, over the
     fine-tunes completed in the window (NaN if none)."""
-    months = [
-        e["months"]
-        for e in replicate.events
-        if e["kind"] == "absorption" and 0 <= e["step"] < WINDOW_MONTHS
-    ]
+    months = [e["months"] for e in replicate.events
+              if e["kind"] == "absorption" and 0 <= e["step"] < WINDOW_MONTHS]
     return float(np.mean(months)) if months else math.nan
 
 
@@ -105,138 +107,86 @@ def first_release_month(min_train_flop: float, open_only: bool) -> Measure:
     floor = math.log10(min_train_flop)
 
     def measure(replicate: ReplicateResult, start: int) -> float:
-        steps = [
-            e["step"]
-            for e in replicate.events
-            if e["kind"] == "release"
-            and e["step"] >= 0
-            and e["train_flop"] >= floor
-            and (e["open_weights"] or not open_only)
-        ]
+        steps = [e["step"] for e in replicate.events
+                 if e["kind"] == "release" and e["step"] >= 0 and e["train_flop"] >= floor
+                 and (e["open_weights"] or not open_only)]
         return float(start + min(steps)) if steps else math.nan
 
     return measure
 
 
+def largest_run_over_ceiling(replicate: ReplicateResult, start: int) -> float:
+    """Most the largest run ever exceeds the feasibility ceiling of its month (OOM; <= 0 ok)."""
+    frame = replicate.timeseries
+    over = frame["frontier_train_flop"].to_numpy(float) - frame["compute_ceiling_flop"].to_numpy(
+        float)
+    return float(np.nanmax(over))
+
+
 # The targets -----------------------------------------------------------------------------------
 TARGETS: tuple[Target, ...] = (
     Target(
-        "frontier_compute_growth",
-        "frontier training compute growth, 2024-26",
-        "4-5x/yr = +0.60 to +0.70 OOM/yr",
-        math.log10(4),
-        math.log10(5),
-        "OOM/yr",
-        "mean",
-        compute_growth,
-        ("epoch_compute",),
-        note="slope of the largest released run (log10 FLOP) over the first 36 months",
-    ),
+        "frontier_compute_growth", "frontier training compute growth, 2024-27",
+        "4-5x/yr = +0.60 to +0.70 OOM/yr", math.log10(4), math.log10(5), "OOM/yr", "mean",
+        summary_value("frontier_train_flop_growth_oom_per_year_4y"), ("epoch_compute",),
+        CALIBRATION,
+        note="slope of the largest released run (log10 FLOP) over the first 48 months; the FLOP "
+        "price decline (1.9x/yr) was derived from it and the spending growth"),
     Target(
-        "frontier_compute_mid_2025",
-        "largest training run in mid-2025 (2025-07)",
-        "~5e26 FLOP +/- 0.3 OOM = 26.4 to 27.0 log10 FLOP",
-        math.log10(5e26) - 0.3,
-        math.log10(5e26) + 0.3,
-        "log10 FLOP",
-        "mean",
-        value_at("frontier_train_flop", "2025-07"),
-        ("epoch_database",),
-        note="domain-facts section 3.1 (Grok 4 ~5e26, Epoch estimate)",
-    ),
+        "frontier_compute_mid_2025", "largest training run in mid-2025 (2025-07)",
+        "~5e26 FLOP +/- 0.3 OOM = 26.4 to 27.0 log10 FLOP", math.log10(5e26) - 0.3,
+        math.log10(5e26) + 0.3, "log10 FLOP", "mean",
+        value_at("frontier_train_flop", "2025-07"), ("epoch_database",), CALIBRATION,
+        note="Grok 4 ~5e26 (Epoch); the frontier labs' budgets were set from Grok-3"),
     Target(
-        "open_lag",
-        "open-weight lag behind the frontier, 2024-26",
-        "3-12 months (ECI 3-4, benchmarks ~12)",
-        3.0,
-        12.0,
-        "months",
-        "mean",
-        window_mean("open_lag_months"),
-        ("epoch_eci_gap", "epoch_open_report"),
-    ),
+        "frontier_run_cost_2027", "cost of the largest run by 2027-12",
+        "> $1B (Cottier et al. 2024: the largest runs pass $1B by 2027)", 1000.0, math.inf,
+        "USD M", "mean", value_at("frontier_run_cost_musd", "2027-12"), ("cottier_costs",),
+        VALIDATION),
     Target(
-        "state_lag",
-        "competitor-state lag behind the frontier, 2024-26",
-        "~7 months (4-14)",
-        4.0,
-        14.0,
-        "months",
-        "mean",
-        window_mean(f"state_lag_months__{STATE}"),
-        ("epoch_us_china",),
-        note="the state's best accessible capability (domestic, open, stolen, distilled)",
-    ),
+        "compute_within_ceiling", "largest run against the feasibility ceiling",
+        "never above the ceiling of its month (Sevilla et al. 2024: ~2e29 by 2030)",
+        -math.inf, 1e-9, "OOM above", "mean", largest_run_over_ceiling, ("epoch_2030",),
+        CONSISTENCY, note="true by construction: a run is capped at the ceiling"),
     Target(
-        "absorption_delay",
-        "open release -> military fine-tune",
-        "6-12 months (Llama 2 -> ChatBIT ~11)",
-        6.0,
-        12.0,
-        "months",
-        "mean",
-        absorption_delay,
-        ("chatbit", "llama2_licence"),
-        note="mean of the absorption events of 2024-26; follows the input absorption_months",
-    ),
+        "models_above_1e25_per_month", "new models >= 1e25 FLOP per month, 2024",
+        "1.2-2.5 per month (Epoch CSV: 14 explicit in 2024; Epoch with imputed ~2/month)",
+        1.2, 2.5, "per month", "mean", window_mean("new_models_above_1e25_flop", 12),
+        ("epoch_1e25", "epoch_database"), VALIDATION,
+        note="the roster and release cadence come from the record, not from this count"),
     Target(
-        "models_above_1e25_per_month",
-        "new models >= 1e25 FLOP per month, 2024",
-        "~2 per month (1.5-2.5)",
-        1.5,
-        2.5,
-        "per month",
-        "mean",
-        window_mean("new_models_above_1e25_flop", 12),
-        ("epoch_1e25",),
-        explanation=(
-            "Structural: the baseline has 9 labs, of which 5 train at >= 1e25 in 2024, and a "
-            "release is a new frontier run every 6-12 months (~1.3 per lab-year). Epoch counts "
-            "~24 models in 2024 from 12 developers (~2 per developer-year). 5 labs x 1.3/yr "
-            "= 0.55/month. Meeting it needs ~7 more developers above 1e25 in the baseline (a "
-            "scenario-content decision), not a parameter change."
-        ),
-    ),
+        "first_model_above_1e26", "first model of any kind >= 1e26 FLOP",
+        "2025-02 (Grok-3), accepted 2024-12 to 2025-06", parse_month("2024-12"),
+        parse_month("2025-06"), DATE, "median", first_release_month(1e26, open_only=False),
+        ("epoch_thresholds",), CALIBRATION,
+        note="xAI's budget and compute generation were set from Grok-3"),
     Target(
-        "first_open_above_1e26",
-        "first open-weight model >= 1e26 FLOP",
-        "late 2025 (Epoch: Nov 2025, 90% CI 2025-08 to 2026-11)",
-        parse_month("2025-08"),
-        parse_month("2026-11"),
-        DATE,
-        "median",
-        first_release_month(1e26, open_only=True),
-        ("epoch_open_1e26", "epoch_database"),
-        explanation=(
-            "Sourced values disagree: Meta's runs are anchored on Llama 3.1-405B (3.8e25 FLOP, "
-            "Jul 2024) and grow at Epoch's 4.7x/yr for frontier open models, which reaches 1e26 "
-            "after 12 x log10(1e26/3.8e25) / log10(4.7) = 7.5 months, i.e. 2025-02; the next "
-            "release (6-12 months cadence) crosses. Epoch's projection follows a trend line "
-            "through all open models that sits ~0.5 OOM below Llama 3.1-405B in Jul 2024 "
-            "(1e26 / 4.7^(16/12) = 1.3e25). The model has no mechanism by which an open lab "
-            "holds back a frontier release without a policy."
-        ),
-    ),
+        "first_open_above_1e26", "first open-weight model >= 1e26 FLOP",
+        "none through 2026-04 (Epoch CSV snapshot); Epoch's Jan 2025 projection of Nov 2025 "
+        "did not happen", parse_month("2026-05"), math.inf, DATE, "median",
+        first_release_month(1e26, open_only=True), ("epoch_database", "epoch_open_1e26"),
+        VALIDATION,
+        note="the hybrid labs' open-size limits come from their largest open releases, so US "
+        "labs cannot cross; the date is set by the fast-following Chinese open labs"),
     Target(
-        "first_model_above_1e26",
-        "first model of any kind >= 1e26 FLOP",
-        "early-to-mid 2025 (2025-01 to 2025-06)",
-        parse_month("2025-01"),
-        parse_month("2025-06"),
-        DATE,
-        "median",
-        first_release_month(1e26, open_only=False),
-        ("epoch_1e25",),
-        explanation=(
-            "Sourced values disagree: with the frontier at ~5e26 by mid-2025 (target above, "
-            "met) and growing 4-5x/yr, 1e26 is crossed about a year earlier, in mid-2024. "
-            "Domain-facts' two statements imply a jump of ~5x within months in early 2025; "
-            "smooth exponential growth cannot match both."
-        ),
-    ),
+        "open_lag", "open-weight lag behind the frontier, 2024-26",
+        "3-12 months (ECI 3-4, benchmarks ~12)", 3.0, 12.0, "months", "mean",
+        window_mean("open_lag_months"), ("epoch_eci_gap", "epoch_open_report"), CALIBRATION,
+        note="the fast-follower delay and leakage share were set against this and the "
+        "competitor's lag"),
+    Target(
+        "state_domestic_lag", "competitor's own labs: lag behind the frontier, 2024-26",
+        "~7 months (4-14), Chinese-developed models (Epoch ECI)", 4.0, 14.0, "months", "mean",
+        window_mean(f"state_domestic_lag_months__{STATE}"), ("epoch_us_china",), CALIBRATION,
+        note="measured on the state's domestic models only, the quantity Epoch measures; the "
+        "followers' discount was set against it"),
+    Target(
+        "absorption_delay", "open release -> military fine-tune",
+        "1-12 months (Norinco/DeepSeek-R1 < 1; ChatBIT ~11)", 1.0, 12.0, "months", "mean",
+        absorption_delay, ("chatbit",), CONSISTENCY,
+        note="echoes the input absorption_months"),
 )
-"""The baseline's calibration targets: docs/model.md's table, plus domain-facts section 3's
-frontier level in mid-2025 and first 1e26 model."""
+"""The baseline's targets: docs/model.md's table, from domain-facts and domain-facts-2."""
 
 
 def check_calibration(run: RunResult) -> list[Check]:

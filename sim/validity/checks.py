@@ -19,6 +19,12 @@ DATE = "date"
 """The unit of values that are calendar months (absolute month numbers)."""
 
 PASS, FAIL, DOCUMENTED = "pass", "FAIL", "fail (documented)"
+CALIBRATION, VALIDATION, CONSISTENCY = "calibration", "validation", "consistency"
+KINDS = {
+    CALIBRATION: "a target the parameters were set against",
+    VALIDATION: "a target they were not set against",
+    CONSISTENCY: "an input echoed back, or the code against its own equations",
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,8 @@ class Check:
     explanation: str = ""
     """Why the target cannot be met with sourced values (documented in docs/model.md)."""
     note: str = ""
+    kind: str = VALIDATION
+    """calibration, validation or consistency (`KINDS`)."""
 
     @property
     def status(self) -> str:

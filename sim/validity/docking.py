@@ -6,9 +6,10 @@
 - Theft: one closed lab, one state whose attacker tier equals the lab's security level, so the
   monthly theft hazard is the constant h; the month of the first theft (1 = the first month) is
   geometric with mean 1/h.
-- Compute growth: a lab's next-run compute (log10 FLOP) at step s is
-  log10(initial_run_flop) + s x log10(growth)/12, with the growth cut by chip export controls to
-  growth^(1 - strength x (1 - smuggling_leak_share)).
+- Compute: a lab that gets a new compute generation every month runs, at step s,
+  min(log10(budget x spending_growth^(s/12) / usd_per_flop(month)) + log10(access(month)),
+  ceiling(month)): the cost model of `sim.model.compute`, with chip export controls' access
+  share and the feasibility ceiling.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sim.experiments.runner import build_model, release_model, run_replicate
 from sim.experiments.seeds import replicate_seeds
 from sim.model.ecosystem import bass_closed_form
 from sim.scenario.schema import EcosystemParams, Scenario
-from sim.validity.checks import Check, Estimate, mean_estimate
+from sim.validity.checks import CONSISTENCY, Check, Estimate, mean_estimate
 
 BASS_TOLERANCE = 0.01
 """Largest acceptable |model share - F(t)| (absolute)."""
@@ -55,8 +56,12 @@ def _world(
     return Scenario.model_validate(raw)
 
 
+NEVER_MONTHS = [600, 600]
+"""A cadence or compute interval longer than any docking horizon."""
+
+
 def _lab(name: str, strategy: str, jurisdiction: str = "US", **fields: Any) -> dict[str, Any]:
-    """A lab whose one model exists at step 0 and which never releases again in the horizon."""
+    """A lab whose one model exists at step 0 and which never releases or grows again."""
     return {
         "name": name,
         "jurisdiction": jurisdiction,
@@ -64,7 +69,9 @@ def _lab(name: str, strategy: str, jurisdiction: str = "US", **fields: Any) -> d
         "initial_run_flop": 1e25,
         "initial_model_flop": 1e25,
         "initial_model_age_months": 0,
-        "cadence_months": [10_000, 10_000],
+        "cadence_months": NEVER_MONTHS,
+        "cluster_interval_months": NEVER_MONTHS,
+        "first_cluster_months": NEVER_MONTHS,
         **fields,
     }
 
@@ -72,8 +79,8 @@ def _lab(name: str, strategy: str, jurisdiction: str = "US", **fields: Any) -> d
 # Bass -----------------------------------------------------------------------------------------
 @dataclass
 class BassDocking:
-    p_per_year: float
-    q_per_year: float
+    p_per_month: float
+    q_per_month: float
     adopters: int
     months: np.ndarray
     """Months of diffusion behind each recorded share (1, 2, ...)."""
@@ -90,28 +97,29 @@ class BassDocking:
         return Check(
             "docking",
             "Bass diffusion of one open release",
-            f"max |share - F(t)| < {BASS_TOLERANCE} (p={self.p_per_year:g}/yr, "
-            f"q={self.q_per_year:g}/yr)",
+            f"max |share - F(t)| < {BASS_TOLERANCE} (p={self.p_per_month:g}/month, "
+            f"q={self.q_per_month:g}/month)",
             ("bass1969",),
             estimate,
             "abs. error",
             error < BASS_TOLERANCE,
+            kind=CONSISTENCY,
         )
 
 
 def bass_docking(
     adopters: int = 1_000_000,
-    months: int = 120,
+    months: int = 24,
     seed: int = 1,
-    p_per_year: float | None = None,
-    q_per_year: float | None = None,
+    p_per_month: float | None = None,
+    q_per_month: float | None = None,
 ) -> BassDocking:
     """One open release at step 0 diffusing through `adopters` for `months` (default p, q: the
     scenario defaults)."""
     defaults = EcosystemParams()
-    p = defaults.bass_p_per_year if p_per_year is None else p_per_year
-    q = defaults.bass_q_per_year if q_per_year is None else q_per_year
-    ecosystem = {"adopters": adopters, "bass_p_per_year": p, "bass_q_per_year": q}
+    p = defaults.bass_p_per_month if p_per_month is None else p_per_month
+    q = defaults.bass_q_per_month if q_per_month is None else q_per_month
+    ecosystem = {"adopters": adopters, "bass_p_per_month": p, "bass_q_per_month": q}
     scenario = _world("bass_docking", months, {"ecosystem": ecosystem}, [_lab("openlab", "open")])
     share = run_replicate(scenario, seed).timeseries["ecosystem_best_open_share"].to_numpy(float)
     elapsed = np.arange(1, months + 1)
@@ -158,6 +166,7 @@ class TheftDocking:
                 "months",
                 bool(mean_ok),
                 note=note,
+                kind=CONSISTENCY,
             ),
             Check(
                 "docking",
@@ -167,6 +176,7 @@ class TheftDocking:
                 Estimate(self.chi2_p_value, math.nan, math.nan, n, n, "p-value"),
                 "p-value",
                 self.chi2_p_value >= THEFT_CHI2_ALPHA,
+                kind=CONSISTENCY,
             ),
         ]
 
@@ -253,14 +263,12 @@ def _geometric_mass(first: float, last: float, hazard: float) -> float:
     return survive ** (first - 1) - upper
 
 
-# Compute growth -------------------------------------------------------------------------------
+# Compute -------------------------------------------------------------------------------------
 @dataclass
 class ComputeDocking:
     label: str
-    growth_per_year: float
-    effective_growth_per_year: float
     run_flop: np.ndarray
-    """The lab's next-run compute (log10 FLOP) at steps 0, 1, ..."""
+    """The lab's run (log10 FLOP) at steps 0, 1, ..."""
     expected: np.ndarray
 
     @property
@@ -273,39 +281,41 @@ class ComputeDocking:
         return float(np.polyfit(steps, self.run_flop, 1)[0] * 12.0)
 
     def check(self) -> Check:
-        expected_slope = math.log10(self.effective_growth_per_year)
         estimate = Estimate(self.fitted_oom_per_year, math.nan, math.nan, 1, 1, "slope")
         return Check(
             "docking",
-            f"compute growth: {self.label}",
-            f"{expected_slope:.3f} OOM/yr at every step (|error| < {COMPUTE_TOLERANCE_OOM:g})",
-            ("epoch_compute",),
+            f"compute: {self.label}",
+            f"the cost model's run at every step (|error| < {COMPUTE_TOLERANCE_OOM:g} OOM)",
+            ("epoch_compute", "cottier_costs"),
             estimate,
             "OOM/yr",
             self.max_abs_error < COMPUTE_TOLERANCE_OOM,
             note=f"max |error| = {self.max_abs_error:.2g} OOM",
+            kind=CONSISTENCY,
         )
 
 
 def compute_docking(
-    growth_per_year: float = 4.5,
     months: int = 60,
+    budget_musd: float = 100.0,
     strength: float = 0.0,
-    smuggling_leak_share: float = 0.1,
+    label: str = "",
 ) -> ComputeDocking:
-    """A lab in CN growing at `growth_per_year`, under chip export controls if `strength` > 0."""
+    """A lab in CN with a new compute generation every month, under chip export controls if
+    `strength` > 0; its run against the cost model's closed form."""
+    from sim.calendar import parse_month
+    from sim.model.compute import CostModel
+    from sim.model.policies.chip_export_controls import ChipExportControls
+
     regulators = []
     if strength > 0:
-        policy = {
-            "kind": "chip_export_controls",
-            "target_jurisdictions": ["CN"],
-            "strength": strength,
-            "smuggling_leak_share": smuggling_leak_share,
-        }
+        policy = {"kind": "chip_export_controls", "target_jurisdictions": ["CN"],
+                  "strength": strength}
         regulators = [
             {"name": "us", "jurisdiction": "US", "reach": "domicile", "policies": [policy]}
         ]
-    lab = _lab("lab", "closed", "CN", compute_growth_per_year=growth_per_year)
+    lab = _lab("lab", "closed", "CN", run_budget_musd=budget_musd,
+               cluster_interval_months=[1, 1], first_cluster_months=[1, 1])
     scenario = _world(
         "compute_docking", months, {"ecosystem": {"adopters": 1}}, [lab], regulators=regulators
     )
@@ -318,9 +328,22 @@ def compute_docking(
             trajectory.append(developer.run_flop)
     finally:
         release_model(model)
-    cut = strength * (1.0 - smuggling_leak_share)
-    effective = growth_per_year ** (1.0 - cut)
-    monthly = math.log10(effective) / 12.0
-    expected = math.log10(lab["initial_run_flop"]) + np.arange(months) * monthly
-    label = "free" if strength == 0 else f"under chip controls (strength {strength:g})"
-    return ComputeDocking(label, growth_per_year, effective, np.array(trajectory), expected)
+    costs = CostModel(scenario.world.compute)
+    controls = (ChipExportControls(scenario.regulators[0].policies[0], None)
+                if strength > 0 else None)
+    start = parse_month(scenario.scenario.start)
+    expected, run = [], math.log10(lab["initial_run_flop"])
+    growth = scenario.developers[0].spending_growth_per_year
+    for step in range(months):
+        month = start + step
+        if step >= 1:
+            access = 1.0
+            if controls is not None:
+                controls.active = True
+                access = controls.compute_access_factor("CN", month)
+            bought = costs.affordable_log10_flop(budget_musd * growth ** (step / 12), month,
+                                                 access)
+            run = max(run, bought)
+        expected.append(run)
+    name = label or ("free" if strength == 0 else f"under chip controls (strength {strength:g})")
+    return ComputeDocking(name, np.array(trajectory), np.array(expected))

@@ -23,13 +23,25 @@ import numpy as np
 from sim.calendar import parse_month
 from sim.experiments.results import ReplicateResult, RunResult
 from sim.scenario.schema import Scenario
-from sim.validity.checks import DATE, Check, median_estimate
+from sim.validity.checks import (
+    CALIBRATION,
+    CONSISTENCY,
+    DATE,
+    VALIDATION,
+    Check,
+    mean_estimate,
+    median_estimate,
+    within,
+)
 
 SCENARIO = "chatbit_2023"
 OPEN_LAB = "meta"
 STATE = "prc"
 MEDIAN_TOLERANCE_MONTHS = 6
 """How far the model's median date may be from the real one (an assumption: half a year)."""
+RANGE_TOLERANCE_MONTHS = 3
+"""How far outside the model's 95% range the real date may fall (a quarter: model months are
+whole months, and a near-deterministic event has a range of a month or two)."""
 GAP_WINDOW_END = "2026-05"
 """The open-closed gap data (Epoch ECI, LessWrong) run to May 2026."""
 
@@ -53,9 +65,11 @@ def first_release(replicate: ReplicateResult, scenario: Scenario) -> float:
 
 
 def state_reaches_gpt4(replicate: ReplicateResult, scenario: Scenario) -> float:
-    """First month the state's capability reaches GPT-4's (2.1e25 FLOP at 2023-03)."""
+    """First month a model of the state's own labs reaches GPT-4's capability (2.1e25 FLOP at
+    2023-03): Epoch's 'first Chinese model above GPT-4'."""
     level = reference_capability(2.1e25, "2023-03", scenario)
-    capability = replicate.timeseries[f"state_capability__{STATE}"].to_numpy(dtype=float)
+    capability = replicate.timeseries[f"state_domestic_capability__{STATE}"].to_numpy(
+        dtype=float)
     reached = np.nonzero(capability >= level - 1e-9)[0]
     return float(parse_month(scenario.scenario.start) + reached[0]) if reached.size else math.nan
 
@@ -104,6 +118,7 @@ class ReplayEvent:
     definition: str
     measure: Measure
     sources: tuple[str, ...]
+    kind: str = VALIDATION
     explanation: str = ""
     note: str = ""
 
@@ -111,7 +126,7 @@ class ReplayEvent:
         estimate = median_estimate(self.measure(r, scenario) for r in run.replicates)
         real = parse_month(self.real_month)
         passed = bool(
-            estimate.low <= real <= estimate.high
+            estimate.low - RANGE_TOLERANCE_MONTHS <= real <= estimate.high + RANGE_TOLERANCE_MONTHS
             and abs(estimate.value - real) <= MEDIAN_TOLERANCE_MONTHS
         )
         return Check(
@@ -122,8 +137,9 @@ class ReplayEvent:
             estimate,
             DATE,
             passed,
-            "" if passed else self.explanation,
+            self.explanation,
             self.note,
+            self.kind,
         )
 
 
@@ -135,6 +151,8 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "Meta's first release in the replay",
         first_release,
         ("llama2_licence",),
+        CONSISTENCY,
+        note="the replay starts with Llama 2's release",
     ),
     ReplayEvent(
         "state_gpt4",
@@ -143,9 +161,17 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "state capability reaches GPT-4's",
         state_reaches_gpt4,
         ("epoch_us_china", "epoch_database"),
+        VALIDATION,
+        explanation=(
+            "Early: on the model's one axis of effective compute, GLM-4 (1.2e25 FLOP, Jan 2024, "
+            "with 2023-24 algorithms) already matches GPT-4 (2.1e25 FLOP of 2022-23). Epoch's "
+            "capability index, built from benchmarks, dates the first Chinese model above GPT-4 "
+            "to May 2024: the Chinese labs' early models did less with their compute than the "
+            "model, which gives no lab an efficiency handicap unless its offset says so."
+        ),
         note=(
             "GPT-4 = 2.1e25 FLOP at 2023-03 algorithms = 25.17 log10 effective FLOP from a "
-            "2023-07 start; any channel counts (domestic, open, stolen, distilled)"
+            "2023-07 start; the state's own labs' models only"
         ),
     ),
     ReplayEvent(
@@ -155,6 +181,8 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "first military fine-tune of a Meta model",
         first_absorption_of_open_lab,
         ("chatbit",),
+        CONSISTENCY,
+        note="follows Llama 2's date and the input absorption_months",
     ),
     ReplayEvent(
         "llama31",
@@ -163,6 +191,19 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "first open-weight release >= 3.8e25 FLOP",
         first_open_at_least(3.8e25),
         ("epoch_database",),
+        CONSISTENCY,
+        note="Meta's compute generation in the replay was set from it",
+    ),
+    ReplayEvent(
+        "grok3",
+        "Grok-3: first model >= 1e26 FLOP",
+        "2025-02",
+        "first release >= 1e26 FLOP",
+        lambda r, s: _first_event(r, s, lambda e: e["kind"] == "release"
+                                  and e["train_flop"] >= 26.0),
+        ("epoch_thresholds",),
+        CALIBRATION,
+        note="xAI's budget and compute generations were set from Grok-2 and Grok-3",
     ),
     ReplayEvent(
         "deepseek_r1",
@@ -171,12 +212,103 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "first month of the smallest open lag",
         smallest_open_lag,
         ("lesswrong_open_gap", "epoch_eci_gap"),
+        VALIDATION,
+        explanation=(
+            "In the model the open frontier comes closest to the frontier when Llama 3.1-405B "
+            "arrives (2024-07), as Epoch's Nov 2024 report found on its data ('Llama 3.1-405B "
+            "was the latest to close the gap'). The benchmark minimum at DeepSeek-R1 comes "
+            "from reasoning post-training, which one axis of effective compute does not "
+            "represent."
+        ),
         note="the open lag's minimum over 2023-07 to 2026-05 (the span of the gap data); "
         "passes on a wide range: no mechanism makes the gap smallest at one moment",
     ),
 )
 
 
+def window_value(column: str, first: str, last: str) -> Measure:
+    """Mean of a monthly column from calendar month `first` to `last` (inclusive)."""
+
+    def measure(replicate: ReplicateResult, scenario: Scenario) -> float:
+        start = parse_month(scenario.scenario.start)
+        values = replicate.timeseries[column].to_numpy(dtype=float)[
+            parse_month(first) - start:parse_month(last) - start + 1]
+        return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+
+    return measure
+
+
+def narrowing(replicate: ReplicateResult, scenario: Scenario) -> float:
+    """Domestic lag in 2023-H2 minus the one in 2024-25 (months; > 0 means narrowing)."""
+    column = f"state_domestic_lag_months__{STATE}"
+    return (window_value(column, "2023-07", "2023-12")(replicate, scenario)
+            - window_value(column, "2024-01", "2025-12")(replicate, scenario))
+
+
+def events_between(kind: str, first: str, last: str) -> Measure:
+    """How many events of `kind` happen from calendar month `first` to `last`."""
+
+    def measure(replicate: ReplicateResult, scenario: Scenario) -> float:
+        return float(sum(1 for e in replicate.events
+                         if e["kind"] == kind and first <= e["month"] <= last))
+
+    return measure
+
+
+@dataclass(frozen=True)
+class ReplayStatistic:
+    """A quantity of the replay (not a date) against an acceptance range."""
+
+    key: str
+    label: str
+    target: str
+    low: float
+    high: float
+    unit: str
+    statistic: str
+    measure: Measure
+    sources: tuple[str, ...]
+    kind: str = VALIDATION
+    explanation: str = ""
+    note: str = ""
+
+    def check(self, run: RunResult, scenario: Scenario) -> Check:
+        values = [self.measure(r, scenario) for r in run.replicates]
+        estimate = (mean_estimate if self.statistic == "mean" else median_estimate)(values)
+        passed = within(estimate.value, self.low, self.high)
+        return Check("replay", self.label, self.target, self.sources, estimate, self.unit,
+                     passed, self.explanation, self.note, self.kind)
+
+
+STATISTICS: tuple[ReplayStatistic, ...] = (
+    ReplayStatistic(
+        "lag_2023", "competitor's own labs: lag in 2023-H2", "12-14 months, accepted 10-16",
+        10.0, 16.0, "months", "mean",
+        window_value(f"state_domestic_lag_months__{STATE}", "2023-07", "2023-12"),
+        ("epoch_us_china",), VALIDATION),
+    ReplayStatistic(
+        "lag_2024_25", "competitor's own labs: lag in 2024-25", "6-8 months, accepted 4-10",
+        4.0, 10.0, "months", "mean",
+        window_value(f"state_domestic_lag_months__{STATE}", "2024-01", "2025-12"),
+        ("epoch_us_china",), VALIDATION),
+    ReplayStatistic(
+        "narrowing", "competitor's lag narrows from 2023 to 2024-25",
+        "2023-H2 lag minus 2024-25 lag > 0 (12-14 -> 6-8 months)", 0.0, math.inf, "months",
+        "mean", narrowing, ("epoch_us_china",), VALIDATION,
+        note="emerges from fast-following once the Chinese labs' 2024 generation is out"),
+    ReplayStatistic(
+        "incidents", "publicised military fine-tunes of foreign models, 2023-07 to 2025-12",
+        "1 on record (ChatBIT), accepted 0-3", 0.0, 3.0, "count", "mean",
+        events_between("incident", "2023-07", "2025-12"), ("chatbit",), VALIDATION),
+    ReplayStatistic(
+        "thefts_disclosed", "state thefts of frontier weights made public, 2023-07 to 2025-12",
+        "0 on record: the median replicate has none", 0.0, 0.0, "count", "median",
+        events_between("theft_disclosed", "2023-07", "2025-12"), ("theft_record",),
+        CALIBRATION, note="the theft hazard's default was bounded by this record"),
+)
+
+
 def check_replay(run: RunResult, scenario: Scenario) -> list[Check]:
-    """Every replay event checked on a run of `scenario` (chatbit_2023)."""
-    return [event.check(run, scenario) for event in EVENTS]
+    """Every replay event and statistic checked on a run of `scenario` (chatbit_2023)."""
+    return ([event.check(run, scenario) for event in EVENTS]
+            + [statistic.check(run, scenario) for statistic in STATISTICS])

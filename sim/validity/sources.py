@@ -116,6 +116,37 @@ SOURCES: dict[str, Source] = _sources(
         "https://doi.org/10.1287/mnsc.15.5.215",
     ),
     Source(
+        "cottier_costs",
+        "Cottier, Rahman et al.",
+        "The rising costs of training frontier AI models (arXiv:2405.21015): amortised cost of "
+        "the largest runs 2.4x/yr, > $1B by 2027",
+        2024,
+        "https://arxiv.org/abs/2405.21015",
+    ),
+    Source(
+        "epoch_2030",
+        "Sevilla et al. (Epoch AI)",
+        "Can AI scaling continue through 2030? (~2e29 FLOP feasible by 2030, power-limited)",
+        2024,
+        "https://epoch.ai/blog/can-ai-scaling-continue-through-2030",
+    ),
+    Source(
+        "epoch_thresholds",
+        "Cottier and Owen (Epoch AI)",
+        "How many AI models will exceed compute thresholds? (Grok-3, Feb 2025: the first model "
+        "estimated above 1e26 FLOP)",
+        2025,
+        "https://epoch.ai/blog/model-counts-compute-thresholds",
+    ),
+    Source(
+        "theft_record",
+        "domain-facts-2 §3A (DOJ, Bloomberg Law, the-decoder)",
+        "No public, confirmed theft of frontier weights by a state in 2023-25 (Ding case: not "
+        "weights; miqu leak: a customer's employee)",
+        2026,
+        "",
+    ),
+    Source(
         "rand_weights",
         "Nevo, Lahav et al. (RAND)",
         "Securing AI Model Weights (RR-A2849-1)",

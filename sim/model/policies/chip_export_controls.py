@@ -1,5 +1,13 @@
-"""Chip export controls: the compute growth of labs in target jurisdictions is cut; smuggling
-leaks a share of the denied growth back (CNAS 2025: ~10%, 1-40%, of PRC training compute)."""
+"""Chip export controls: labs in target jurisdictions can buy only part of the compute they
+would otherwise get at market prices, which raises their effective price per FLOP.
+
+The share they can still obtain is `1 - strength x (1 - smuggling) x (1 - substitution(t))`:
+the controls deny `strength` of the compute, smuggling recovers a share of what is denied
+(CNAS 2025: ~10% of PRC training compute, 1-40%), and domestic chips replace a share that grows
+over calendar time (Huawei Ascend). This is a level effect: a targeted lab's run is a fixed
+number of OOM smaller than an uncontrolled lab with its budget would train, shrinking as
+substitution grows, never a cut in the growth rate that diverges forever.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +15,31 @@ from typing import Literal
 
 from pydantic import Field
 
+from sim.calendar import parse_month
 from sim.model.jurisdiction import within_any
 from sim.model.policies.base import Policy, PolicyParams, register
-from sim.scenario.types import Jurisdiction, Probability
+from sim.scenario.types import JurisdictionSet, Probability
+
+SUBSTITUTION_REFERENCE_MONTH = parse_month("2024-01")
 
 
 class ChipExportControlsParams(PolicyParams):
     kind: Literal["chip_export_controls"]
-    target_jurisdictions: list[Jurisdiction] = Field(["CN"], description="Jurisdictions cut off.")
+    target_jurisdictions: JurisdictionSet = Field(["CN"], description="Jurisdictions cut off.")
     strength: Probability = Field(
-        0.3,
-        description="Share of the targets' compute growth (OOM/yr) denied (assumption; "
-        "Epoch: ~4-year US hardware lead for training).",
-    )
+        0.75, description="Share of the targets' frontier compute denied ([D]: Epoch 2024 finds "
+        "a ~4-year US hardware lead for training, i.e. ~1.4^4 = 3.8x the cost per FLOP, so about "
+        "three quarters denied; assumption for the exact value).")
     smuggling_leak_share: Probability = Field(
-        0.1, description="Share of denied growth smuggled back (CNAS 2025: 10%, range 1-40%)."
-    )
+        0.1, description="Share of denied compute smuggled back (CNAS 2025: 10% of PRC training "
+        "compute, range 1-40%).")
+    domestic_substitution_2024: Probability = Field(
+        0.1, description="Share of the still-denied compute replaced by domestic chips in "
+        "2024-01 ([D]: Huawei Ascend <= 200k in 2025 against > 2M Nvidia shipments; 2 of 22 "
+        "Chinese notable models trained on Chinese chips, CNAS 2025).")
+    domestic_substitution_growth_per_year: Probability = Field(
+        0.05, description="Yearly growth of that share, in share points (assumption; Ascend "
+        "output estimates for 2025 range 0.2-0.8M).")
 
 
 @register
@@ -31,7 +48,11 @@ class ChipExportControls(Policy):
     Params = ChipExportControlsParams
     params: ChipExportControlsParams
 
-    def compute_growth_factor(self, jurisdiction: str) -> float:
-        if not self.in_force() or not within_any(jurisdiction, self.params.target_jurisdictions):
+    def compute_access_factor(self, jurisdiction: str, month: int) -> float:
+        p = self.params
+        if not self.in_force() or not within_any(jurisdiction, p.target_jurisdictions):
             return 1.0
-        return 1.0 - self.params.strength * (1.0 - self.params.smuggling_leak_share)
+        years = (month - SUBSTITUTION_REFERENCE_MONTH) / 12.0
+        substitution = min(1.0, max(0.0, p.domestic_substitution_2024
+                                    + p.domestic_substitution_growth_per_year * years))
+        return 1.0 - p.strength * (1.0 - p.smuggling_leak_share) * (1.0 - substitution)

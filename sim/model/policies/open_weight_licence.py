@@ -1,55 +1,51 @@
-"""Open-weight licence: an open release above a threshold needs a licence, which may be refused."""
+"""Open-weight licence: an open release above a threshold needs a licence, which may be refused.
+
+Applying delays the release by the licence's decision time; a refusal sends the release back to
+the lab's choice with the licence refused (it may then shade, close or split the release, move,
+or defy, and defying a refusal, or a licence that is never granted, is flagrant).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Literal
 
 from pydantic import Field
 
-from sim.model.policies.base import (
-    Compliance,
-    Policy,
-    PolicyParams,
-    cheapest_open_fallback,
-    register,
-)
-from sim.scenario.types import Flop, Probability
+from sim.model.policies.base import Terms, ThresholdParams, ThresholdPolicy, register
+from sim.scenario.types import DelayMonths, Flop, Probability
 
 
-class OpenWeightLicenceParams(PolicyParams):
+class OpenWeightLicenceParams(ThresholdParams):
     kind: Literal["open_weight_licence"]
-    threshold_flop: Flop = Field(1e26, description="Open releases at or above this need a licence.")
+    threshold_flop: Flop | None = Field(
+        1e26, description="Open releases at or above this need a licence (SB 1047's 1e26; "
+        "none: no absolute "
+        "test).")
     approval_probability: Probability = Field(
-        0.5, description="Chance a licence is granted (assumption)."
-    )
-    licence_delay_months: int = Field(
-        6, ge=0, le=60, description="Months to a decision (assumption)."
-    )
+        0.5, description="Chance a licence is granted (assumption; 0 is a ban).")
+    licence_delay_months: DelayMonths = Field(6, description="Months to a decision "
+                                              "(assumption).")
 
 
 @register
-class OpenWeightLicence(Policy):
+class OpenWeightLicence(ThresholdPolicy):
     kind = "open_weight_licence"
     Params = OpenWeightLicenceParams
     params: OpenWeightLicenceParams
 
-    def floor_flop(self) -> float:
-        import math
+    def restricts_open(self) -> bool:
+        return True
 
-        return math.log10(self.params.threshold_flop)
+    def covers(self, plan, lab, model) -> bool:
+        return plan.open_weights and self.reaches(lab) and self.meets_threshold(plan, model)
 
-    def covers_release(self, plan, lab, model) -> bool:
-        return plan.open_weights and self.reaches(lab) and plan.train_flop >= self.floor_flop()
-
-    def comply(self, plan, lab, model, rng) -> Compliance:
+    def terms(self, plan, lab, model) -> Terms | None:
         p = self.params
-        waited = replace(plan, delay_months=plan.delay_months + p.licence_delay_months)
-        wait_cost = p.licence_delay_months * lab.params.delay_cost_musd_per_month
-        fallback, fallback_cost, how = cheapest_open_fallback(
-            waited, lab, self.floor_flop(), model.params.world.compliance.shade_margin_oom
-        )
-        expected = p.compliance_cost_musd + wait_cost + (1 - p.approval_probability) * fallback_cost
-        if rng.random() < p.approval_probability:
-            return Compliance(waited, expected, "applies for a licence and is granted it")
-        return Compliance(fallback, expected, f"is refused a licence and {how}")
+        if self.key in plan.refused or p.approval_probability == 0.0:
+            return None  # nothing to apply for
+        return Terms("applies for an open-weight licence", cash_musd=p.compliance_cost_musd,
+                     delay_months=p.licence_delay_months,
+                     refusal_probability=1.0 - p.approval_probability)
+
+    def flagrant(self, plan) -> bool:
+        return self.key in plan.refused or self.params.approval_probability == 0.0

@@ -1,0 +1,14 @@
+"""Analysis of finished sweeps: scenario discovery (PRIM boxes and feature scores) and the
+robustness of each lever combination across the sampled futures (regret and satisficing).
+
+Modules:
+- ``sweep_data``: reading a finished sweep folder into typed design inputs and outcomes;
+- ``discovery``: PRIM scenario discovery (the ``prim`` package) for one outcome threshold;
+- ``feature_scoring``: extra-trees importances of each design parameter (scikit-learn);
+- ``robustness``: regret and satisficing of each lever combination over the futures;
+- ``folders``: writing an analysis subfolder atomically, with its manifest.
+
+The optional libraries (``prim``, ``scikit-learn``: the ``analysis`` extra) are imported
+inside the functions that use them, so importing this package costs nothing extra.
+Dependencies point one way: analysis reads what ``sim.experiments`` wrote, never the model.
+"""

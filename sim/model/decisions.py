@@ -1,0 +1,383 @@
+"""The labs' choice when instruments in force cover a release (ODD+D: docs/model.md §4.1).
+
+A choice has two parts, made together by one multinomial logit over expected costs (USD M):
+
+1. the release's **design**, which every market sees: as planned; for an open release that an
+   instrument will not let go ahead open, shaded below the lowest such threshold, released
+   closed, or split (the big model closed and a smaller one open); or **relocating** the lab's
+   domicile where that escapes a domicile-reach regulator (the release waits for the move);
+2. for each covering regulator, a **response**: comply with its instruments' terms; withhold
+   this model from its market (a market-reach regulator of a foreign lab; the lab loses this
+   model's sales there and keeps selling the rest); leave the market for good; or defy (expected
+   fines and injunctions, `sim.model.enforcement`).
+
+Utilities are additive across regulators given the design, so the joint logit factorises: the
+design is drawn with the log-sum of each regulator's responses, then each regulator's response
+is drawn given the design (exactly the multinomial logit over all combinations). Permanent
+choices (relocating, leaving a market) are weighed per release, spread over the releases the
+lab expects within its planning horizon. Every draw is keyed by lab, release and purpose, so an
+added decision moves no other draw. Each choice is logged with its reason.
+
+Withholding an open-weight model from a market does not keep it out of that market: weights
+released anywhere are obtainable everywhere. The narrative says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.model import enforcement
+from sim.model.costs import Costs
+from sim.model.jurisdiction import within
+
+if TYPE_CHECKING:
+    from sim.model.developers import Developer
+    from sim.model.policies.base import Policy, Terms
+    from sim.model.registry import ReleasePlan
+    from sim.model.regulators import Regulator
+
+ACTIONS = ("comply", "withhold", "exit", "defy")
+"""A regulator's possible responses; `relocate` and the designs are the choice's other part."""
+
+
+@dataclass(frozen=True)
+class Design:
+    kind: str
+    """as_planned, shaded, closed, split (or, for a hybrid lab's small open release, drop)."""
+    plan: ReleasePlan | None
+    side: ReleasePlan | None
+    costs: Costs
+    description: str
+
+
+@dataclass(frozen=True)
+class Response:
+    action: str
+    regulator: Regulator
+    policies: tuple[Policy, ...]
+    costs: Costs
+    terms: tuple[Terms, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One top-level option: a design (or relocation) with each regulator's responses."""
+
+    design: Design
+    responses: dict[str, list[Response]]
+    relocate: bool = False
+    relocation_costs: Costs = Costs()
+
+    def utility(self, temperature_of) -> float:
+        """Minus the branch's own cost plus each regulator's inclusive value, with the noise of
+        each regulator's responses given by `temperature_of(responses)`."""
+        own = self.relocation_costs if self.relocate else self.design.costs
+        return -own.total_musd + sum(log_sum(r, temperature_of(r))
+                                     for r in self.responses.values())
+
+
+def temperature_musd(lab: Developer, costs: list[float]) -> float:
+    """The choice noise, USD M: relative to the cheapest option's cost, with a floor."""
+    compliance = lab.model.params.world.compliance
+    floor = compliance.temperature_floor_share * lab.release_value_musd()
+    return max(1e-6, compliance.relative_temperature * (max(0.0, min(costs)) + floor))
+
+
+def expected_cost(branch: Branch) -> float:
+    """What the branch costs at its cheapest responses (USD M), for the narrative."""
+    own = branch.relocation_costs if branch.relocate else branch.design.costs
+    return own.total_musd + sum(min(r.costs.total_musd for r in responses)
+                                for responses in branch.responses.values())
+
+
+def log_sum(responses: list[Response], temperature: float) -> float:
+    """The inclusive value T log sum exp(-cost/T) of one regulator's responses."""
+    values = [-r.costs.total_musd / temperature for r in responses]
+    top = max(values)
+    return temperature * (top + math.log(sum(math.exp(v - top) for v in values)))
+
+
+def logit_pick(utilities: list[float], temperature: float, draw: float) -> tuple[int, list[float]]:
+    """Index chosen by a uniform `draw` under logit probabilities, and the probabilities."""
+    top = max(utilities)
+    weights = [math.exp((u - top) / temperature) for u in utilities]
+    total = sum(weights)
+    probabilities = [w / total for w in weights]
+    cumulative = 0.0
+    for index, probability in enumerate(probabilities):
+        cumulative += probability
+        if draw < cumulative:
+            return index, probabilities
+    return len(probabilities) - 1, probabilities
+
+
+# The choice ---------------------------------------------------------------------------------
+def decide(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> None:
+    """Choose, carry out and log the lab's answer to the instruments covering `plan`."""
+    model = lab.model
+    branches = options(lab, plan, covering)
+    top = temperature_musd(lab, [expected_cost(b) for b in branches])
+    utilities = [b.utility(lambda rs: temperature_musd(lab, [r.costs.total_musd for r in rs]))
+                 for b in branches]
+    index, probabilities = logit_pick(utilities, top, _draw(lab, plan, "design"))
+    chosen = branches[index]
+    picks = {}
+    for name, responses in chosen.responses.items():
+        costs = [r.costs.total_musd for r in responses]
+        picked, _ = logit_pick([-c for c in costs], temperature_musd(lab, costs),
+                               _draw(lab, plan, "response", name))
+        picks[name] = responses[picked]
+    model.counters["covered_releases"] += 1
+    _log(lab, plan, branches, utilities, probabilities, chosen, picks)
+    if chosen.relocate:
+        _relocate(lab, plan, chosen, picks)
+    else:
+        _carry_out(lab, plan, chosen.design, list(picks.values()))
+
+
+def _draw(lab: Developer, plan: ReleasePlan, *purpose: str) -> float:
+    return lab.model.streams.uniform("developer", lab.name, "decision", plan.release_id,
+                                     int(plan.side), plan.round, *purpose)
+
+
+def options(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> list[Branch]:
+    """Every feasible top-level option with its regulators' responses."""
+    designs = candidate_designs(lab, plan, covering)
+    fallback = min((d.costs.total_musd for d in designs if d.kind != "as_planned"),
+                   default=0.0)
+    branches = []
+    for design in designs:
+        if design.plan is None:  # a dropped side release answers to nobody
+            branches.append(Branch(design, {}))
+            continue
+        responses = responses_by_regulator(lab, design.plan, fallback)
+        if all(responses.values()):
+            branches.append(Branch(design, responses))
+    relocation = relocation_branch(lab, plan, covering, fallback)
+    if relocation is not None:
+        branches.append(relocation)
+    if not branches:  # nothing is feasible: the lab defies whatever it cannot escape
+        branches.append(Branch(designs[0], responses_by_regulator(lab, plan, fallback, True)))
+    return branches
+
+
+def candidate_designs(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> list[Design]:
+    """As planned, plus, for an open release an instrument restricts: shaded, closed, split."""
+    as_planned = Design("as_planned", plan, None, Costs(), "releases it as planned")
+    restricting = [p for p in covering if plan.open_weights and p.restricts_open()]
+    if not restricting:
+        return [as_planned]
+    model = lab.model
+    margin = model.params.world.compliance.shade_margin_oom
+    floor = min(p.size_floor(model) for p in restricting) - margin
+    openness = lab.openness_value_musd()
+    kept = model.params.world.compliance.split_openness_kept_share
+    designs = [as_planned]
+    if math.isfinite(floor) and floor < plan.train_flop:
+        shaded = plan.shaded_to(floor).evolve(design="shaded")
+        cost = (plan.train_flop - floor) * lab.capability_value_musd_per_oom()
+        designs.append(Design("shaded", shaded, None, Costs(private_musd=cost),
+                              f"shades the open release to 1e{floor:.2f} FLOP"))
+    if plan.side:  # a hybrid lab's small open model: shade it or drop it
+        designs.append(Design("drop", None, None, Costs(private_musd=openness * kept),
+                              "drops the smaller open release"))
+        return designs
+    closed = plan.evolve(open_weights=False, design="closed")
+    designs.append(Design("closed", closed, None, Costs(private_musd=openness),
+                          "releases it closed (API only) instead of open"))
+    if math.isfinite(floor) and floor < plan.train_flop:
+        side = plan.shaded_to(floor).evolve(design="split", side=True)
+        designs.append(Design("split", closed.evolve(design="split"), side,
+                              Costs(private_musd=openness * (1.0 - kept)),
+                              f"releases it closed and opens a smaller model at 1e{floor:.2f} "
+                              "FLOP"))
+    return designs
+
+
+def responses_by_regulator(lab: Developer, plan: ReleasePlan, fallback_musd: float,
+                           force_defy: bool = False,
+                           domicile: str | None = None) -> dict[str, list[Response]]:
+    """For each regulator whose instruments cover `plan`, its feasible responses."""
+    model = lab.model
+    grouped: dict[str, list[Policy]] = {}
+    for policy in model.covering_policies(plan, lab):
+        grouped.setdefault(policy.regulator.name, []).append(policy)
+    result = {}
+    for name, policies in grouped.items():
+        regulator = policies[0].regulator
+        if domicile is not None and regulator.reach == "domicile" \
+                and not within(domicile, regulator.jurisdiction):
+            continue  # escaped by the move
+        result[name] = regulator_responses(lab, plan, regulator, policies, fallback_musd,
+                                           force_defy, domicile)
+    return result
+
+
+def regulator_responses(lab: Developer, plan: ReleasePlan, regulator: Regulator,
+                        policies: list[Policy], fallback_musd: float, force_defy: bool = False,
+                        domicile: str | None = None) -> list[Response]:
+    model = lab.model
+    domestic = within(domicile or lab.jurisdiction, regulator.jurisdiction)
+    responses = []
+    terms = [p.terms(plan, lab, model) for p in policies]
+    if not force_defy and all(t is not None for t in terms):
+        responses.append(_comply(lab, regulator, policies, terms, fallback_musd))
+    if not force_defy and regulator.reach == "market" and not domestic:
+        share = lab.sales_share_in(regulator.jurisdiction)
+        value = lab.release_value_musd() * share
+        multiplier = model.params.world.compliance.exit_cost_multiplier
+        responses.append(Response("withhold", regulator, tuple(policies),
+                                  Costs(private_musd=value), description=_withhold_text(
+                                      lab, plan, regulator)))
+        responses.append(Response("exit", regulator, tuple(policies),
+                                  Costs(private_musd=value * multiplier),
+                                  description=f"leaves {regulator.jurisdiction} for good"))
+    if force_defy or not regulator.enjoins(lab):
+        costs = enforcement.expected_defiance_costs(lab, plan, regulator, policies)
+        names = ", ".join(p.label for p in policies)
+        responses.append(Response("defy", regulator, tuple(policies), costs,
+                                  description=f"releases anyway in defiance of {names}"))
+    return responses
+
+
+def _comply(lab: Developer, regulator: Regulator, policies: list[Policy], terms: list,
+            fallback_musd: float) -> Response:
+    delay = max(t.delay_months for t in terms)
+    refusal = sum(t.refusal_probability for t in terms)
+    costs = Costs(
+        cash_musd=sum(t.cash_musd for t in terms),
+        private_musd=sum(t.private_musd for t in terms)
+        + delay * lab.delay_cost_musd_per_month() + min(1.0, refusal) * fallback_musd)
+    how = "; ".join(t.description for t in terms)
+    return Response("comply", regulator, tuple(policies), costs, tuple(terms),
+                    f"{how} to comply with {regulator.label}")
+
+
+def _withhold_text(lab: Developer, plan: ReleasePlan, regulator: Regulator) -> str:
+    text = f"withholds this model from {regulator.jurisdiction} and keeps selling its others there"
+    if plan.open_weights:
+        text += " (its weights, published elsewhere, are still obtainable there)"
+    return text
+
+
+def relocation_branch(lab: Developer, plan: ReleasePlan, covering: list[Policy],
+                      fallback_musd: float) -> Branch | None:
+    """Moving domicile, if that takes the lab out of reach of a covering regulator."""
+    destination = lab.params.relocation_jurisdiction
+    if lab.relocating or within(destination, lab.jurisdiction):
+        return None
+    escaped = {p.regulator.name for p in covering if p.regulator.reach == "domicile"
+               and within(lab.jurisdiction, p.regulator.jurisdiction)
+               and not within(destination, p.regulator.jurisdiction)}
+    if not escaped:
+        return None
+    remaining = responses_by_regulator(lab, plan, fallback_musd, domicile=destination)
+    if not all(remaining.values()):
+        return None
+    spec = lab.params
+    per_release = 1.0 / lab.covered_releases_ahead()
+    costs = Costs(cash_musd=lab.relocation_cost_musd() * per_release,
+                  private_musd=spec.relocation_months * lab.delay_cost_musd_per_month())
+    design = Design("relocate", plan, None, Costs(), f"moves its domicile to {destination}")
+    return Branch(design, remaining, relocate=True, relocation_costs=costs)
+
+
+# Carrying it out ------------------------------------------------------------------------------
+def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
+               responses: list[Response]) -> None:
+    model = lab.model
+    model.counters["private_value_forgone_musd"] += design.costs.private_musd
+    if design.plan is None:
+        return
+    release = design.plan.evolve(settled=plan.settled | _keys(responses), round=plan.round)
+    delay, refused = 0, set()
+    for response in responses:
+        model.counters[f"responses_{response.action}"] += 1
+        if response.action == "comply":
+            release, wait, refusals = _apply_terms(lab, release, response)
+            delay, refused = max(delay, wait), refused | refusals
+        elif response.action == "withhold":
+            release = release.evolve(withheld=release.withheld
+                              | {response.regulator.jurisdiction})
+            model.counters["private_value_forgone_musd"] += response.costs.private_musd
+        elif response.action == "exit":
+            place = response.regulator.jurisdiction
+            model.counters["private_value_forgone_musd"] += enforcement.market_loss_musd(
+                lab, place)
+            lab.leave_market(place)
+            model.counters["markets_left"] += 1
+            release = release.evolve(withheld=release.withheld | {place})
+        else:  # defy
+            release = release.evolve(defied=release.defied | {p.key for p in response.policies})
+    model.counters["private_value_forgone_musd"] += delay * lab.delay_cost_musd_per_month()
+    release = release.evolve(delay_months=delay)
+    if refused:  # decided again once the licence says no, with the licence refused
+        release = release.evolve(refused=release.refused | refused,
+                          settled=release.settled - refused, round=release.round + 1)
+    lab.publish(release)
+    if design.side is not None:
+        lab.handle(design.side.evolve(settled=frozenset(), round=0))
+
+
+def _apply_terms(lab: Developer, release: ReleasePlan,
+                 response: Response) -> tuple[ReleasePlan, int, set[str]]:
+    model = lab.model
+    delay, refused = 0, set()
+    for policy, terms in zip(response.policies, response.terms, strict=True):
+        model.counters["cash_compliance_musd"] += terms.cash_musd
+        model.counters["private_value_forgone_musd"] += terms.private_musd
+        delay = max(delay, terms.delay_months)
+        release = release.evolve(shutdown_capable=release.shutdown_capable
+                          or terms.shutdown_capable, blocked=release.blocked | terms.blocked)
+        if terms.security_level:
+            release = release.evolve(security_upgrade_to=max(
+                terms.security_level, release.security_upgrade_to or 0),
+                security_upgrade_months_per_level=terms.upgrade_months_per_level)
+        if terms.refusal_probability > 0.0:
+            draw = model.streams.uniform("licence", policy.key, lab.name, release.release_id,
+                                         int(release.side), release.round)
+            granted = draw >= terms.refusal_probability
+            model.events.add(model.step_index, "licence", [lab.name, policy.regulator.name],
+                             f"{policy.label} {'grants' if granted else 'refuses'} a licence "
+                             f"for {lab.label}'s release", policy=policy.key, granted=granted)
+            if not granted:
+                refused.add(policy.key)
+    return release, delay, refused
+
+
+def _relocate(lab: Developer, plan: ReleasePlan, branch: Branch,
+              picks: dict[str, Response]) -> None:
+    model = lab.model
+    model.counters["relocations_started"] += 1
+    model.counters["cash_compliance_musd"] += lab.relocation_cost_musd()
+    model.counters["private_value_forgone_musd"] += branch.relocation_costs.private_musd
+    lab.start_relocation(plan.evolve(settled=frozenset()))
+
+
+def _keys(responses: list[Response]) -> frozenset[str]:
+    return frozenset(p.key for r in responses for p in r.policies)
+
+
+def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], utilities: list[float],
+         probabilities: list[float], chosen: Branch, picks: dict[str, Response]) -> None:
+    model = lab.model
+    parts = [chosen.design.description]
+    parts += [r.description for r in picks.values()]
+    reason = "; ".join(f"{b.design.kind} {expected_cost(b):,.0f}M" for b in branches)
+    model.events.add(
+        model.step_index, "decision", [lab.name, *sorted(picks)],
+        f"{lab.label} {', then '.join(parts) if chosen.relocate else '; '.join(parts)} "
+        f"(expected cost by option, USD: {reason})",
+        design=chosen.design.kind, relocate=chosen.relocate,
+        actions={name: r.action for name, r in sorted(picks.items())},
+        policies=sorted(p.key for r in picks.values() for p in r.policies),
+        expected_costs_musd={b.design.kind: round(expected_cost(b), 2) for b in branches},
+        response_costs_musd={name: {r.action: round(r.costs.total_musd, 2) for r in responses}
+                             for name, responses in chosen.responses.items()},
+        probabilities={b.design.kind: round(p, 4) for b, p in zip(branches, probabilities,
+                                                                   strict=True)},
+        train_flop=round(plan.train_flop, 4), open_weights=plan.open_weights,
+        side=plan.side, release_id=plan.release_id)

@@ -1,0 +1,220 @@
+"""Page one of the brief in HTML: the question, graded findings, costs, caveats and the
+assumptions they rest on (the content is `sim.presentation.brief_summary`'s).
+
+Findings are graded visually: a clear effect is a bold item with a coloured bar and badge
+(better, worse, or a trade-off), a small effect a plain item with a dashed bar, and the
+outcomes with no clear effect one grey line. Several policies share the page: fewer findings
+each, one line of costs per policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sim.presentation.assumptions import Assumption
+from sim.presentation.brief_summary import MAX_PAGE_ONE_ASSUMPTIONS, PolicyFindings, Summary
+from sim.presentation.html_parts import (
+    bullets,
+    escape,
+    interval_text,
+    note,
+    section,
+    to_int,
+)
+from sim.presentation.report_folder import ReportInput
+from sim.presentation.tables import format_number
+from sim.presentation.verdict_grades import CLEAR, SMALL, GradedVerdict
+
+MAX_PAGE_ONE_INSTRUMENT_TERMS = 5
+GRADE_CLASSES = {CLEAR: "grade-clear", SMALL: "grade-small"}
+EFFECT_WORDS = {1: "better", -1: "worse", 0: "trade-off"}
+
+
+# Page one -----------------------------------------------------------------------------------
+
+
+def compare_page_one(report: ReportInput, summary: Summary, title: str) -> str:
+    """The summary page of a comparison: question, findings, costs, caveats, assumptions."""
+    question = _compare_question(report, summary)
+    parts = [f"<h1>{escape(title)}</h1>", _lede(report),
+             section("question", "The question", question)]
+    parts.append(section("findings", "Findings", _findings_html(summary.policies)))
+    parts.append(section("costs", "Costs", _costs_html(summary.policies)))
+    parts.append(section("caveats", "Caveats", bullets(summary.caveats)))
+    parts.append(section("rests-on", "What the findings rest on", _rests_on_html(summary)))
+    return '<div class="page-one">\n' + "\n".join(parts) + "\n</div>"
+
+
+def run_page_one(report: ReportInput, summary: Summary, title: str) -> str:
+    """The summary page of a single run: question, key outcomes in words, caveats."""
+    question = report.questions[0][1] if report.questions else ""
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        _lede(report),
+        section("question", "The question", f'<p class="question">{escape(question or NO_Q)}</p>'),
+        section("outcomes", "Key outcomes", _key_outcomes_html(summary)),
+        section("caveats", "Caveats", bullets(summary.caveats)),
+        section("rests-on", "What these numbers rest on", _rests_on_html(summary)),
+    ]
+    return '<div class="page-one">\n' + "\n".join(parts) + "\n</div>"
+
+
+NO_Q = "(the scenario states no question)"
+
+
+def _lede(report: ReportInput) -> str:
+    meta = report.raws.get(report.baseline, {}).get("scenario")
+    months = to_int(meta.get("months")) if isinstance(meta, dict) else 0
+    start = report.starts.get(report.baseline, "")
+    span = f", {months} months from {start}" if months and start else ""
+    n = sorted({v for v in report.replicates.values() if v})
+    count = f"{n[0]} replicates" if len(n) == 1 else "replicates"
+    if report.kind == "comparison":
+        what = f"{', '.join(report.policies)} against {report.baseline}: {count} each"
+    else:
+        what = f"{report.baseline}: {count}"
+    return f'<p class="lede">{escape(what + span)}, simulated by regsim.</p>'
+
+
+def _compare_question(report: ReportInput, summary: Summary) -> str:
+    questions = dict(report.questions)
+    items = []
+    for findings in summary.policies:
+        prefix = f'<span class="scenario">{escape(findings.policy)}</span> ' if len(
+            summary.policies) > 1 else ""
+        items.append(f'<p class="question">{prefix}{escape(findings.question or NO_Q)}</p>')
+        if findings.changes:
+            items.append(f'<p class="changes">{escape(findings.policy)} adds or changes: '
+                         f"{escape('; '.join(findings.changes))}.</p>")
+    base = questions.get(report.baseline, "")
+    items.append(f'<p class="note">Compared with {escape(report.baseline)}'
+                 f"{': ' + escape(base) if base else ''}</p>")
+    return "\n".join(items)
+
+
+def _findings_html(policies: Sequence[PolicyFindings]) -> str:
+    blocks = []
+    for findings in policies:
+        if len(policies) > 1:
+            blocks.append(f"<h3>{escape(findings.policy)}</h3>")
+        items = [_verdict_item(v) for v in findings.findings]
+        if items:
+            blocks.append('<ul class="verdicts">\n' + "\n".join(items) + "\n</ul>")
+        else:
+            blocks.append(note(f"{findings.policy} has no clear effect on any key outcome."))
+        if findings.more:
+            noun = "effect" if findings.more == 1 else "effects"
+            blocks.append(note(f"And {findings.more} more {noun} of {findings.policy} whose "
+                                "interval excludes zero: see the full tables."))
+        blocks += _unclear_lines(findings, together=len(policies) > 1)
+    return "\n".join(blocks)
+
+
+def _unclear_lines(findings: PolicyFindings, together: bool) -> list[str]:
+    """The outcomes without a clear effect, named: a line each, or one line for both kinds
+    (several policies share page one)."""
+    parts = []
+    if findings.unclear:
+        parts.append(f"No clear effect (the 95% interval includes zero): "
+                     f"{', '.join(findings.unclear)}")
+    if findings.unchanged:
+        lead = "no" if together and parts else "No"
+        parts.append(f"{lead} difference in any pair: {', '.join(findings.unchanged)}")
+    if together and parts:
+        return [f'<p class="unclear">{escape("; ".join(parts))}.</p>']
+    return [f'<p class="unclear">{escape(part)}.</p>' for part in parts]
+
+
+def _verdict_item(verdict: GradedVerdict) -> str:
+    css = GRADE_CLASSES.get(verdict.grade, "grade-none")
+    effect = EFFECT_WORDS[verdict.effect] if verdict.matters else ""
+    badge = verdict.grade + (f" · {effect}" if effect else "")
+    size = f' <span class="size">({escape(verdict.relative_text)})</span>' if (
+        verdict.relative_text and verdict.matters) else ""
+    return (f'<li class="{css} effect-{escape(effect or "none")}"><span class="badge">'
+            f"{escape(badge)}</span> <span class=\"sentence\">{escape(verdict.sentence)}</span>"
+            f"{size}</li>")
+
+
+def _costs_html(policies: Sequence[PolicyFindings]) -> str:
+    """Each policy's costs: a graded item each, or one line per policy when there are several."""
+    blocks = []
+    for findings in policies:
+        if not findings.costs:
+            continue
+        if len(policies) == 1:
+            items = "\n".join(_verdict_item(v) for v in findings.costs)
+            blocks.append(f'<ul class="verdicts costs">\n{items}\n</ul>')
+            continue
+        items = "; ".join(_cost_words(v) for v in findings.costs)
+        blocks.append(f'<p class="cost-line"><span class="scenario">{escape(findings.policy)}'
+                      f"</span> {items}.</p>")
+    return "\n".join(blocks) or note("The comparison has no outcome measured in money.")
+
+
+def _cost_words(verdict: GradedVerdict) -> str:
+    """'compliance cost +2,722 USD M (95% CI 2,144 to 3,299): clear effect', graded by style."""
+    css = GRADE_CLASSES.get(verdict.grade, "grade-none")
+    sign = "+" if verdict.difference > 0 else ""
+    value = f" {sign}{format_number(verdict.difference)} {verdict.unit}" if verdict.matters \
+        else ""
+    interval = f" (95% CI {interval_text(verdict.low, verdict.high)})" if verdict.matters else ""
+    return (f'<span class="{css}">{escape(verdict.name)}{escape(value)}{escape(interval)}: '
+            f"{escape(verdict.grade)}</span>")
+
+
+def _key_outcomes_html(summary: Summary) -> str:
+    if not summary.key_outcomes and not summary.zero_everywhere:
+        return note("No outcomes recorded in this folder.")
+    rows = "\n".join(
+        f'<tr><td>{escape(o.name)}</td><td class="value">{escape(o.value)}'
+        + (f'<span class="note"> ({escape(o.note)})</span>' if o.note else "") + "</td></tr>"
+        for o in summary.key_outcomes)
+    parts = [note("Mean over replicates with the 95% confidence interval of the mean."),
+             f'<table class="key-outcomes"><tbody>\n{rows}\n</tbody></table>']
+    if summary.zero_everywhere:
+        parts.append(f'<p class="unclear">Zero in every replicate: '
+                     f"{escape(', '.join(summary.zero_everywhere))}.</p>")
+    if summary.more_outcomes:
+        parts.append(note(f"And {summary.more_outcomes} more outcomes in the full tables."))
+    return "\n".join(parts)
+
+
+def _rests_on_html(summary: Summary) -> str:
+    parts = []
+    instruments = summary.instrument_assumptions
+    seen = {a.pattern for a in instruments}
+    behind = [a for a in summary.outcome_assumptions if a.pattern not in seen]
+    room = MAX_PAGE_ONE_ASSUMPTIONS - min(len(instruments), MAX_PAGE_ONE_INSTRUMENT_TERMS)
+    if instruments:
+        parts.append(_assumption_line("Unsourced terms of the instruments compared",
+                                      instruments, MAX_PAGE_ONE_INSTRUMENT_TERMS))
+    if behind:
+        parts.append(_assumption_line("Unsourced parameters the reported outcomes depend on",
+                                      behind, room))
+    if not parts:
+        return note("No unsourced parameter of this scenario bears on the reported outcomes.")
+    every = summary.assumptions
+    varied = [a for a in every if a.varied]
+    if varied:
+        fixed = len(every) - len(varied)
+        parts.append(f'<p class="deep">Varied in this run: {escape(_names(varied))}. Held fixed: '
+                     f"{fixed} of these {len(every)} deep uncertainties.</p>")
+    else:
+        parts.append(f'<p class="deep">None of these {len(every)} deep uncertainties was '
+                     "varied in this run; `regsim sweep` shows how much each one matters.</p>")
+    return "\n".join(parts)
+
+
+def _assumption_line(lead: str, assumptions: Sequence[Assumption], limit: int) -> str:
+    shown = assumptions[:limit]
+    text = "; ".join(f"{a.label} {a.value}" for a in shown)
+    more = len(assumptions) - len(shown)
+    tail = f"; and {more} more (see Assumptions)" if more > 0 else ""
+    return f"<p><strong>{escape(lead)}:</strong> {escape(text)}{escape(tail)}.</p>"
+
+
+def _names(assumptions: Sequence[Assumption]) -> str:
+    return ", ".join(a.label for a in assumptions)
+
+

@@ -1,0 +1,268 @@
+"""What `regsim report` reads from a results or compare folder: data only, never code.
+
+Two kinds of folder are read (a sweep folder is refused):
+
+- a results folder (`regsim run`): ``manifest.json`` (required), ``outcomes.csv``,
+  ``plots/*.png``, ``events.jsonl`` (every replicate) and ``scenario.toml``;
+- a compare folder (`regsim compare`): ``comparison.csv`` (required: one row per policy and
+  outcome with ``outcome``, the mean difference and its ``ci95_low``/``ci95_high``),
+  ``manifest.json``, ``runs.csv`` (each scenario's outcomes are summarised from it),
+  ``scenarios/*.toml``, ``plots/*.png``, and ``timeseries.parquet`` / ``events.parquet``
+  (each run's monthly series and event log; older folders and `--no-series` have none).
+
+Scenario files are parsed as TOML data for their question, start month and labels; event
+logs are streamed later, by the timeline, from the paths recorded here.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from sim.experiments.stats import outcomes_table
+from sim.files import MIB, UnreadableFileError, read_regular_file
+
+MANIFEST = "manifest.json"
+COMPARISON = "comparison.csv"
+TIMESERIES, EVENTS_PARQUET, EVENTS_JSONL = "timeseries.parquet", "events.parquet", "events.jsonl"
+PLOT_ORDER = ("capability", "lags", "diffusion", "kill_switch", "channels", "comparison")
+DIFFERENCE_COLUMNS = ("mean_difference", "difference_mean")
+"""The mean paired difference is read from whichever of these comparison.csv has."""
+MAX_INPUT_BYTES = 256 * MIB
+"""Largest file of a folder read for a report (tables, event log, manifest)."""
+_SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+DEFAULT_START = "2024-01"
+"""The schema's default first month, for a folder whose scenario does not say."""
+
+
+class ReportError(ValueError):
+    """The folder cannot be reported on: missing, not a results or compare folder, unreadable."""
+
+
+@dataclass
+class ReportInput:
+    """What a brief is made of, read from a results or compare folder.
+
+    `names` lists the scenarios, baseline first; `questions`, `outcomes` and `scenario_texts`
+    hold one entry per scenario (name first); `outcomes` frames have the columns of
+    `sim.experiments.stats.outcomes_table` for every numeric outcome. `raws` are the resolved
+    scenarios as TOML data; `replicates` the successful runs per scenario; `starts` each
+    scenario's first month ('YYYY-MM').
+    """
+
+    folder: Path
+    kind: Literal["run", "comparison"]
+    manifest: dict[str, Any]
+    names: list[str] = field(default_factory=list)
+    questions: list[tuple[str, str]] = field(default_factory=list)
+    outcomes: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    state_names: list[str] = field(default_factory=list)
+    state_labels: dict[str, str] = field(default_factory=dict)
+    comparison: pd.DataFrame | None = None
+    plots: list[Path] = field(default_factory=list)
+    scenario_texts: list[tuple[str, str]] = field(default_factory=list)
+    raws: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replicates: dict[str, int] = field(default_factory=dict)
+    starts: dict[str, str] = field(default_factory=dict)
+    failed_runs: int = 0
+    timeseries_path: Path | None = None
+    events_path: Path | None = None
+
+    @property
+    def baseline(self) -> str:
+        return self.names[0] if self.names else ""
+
+    @property
+    def policies(self) -> list[str]:
+        return self.names[1:]
+
+
+def read_folder(folder: str | os.PathLike[str]) -> ReportInput:
+    """Read a results folder or a compare folder. Raises ReportError when it is neither."""
+    path = Path(folder)
+    if not path.exists():
+        raise ReportError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise ReportError(f"{path}: not a folder (give a results or compare folder)")
+    if (path / COMPARISON).is_file():
+        return read_compare_folder(path)
+    if (path / MANIFEST).is_file():
+        return read_run_folder(path)
+    raise ReportError(
+        f"{path}: not a regsim results folder (no {MANIFEST}) nor a compare "
+        f"folder (no {COMPARISON})"
+    )
+
+
+def read_run_folder(path: Path) -> ReportInput:
+    """A `regsim run` results folder; only `manifest.json` is required."""
+    manifest = _read_json(path / MANIFEST)
+    if manifest.get("kind") == "sweep":
+        raise ReportError(f"{path} is a sweep folder; `regsim report` writes briefs of run and "
+                          "compare folders (a sweep's results are its sensitivity.csv, "
+                          "points.csv and plots/)")
+    name = str(manifest.get("scenario_name") or path.name)
+    report = ReportInput(path, "run", manifest, names=[name], plots=_plots(path))
+    text = _read_text(path / "scenario.toml", missing_ok=True)
+    _add_scenario(report, name, text, str(manifest.get("question") or ""))
+    report.state_names = [str(s) for s in manifest.get("state_names") or []]
+    report.state_labels = _state_labels(report.raws.get(name, {}), report.state_names)
+    report.starts[name] = str(manifest.get("start") or report.starts[name])
+    report.replicates[name] = _int(manifest.get("replicates"))
+    if (path / "outcomes.csv").is_file():
+        report.outcomes.append(
+            (name, _read_csv(path / "outcomes.csv", ("outcome", "mean", "ci95_low", "ci95_high")))
+        )
+    if (path / EVENTS_JSONL).is_file():
+        report.events_path = path / EVENTS_JSONL
+    return report
+
+
+def read_compare_folder(path: Path) -> ReportInput:
+    """A `regsim compare` folder; only `comparison.csv` is required."""
+    comparison = _read_csv(path / COMPARISON, ("outcome", "ci95_low", "ci95_high"))
+    if not any(column in comparison.columns for column in DIFFERENCE_COLUMNS):
+        raise ReportError(f"{path / COMPARISON}: missing column mean_difference")
+    manifest = _read_json(path / MANIFEST) if (path / MANIFEST).is_file() else {}
+    names = _compared_names(manifest, comparison)
+    report = ReportInput(path, "comparison", manifest, names=names, comparison=comparison,
+                         plots=_plots(path))
+    for name in names:
+        text = _read_text(path / "scenarios" / f"{name}.toml", missing_ok=True)
+        _add_scenario(report, name, text, "")
+    report.state_names = _states_in(comparison["outcome"])
+    report.state_labels = _state_labels(report.raws.get(report.baseline, {}),
+                                        report.state_names)
+    if (path / "runs.csv").is_file():
+        _add_runs(report, path / "runs.csv")
+    for name, attribute in ((TIMESERIES, "timeseries_path"), (EVENTS_PARQUET, "events_path")):
+        if (path / name).is_file():
+            setattr(report, attribute, path / name)
+    return report
+
+
+def _add_scenario(report: ReportInput, name: str, text: str | None, question: str) -> None:
+    raw = _toml(text)
+    meta = raw.get("scenario") if isinstance(raw.get("scenario"), dict) else {}
+    report.raws[name] = raw
+    report.questions.append((name, question or str(meta.get("question") or "")))
+    report.starts[name] = str(meta.get("start") or DEFAULT_START)
+    if text is not None:
+        report.scenario_texts.append((name, text))
+
+
+def _add_runs(report: ReportInput, path: Path) -> None:
+    from sim.experiments.compare import numeric_outcomes
+
+    runs = _read_csv(path, ("scenario", "status"))
+    report.failed_runs = int((runs["status"] != "ok").sum())
+    try:
+        keys = numeric_outcomes(runs)
+    except ValueError:  # no status or error column: a foreign table
+        keys = []
+    ok = runs[runs["status"] == "ok"]
+    for name in report.names:
+        mine = ok[ok["scenario"] == name]
+        report.replicates[name] = len(mine)
+        if len(mine):
+            report.outcomes.append((name, outcomes_table(mine, keys)))
+
+
+def _compared_names(manifest: dict[str, Any], comparison: pd.DataFrame) -> list[str]:
+    names = [manifest["baseline"]] if manifest.get("baseline") else []
+    names += list(manifest.get("policies") or [])
+    if not names and "policy" in comparison.columns:
+        names = ["baseline"] + [str(policy) for policy in comparison["policy"].unique()]
+    for name in names:  # each names a file scenarios/NAME.toml: no "../" out of the folder
+        if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
+            raise ReportError(f"{MANIFEST}: expected scenario names; found {name!r:.60}")
+    return [str(name) for name in names]
+
+
+def _toml(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        return tomllib.loads(text)
+    except (ValueError, RecursionError):  # not TOML
+        return {}
+
+
+def _state_labels(raw: dict[str, Any], names: list[str]) -> dict[str, str]:
+    labels = {str(s.get("name")): str(s["label"]) for s in raw.get("states") or []
+              if isinstance(s, dict) and s.get("label")}
+    return {name: labels.get(name, name) for name in names}
+
+
+def _states_in(outcomes: pd.Series) -> list[str]:
+    prefix = "state_mean_lag_months__"
+    return sorted({str(o)[len(prefix) :] for o in outcomes if str(o).startswith(prefix)})
+
+
+def _plots(folder: Path) -> list[Path]:
+    plots_dir = folder / "plots"
+    if plots_dir.is_symlink() or not plots_dir.is_dir():  # a link would list another folder
+        return []
+    return sorted(plots_dir.glob("*.png"), key=_plot_rank)
+
+
+def _plot_rank(path: Path) -> tuple[int, str]:
+    stem = path.stem
+    return (PLOT_ORDER.index(stem) if stem in PLOT_ORDER else len(PLOT_ORDER), stem)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A file of the folder: a regular file (no link, device or pipe), size-capped."""
+    try:
+        return read_regular_file(path, MAX_INPUT_BYTES, follow_symlinks=False)
+    except UnreadableFileError as error:
+        raise ReportError(f"{path}: {error.reason}") from None
+
+
+def _read_text(path: Path, missing_ok: bool = False) -> str | None:
+    if missing_ok and not os.path.lexists(path):
+        return None
+    return _read_bytes(path).decode("utf-8", errors="replace")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_read_bytes(path).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: expected a JSON object")
+    return data
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    data = _read_bytes(path)
+    try:
+        frame = pd.read_csv(io.BytesIO(data))
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as error:
+        raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise ReportError(f"{path}: missing columns {', '.join(missing)}")
+    return frame
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
