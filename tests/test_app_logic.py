@@ -20,7 +20,16 @@ from sim.presentation import game as games
 from sim.presentation import live_charts, playback, widgets, wording
 from sim.presentation import workshop as ws
 from sim.presentation.compute import Engine, scenario_key, simulate
-from sim.presentation.headlines import BASELINE_COLOR, CHARTS, HEADLINES, POLICY_COLORS, Headline
+from sim.presentation.headlines import (
+    BASELINE_COLOR,
+    CHARTS,
+    HEADLINES,
+    POLICY_COLORS,
+    Headline,
+    at_month,
+    strip,
+    table,
+)
 from sim.presentation.levers import LEVERS, instrument_words, levers_for, toml_literal
 from sim.presentation.narrative import compare_frequencies, digest, shape, told
 from sim.presentation.runs import RunSet, mean_of_defined, percentile
@@ -111,7 +120,7 @@ def test_every_row_of_the_lever_table_binds_in_a_world_with_every_instrument():
         {"kind": "kill_switch"}, {"kind": "open_weight_licence", "trigger_pressure": 2.0},
         {"kind": "chip_export_controls"}, {"kind": "weight_export_controls"},
         {"kind": "pre_deployment_evaluation"}, {"kind": "security_standard"},
-        {"kind": "api_kyc"}]
+        {"kind": "api_kyc"}, {"kind": "gpai_obligations"}, {"kind": "transparency"}]
     bound = {lever.spec.path for lever in levers_for(scenario_from(raw))}
     assert {spec.path for spec in LEVERS} == bound
 
@@ -120,11 +129,11 @@ def test_every_lever_has_words_units_and_an_explanation():
     for spec in LEVERS:
         assert spec.label and spec.explanation, spec.path
         assert spec.control != "slider" or spec.step, spec.path
-    for kind in ("kill_switch", "open_weight_licence", "chip_export_controls",
-                 "weight_export_controls", "pre_deployment_evaluation", "security_standard",
-                 "api_kyc"):
+    from sim.model.policies import POLICY_KINDS
+
+    for kind in POLICY_KINDS:  # every instrument the model has
         name, explanation = instrument_words(kind)
-        assert name and explanation and "_" not in name
+        assert name and explanation and "_" not in name, kind
 
 
 @pytest.mark.parametrize(("path", "value", "words"), [
@@ -135,6 +144,11 @@ def test_every_lever_has_words_units_and_an_explanation():
     ("regulators.california.policies.kill_switch.start", "2025-01", "2025-01"),
     ("regulators.us_federal.policies.chip_export_controls.start", None, "from the start"),
     ("world.theft.hazard_per_month_at_parity", 0.002, "0.2%"),
+    ("world.theft.hazard_per_month_at_parity", 0.0005, "0.05%"),
+    ("world.derivative_publicity_per_month", 0.05, "5%"),
+    ("world.compute.ceiling_flop_2030", 2e29, "2e29 FLOP (9,500× GPT-4)"),
+    ("regulators.eu.policies.gpai_obligations.penalty_share_of_revenue", 0.03, "3%"),
+    ("regulators.eu.policies.gpai_obligations.penalty_musd", 16.0, "$16M"),
     ("world.algo_efficiency_growth_oom_per_year", 0.45, "2.8x a year"),
     ("states.prc.attacker_tier", 4, "OC4"),
     ("regulators.california.reach", "market", "labs selling there"),
@@ -209,10 +223,12 @@ def test_toml_literals_are_parsed_back_as_the_same_values():
 
 def test_only_the_role_labs_get_actor_levers(baseline):
     paths = {lever.path for lever in baseline.levers if lever.owner[0] == "developer"}
-    assert paths == {"developers.openai.security_level", "developers.openai.release_strategy",
+    assert paths == {"developers.google_deepmind.security_level",
+                     "developers.google_deepmind.release_strategy",
                      "developers.meta.security_level", "developers.meta.release_strategy"}
-    choices = dict(baseline.lever("developers.meta.release_strategy").spec.choices)
-    assert "hybrid" not in choices  # a lab without a size limit cannot be hybrid
+    closed = dict(baseline.lever("developers.google_deepmind.release_strategy").spec.choices)
+    assert "hybrid" not in closed  # a lab without a size limit cannot be hybrid
+    assert "hybrid" in dict(baseline.lever("developers.meta.release_strategy").spec.choices)
 
 
 # Roles ------------------------------------------------------------------------------------------
@@ -222,7 +238,7 @@ def test_the_roles_of_the_baseline_and_the_levers_each_holds(baseline):
     roles = {role.key: role for role in baseline.roles}
     assert list(roles) == ["regulator:california", "regulator:us_federal", "regulator:eu",
                            "frontier_lab", "open_lab", "competitor"]
-    assert roles["frontier_lab"].title == "A frontier lab (OpenAI)"
+    assert roles["frontier_lab"].title == "A frontier lab (Google DeepMind)"  # 5e25 FLOP
     assert roles["open_lab"].title == "An open-weight lab (Meta)"
     competitor = {lever.path for lever in roles["competitor"].levers(baseline.levers)}
     assert "states.prc.attacker_tier" in competitor
@@ -246,6 +262,33 @@ def test_an_added_instrument_switched_off_changes_no_number(short):
     theirs = runs(short, scenario=type(written).model_validate(raw), draws=2)
     for column in theirs.draws[0].numbers:  # every output the model writes
         assert np.array_equal(ours.matrix(column), theirs.matrix(column), equal_nan=True), column
+
+
+@pytest.fixture(scope="module")
+def short_kill_switch(tmp_path_factory):
+    """The bundled kill_switch scenario shortened as `short` is."""
+    path = tmp_path_factory.mktemp("short") / "short_kill_switch.toml"
+    path.write_text(f'extends = "{SCENARIOS / "kill_switch.toml"}"\n'
+                    '[scenario]\nname = "short"\nquestion = "A short world?"\nmonths = 36\n'
+                    '[world.ecosystem]\nadopters = 2000\n')
+    return load_workshop(str(path))
+
+
+def test_switching_the_kill_switch_on_gives_the_bundled_scenarios_numbers(short,
+                                                                          short_kill_switch):
+    """"Switch it on in the baseline" is the bundled kill_switch scenario, to the last bit,
+    although the dashboard's baseline also holds the licence and the weight controls (off)."""
+    ours = runs(short, {KILL_SWITCH: True}, draws=2)
+    theirs = runs(short_kill_switch, scenario=short_kill_switch.original.model_copy(
+        update={"scenario": short_kill_switch.original.scenario.model_copy(
+            update={"replicates": 2})}), draws=2)
+    assert ours.draws[0].numbers.keys() == theirs.draws[0].numbers.keys()
+    for column in theirs.draws[0].numbers:  # every output the model writes
+        assert np.array_equal(ours.matrix(column), theirs.matrix(column), equal_nan=True), column
+    assert [d.events for d in ours.draws] == [d.events for d in theirs.draws]
+    assert not np.array_equal(ours.matrix("cash_compliance_musd"),
+                              runs(short, draws=2).matrix("cash_compliance_musd")), (
+        "the kill switch bites in these draws")
 
 
 def test_the_grey_baseline_is_the_settings_with_no_lever_moved(short):
@@ -275,14 +318,17 @@ def test_the_export_reproduces_the_dashboards_numbers_with_regsim_run(short, tmp
                                        "--no-plots", "--quiet"])
     assert result.exit_code == 0, result.output
     outcomes = pd.read_csv(tmp_path / "run" / "outcomes.csv").set_index("outcome")["mean"]
-    dashboard = runs(short, values)
-    actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
-    last = short.months - 1
+    _assert_headlines_match(runs(short, values), outcomes, short.months - 1)
+
+
+def _assert_headlines_match(dashboard: RunSet, outcomes: pd.Series, last: int) -> None:
+    """Every headline and table row over the whole horizon equals the sum of its `regsim run`
+    outcomes (outcomes.csv keeps 10 significant digits; the exact match is tested below)."""
     for entry in HEADLINES:
-        value = dashboard.statistic(actor.column(entry.column), entry.statistic, last)
-        # outcomes.csv keeps 10 significant digits; the exact match is tested below
-        assert value == pytest.approx(outcomes[actor.column(entry.summary_key)], rel=1e-9,
-                                      abs=1e-9), entry.key
+        measure = entry.measure.filled("prc")
+        value = dashboard.statistic(measure, last)
+        expected = sum(outcomes[key] for key in measure.summary_keys)
+        assert value == pytest.approx(expected, rel=1e-9, abs=1e-9), entry.key
 
 
 def test_an_exported_scenario_loads_and_names_itself(short, tmp_path):
@@ -328,8 +374,8 @@ def test_the_engine_computes_in_a_worker_and_caches_by_settings(engine, short):
     assert engine.cached(scenario, short.seeds(DRAWS)) is not None
     assert [d.seed for d in again.draws] == short.seeds(DRAWS)
     inline = runs(short, {KILL_SWITCH: True})
-    assert np.array_equal(first.matrix("uncontrolled_covered_copies"),
-                          inline.matrix("uncontrolled_covered_copies"))
+    assert np.array_equal(first.matrix("derivatives_beyond_switch"),
+                          inline.matrix("derivatives_beyond_switch"))
 
 
 def test_a_superseded_request_is_withdrawn_from_the_pool(engine, short):
@@ -410,12 +456,46 @@ def test_over_the_whole_horizon_each_headline_is_regsim_runs_outcome(short):
 
     dashboard = runs(short, {KILL_SWITCH: True})
     summaries = pd.DataFrame([draw.summary for draw in dashboard.draws])
-    actor = live_charts.actor_of(["prc"], {})
-    keys = [actor.column(entry.summary_key) for entry in HEADLINES]
-    table = outcomes_table(summaries, keys).set_index("outcome")["mean"]
-    for entry, key in zip(HEADLINES, keys, strict=True):
-        ours = dashboard.statistic(actor.column(entry.column), entry.statistic, short.months - 1)
-        assert ours == table[key], entry.key  # exactly: same arithmetic as regsim run
+    measures = [entry.measure.filled("prc") for entry in HEADLINES]
+    keys = sorted({key for measure in measures for key in measure.summary_keys})
+    outcomes = outcomes_table(summaries, keys).set_index("outcome")["mean"]
+    for entry, measure in zip(HEADLINES, measures, strict=True):
+        ours = dashboard.statistic(measure, short.months - 1)
+        if len(measure.summary_keys) == 1:  # exactly: same arithmetic as regsim run
+            assert ours == outcomes[measure.summary_keys[0]], entry.key
+        else:  # a total: the mean of sums is the sum of means, to rounding
+            expected = sum(outcomes[key] for key in measure.summary_keys)
+            assert ours == pytest.approx(expected, rel=1e-12), entry.key
+
+
+def test_the_answer_shares_are_the_covered_answers_by_action_month_by_month(short):
+    dashboard = runs(short, {KILL_SWITCH: True})
+    rows = {entry.key: entry.measure for entry in table()}
+    month = 30
+    answers = sum(dashboard.matrix(f"responses_{a}")[:, month]
+                  for a in ("comply", "withhold", "exit", "defy"))
+    assert (answers > 0).all(), "every draw has covered answers by then"
+    comply = dashboard.matrix("responses_comply")[:, month] / answers
+    assert dashboard.statistic(rows["share_comply"], month) == pytest.approx(comply.mean())
+    shares = [dashboard.statistic(rows[f"share_{a}"], month)
+              for a in ("comply", "withhold", "exit", "defy")]
+    assert sum(shares) == pytest.approx(1.0)
+
+
+def test_a_share_with_nothing_to_share_is_undefined_not_zero():
+    from sim.presentation.runs import Draw
+
+    def draw(comply, others):
+        numbers = {"responses_comply": np.array(comply, float),
+                   **{f"responses_{a}": np.array(others, float)
+                      for a in ("withhold", "exit", "defy")}}
+        return Draw(0, ("2024-01", "2024-02"), numbers, {}, (), {})
+
+    measure = next(entry.measure for entry in table() if entry.key == "share_comply")
+    runset = RunSet("k", (draw([0, 2], [0, 1]), draw([0, 0], [0, 1])))
+    assert np.isnan(runset.per_draw(measure, 0)).all()
+    assert math.isnan(runset.statistic(measure, 0))
+    assert runset.statistic(measure, 1) == pytest.approx((2 / 5 + 0 / 3) / 2)
 
 
 def test_the_replicate_band_is_numpys_percentile_without_its_loop():
@@ -469,22 +549,43 @@ def event(kind, step=0, text="x", **details):
             "actors": details.pop("actors", ["meta"]), **details}
 
 
+def decision(step, text, design="as_planned", **actions):
+    """A lab's decision as the model logs it (`sim.model.decisions`)."""
+    return event("decision", step, text + " (expected cost by option, USD: as_planned 12M, "
+                 "shaded 9M)", design=design, relocate=False, actions=actions)
+
+
 def test_the_digest_tells_each_story_once_with_how_often_and_until_when():
     events = [
-        event("compliance", 1, "Meta shades the open release to 1e25.95 FLOP to comply with "
-              "California's kill switch (expected utilities: comply -12M, defy -160M)"),
+        decision(1, "Meta shades it to 1e25.95 FLOP; keeps full shutdown capability to comply "
+                 "with California", design="shaded", california="comply"),
         event("theft", 2, "the PRC steals the weights of OpenAI model 3"),
-        event("compliance", 5, "Meta shades the open release to 1e25.96 FLOP to comply with "
-              "California's kill switch (expected utilities: comply -13M, defy -150M)"),
+        decision(5, "Meta shades it to 1e25.96 FLOP; keeps full shutdown capability to comply "
+                 "with California", design="shaded", california="comply"),
         event("absorption", 7, "the PRC fields a military fine-tune of Meta model 4"),
     ]
     lines = digest(events)
-    assert [line.kind for line in lines] == ["compliance", "theft", "absorption"]
+    assert [line.kind for line in lines] == ["decision", "theft", "absorption"]
     shading = lines[0]
     assert shading.count == 2 and shading.last_month == "2024-06"
     assert shading.repeats == "(2 times, to 2024-06)"
-    assert "expected utilities" not in shading.text
+    assert "expected cost" not in shading.text and shading.tag == "choice"
     assert digest(events, 2, 5)[0].kind == "theft"
+
+
+def test_a_decision_is_told_only_when_it_did_more_than_comply_as_planned():
+    events = [
+        decision(1, "OpenAI releases it as planned; complies", california="comply"),
+        decision(2, "Qwen releases it as planned; withholds this model from EU", eu="withhold"),
+        decision(3, "Meta releases it closed (API only) instead of open", design="closed",
+                 california="comply"),
+        decision(4, "xAI releases it as planned; defies California", california="defy"),
+        {**decision(5, "Mistral moves its domicile to ROW"), "relocate": True},
+    ]
+    assert [e["step"] for e in told(events)] == [2, 3, 4, 5]
+    from sim.presentation.narrative import story
+
+    assert [line.step for line in story(events)] == [2, 3, 4, 5]  # the report's timeline too
 
 
 def test_the_digest_keeps_only_story_releases():
@@ -506,12 +607,13 @@ def test_the_digest_keeps_only_story_releases():
 
 def test_event_frequencies_compare_the_draws_with_the_scenario_as_written():
     theft = event("theft", 3, "the PRC steals the weights of OpenAI model 3")
-    shading = event("compliance", 3, "Meta shades the open release to 1e25.9 FLOP")
+    shading = decision(3, "Meta shades it to 1e25.9 FLOP", design="shaded", california="comply")
     policy = [[theft, shading], [shading], [shading]]
     written = [[theft], [theft], []]
     rows = compare_frequencies(policy, written, 0, 10)
     by_text = {row.text: row for row in rows}
-    assert (by_text[shading["text"]].draws, by_text[shading["text"]].baseline_draws) == (3, 0)
+    assert (by_text["Meta shades it to 1e25.9 FLOP"].draws,
+            by_text["Meta shades it to 1e25.9 FLOP"].baseline_draws) == (3, 0)
     assert (by_text["The PRC steals the weights of OpenAI model 3"].draws,
             by_text["The PRC steals the weights of OpenAI model 3"].baseline_draws) == (1, 2)
     assert rows[0].text.startswith("Meta shades"), "the biggest difference first"
@@ -523,7 +625,8 @@ def test_a_real_run_tells_the_kill_switch_and_the_labs_choices(short):
     draw = runs(short, {KILL_SWITCH: True}, draws=1).draws[0]
     lines = digest(draw.events)
     kinds = {line.kind for line in lines}
-    assert "policy_activated" in kinds and kinds & {"compliance", "decision"}
+    assert {"policy_activated", "decision"} <= kinds
+    assert "California's kill switch takes effect" in {line.text for line in lines}
     assert len(lines) < len(told(draw.events)), "repeats are folded"
     assert len({(line.kind, line.text) for line in lines}) == len(lines)
 
@@ -532,8 +635,14 @@ def test_a_real_run_tells_the_kill_switch_and_the_labs_choices(short):
 
 
 @pytest.fixture(scope="module")
-def pair(short):
-    return runs(short, {KILL_SWITCH: True}), runs(short)
+def pair(tmp_path_factory):
+    """The kill switch and the baseline over six years (by then covered open weights are out)."""
+    path = tmp_path_factory.mktemp("six") / "six.toml"
+    path.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n'
+                    '[scenario]\nname = "six"\nquestion = "Six years?"\nmonths = 72\n'
+                    '[world.ecosystem]\nadopters = 2000\n')
+    workshop = load_workshop(str(path))
+    return runs(workshop, {KILL_SWITCH: True}), runs(workshop)
 
 
 def _font_sizes(node):
@@ -570,7 +679,8 @@ def test_the_baseline_is_bold_grey_and_the_settings_coloured_with_a_band(pair):
     assert grey[0]["lineStyle"] == {"color": BASELINE_COLOR, "width": 4, "type": "solid"}
     assert any("areaStyle" in s for s in ours), "the replicate band"
     assert {s["lineStyle"]["color"] for s in ours if "color" in s["lineStyle"]} == {
-        POLICY_COLORS[0]}
+        POLICY_COLORS[0], POLICY_COLORS[3]}  # the state by any means, and its own labs
+    assert option["legend"]["data"] == ["any means", "own labs"]
 
 
 def test_reveal_cuts_only_the_current_settings_to_the_months_shown(pair):
@@ -590,6 +700,7 @@ def test_hidden_results_draw_only_the_baseline(pair):
         option = live_charts.chart_option(spec, policy, baseline, actor, hidden=True)
         assert not [s for s in option["series"] if s["id"].startswith(live_charts.POLICY_ID)]
     values = live_charts.headline_values(policy, baseline, 10, actor, hidden=True)
+    values += live_charts.table_values(policy, baseline, 10, actor, hidden=True)
     assert {value.text for value in values} == {"?"}
     assert all(value.baseline_text != "?" for value in values)
 
@@ -608,21 +719,57 @@ def test_capability_is_shown_as_multiples_of_gpt4_with_flop_on_hover(pair):
 def test_headlines_compare_with_the_baseline_in_words(pair, short):
     policy, baseline = pair
     actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
-    values = {v.key: v for v in live_charts.headline_values(policy, baseline, 35, actor)}
-    copies = values["copies_beyond_switch"]
-    assert copies.value < copies.baseline
-    assert copies.difference_text.startswith("−") and copies.tone == "better"
+    values = {v.key: v for v in live_charts.headline_values(policy, baseline, 71, actor)}
+    assert list(values) == [entry.key for entry in strip()]
+    derivatives = values["derivatives"]
+    assert derivatives.value < derivatives.baseline
+    assert derivatives.difference_text.startswith("−") and derivatives.tone == "better"
+    costs = values["costs"]  # complying with the kill switch costs the labs
+    assert costs.value > costs.baseline and costs.tone == "worse"
+    assert costs.text.startswith("$") and costs.difference_text.startswith("+$")
     assert values["competitor_lag"].label == "The PRC: months behind"
+    assert "the PRC can use" in values["competitor_lag"].explanation
     caption = live_charts.chart_caption(CHARTS[0], policy, baseline, 35, actor)
-    assert caption.startswith("Dec 2026: ") and "as written" in caption
+    assert caption.startswith("Dec 2026: any means ") and "own labs" in caption
 
 
-def test_a_headline_or_chart_the_model_does_not_write_reads_not_available(pair, monkeypatch):
+def test_the_side_table_tells_how_labs_answered_and_what_it_cost(pair):
     policy, baseline = pair
-    missing = Headline("gone", "a retired output", "count", "no_such_column", "at_month",
-                       "no_such_key", "It was renamed.")
-    monkeypatch.setattr(live_charts, "HEADLINES", (missing,))
-    (value,) = live_charts.headline_values(policy, baseline, 5, live_charts.actor_of([], {}))
+    actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
+    rows = live_charts.table_values(policy, baseline, 35, actor)
+    groups = widgets.table_data(rows)
+    assert [group["title"] for group in groups] == ["Labs' answers to the rules",
+                                                    "Cost to labs so far"]
+    assert [row["label"] for row in groups[0]["rows"]] == [
+        "Comply", "Withhold from a market", "Defy", "Leave a market for good", "Move abroad"]
+    assert [row["label"] for row in groups[1]["rows"]] == [
+        "Cash spent complying", "Fines paid", "Value forgone"]
+    assert groups[0]["rows"][0]["text"].endswith("%")
+    assert groups[1]["rows"][0]["text"].startswith("$")
+    assert json.loads(widgets.to_json(groups)) == groups
+
+
+def test_answer_shares_and_costs_chart_in_percent_and_dollars(pair):
+    policy, baseline = pair
+    actor = live_charts.actor_of(["prc"], {})
+    charts = {spec.key: spec for spec in CHARTS}
+    answers = live_charts.chart_option(charts["answers"], policy, baseline, actor)
+    comply = next(s for s in answers["series"] if s["id"] == f"{live_charts.POLICY_ID} 0")
+    values = [v for _, v in comply["data"] if v is not None]
+    assert values and all(0 <= v <= 100 for v in values)
+    assert answers["yAxis"]["axisLabel"]["formatter"] == "{value}%"
+    costs = live_charts.chart_option(charts["costs"], policy, baseline, actor)
+    assert costs["yAxis"]["axisLabel"]["formatter"] in ("${value}bn", "${value}M")
+    caption = live_charts.chart_caption(charts["costs"], policy, baseline, 35, actor)
+    assert "cash $" in caption and "fines $" in caption
+
+
+def test_a_headline_or_chart_the_model_does_not_write_reads_not_available(pair):
+    policy, baseline = pair
+    missing = Headline("gone", "a retired output", "count",
+                       at_month("no_such_column", "no_such_key"), "It was renamed.")
+    (value,) = live_charts.headline_values(policy, baseline, 5, live_charts.actor_of([], {}),
+                                           headlines=(missing,))
     assert value.text == wording.NOT_AVAILABLE
     spec = live_charts.primary_charts()[0]
     from dataclasses import replace
@@ -674,12 +821,10 @@ def test_the_first_round_needs_no_dated_changes_and_later_rounds_do(short):
     scenario = games.game_scenario(short, game)  # round 1: the scenario's own settings
     assert next(p for r in scenario.regulators for p in r.policies
                 if p.kind == "kill_switch").enabled
+    assert scenario.changes == []
     later = games.set_lever(short, games.next_round(short, game), THRESHOLD, 1e25)
-    if games.supports_dated_changes():
-        assert games.game_scenario(short, later).changes  # type: ignore[attr-defined]
-    else:
-        with pytest.raises(ValueError, match="dated changes"):
-            games.game_scenario(short, later)
+    (change,) = games.game_scenario(short, later).changes
+    assert (change.month, change.set) == ("2026-01", {THRESHOLD: 1e25})
 
 
 def test_round_summaries_say_what_was_decided_and_what_happened(short, pair):
@@ -690,7 +835,7 @@ def test_round_summaries_say_what_was_decided_and_what_happened(short, pair):
     assert (summary.number, summary.first_month, summary.last_month) == (1, "2024-01",
                                                                          "2025-12")
     assert summary.decisions[0].changes == ("California: kill switch on",)
-    assert len(summary.outcomes) == len(HEADLINES)
+    assert len(summary.outcomes) == len(strip())
     assert summary.outcomes[0].since_last_round == "first round"
     assert 0 < len(summary.frequencies) <= 6
     data = widgets.summary_data(summary)
@@ -734,9 +879,10 @@ def test_a_bad_session_file_is_refused_in_one_line(short, change, message):
     assert "\n" not in str(error.value)
 
 
-@pytest.mark.skipif(not games.supports_dated_changes(),
-                    reason="needs the scenario language's [[changes]] (the model update)")
 def test_a_three_round_game_exports_a_scenario_regsim_run_reproduces(tmp_path):
+    """Round 1 enacts the kill switch, round 2 a federal open-weight licence, round 3
+    tightens chip controls: the export holds rounds 2 and 3 as dated changes, and `regsim run`
+    on it gives the dashboard's numbers."""
     from click.testing import CliRunner
 
     from sim.cli import main
@@ -748,23 +894,25 @@ def test_a_three_round_game_exports_a_scenario_regsim_run_reproduces(tmp_path):
     workshop = load_workshop(str(path))
     game = games.new_game(workshop, [games.Team(r.key, r.title) for r in workshop.roles],
                           workshop.defaults(), DRAWS)
-    for lever_path, value in ((KILL_SWITCH, True), (THRESHOLD, 1e25), (CHIPS, 0.8)):
+    for lever_path, value in ((KILL_SWITCH, True), (LICENCE, True), (CHIPS, 0.8)):
         game = games.play_round(games.set_lever(workshop, game, lever_path, value))
         if not games.is_over(workshop, game):
             game = games.next_round(workshop, game)
     exported = tmp_path / "game.toml"
     exported.write_text(games.export_toml(workshop, game))
-    assert "[[changes]]" in exported.read_text()
+    changes = load_scenario(exported).changes
+    assert [(c.month, c.set) for c in changes] == [("2026-01", {LICENCE: True}),
+                                                  ("2028-01", {CHIPS: 0.8})]
     result = CliRunner().invoke(main, ["run", str(exported), "--out", str(tmp_path / "run"),
                                        "--no-plots", "--quiet"])
     assert result.exit_code == 0, result.output
     outcomes = pd.read_csv(tmp_path / "run" / "outcomes.csv").set_index("outcome")["mean"]
     dashboard = runs(workshop, scenario=games.game_scenario(workshop, game))
-    actor = live_charts.actor_of(["prc"], {})
-    for entry in HEADLINES:
-        ours = dashboard.statistic(actor.column(entry.column), entry.statistic, 71)
-        assert ours == pytest.approx(outcomes[actor.column(entry.summary_key)], rel=1e-9,
-                                     abs=1e-9)
+    _assert_headlines_match(dashboard, outcomes, 71)
+    first_round_only = runs(workshop, {KILL_SWITCH: True})
+    assert not np.array_equal(dashboard.matrix("open_lag_months"),
+                              first_round_only.matrix("open_lag_months"), equal_nan=True), (
+        "round 2's licence holds back open releases")
 
 
 # Template data ----------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ every chart and headline at once. Play, Step and Reset only reveal computed mont
 until the facilitator reveals them); and the game (`sim.presentation.game`).
 
 Layout for a 1366x768 projector: levers on the left (policies, then assumptions), and on the
-right the question and playback controls, a strip of headline numbers, four charts and the
-narrative above the fold, the lower-priority charts below.
+right the question and playback controls, a strip of four headline numbers, four charts, a
+table of what the labs did (their answers to the rules, the cost to them) and the narrative
+above the fold, the lower-priority charts below.
 The scenario to open comes from the REGSIM_APP_SCENARIO environment variable.
 """
 
@@ -36,6 +37,7 @@ from sim.presentation.dashboard_parts import (
     ChartCard,
     GameSetup,
     HeadlineStrip,
+    LabTable,
     LeverPanel,
     Narrative,
     RoundSummaries,
@@ -110,7 +112,20 @@ html, body { overflow: hidden; }
   border-radius: 6px; padding: 4px 10px; min-width: 0; }
 .regsim-narrative-head { display: flex; align-items: center; justify-content: space-between; }
 .regsim-draw-select { max-width: 130px; font-size: 14px; }
-.regsim-narrative, .regsim-summaries-list { height: 462px; overflow-y: auto; }
+.regsim-right { display: flex; flex-direction: column; gap: 6px; min-width: 0; }
+.regsim-facts { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
+  padding: 2px 8px; }
+.regsim-facts-table { width: 100%; border-collapse: collapse; font-size: 14px;
+  line-height: 1.3; }
+.regsim-facts-title { text-align: left; font-size: 14px; font-weight: 700; }
+.regsim-facts-column { text-align: right; font-size: 14px; font-weight: 400; color: #6c757d;
+  white-space: nowrap; padding-left: 6px; }
+.regsim-fact-label { padding-left: 8px; }
+.regsim-fact-value { text-align: right; font-weight: 700; white-space: nowrap; }
+.regsim-fact-baseline { text-align: right; color: #6b6b6b; white-space: nowrap; }
+.regsim-tone-better .regsim-fact-value { color: #2b8a3e; }
+.regsim-tone-worse .regsim-fact-value { color: #c92a2a; }
+.regsim-narrative, .regsim-summaries-list { height: 240px; overflow-y: auto; }
 .regsim-event { font-size: 14px; margin-bottom: 5px; line-height: 1.3; }
 .regsim-event-tag { color: #fff; border-radius: 4px; padding: 0 4px; font-size: 13px;
   font-weight: 600; white-space: nowrap; }
@@ -328,7 +343,7 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
     """The game's controls: set up, each team's levers, play a round, next, save, export."""
     current: games.Game | None = game.value
     if current is None:
-        GameSetup(list(workshop.roles), start_game, games.supports_dated_changes())
+        GameSetup(list(workshop.roles), start_game)
         SessionLoader(workshop, game, playback, message)
         return
     total = games.round_count(workshop.months)
@@ -453,13 +468,16 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
         with solara.Div(classes=["regsim-charts", "regsim-primary"]):
             for spec in live_charts.primary_charts():
                 ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
-        if game_now is not None:
-            RoundSummaries(_summaries(workshop, game_now, results, actor, story_draw.value,
-                                      state.shown), game_now.played)
-        else:
-            draw = min(story_draw.value, policy.size - 1)
-            lines = digest(policy.draws[draw].events, 0, month)
-            Narrative(lines, draw, policy.size, story_draw.set, conceal)
+        with solara.Div(classes=["regsim-right"]):
+            LabTable(live_charts.table_values(policy, results.baseline, month, actor, conceal),
+                     key, conceal)
+            if game_now is not None:
+                RoundSummaries(_summaries(workshop, game_now, results, actor, story_draw.value,
+                                          state.shown), game_now.played)
+            else:
+                draw = min(story_draw.value, policy.size - 1)
+                lines = digest(policy.draws[draw].events, 0, month)
+                Narrative(lines, draw, policy.size, story_draw.set, conceal)
     with solara.Div(classes=["regsim-charts", "regsim-secondary"]):
         for spec in live_charts.secondary_charts():
             ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)

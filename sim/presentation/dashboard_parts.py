@@ -38,10 +38,16 @@ def text(value: str, classes: list[str] | None = None, style: dict | None = None
 @solara.component
 def HeadlineStrip(values: list[HeadlineValue], key: str, month: str, hidden: bool,
                   draws: int) -> None:
-    """3-4 big numbers, current settings against the scenario as written, at the month shown
+    """Four big numbers, current settings against the scenario as written, at the month shown
     ('YYYY-MM'), and the key to every chart's lines."""
     widgets.HeadlineStrip.element(cards=widgets.headline_data(values), key=key, month=month,
                                   when=wording.month(month), draws=draws, hidden=hidden)
+
+
+@solara.component
+def LabTable(values: list[HeadlineValue], key: str, hidden: bool) -> None:
+    """What the labs did: their answers to the rules and the cost to them so far."""
+    widgets.LabTable.element(groups=widgets.table_data(values), key=key, hidden=hidden)
 
 
 @solara.component
@@ -124,8 +130,7 @@ def _relevant(levers: Sequence[Lever], values: dict[str, Any]) -> bool:
 
 
 @solara.component
-def GameSetup(roles: list[Role], on_start: Callable[[list[games.Team]], None],
-              supported: bool) -> None:
+def GameSetup(roles: list[Role], on_start: Callable[[list[games.Team]], None]) -> None:
     """Pick the roles in play and name the teams; then start."""
     chosen = solara.use_reactive({role.key: True for role in roles})
     names = solara.use_reactive({role.key: "" for role in roles})
@@ -133,9 +138,6 @@ def GameSetup(roles: list[Role], on_start: Callable[[list[games.Team]], None],
         text("Teams play roles in two-year rounds. Each round, every team sets its levers; "
              "then the model plays the two years out over every draw.",
              ["regsim-lever-explanation"])
-        if not supported:
-            text("Rounds after the first need the model's dated changes, which this version "
-                 "does not have yet: the first round can be played.", ["regsim-warning"])
         for role in roles:
             with solara.Div(classes=["regsim-role", f"regsim-role-{_css(role.key)}"]):
                 solara.Checkbox(label=role.title, value=chosen.value[role.key],

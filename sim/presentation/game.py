@@ -43,11 +43,6 @@ class SessionError(ValueError):
     """A saved session that cannot be loaded; the message is one line for the room."""
 
 
-def supports_dated_changes() -> bool:
-    """Whether the scenario language has `[[changes]]` (needed from the second round on)."""
-    return "changes" in Scenario.model_fields
-
-
 @dataclass(frozen=True)
 class Team:
     """A team's name and the key of the role it plays."""
@@ -173,7 +168,7 @@ def dated_changes(workshop: Workshop, game: Game, upto: int | None = None
 
 def game_scenario(workshop: Workshop, game: Game) -> Scenario:
     """The scenario the game has decided so far: round 1's levers, later rounds as dated
-    changes. Raises ValueError when later rounds need dated changes the model lacks."""
+    changes. Raises ValueError if the result is invalid."""
     return workshop.scenario_with(game.rounds[0], game.draws, _extra(workshop, game))
 
 
@@ -187,12 +182,7 @@ def export_toml(workshop: Workshop, game: Game) -> str:
 
 def _extra(workshop: Workshop, game: Game) -> dict[str, Any]:
     changes = dated_changes(workshop, game)
-    if not changes:
-        return {}
-    if not supports_dated_changes():
-        raise ValueError("rounds after the first need dated changes ([[changes]]), which this "
-                         "version of the model does not have yet")
-    return {"changes": changes}
+    return {"changes": changes} if changes else {}
 
 
 def _same(lever: Any, before: Any, now: Any) -> bool:

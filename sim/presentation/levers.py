@@ -75,6 +75,11 @@ class LeverSpec:
 # The table ------------------------------------------------------------------------------------
 
 _POLICY = "regulators.{regulator}.policies.{policy}."
+_RELEASE_RULES = ("kill_switch", "open_weight_licence", "pre_deployment_evaluation",
+                  "security_standard", "weight_export_controls", "gpai_obligations",
+                  "transparency")
+"""Instruments that a release complies with, withholds from or defies (so enforcement and
+fines matter); chip controls and API checks act on compute and access instead."""
 _REACH_CHOICES = (("market", "labs selling there"), ("domicile", "only labs based there"))
 
 LEVERS: tuple[LeverSpec, ...] = (
@@ -91,25 +96,31 @@ LEVERS: tuple[LeverSpec, ...] = (
               "Training compute that brings a model under the rule (GPT-4: 2e25; SB 1047: 1e26).",
               transform="log10", low=23.0, high=28.0, step=0.1),
     LeverSpec(_POLICY + "threshold_usd", "... and costing at least", "USD",
-              "A second test on the training run's cost (SB 1047: $100M).",
+              "Covered only if the run also cost this much (SB 1047: $100M): with both "
+              "tests, lowering the FLOP line alone may cover nothing more.",
               transform="log10", low=7.0, high=10.0, step=0.1, when_set=True),
     LeverSpec(_POLICY + "exempt_open_weights", "Open-weight releases exempt", "",
               "If on, models whose weights are published are not covered.", control="switch"),
     # Enforcement.
-    LeverSpec(_POLICY + "enforcement_probability", "Chance defiance is caught", "share",
-              "Share of defiant releases that are detected and penalised.",
-              transform="percent", low=0, high=100, step=5,
-              kinds=("kill_switch", "open_weight_licence", "pre_deployment_evaluation",
-                     "security_standard", "weight_export_controls")),
+    LeverSpec(_POLICY + "enforcement_probability", "Chance a home lab's defiance is caught",
+              "share", "Share of defiant releases by labs based there that are detected and "
+              "penalised.", transform="percent", low=0, high=100, step=5, kinds=_RELEASE_RULES),
+    LeverSpec(_POLICY + "enforcement_probability_foreign",
+              "Chance a foreign lab's defiance is caught", "share",
+              "The same for labs that only sell there (Italy blocked DeepSeek within days).",
+              transform="percent", low=0, high=100, step=5, kinds=_RELEASE_RULES),
     LeverSpec(_POLICY + "penalty_musd", "Fine when caught", "USD M",
-              "A fixed penalty on detected defiance.", low=0, high=10_000, step=100,
-              kinds=("kill_switch", "open_weight_licence", "pre_deployment_evaluation",
-                     "security_standard", "weight_export_controls")),
+              "A fixed penalty for a first detected violation (later ones cost more).",
+              low=0, high=5_000, step=50, kinds=_RELEASE_RULES),
     LeverSpec(_POLICY + "penalty_share_of_training_cost", "Fine as a share of training cost",
               "share", "A penalty that grows with the model's training cost (SB 1047: 10%).",
-              transform="percent", low=0, high=100, step=5,
-              kinds=("kill_switch", "open_weight_licence", "pre_deployment_evaluation",
-                     "security_standard", "weight_export_controls")),
+              transform="percent", low=0, high=100, step=5, kinds=_RELEASE_RULES),
+    LeverSpec(_POLICY + "penalty_share_of_revenue", "Fine as a share of yearly revenue",
+              "share", "A penalty that grows with the lab's revenue (EU AI Act: up to 3%).",
+              transform="percent", low=0, high=10, step=0.5, kinds=_RELEASE_RULES),
+    LeverSpec(_POLICY + "compliance_cost_musd", "Cost of complying, per release", "USD M",
+              "Cash a lab spends to comply for one covered release (evaluations, reports, "
+              "shutdown capability).", low=0, high=100, step=1, kinds=_RELEASE_RULES),
     LeverSpec(_POLICY + "repeal_hazard_per_month", "Chance of repeal each month", "share",
               "US AI rules lasted 4-15 months: about 3-6% a month.", transform="percent",
               low=0, high=20, step=1),
@@ -143,12 +154,19 @@ LEVERS: tuple[LeverSpec, ...] = (
     LeverSpec("world.algo_efficiency_growth_oom_per_year", "Algorithmic progress", "x/yr",
               "How fast better methods multiply effective compute (Epoch: about 3x a year).",
               panel="assumption", transform="growth", low=0.1, high=0.8, step=0.05),
+    LeverSpec("world.compute.ceiling_flop_2030", "Largest training run possible in 2030",
+              "FLOP", "What power and chips allow on one campus (Epoch: about 2e29).",
+              panel="assumption", transform="log10", low=27.0, high=30.5, step=0.1),
     LeverSpec("world.theft.hazard_per_month_at_parity", "Monthly chance of weight theft",
-              "share", "When the attacker's skill matches the lab's security level.",
-              panel="assumption", transform="percent", low=0, high=5, step=0.1),
-    LeverSpec("world.incident_detection_per_month", "Chance a military fine-tune is publicised",
-              "share", "Each month (ChatBIT took about 5 months to surface).", panel="assumption",
-              transform="percent", low=0, high=100, step=5),
+              "share", "When the attacker's skill matches the lab's security level (none "
+              "was made public in 2023-25).", panel="assumption", transform="percent", low=0,
+              high=1, step=0.01),
+    LeverSpec("world.follower.leakage_share", "API access left where a model is not served",
+              "share", "Proxies and resellers: how much of a blocked API still leaks through.",
+              panel="assumption", transform="percent", low=0, high=100, step=5),
+    LeverSpec("world.derivative_publicity_per_month", "Chance a military fine-tune is publicised",
+              "share", "Each month while it is news (ChatBIT surfaced in Reuters months after "
+              "its paper).", panel="assumption", transform="percent", low=0, high=50, step=1),
     LeverSpec("states.{state}.attacker_tier", "Hacking capacity", "OC",
               "RAND operational capacity OC1-OC5 (OC4: a cyber-capable state's routine).",
               panel="assumption", transform="int", low=1, high=5, step=1),
@@ -178,6 +196,12 @@ INSTRUMENTS: dict[str, tuple[str, str]] = {
                                   "Large models are evaluated before release."),
     "security_standard": ("security standard", "Labs must protect their weights."),
     "api_kyc": ("API customer checks", "API users are screened."),
+    "gpai_obligations": ("AI Act duties for large models",
+                         "Models above 1e25 FLOP sold in the EU are evaluated and documented; "
+                         "the code of practice's signatories comply more cheaply."),
+    "transparency": ("transparency duties",
+                     "Frontier labs publish a safety framework and a report for each large "
+                     "release (SB 53); fines up to $1M."),
 }
 """Each instrument kind in words, with what it does in one line (unknown kinds: the kind)."""
 
@@ -347,9 +371,10 @@ def _format(unit: str, transform: Transform, value: Any) -> str:
         return wording.usd(number)
     if unit == "USD M":
         return wording.musd(number)
-    if unit == "share":
-        return wording.percent(number, digits=1 if 0 < number * 100 < 10 and
-                               not float(number * 100).is_integer() else 0)
+    if unit == "share":  # '0.05%', '2.5%', '70%'
+        points = number * 100
+        return wording.percent(number, digits=1 if 1 <= points < 10 and
+                               not float(points).is_integer() else 0)
     if unit == "months":
         return wording.months(number)
     if unit in ("SL", "OC"):

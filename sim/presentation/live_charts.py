@@ -27,10 +27,11 @@ from sim.presentation.headlines import (
     CHANNEL_COLORS,
     CHANNEL_WORDS,
     CHARTS,
-    HEADLINES,
     ChartSpec,
     Headline,
     fill,
+    strip,
+    table,
 )
 from sim.presentation.runs import RunSet
 
@@ -83,23 +84,33 @@ class HeadlineValue:
     tone: str
     explanation: str
     statistic_words: str = ""
+    group: str = ""
 
 
-STATISTIC_WORDS = {"mean_to_month": "avg to date", "at_month": ""}
+STATISTIC_WORDS = {"mean_to_month": "avg to date", "at_month": "", "share_at_month": ""}
 """How a headline's statistic reads beside its baseline ('as written: 11.8 · avg to date')."""
 
 
 def headline_values(policy: RunSet | None, baseline: RunSet, month: int, actor: Actor,
-                    hidden: bool = False) -> list[HeadlineValue]:
-    """Every headline of `HEADLINES` at month index `month`, policy against baseline."""
-    return [_headline(entry, policy, baseline, month, actor, hidden) for entry in HEADLINES]
+                    hidden: bool = False, headlines: Sequence[Headline] | None = None
+                    ) -> list[HeadlineValue]:
+    """The headlines of the strip (or `headlines`) at month index `month`, policy against
+    baseline."""
+    entries = strip() if headlines is None else headlines
+    return [_headline(entry, policy, baseline, month, actor, hidden) for entry in entries]
+
+
+def table_values(policy: RunSet | None, baseline: RunSet, month: int, actor: Actor,
+                 hidden: bool = False) -> list[HeadlineValue]:
+    """The side table's rows (labs' answers, costs) at month index `month`."""
+    return headline_values(policy, baseline, month, actor, hidden, table())
 
 
 def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: int,
               actor: Actor, hidden: bool) -> HeadlineValue:
-    column = actor.column(entry.column)
-    ours = policy.statistic(column, entry.statistic, month) if policy else math.nan
-    theirs = baseline.statistic(column, entry.statistic, month)
+    measure = entry.measure.filled(actor.name)
+    ours = policy.statistic(measure, month) if policy else math.nan
+    theirs = baseline.statistic(measure, month)
     difference = ours - theirs
     if hidden:
         text, difference_text, tone = "?", "make your prediction", "hidden"
@@ -109,8 +120,9 @@ def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: i
         tone = _tone(entry.better, difference)
     label = actor.words(entry.label)
     return HeadlineValue(entry.key, label[:1].upper() + label[1:], ours, theirs, text,
-                         in_unit(entry.unit, theirs), difference_text, tone, entry.explanation,
-                         STATISTIC_WORDS.get(entry.statistic, ""))
+                         in_unit(entry.unit, theirs), difference_text, tone,
+                         actor.words(entry.explanation),
+                         STATISTIC_WORDS.get(measure.statistic, ""), entry.group)
 
 
 def in_unit(unit: str, value: float) -> str:
@@ -167,11 +179,13 @@ def chart_option(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, actor
         series = _channel_series(spec, policy, actor, dates, hidden)
         y_axis = _value_axis(percent=True)
     else:
+        scale, suffix = _scale(spec, baseline, actor)
         series = []
         for index, line in enumerate(spec.series):
             series += _line_series(spec, line, index, policy, baseline, dates, actor, hidden,
-                                   single=len(spec.series) == 1)
-        y_axis = _value_axis(percent=spec.unit == "share", powers=spec.kind == "capability")
+                                   single=len(spec.series) == 1, scale=scale)
+        y_axis = _value_axis(percent=spec.unit == "share", powers=spec.kind == "capability",
+                             money=suffix)
     return {
         "animation": False,
         "textStyle": {"fontSize": FONT_PX},
@@ -206,9 +220,9 @@ def _legend(spec: ChartSpec, actor: Actor) -> list[str]:
     return [actor.words(line.label) for line in spec.series]
 
 
-def _value_axis(percent: bool = False, powers: bool = False) -> dict[str, Any]:
+def _value_axis(percent: bool = False, powers: bool = False, money: str = "") -> dict[str, Any]:
     """A value axis; `percent` for shares (0-100%), `powers` for powers of ten above GPT-4
-    (whole steps, labelled '10^3×')."""
+    (whole steps, labelled '10^3×'), `money` the unit of dollar amounts ('M' or 'bn')."""
     label: dict[str, Any] = {"fontSize": FONT_PX}
     axis: dict[str, Any] = {"type": "value", "scale": not percent, "axisLabel": label,
                             "splitLine": {"lineStyle": {"color": "#e9ecef"}}}
@@ -218,31 +232,51 @@ def _value_axis(percent: bool = False, powers: bool = False) -> dict[str, Any]:
     elif powers:
         axis["minInterval"] = 1
         label["formatter"] = "10^{value}×"
+    elif money:
+        label["formatter"] = "${value}" + money
     return axis
 
 
+def _scale(spec: ChartSpec, baseline: RunSet, actor: Actor):
+    """How a chart's values are drawn: (function of the model's values, money unit or '').
+    Capability as powers of ten above GPT-4; shares in percent; USD M in billions once the
+    scenario as written reaches a billion."""
+    if spec.kind == "capability":
+        return _orders, ""
+    if spec.unit == "share":
+        return _percent, ""
+    if spec.unit == "USD M":
+        means = [baseline.mean(actor.column(line.column)) for line in spec.series]
+        largest = max((float(np.nanmax(m)) for m in means
+                       if m is not None and np.isfinite(m).any()), default=0.0)
+        return (_billions, "bn") if largest >= 1000.0 else (_plain, "M")
+    return _plain, ""
+
+
 def _line_series(spec: ChartSpec, line, index: int, policy: RunSet | None, baseline: RunSet,
-                 dates: list[str], actor: Actor, hidden: bool, single: bool
+                 dates: list[str], actor: Actor, hidden: bool, single: bool, scale
                  ) -> list[dict[str, Any]]:
     column = actor.column(line.column)
+    of = tuple(actor.column(c) for c in line.of)
     label = actor.words(line.label)
     capability = spec.kind == "capability"
-    scale = _orders if capability else (_percent if spec.unit == "share" else _plain)
     frontier = column == "frontier_capability"
     out = []
-    base = baseline.mean(column)
+    base = baseline.mean(column, of)
     if base is not None and not frontier:
         name = BASELINE_NAME if single else f"{label}: {BASELINE_NAME}"
         out.append(_line(f"baseline {index}", name, dates, scale(base), BASELINE_COLOR,
                          BASELINE_WIDTH, base if capability else None, z=2))
     runs = baseline if frontier else policy
-    if runs is None or (hidden and not frontier) or not runs.has(column):
+    if runs is None or (hidden and not frontier):
         return out
-    mean = runs.mean(column)
+    mean = runs.mean(column, of)
+    if mean is None:
+        return out
     if frontier:  # policies barely move the frontier: one thin dashed line for reference
         return [_line("frontier", label, dates, scale(mean), line.color, 1.5, mean, z=1,
                       dashed=True)]
-    band = policy.band(column)
+    band = policy.band(column, of)
     if band is not None:
         low, high = (scale(part) for part in band)
         out += _band(f"{POLICY_ID} band {index}", dates, low, high, line.color)
@@ -319,10 +353,12 @@ def chart_caption(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, mont
     parts = []
     for position, line in enumerate(spec.series):
         column = actor.column(line.column)
-        if not baseline.has(column) or column == "frontier_capability":
+        of = tuple(actor.column(c) for c in line.of)
+        if baseline.mean(column, of) is None or column == "frontier_capability":
             continue
-        theirs = _at(baseline, column, month)
-        ours = _at(policy, column, month) if policy is not None and not hidden else math.nan
+        theirs = _at(baseline, column, month, of)
+        ours = (_at(policy, column, month, of) if policy is not None and not hidden
+                else math.nan)
         words = _words(spec)
         mine = "?" if hidden else words(ours)
         if spec.kind == "capability":
@@ -345,6 +381,8 @@ def _words(spec: ChartSpec):
         return wording.percent
     if spec.unit == "months":
         return wording.months
+    if spec.unit == "USD M":
+        return wording.musd
     return wording.count
 
 
@@ -367,8 +405,8 @@ def _channels_caption(spec, policy, baseline, month, actor, hidden, when) -> str
             f"(as written: {top(baseline)}).")
 
 
-def _at(runs: RunSet, column: str, month: int) -> float:
-    mean = runs.mean(column)
+def _at(runs: RunSet, column: str, month: int, of: tuple[str, ...] = ()) -> float:
+    mean = runs.mean(column, of)
     if mean is None or not len(mean):
         return math.nan
     return float(mean[min(month, len(mean) - 1)])
@@ -384,6 +422,10 @@ def _plain(values: np.ndarray) -> np.ndarray:
 
 def _percent(values: np.ndarray) -> np.ndarray:
     return values * 100.0
+
+
+def _billions(values: np.ndarray) -> np.ndarray:
+    return values / 1000.0
 
 
 def _orders(values: np.ndarray) -> np.ndarray:

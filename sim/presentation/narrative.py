@@ -1,9 +1,10 @@
 """The event narrative a workshop reads: which events matter, and each as one plain sentence.
 
-The model logs every release, compliance choice, theft, absorption, incident and policy change
+The model logs every release, lab decision, theft, absorption, incident and policy change
 (``sim.model.events``). A room of non-programmers needs the story, not the log: routine releases
 are left out (a release stays when it defied a policy or put a covered model's weights out in the
-open), and the utilities a compliance choice was computed from are dropped from its sentence.
+open), a lab's decision is told only when it did more than comply as planned, and the expected
+costs a decision was computed from are dropped from its sentence.
 
 - `story`: every meaningful event, one line each (the HTML report's timeline).
 - `digest`: the dashboard's narrative of one draw in a window of months, filtered by
@@ -24,22 +25,25 @@ MEANINGFUL_KINDS = frozenset(
     {
         "policy_activated",
         "policy_repealed",
-        "compliance",
         "enforcement",
+        "injunction",
+        "licence",
         "relocation",
         "security_upgrade",
         "absorption",
         "distillation",
         "theft",
+        "theft_disclosed",
         "incident",
+        "change",
     }
 )
-"""Event kinds always told; a `release` is told only when it is notable (see `is_meaningful`)."""
+"""Event kinds always told; a `release` or a `decision` is told only when it is notable (see
+`is_meaningful`)."""
 
 KIND_TAGS = {
     "policy_activated": "policy",
     "policy_repealed": "repeal",
-    "compliance": "compliance",
     "enforcement": "penalty",
     "relocation": "relocation",
     "security_upgrade": "security",
@@ -53,7 +57,6 @@ KIND_TAGS = {
     "licence": "licence",
     "change": "change",
     "theft_disclosed": "theft",
-    "withholding": "withholding",
 }
 """A one-word tag per event kind, shown beside each sentence."""
 
@@ -74,14 +77,25 @@ class StoryLine:
 
 
 def is_meaningful(event: Mapping[str, Any]) -> bool:
-    """Whether an event belongs in the story: any non-release kind in MEANINGFUL_KINDS, or a
-    release made in defiance of a policy or putting a covered model's weights in the open."""
+    """Whether an event belongs in the story: any kind in MEANINGFUL_KINDS, a release made in
+    defiance of a policy or putting a covered model's weights in the open, or a decision that
+    changed the release or did not simply comply (`is_notable_decision`)."""
     kind = event.get("kind")
     if kind in MEANINGFUL_KINDS:
         return True
     if kind == "release":
         return bool(event.get("defied")) or bool(event.get("open_weights") and event.get("covered"))
+    if kind == "decision":
+        return is_notable_decision(event)
     return False
+
+
+def is_notable_decision(event: Mapping[str, Any]) -> bool:
+    """A lab's decision changed its release (shaded, closed, split, moved abroad) or answered
+    some regulator other than by complying (withheld, left, defied)."""
+    actions = event.get("actions") or {}
+    return (event.get("design", "as_planned") != "as_planned" or bool(event.get("relocate"))
+            or any(action != "comply" for action in actions.values()))
 
 
 def plain_text(event: Mapping[str, Any]) -> str:
@@ -126,27 +140,24 @@ StoryRule = str
 """'always' (told; `digest` folds repeats of the same shape into one line), 'release' (only
 the first covered release, the first covered open-weight release of each lab, and releases in
 defiance of a policy) or 'decision' (a lab's response to the rules, told when it changed the
-release or did not simply comply: a design other than as planned, or an action other than
-comply towards some regulator)."""
+release or did not simply comply: `is_notable_decision`). Security upgrades and routine
+releases are left out."""
 
 STORY_RULES: dict[str, StoryRule] = {
     "policy_activated": "always",
     "policy_repealed": "always",
-    "compliance": "always",
+    "change": "always",
+    "decision": "decision",
+    "licence": "always",
     "enforcement": "always",
-    "withholding": "always",
+    "injunction": "always",
     "relocation": "always",
     "absorption": "always",
     "distillation": "always",
     "theft": "always",
+    "theft_disclosed": "always",
     "incident": "always",
     "release": "release",
-    # The model's next event vocabulary (issues 9/10), told as soon as it logs them:
-    "decision": "decision",
-    "injunction": "always",
-    "licence": "always",
-    "change": "always",
-    "theft_disclosed": "always",
 }
 """Which event kinds the dashboard tells, and how; kinds not listed are left out."""
 
@@ -192,9 +203,7 @@ def told(events: Iterable[Mapping[str, Any]], start_step: int = 0,
         if rule is None or step < 0:
             continue
         if rule == "decision":
-            actions = event.get("actions") or {}
-            keep = event.get("design", "as_planned") != "as_planned" or any(
-                action != "comply" for action in actions.values())
+            keep = is_notable_decision(event)
         elif rule == "release":
             covered = bool(event.get("covered"))
             keep = bool(event.get("defied")) or (covered and first_covered)

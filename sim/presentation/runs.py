@@ -4,7 +4,7 @@ A `Draw` is one replicate, made compact to cross a process boundary: each numeri
 column as a float array over months, each text column (the competitor's best channel) as a
 tuple, the event log and the summary. A `RunSet` is the draws of one scenario over the same
 seeds as `regsim run` would use, with the month-by-month mean and replicate band of any column
-and the headline statistics of `sim.presentation.headlines`.
+(or a column's share of others) and the measures of `sim.presentation.headlines`.
 
 Statistics follow `regsim run` exactly: per draw, the mean of a series skips undefined months
 (`sim.model.outputs`); over draws, the mean skips undefined draws (`sim.experiments.stats`).
@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from sim.presentation.headlines import Measure
 
 BAND_PERCENTILES = (10.0, 90.0)
 """The replicate band: the middle 80% of draws."""
@@ -92,34 +94,70 @@ class RunSet:
     def labels(self, column: str) -> list[tuple[str, ...]]:
         return [draw.labels.get(column, ()) for draw in self.draws]
 
-    def mean(self, column: str) -> np.ndarray | None:
-        """The mean over draws, month by month (undefined draws skipped; NaN if none)."""
-        matrix = self.matrix(column)
+    def mean(self, column: str, of: Sequence[str] = ()) -> np.ndarray | None:
+        """The mean over draws of a series, month by month (undefined draws skipped; NaN if
+        none)."""
+        matrix = self.series(column, of)
         return None if matrix is None else _nan_reduce(np.nanmean, matrix)
 
-    def band(self, column: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """The replicate band (BAND_PERCENTILES), month by month."""
-        matrix = self.matrix(column)
+    def band(self, column: str, of: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray] | None:
+        """The replicate band (BAND_PERCENTILES) of a series, month by month."""
+        matrix = self.series(column, of)
         if matrix is None:
             return None
         low, high = BAND_PERCENTILES
         return percentile(matrix, low), percentile(matrix, high)
 
-    def per_draw(self, column: str, statistic: str, month: int) -> np.ndarray | None:
-        """Each draw's `statistic` ('at_month' or 'mean_to_month') at month index `month`."""
-        matrix = self.matrix(column)
+    def total(self, columns: Sequence[str]) -> np.ndarray | None:
+        """Draws x months of the sum of `columns`; None if the model lacks any of them."""
+        matrices = [self.matrix(column) for column in columns]
+        if not matrices or any(matrix is None for matrix in matrices):
+            return None
+        if len(matrices) == 1:
+            return matrices[0]
+        total = matrices[0].copy()
+        for matrix in matrices[1:]:  # in order, as `sim.model.outputs` adds them
+            total += matrix
+        return total
+
+    def share(self, columns: Sequence[str], of: Sequence[str]) -> np.ndarray | None:
+        """Draws x months of the sum of `columns` over the sum of `of` (NaN where that is 0),
+        cached; None if the model lacks any of them."""
+        key = "share:" + "+".join(columns) + "/" + "+".join(of)
+        if key in self._matrices:
+            return self._matrices[key]
+        part, whole = self.total(columns), self.total(of)
+        if part is None or whole is None:
+            return None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares = np.where(whole != 0, part / np.where(whole != 0, whole, 1.0), np.nan)
+        self._matrices[key] = shares
+        return shares
+
+    def series(self, column: str, of: Sequence[str] = ()) -> np.ndarray | None:
+        """Draws x months of a chart series: the column, or its share of `of`."""
+        return self.share((column,), of) if of else self.matrix(column)
+
+    def per_draw(self, measure: Measure, month: int) -> np.ndarray | None:
+        """Each draw's value of `measure` (its columns filled) at month index `month`."""
+        statistic = measure.statistic
+        if statistic == "share_at_month":
+            matrix = self.share(measure.columns, measure.of)
+        else:
+            matrix = self.total(measure.columns)
         if matrix is None:
             return None
         month = min(max(int(month), 0), matrix.shape[1] - 1)
-        if statistic == "at_month":
+        if statistic in ("at_month", "share_at_month"):
             return matrix[:, month].copy()
         if statistic == "mean_to_month":
             return np.array([_series_mean(row[: month + 1]) for row in matrix])
         raise ValueError(f"unknown statistic {statistic!r}")
 
-    def statistic(self, column: str, statistic: str, month: int) -> float:
-        """The mean over draws of each draw's `statistic` at `month`; NaN if undefined."""
-        values = self.per_draw(column, statistic, month)
+    def statistic(self, measure: Measure, month: int) -> float:
+        """The mean over draws of each draw's value of `measure` at `month`; NaN if
+        undefined."""
+        values = self.per_draw(measure, month)
         return math.nan if values is None else mean_of_defined(values)
 
     def channel_shares(self, column: str) -> dict[str, np.ndarray]:

@@ -2,7 +2,8 @@
 
 A page of sliders, numbers and sentences built from one widget per element costs hundreds of
 widgets, and creating them is most of a page load. Each panel here is one widget instead: the
-lever panel, the headline strip, a chart card, the narrative, the round summaries. Python sends
+lever panel, the headline strip, the table of what the labs did, a chart card, the narrative,
+the round summaries. Python sends
 lists of plain values (the `*_data` functions, testable without a browser); the template draws
 them with `{{ }}` interpolation, which Vue escapes, so a scenario's text is always shown as
 text. Scenario text is data, never part of a template. Browser events come back through the
@@ -32,11 +33,12 @@ MAX_WORDS_STEPS = 240
 """Sliders with at most this many steps show each step's value in words while dragging."""
 
 TAG_COLOURS = {
-    "policy": "#1864ab", "repeal": "#5c3d2e", "compliance": "#2b8a3e", "penalty": "#c92a2a",
+    "policy": "#1864ab", "repeal": "#5c3d2e", "change": "#1864ab", "choice": "#2b8a3e",
+    "licence": "#5f3dc4", "penalty": "#c92a2a", "injunction": "#c92a2a",
     "relocation": "#d9480f", "security": "#495057", "absorption": "#862e9c",
     "distillation": "#0b7285", "theft": "#a61e4d", "incident": "#e8590c", "release": "#495057",
-    "withholding": "#5f3dc4",
 }
+"""The colour of each event tag (`sim.presentation.narrative.KIND_TAGS`); others are grey."""
 
 
 class _Template(ipyvuetify.VuetifyTemplate):
@@ -86,6 +88,15 @@ class HeadlineStrip(ipyvuetify.VuetifyTemplate):
     when = traitlets.Unicode("").tag(sync=True)
     month = traitlets.Unicode("").tag(sync=True)
     draws = traitlets.Int(0).tag(sync=True)
+    hidden = traitlets.Bool(False).tag(sync=True)
+
+
+class LabTable(ipyvuetify.VuetifyTemplate):
+    """The side table of what the labs did (`table_data`)."""
+
+    template_file = (__file__, "lab_table.vue")
+    groups = traitlets.List([]).tag(sync=True)
+    key = traitlets.Unicode("").tag(sync=True)
     hidden = traitlets.Bool(False).tag(sync=True)
 
 
@@ -169,6 +180,16 @@ def headline_data(values: Iterable[HeadlineValue]) -> list[dict[str, Any]]:
              "difference": v.difference_text, "tone": v.tone, "explanation": v.explanation,
              "note": v.statistic_words}
             for v in values]
+
+
+def table_data(values: Iterable[HeadlineValue]) -> list[dict[str, Any]]:
+    """The side table's rows by group, in order: label, value, as written, tone."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for v in values:
+        groups.setdefault(v.group, []).append(
+            {"key": v.key, "label": v.label, "text": v.text, "baseline": v.baseline_text,
+             "tone": v.tone, "explanation": v.explanation})
+    return [{"title": title, "rows": rows} for title, rows in groups.items()]
 
 
 def story_data(lines: Iterable[DigestLine], limit: int | None = None) -> list[dict[str, Any]]:

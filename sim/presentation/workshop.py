@@ -4,10 +4,10 @@
   switch?" of any scenario. `WORKSHOP_INSTRUMENTS` names instruments taken from the bundled
   policy scenarios (SB 1047's kill switch, a US open-weight licence, US controls on closed
   weights); each is added, switched off, to a scenario whose regulator lacks it, so switching it
-  on in the baseline replays that bundled scenario. A switched-off instrument should change
-  nothing (tested), but the grey baseline is run with the instruments present and off all the
-  same, so that it and the current settings are counted the same way whatever the model does
-  with an instrument that is off, and an export with no lever moved gives the grey numbers.
+  on in the baseline replays that bundled scenario. The model measures coverage on one line
+  (`world.covered_model_threshold_flop`) whatever instruments a scenario holds, so a
+  switched-off instrument changes no number (tested); the grey baseline is the scenario with
+  the added instruments present and off, the very file an export with no lever moved writes.
 - **Levers -> scenario.** Lever values (scenario units, keyed by `--set` path; see
   `sim.presentation.levers`) become `--set` overrides (`sim.scenario.overrides`), validated like
   any scenario file.
@@ -47,8 +47,10 @@ MAX_DRAWS = 50
 
 ADOPTERS: int | None = None
 """Downstream adopters simulated by the dashboard; None keeps the scenario's own (10,000 in the
-bundled ones: ~0.07 s a replicate, fast enough for 10 draws on 2 cores). Set a number here to
-trade population detail for speed; exports carry it, so `regsim run` still matches."""
+bundled ones). In model v2 outcomes are shares of the population or scaled to real units, so
+the population sets precision, not results, and costs little of a replicate's time (most goes
+to the labs' decisions): a smaller one buys little speed. Exports carry the number used, so
+`regsim run` still matches."""
 
 WORKSHOP_INSTRUMENTS: tuple[tuple[str, str, str], ...] = (
     ("kill_switch", "california", "kill_switch"),
