@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
+from sim.presentation.headlines import CHARTS as HEADLINE_CHARTS
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -30,18 +32,20 @@ VIEWPORT = {"width": 1366, "height": 768}
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about", "file"}
 SERVER_START_S = 120.0
-CHARTS = 8
+CHARTS = len(HEADLINE_CHARTS)
+"""Chart cards on the page: every chart of `sim.presentation.headlines`."""
 
 READY = """old => {
   const status = document.querySelector('.regsim-status');
   const strip = document.querySelector('.regsim-headlines');
-  if (!status || !strip || status.dataset.state !== 'ready') return false;
+  const table = document.querySelector('.regsim-facts');
+  if (!status || !strip || !table || status.dataset.state !== 'ready') return false;
   const key = status.dataset.key;
-  if (key === old || strip.dataset.key !== key) return false;
+  if (key === old || strip.dataset.key !== key || table.dataset.key !== key) return false;
   const charts = [...document.querySelectorAll('.regsim-chart-canvas')];
   return charts.length >= CHARTS && charts.every(c => c.dataset.drawn === key);
 }""".replace("CHARTS", str(CHARTS))
-"""True once the page shows a result other than `old` in every chart and headline."""
+"""True once the page shows a result other than `old` in every chart, headline and table row."""
 
 
 def free_port() -> int:
@@ -147,6 +151,7 @@ def toggle(page, path: str) -> None:
 def slide(page, path: str, fraction: float) -> None:
     """Click a slider lever's track at `fraction` (0 left .. 1 right)."""
     track = lever(page, path).locator(".v-slider").first
+    track.scroll_into_view_if_needed()  # a click off screen would land nowhere
     box = track.bounding_box()
     page.mouse.click(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
 

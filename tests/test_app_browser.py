@@ -6,8 +6,9 @@
 lever change redraws every chart and headline; Step advances exactly one month; after the last
 month a lever change and Play work without Reset; predict-then-reveal hides and shows the
 results; the exported settings, run by `regsim run`, give the numbers on screen; a three-round
-game is exported and reproduced; scenario text shows as text and runs nothing. Every request is
-recorded and any request off this machine is aborted and fails the test.
+game with a different move in each round is exported and reproduced. Every request is recorded
+and any request off this machine is aborted and fails the test. (Scenario text shown as text,
+never run: `test_app_hostile.py`.)
 
 Needs `/usr/bin/chromium` (`apt-get install -y chromium`) and the `playwright` pip package (never
 `playwright install`); skipped when either is missing. Screenshots go to tests/artifacts/ (and
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,16 +42,12 @@ from browser_support import (
     wait_ready,
 )
 
-from sim.presentation.game import supports_dated_changes
-
 ARTIFACTS = REPO / "tests" / "artifacts"
 IMAGES = REPO / "docs" / "images"
 UI_TIMEOUT_MS = 120_000
 KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
 LICENCE = "regulators.us_federal.policies.open_weight_licence.enabled"
 CHIPS = "regulators.us_federal.policies.chip_export_controls.strength"
-PAYLOADS = ('"><img src=x onerror=alert(2)>', "{{ constructor.constructor('alert(3)')() }}",
-            "[a](javascript:alert(4))")
 
 pytestmark = pytest.mark.slow
 
@@ -82,6 +80,16 @@ class Page:
 
     def headline(self, key: str) -> str:
         return self.page.locator(f".regsim-headline-{key} .regsim-headline-value").inner_text()
+
+    def numbers(self) -> dict[str, str]:
+        """Every headline and side-table number on screen, by key."""
+        from sim.presentation.headlines import strip, table
+
+        shown = {entry.key: self.headline(entry.key) for entry in strip()}
+        for entry in table():
+            shown[entry.key] = self.page.locator(
+                f".regsim-fact-{entry.key} .regsim-fact-value").inner_text()
+        return shown
 
 
 @pytest.fixture
@@ -148,7 +156,8 @@ def test_the_default_view_fits_a_projector_with_nothing_clipped_or_overlapping(a
     browser.open(app_url)
     above_fold = {
         ".regsim-question": 1, ".regsim-transport .v-btn": 3, ".regsim-headline": 4,
-        ".regsim-legend": 1, ".regsim-primary .regsim-chart": 4, ".regsim-narrative-card": 1,
+        ".regsim-legend": 1, ".regsim-primary .regsim-chart": 4, ".regsim-facts": 1,
+        ".regsim-fact": 8, ".regsim-narrative-card": 1,
     }
     cards = []
     for selector, count in above_fold.items():
@@ -159,7 +168,7 @@ def test_the_default_view_fits_a_projector_with_nothing_clipped_or_overlapping(a
             assert box["right"] <= VIEWPORT["width"] + 0.5, (selector, box)
             assert box["bottom"] <= VIEWPORT["height"] + 0.5, (selector, box)
         if selector in (".regsim-headline", ".regsim-legend", ".regsim-primary .regsim-chart",
-                        ".regsim-narrative-card"):
+                        ".regsim-facts", ".regsim-narrative-card"):
             cards += boxes
     for index, first in enumerate(cards):
         for second in cards[index + 1:]:
@@ -167,7 +176,9 @@ def test_the_default_view_fits_a_projector_with_nothing_clipped_or_overlapping(a
     words = (".regsim-headline-label, .regsim-headline-value, .regsim-headline-baseline, "
              ".regsim-headline-difference, .regsim-chart-title, .regsim-caption, "
              ".regsim-question, .regsim-lever-group-title, .regsim-lever-label, "
-             ".regsim-lever-value, .regsim-month, .regsim-event")
+             ".regsim-lever-value, .regsim-month, .regsim-event, .regsim-facts-title, "
+             ".regsim-facts-column, .regsim-fact-label, .regsim-fact-value, "
+             ".regsim-fact-baseline")
     for box in _boxes(page, words):
         assert not box["inline"], box["name"]
         assert not box["clippedX"] and not box["clippedY"], (box["name"], box["text"])
@@ -205,15 +216,16 @@ def test_the_picker_lists_every_bundled_scenario_and_opens_one(app_url, browser)
 def test_a_lever_change_redraws_every_chart_and_headline(app_url, browser):
     page = browser.page
     before = browser.open(app_url)
-    copies, lag = browser.headline("copies_beyond_switch"), browser.headline("open_lag")
+    numbers = browser.numbers()
     canvases = [chart.screenshot() for chart in page.locator(".regsim-primary canvas").all()]
     toggle(page, KILL_SWITCH)
     after = wait_ready(page, before)
     drawn = page.evaluate("[...document.querySelectorAll('.regsim-chart-canvas')]"
                           ".map(c => c.dataset.drawn)")
     assert drawn == [after] * CHARTS, "every chart shows the new result"
-    assert browser.headline("copies_beyond_switch") != copies
-    assert browser.headline("open_lag") != lag
+    changed_numbers = browser.numbers()
+    for key in ("derivatives", "open_lag", "costs", "share_comply", "cash"):
+        assert changed_numbers[key] != numbers[key], key
     changed = [chart.screenshot() for chart in page.locator(".regsim-primary canvas").all()]
     assert all(old != new for old, new in zip(canvases, changed, strict=True))
     differences = page.locator(".regsim-headline-difference").all_inner_texts()
@@ -262,6 +274,7 @@ def test_predict_then_reveal_hides_and_shows_the_results(app_url, browser):
     toggle(page, KILL_SWITCH)
     wait_ready(page, key)
     values = page.locator(".regsim-headline-value").all_inner_texts()
+    values += page.locator(".regsim-fact-value").all_inner_texts()
     assert values == ["?"] * len(values)
     assert "Hidden" in page.locator(".regsim-narrative").inner_text()
     baselines = page.locator(".regsim-headline-baseline").all_inner_texts()
@@ -270,6 +283,7 @@ def test_predict_then_reveal_hides_and_shows_the_results(app_url, browser):
     page.wait_for_function("document.querySelector('.regsim-headline-value').innerText "
                            "!== '?'")
     assert "?" not in page.locator(".regsim-headlines").inner_text()
+    assert "?" not in page.locator(".regsim-facts").inner_text()
     assert page.locator(".regsim-reveal").count() == 0
 
 
@@ -292,26 +306,27 @@ def _regsim_run(scenario: Path, folder: Path) -> Path:
 
 
 def _expected_headlines(run: Path, month: int) -> dict[str, str]:
-    """The headline numbers from a `regsim run` folder's time series at month index `month`,
-    worded as the dashboard words them."""
+    """The headline and side-table numbers from a `regsim run` folder's time series at month
+    index `month`, computed here with pandas and worded as the dashboard words them."""
     from sim.presentation.headlines import HEADLINES
     from sim.presentation.live_charts import in_unit
-    from sim.presentation.runs import mean_of_defined
 
     series = pd.read_csv(run / "timeseries.csv")
     words = {}
     for entry in HEADLINES:
-        column = entry.column.replace("{state}", "prc")
+        measure = entry.measure.filled("prc")
         per_draw = []
         for _, frame in series.groupby("replicate", sort=True):
-            values = frame.sort_values("step")[column].to_numpy(dtype=float)
-            if entry.statistic == "at_month":
-                per_draw.append(values[month])
+            rows = frame.sort_values("step")
+            total = rows[list(measure.columns)].sum(axis=1, skipna=False).to_numpy(float)
+            if measure.statistic == "at_month":
+                per_draw.append(total[month])
+            elif measure.statistic == "share_at_month":
+                whole = rows[list(measure.of)].sum(axis=1).to_numpy(float)[month]
+                per_draw.append(total[month] / whole if whole else float("nan"))
             else:
-                upto = values[: month + 1]
-                per_draw.append(float(pd.Series(upto).mean()) if pd.notna(upto).any()
-                                else float("nan"))
-        words[entry.key] = in_unit(entry.unit, mean_of_defined(per_draw))
+                per_draw.append(pd.Series(total[: month + 1]).mean())  # skips NaN months
+        words[entry.key] = in_unit(entry.unit, pd.Series(per_draw, dtype=float).mean())
     return words
 
 
@@ -321,8 +336,7 @@ def test_the_exported_settings_give_the_dashboards_numbers_in_regsim_run(app_url
     key = browser.open(app_url)
     toggle(page, KILL_SWITCH)
     wait_ready(page, key)
-    shown = {name: browser.headline(name) for name in
-             ("copies_beyond_switch", "competitor_lag", "open_lag", "incidents")}
+    shown = browser.numbers()
     exported = _download(page, "Export these settings as a scenario", tmp_path)
     assert exported.read_text().startswith("# regsim workshop export")
     expected = _expected_headlines(_regsim_run(exported, tmp_path), 119)
@@ -335,26 +349,20 @@ def _wait_round(page, number: int) -> None:
 
 def test_a_three_round_game_is_exported_and_reproduced_by_regsim_run(app_url, browser,
                                                                      tmp_path):
-    """Three rounds, each with its own move when the model has dated changes (until then the
-    later rounds carry the first round's settings on, and a later move is explained)."""
+    """Three rounds, each with its own move: California enacts the kill switch, then the US
+    licenses open weights, then it tightens chip controls (rounds 2 and 3 as dated changes)."""
     page = browser.page
     browser.open(app_url)
     page.get_by_role("button", name="game").click()
     page.get_by_role("button", name="Start the game").click()
-    later_moves = supports_dated_changes()
     for number in (1, 2, 3):
         if number == 1:
-            toggle(page, KILL_SWITCH)  # California enacts the kill switch
-        elif number == 2 and later_moves:
-            toggle(page, LICENCE)  # the US licenses open weights
-        elif number == 2:  # a later move needs dated changes: the page says so, and recovers
+            toggle(page, KILL_SWITCH)
+        elif number == 2:
             toggle(page, LICENCE)
-            page.wait_for_function("document.querySelector('.regsim-status').innerText"
-                                   ".includes('dated changes')")
-            toggle(page, LICENCE)
-        elif number == 3 and later_moves:
+        else:
             open_details(page, "The-US--chip-export-controls")
-            slide(page, CHIPS, 0.9)  # and tightens chip controls
+            slide(page, CHIPS, 0.9)
         page.wait_for_function("document.querySelector('.regsim-play-round') && "
                                "!document.querySelector('.regsim-play-round').disabled")
         page.locator(".regsim-play-round").click()
@@ -366,79 +374,17 @@ def test_a_three_round_game_is_exported_and_reproduced_by_regsim_run(app_url, br
     summary = page.locator(".regsim-round-3").inner_text()
     assert "Round 3: Jan 2028 to Dec 2029" in summary and "draws" in summary
     assert "California: kill switch on" in page.locator(".regsim-round-1").inner_text()
-    shown = {name: browser.headline(name) for name in
-             ("copies_beyond_switch", "competitor_lag", "open_lag", "incidents")}
+    assert "The US: open-weight licence on" in page.locator(".regsim-round-2").inner_text()
+    assert "chip export controls: share of the target" in page.locator(
+        ".regsim-round-3").inner_text()
+    shown = browser.numbers()
     exported = _download(page, "Export scenario", tmp_path)
-    assert ("[[changes]]" in exported.read_text()) == later_moves
+    changes = tomllib.loads(exported.read_text())["changes"]
+    assert [(c["month"], sorted(c["set"])) for c in changes] == [
+        ("2026-01", [LICENCE]), ("2028-01", [CHIPS])]
     assert shown == _expected_headlines(_regsim_run(exported, tmp_path), 71)
     saved = _download(page, "Save session", tmp_path)
     assert len(json.loads(saved.read_text())["rounds"]) == 3
-
-
-# Scenario text ------------------------------------------------------------------------------------
-
-
-LAB_LABEL = "<img src=y onerror=alert(5)>Mistral"
-REGULATOR_LABEL = "<b onmouseover=alert(7)>California</b>"
-STATE_LABEL = "{{ constructor.constructor('alert(6)')() }} PRC $\\frac$"
-
-
-@pytest.fixture(scope="module")
-def hostile_url(tmp_path_factory) -> Iterator[str]:
-    """A scenario whose question and labels are markup, template and link injections (and a
-    '$' that would start matplotlib's math mode), with thefts every month so that the story
-    names the labs at once."""
-    _require_browser()
-    folder = tmp_path_factory.mktemp("hostile")
-    path = folder / "hostile.toml"
-    path.write_text(
-        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n'
-        f'[scenario]\nname = "hostile"\nquestion = {json.dumps(" ".join(PAYLOADS))}\n'
-        f'description = {json.dumps(" ".join(PAYLOADS))}\nmonths = 36\n'
-        '[world.theft]\nhazard_per_month_at_parity = 1.0\nmax_hazard_per_month = 1.0\n'
-        f'[[states]]\nname = "prc"\nlabel = {json.dumps(STATE_LABEL)}\n'
-        'absorption_months = [1, 2]\n'
-        f'[[regulators]]\nname = "california"\nlabel = {json.dumps(REGULATOR_LABEL)}\n'
-        f'[[developers]]\nname = "mistral"\nlabel = {json.dumps(LAB_LABEL)}\n'
-        f'[[developers]]\nname = "meta"\nlabel = {json.dumps(PAYLOADS[2])}\n',
-        encoding="utf-8")
-    with app_server(str(path), folder / "server.log") as url:
-        yield url
-
-
-def test_scenario_text_shows_as_text_and_no_dialog_fires(hostile_url, browser):
-    page = browser.page
-    key = browser.open(hostile_url)
-    toggle(page, KILL_SWITCH)
-    wait_ready(page, key)
-    for chart in page.locator(".regsim-chart-canvas").all():
-        chart.scroll_into_view_if_needed()
-        chart.hover()
-        page.wait_for_timeout(150)
-    page.get_by_text("javascript:alert(4)", exact=False).first.click()
-    page.get_by_text("California</b>", exact=False).first.hover()
-    page.locator(".regsim-picker .v-select__slot").click()
-    page.locator(".v-menu__content .v-list-item").first.wait_for()
-    listed = page.locator(".v-menu__content .v-list-item").all_inner_texts()
-    page.keyboard.press("Escape")
-    page.get_by_role("button", name="game").click()
-    page.wait_for_selector(".regsim-start-game")
-    body = page.locator("body").inner_text()
-    assert " ".join(PAYLOADS) in page.locator(".regsim-question").inner_text()
-    assert any(" ".join(PAYLOADS) in item for item in listed)
-    assert REGULATOR_LABEL in body and "{{ constructor.constructor('alert(6)')() }} PRC" in body
-    page.get_by_role("button", name="explore").click()
-    story = page.locator(".regsim-narrative").inner_text()
-    assert LAB_LABEL in story or PAYLOADS[2] in story, "the story names the labs literally"
-    injected = page.evaluate("""() => ({
-        images: [...document.querySelectorAll('img')]
-            .filter(i => ['x', 'y'].includes(i.getAttribute('src'))).length,
-        links: document.querySelectorAll('a[href^="javascript"]').length,
-        bold: [...document.querySelectorAll('b')].filter(b => b.getAttribute('onmouseover'))
-            .length})""")
-    assert injected == {"images": 0, "links": 0, "bold": 0}
-    page.wait_for_timeout(500)
-    assert browser.dialogs == [], f"the page ran script from the scenario: {browser.dialogs}"
 
 
 # The report -------------------------------------------------------------------------------------

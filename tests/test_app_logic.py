@@ -738,7 +738,7 @@ def test_the_side_table_tells_how_labs_answered_and_what_it_cost(pair):
     actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
     rows = live_charts.table_values(policy, baseline, 35, actor)
     groups = widgets.table_data(rows)
-    assert [group["title"] for group in groups] == ["Labs' answers to the rules",
+    assert [group["title"] for group in groups] == ["How labs answer",
                                                     "Cost to labs so far"]
     assert [row["label"] for row in groups[0]["rows"]] == [
         "Comply", "Withhold from a market", "Defy", "Leave a market for good", "Move abroad"]

@@ -92,7 +92,7 @@ ANSWER_COLUMNS = ("responses_comply", "responses_withhold", "responses_exit", "r
 COST_COLUMNS = ("cash_compliance_musd", "penalties_musd", "private_value_forgone_musd")
 """The three costs the rules put on labs, USD M so far."""
 
-_ANSWERS = "Labs' answers to the rules"
+_ANSWERS = "How labs answer"
 _COSTS = "Cost to labs so far"
 
 HEADLINES: tuple[Headline, ...] = (

@@ -137,9 +137,10 @@ LEVERS: tuple[LeverSpec, ...] = (
     LeverSpec(_POLICY + "required_security_level", "Weight security required", "SL",
               "RAND security level labs must reach (SL3 stops most criminals; SL5 top states).",
               transform="int", low=1, high=5, step=1),
-    LeverSpec(_POLICY + "strength", "Share of the target's compute growth denied", "share",
-              "How much chip controls slow the growth of training compute.",
-              transform="percent", low=0, high=100, step=5),
+    LeverSpec(_POLICY + "strength", "Share of the target's frontier compute denied", "share",
+              "Labs there can buy only the rest, so their runs are smaller (Epoch's 4-year "
+              "hardware lead: about three quarters).", transform="percent", low=0, high=100,
+              step=5),
     LeverSpec(_POLICY + "smuggling_leak_share", "Share smuggled in anyway", "share",
               "Share of the denied compute that leaks back through smuggling (CNAS: ~10%).",
               transform="percent", low=0, high=50, step=1),
