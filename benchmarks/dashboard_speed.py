@@ -11,7 +11,10 @@ and measures, from the browser's side:
   one runs the whole horizon for 10 draws;
 - **lever change, cached**: moving back to settings already computed.
 
-Every request off this machine is aborted and reported. Prints medians, minima and maxima.
+Every request off this machine is aborted and reported. Prints medians, minima and maxima of
+wall time (seconds, `time.perf_counter`), and the CPU time the server and its workers spent per
+lever change (user + system seconds of the server's process group from /proc, Linux only):
+wall time is noisy on a shared machine, CPU time much less so.
 
     python benchmarks/dashboard_speed.py [--loads 5] [--changes 10]
 """
@@ -45,6 +48,28 @@ KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
 THRESHOLD = "regulators.california.policies.kill_switch.threshold_flop"
 
 
+def server_cpu_s() -> float:
+    """User + system CPU seconds of every process in the `regsim app` server's process group
+    (the server, its worker pool and any reaped children); nan without /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    me = str(os.getpid())
+    stats = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            stats.append((entry.name, fields))
+    # fields[1] is the parent, fields[2] the process group; the server is our child and leads
+    # its own group (start_new_session).
+    groups = {pid for pid, fields in stats if fields[1] == me and fields[2] == pid}
+    if not groups:
+        return float("nan")
+    return sum(int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+               for _, f in stats if f[2] in groups) / tick
+
+
 def _page(browser):
     page = browser.new_page(viewport=VIEWPORT)
     requests = RequestLog()
@@ -71,19 +96,22 @@ def measure_loads(browser, url: str, loads: int) -> tuple[list[float], list[str]
     return times, off_machine
 
 
-def measure_changes(browser, url: str, changes: int) -> tuple[list[float], list[float],
-                                                               list[str]]:
+def measure_changes(browser, url: str, changes: int
+                    ) -> tuple[list[float], list[float], list[float], list[str]]:
+    """Wall seconds of fresh and cached lever changes, the server's CPU seconds per fresh
+    change, and any requests off the machine."""
     page, requests = _page(browser)
     page.goto(url)
     key = wait_ready(page)
-    fresh, cached, seen = [], [], [key]
+    fresh, cached, seen, cpu = [], [], [key], []
 
     def timed(action) -> float:
         nonlocal key
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), server_cpu_s()
         action()
         key = wait_ready(page, key)
         seen.append(key)
+        cpu.append(server_cpu_s() - cpu_before)
         return time.perf_counter() - started
 
     fresh.append(timed(lambda: toggle(page, KILL_SWITCH)))
@@ -96,7 +124,7 @@ def measure_changes(browser, url: str, changes: int) -> tuple[list[float], list[
         cached.append(timed(lambda: toggle(page, KILL_SWITCH)))
     if len(set(seen[: len(fresh) + 1])) != len(fresh) + 1:
         raise RuntimeError("a 'new' setting was one computed before; the figures would lie")
-    return fresh, cached, requests.off_machine()
+    return fresh, cached, cpu[: len(fresh)], requests.off_machine()
 
 
 def _row(name: str, values: list[float]) -> str:
@@ -118,7 +146,7 @@ def main() -> None:
         try:
             time.sleep(5)  # let the server finish warming up, as before a session
             loads, away = measure_loads(browser, url, args.loads)
-            fresh, cached, away_too = measure_changes(browser, url, args.changes)
+            fresh, cached, cpu, away_too = measure_changes(browser, url, args.changes)
         finally:
             browser.close()
     print(f"regsim dashboard benchmark: baseline, 10 draws, 1366x768; python "
@@ -128,6 +156,7 @@ def main() -> None:
     print(_row("page load to every chart drawn", loads))
     print(_row("lever change to complete redraw", fresh))
     print(_row("lever change, settings cached", cached))
+    print(_row("server CPU s per fresh change", cpu))
     requests_off = away + away_too
     print(f"requests off this machine: {len(requests_off)}")
     if requests_off:

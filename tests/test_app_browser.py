@@ -35,9 +35,11 @@ from browser_support import (
     app_server,
     is_local,
     launch,
+    lever,
     month_shown,
     open_details,
     slide,
+    status_key,
     toggle,
     wait_ready,
 )
@@ -351,11 +353,20 @@ def test_a_three_round_game_is_exported_and_reproduced_by_regsim_run(app_url, br
                                                                      tmp_path):
     """Three rounds, each with its own move: California enacts the kill switch, then the US
     licenses open weights, then it tightens chip controls (rounds 2 and 3 as dated changes)."""
+    from playwright.sync_api import expect
+
     page = browser.page
     browser.open(app_url)
     page.get_by_role("button", name="game").click()
     page.get_by_role("button", name="Start the game").click()
     for number in (1, 2, 3):
+        # Move only once the round is open (its Play button shown) and its settings computed:
+        # a click while the panel is redrawn for the new round can be lost.
+        page.wait_for_function("document.querySelector('.regsim-play-round') && "
+                               "!document.querySelector('.regsim-play-round').disabled && "
+                               "document.querySelector('.regsim-status').dataset.state "
+                               "=== 'ready'")
+        key = status_key(page)
         if number == 1:
             toggle(page, KILL_SWITCH)
         elif number == 2:
@@ -363,6 +374,11 @@ def test_a_three_round_game_is_exported_and_reproduced_by_regsim_run(app_url, br
         else:
             open_details(page, "The-US--chip-export-controls")
             slide(page, CHIPS, 0.9)
+            expect(lever(page, CHIPS).locator(".regsim-lever-value")).to_have_text(
+                "90%", timeout=UI_TIMEOUT_MS)  # once the server has taken the move
+        # Play only once the move has reached the server and been computed: the button can
+        # still be enabled for a moment after the click, with the round's old settings.
+        wait_ready(page, key)
         page.wait_for_function("document.querySelector('.regsim-play-round') && "
                                "!document.querySelector('.regsim-play-round').disabled")
         page.locator(".regsim-play-round").click()

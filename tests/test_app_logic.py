@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -840,6 +841,20 @@ def test_round_summaries_say_what_was_decided_and_what_happened(short, pair):
     assert 0 < len(summary.frequencies) <= 6
     data = widgets.summary_data(summary)
     assert json.loads(widgets.to_json(data))["title"] == "Round 1: Jan 2024 to Dec 2025"
+
+
+def test_a_later_rounds_summary_words_each_change_in_its_unit(short, pair):
+    """Regression: the change since the last round read '+8,034 this round' for a cost in
+    USD M; it reads as money, and months as months."""
+    policy, baseline = pair
+    game = games.play_round(games.set_lever(short, _game(short), KILL_SWITCH, True))
+    summary = games.round_summary(short, games.play_round(games.next_round(short, game)), 1,
+                                  policy, baseline, live_charts.actor_of(["prc"],
+                                                                        {"prc": "the PRC"}))
+    since = {o.label: o.since_last_round for o in summary.outcomes}
+    assert re.fullmatch(r"\+\$[0-9.,]+(bn|M) this round", since["Cost to labs so far"]), since
+    assert re.fullmatch(r"[+−][0-9.,]+ months this round|unchanged this round",
+                        since["The PRC: months behind"]), since
 
 
 def test_a_saved_session_loads_back_the_same_game(short):

@@ -24,10 +24,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.calendar import format_month, parse_month
-from sim.presentation.live_charts import Actor, HeadlineValue, headline_values
+from sim.presentation.live_charts import Actor, HeadlineValue, change_words, headline_values
 from sim.presentation.narrative import DigestLine, Frequency, compare_frequencies, digest
 from sim.presentation.runs import RunSet
-from sim.presentation.wording import number
 from sim.presentation.workshop import DEFAULT_DRAWS, MAX_DRAWS, Workshop
 from sim.scenario.schema import Scenario
 
@@ -294,8 +293,7 @@ def _since(entry: HeadlineValue, change: float) -> str:
         return "n/a"
     if abs(change) < 1e-9:
         return "unchanged this round"
-    sign = "+" if change > 0 else "−"
-    return f"{sign}{number(abs(change))} this round"
+    return f"{change_words(entry.unit, change)} this round"
 
 
 # Saving and loading a session ---------------------------------------------------------------------

@@ -85,6 +85,7 @@ class HeadlineValue:
     explanation: str
     statistic_words: str = ""
     group: str = ""
+    unit: str = ""
 
 
 STATISTIC_WORDS = {"mean_to_month": "avg to date", "at_month": "", "share_at_month": ""}
@@ -122,7 +123,7 @@ def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: i
     return HeadlineValue(entry.key, label[:1].upper() + label[1:], ours, theirs, text,
                          in_unit(entry.unit, theirs), difference_text, tone,
                          actor.words(entry.explanation),
-                         STATISTIC_WORDS.get(measure.statistic, ""), entry.group)
+                         STATISTIC_WORDS.get(measure.statistic, ""), entry.group, entry.unit)
 
 
 def in_unit(unit: str, value: float) -> str:
@@ -138,15 +139,20 @@ def in_unit(unit: str, value: float) -> str:
     return wording.count(value)
 
 
+def change_words(unit: str, change: float) -> str:
+    """A signed change in its unit's words ('+0.4 months', '−$1.2bn', '+3.0%')."""
+    magnitude = in_unit(unit, abs(change))
+    sign = "+" if change > 0 else "−"
+    suffix = " months" if unit == "months" else ""
+    return f"{sign}{magnitude}{suffix}"
+
+
 def _difference(unit: str, difference: float) -> str:
     if not wording.is_number(difference):
         return "no comparison"
     if abs(difference) < 1e-9:
         return "same as written"
-    magnitude = in_unit(unit, abs(difference))
-    sign = "+" if difference > 0 else "−"
-    suffix = " months" if unit == "months" else ""
-    return f"{sign}{magnitude}{suffix} vs as written"
+    return f"{change_words(unit, difference)} vs as written"
 
 
 def _tone(better: str, difference: float) -> str:
