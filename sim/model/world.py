@@ -38,9 +38,10 @@ def _month_number(text: str) -> int:
 
 
 class RegSimModel(mesa.Model):
-    """The regsim world. `params` is a validated `Scenario`; `seed` fixes every random draw."""
+    """The regsim world. `params` is a validated `Scenario`; `seed` fixes every random draw;
+    `series=False` keeps only the monthly columns the summary reads (`outputs.Observer`)."""
 
-    def __init__(self, params: Scenario, seed: int | None = None) -> None:
+    def __init__(self, params: Scenario, seed: int | None = None, series: bool = True) -> None:
         seed = params.scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.params = params
@@ -72,7 +73,7 @@ class RegSimModel(mesa.Model):
         self._changes = [(parse_month(month), snapshot)
                          for month, snapshot in change_snapshots(params)]
         self._register_initial_models()
-        self.observer = Observer(self)
+        self.observer = Observer(self, series)
 
     # Time -----------------------------------------------------------------------------------
     @property
