@@ -25,8 +25,7 @@ released anywhere are obtainable everywhere. The narrative says so.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sim.model import enforcement
@@ -80,7 +79,7 @@ class Response:
         return f"releases anyway in defiance of {names}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Branch:
     """One top-level option: a design (or relocation) with each regulator's responses."""
 
@@ -88,16 +87,16 @@ class Branch:
     responses: dict[str, list[Response]]
     relocate: bool = False
     relocation_costs: Costs = Costs()
+    response_costs_musd: dict[str, list[float]] = field(init=False)
+    """Each regulator's responses' total costs (USD M), in the order of `responses`."""
+
+    def __post_init__(self) -> None:
+        self.response_costs_musd = {name: [r.costs.total_musd for r in responses]
+                                    for name, responses in self.responses.items()}
 
     @property
     def own_costs(self) -> Costs:
         return self.relocation_costs if self.relocate else self.design.costs
-
-    @cached_property
-    def response_costs_musd(self) -> dict[str, list[float]]:
-        """Each regulator's responses' total costs (USD M), in the order of `responses`."""
-        return {name: [r.costs.total_musd for r in responses]
-                for name, responses in self.responses.items()}
 
     def utility(self, temperatures_musd: dict[str, float]) -> float:
         """Minus the branch's own cost plus each regulator's inclusive value, with the noise of

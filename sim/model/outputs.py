@@ -198,11 +198,17 @@ class Observer:
 
         from sim.calendar import format_month
 
-        frame = pd.DataFrame(self.columns)
-        frame.insert(0, "month", [format_month(self.model.start_month + i)
-                                  for i in range(len(frame))])
-        frame.insert(0, "step", np.arange(len(frame), dtype=int))
-        return frame
+        months = len(next(iter(self.columns.values()), []))
+        data: dict[str, Any] = {
+            "step": np.arange(months, dtype=int),
+            "month": [format_month(self.model.start_month + i) for i in range(months)],
+        }
+        for name, values in self.columns.items():
+            # A numeric column as the array numpy makes of it (the dtype pandas would infer,
+            # several times faster to hand over); text and mixed columns as they are.
+            array = np.asarray(values)
+            data[name] = values if array.dtype.kind in "OUS" else array
+        return pd.DataFrame(data, copy=False)
 
 
 class _StateKeys:
@@ -321,20 +327,23 @@ def option_shares(counters: dict[str, float]) -> dict[str, float]:
 
 
 def _state_summary(model: RegSimModel, frame: pd.DataFrame, name: str) -> dict[str, Any]:
-    lags = frame[f"state_lag_months__{name}"]
-    domestic = frame[f"state_domestic_lag_months__{name}"]
+    # Plain arrays: the same numbers as the pandas operations, without their overhead.
+    lags = frame[f"state_lag_months__{name}"].to_numpy(dtype=float)
+    domestic = frame[f"state_domestic_lag_months__{name}"].to_numpy(dtype=float)
     capability = frame[f"state_capability__{name}"].to_numpy(dtype=float)
-    channels = frame[f"state_best_channel__{name}"]
+    channels = frame[f"state_best_channel__{name}"].to_numpy()
     out: dict[str, Any] = {
         f"state_mean_lag_months__{name}": _nanmean(lags),
-        f"state_min_lag_months__{name}": float(np.nanmin(lags)) if lags.notna().any() else math.nan,
-        f"state_final_lag_months__{name}": float(lags.iloc[-1]),
+        f"state_min_lag_months__{name}": float(np.nanmin(lags)) if (~np.isnan(lags)).any()
+        else math.nan,
+        f"state_final_lag_months__{name}": float(lags[-1]),
         f"state_mean_domestic_lag_months__{name}": _nanmean(domestic),
-        f"state_final_domestic_lag_months__{name}": float(domestic.iloc[-1]),
-        f"state_final_channel__{name}": str(channels.iloc[-1]),
+        f"state_final_domestic_lag_months__{name}": float(domestic[-1]),
+        f"state_final_channel__{name}": str(channels[-1]),
     }
     for channel in CHANNELS:
-        out[f"state_best_channel_share_{channel}__{name}"] = float((channels == channel).mean())
+        out[f"state_best_channel_share_{channel}__{name}"] = (
+            np.count_nonzero(channels == channel) / channels.size)
     for flop in model.params.world.capability_milestones_flop:
         reached = np.nonzero(capability >= math.log10(flop))[0]
         key = f"state_months_to_{milestone_label(flop)}__{name}"

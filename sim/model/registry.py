@@ -47,9 +47,8 @@ class ReleasePlan:
     def evolve(self, **changes) -> ReleasePlan:
         """A copy with `changes` (as `dataclasses.replace`, without its per-call overhead:
         plans are copied thousands of times a replicate)."""
-        unknown = changes.keys() - _PLAN_FIELDS
-        if unknown:
-            raise TypeError(f"ReleasePlan has no field {sorted(unknown)}")
+        if not _PLAN_FIELDS.issuperset(changes):
+            raise TypeError(f"ReleasePlan has no field {sorted(changes.keys() - _PLAN_FIELDS)}")
         new = object.__new__(ReleasePlan)
         new.__dict__.update(self.__dict__)
         new.__dict__.update(changes)
