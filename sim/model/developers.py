@@ -204,10 +204,15 @@ class Developer(mesa.Agent):
 
     # Monthly step ---------------------------------------------------------------------------
     def step(self) -> None:
-        self._progress_compute()
-        self._progress_security()
-        self._progress_relocation()
-        self._release_due_plans()
+        # Each part runs only in the months it has something to do (most months, none has).
+        if self.model.step_index >= self.next_generation_step:
+            self._progress_compute()
+        if self.security_level < self.target_security_level:
+            self._progress_security()
+        if self.relocation_months_left > 0:
+            self._progress_relocation()
+        if self.pending:
+            self._release_due_plans()
         self.months_to_release -= 1
         if self.months_to_release <= 0:
             self.months_to_release = self._draw_cadence()

@@ -50,6 +50,8 @@ class RegSimModel(mesa.Model):
         self.start_month = parse_month(params.scenario.start)
         self.months = params.scenario.months
         self.step_index = -1
+        self.month = self.start_month
+        """The current calendar month (absolute month number; the start month before step 0)."""
         self.costs = CostModel(params.world.compute)
         self.algo_efficiency_oom = 0.0
         self.counters = dict.fromkeys(COUNTERS, 0.0)
@@ -76,11 +78,6 @@ class RegSimModel(mesa.Model):
         self.observer = Observer(self, series)
 
     # Time -----------------------------------------------------------------------------------
-    @property
-    def month(self) -> int:
-        """The current calendar month (absolute month number; the start month before step 0)."""
-        return self.start_month + max(self.step_index, 0)
-
     @staticmethod
     def month_of(text: str) -> int:
         return _month_number(text)
@@ -88,6 +85,7 @@ class RegSimModel(mesa.Model):
     # The monthly step -----------------------------------------------------------------------
     def step(self) -> None:
         self.step_index += 1
+        self.month = self.start_month + self.step_index
         self._apply_due_changes()
         self._collect_due_fines()
         self._grow_knowledge()
