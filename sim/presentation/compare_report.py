@@ -32,6 +32,10 @@ PHRASES: dict[str, tuple[str, str, str]] = {
     "state_mean_lag_months": ("widens", "narrows", "{state}'s mean lag behind the frontier"),
     "state_min_lag_months": ("widens", "narrows", "{state}'s smallest lag behind the frontier"),
     "state_final_lag_months": ("widens", "narrows", "{state}'s final lag behind the frontier"),
+    "state_mean_domestic_lag_months": (
+        "widens", "narrows", "the mean lag of {state}'s own labs behind the frontier"),
+    "state_final_domestic_lag_months": (
+        "widens", "narrows", "the final lag of {state}'s own labs behind the frontier"),
     "mean_open_lag_months": ("widens", "narrows", "the open-weight lag behind the frontier"),
 }
 
