@@ -92,38 +92,20 @@ class Ecosystem:
 
     def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
         """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
-        offered there (or None). Each jurisdiction's adoption is its own Bass step; they are
-        computed together, in one pass over the population, with each adopter compared to
-        what is offered where it is."""
+        offered there (or None)."""
         p = self.params
-        offered = [(index, artifact) for index, artifact in enumerate(
-            offers.get(place) for place in self.jurisdictions)
-            if artifact is not None and self.place_counts[index] > 0]
-        if not offered:
-            return
-        places = len(self.jurisdictions)
-        capability = np.full(places, np.inf)  # nothing offered: nobody holds it or adopts it
-        artifact_id = np.full(places, NO_ARTIFACT, dtype=np.int64)
-        covered = np.zeros(places, dtype=bool)
-        shutdown = np.zeros(places, dtype=bool)
-        for index, artifact in offered:
-            capability[index] = artifact.capability
-            artifact_id[index] = artifact.artifact_id
-            covered[index] = artifact.covered
-            shutdown[index] = artifact.shutdown_capable
-        holders = self.api_capability >= np.repeat(capability, self.place_counts)
-        hazard = np.zeros(places)
-        for index, _ in offered:
-            where = self.slices[index]
-            held = np.count_nonzero(holders[where]) / (where.stop - where.start)
-            hazard[index] = _adoption_hazard(held, p.api_bass_p_per_month,
-                                             p.api_bass_q_per_month)
-        adopting = _adopting(holders, uniforms, np.repeat(hazard, self.place_counts))
-        where_adopting = self.place[adopting]
-        self.api_capability[adopting] = capability[where_adopting]
-        self.api_artifact[adopting] = artifact_id[where_adopting]
-        self.api_covered[adopting] = covered[where_adopting]
-        self.api_shutdown[adopting] = shutdown[where_adopting]
+        for place, where in zip(self.jurisdictions, self.slices, strict=True):
+            artifact = offers.get(place)
+            if artifact is None or where.stop == where.start:
+                continue
+            holders = self.api_capability[where] >= artifact.capability
+            hazard = _adoption_hazard(_share(holders), p.api_bass_p_per_month,
+                                      p.api_bass_q_per_month)
+            adopting = _adopting(holders, uniforms[where], hazard) + where.start
+            self.api_capability[adopting] = artifact.capability
+            self.api_artifact[adopting] = artifact.artifact_id
+            self.api_covered[adopting] = artifact.covered
+            self.api_shutdown[adopting] = artifact.shutdown_capable
 
     def revoke_api(self, artifact_ids: list[int], place: str) -> None:
         """End API access in `place` to the given artifacts (their lab left that market)."""
