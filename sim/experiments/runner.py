@@ -15,25 +15,32 @@ from sim.experiments.seeds import replicate_seeds
 from sim.scenario.schema import Scenario
 
 
-def build_model(scenario: Scenario, seed: int):
-    """A fresh model for `scenario` seeded with `seed` (imports Mesa lazily)."""
+def build_model(scenario: Scenario, seed: int, series: bool = True):
+    """A fresh model for `scenario` seeded with `seed` (imports Mesa lazily); `series=False`
+    records only the monthly columns the summary reads."""
     from sim.model.world import RegSimModel
 
-    return RegSimModel(scenario, seed=seed)
+    return RegSimModel(scenario, seed=seed, series=series)
 
 
-def run_replicate(scenario: Scenario, seed: int, replicate: int = 0) -> ReplicateResult:
-    """Run the whole horizon once and return the series, the summary and the event log."""
+def run_replicate(scenario: Scenario, seed: int, replicate: int = 0,
+                  timeseries: bool = True) -> ReplicateResult:
+    """Run the whole horizon once and return the series, the summary and the event log.
+
+    With `timeseries=False` (sweeps and comparisons that save no series) the model records only
+    what the summary reads and the result's `timeseries` is None; the summary and the events
+    are the same as with the series.
+    """
     from sim.model.outputs import summarise
 
-    model = build_model(scenario, seed)
+    model = build_model(scenario, seed, series=timeseries)
     try:
         model.run()
         frame = model.observer.frame()
         return ReplicateResult(
             replicate=replicate,
             seed=seed,
-            timeseries=frame,
+            timeseries=frame if timeseries else None,
             summary=summarise(model, frame),
             events=model.events.events,
         )

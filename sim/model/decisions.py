@@ -25,7 +25,7 @@ released anywhere are obtainable everywhere. The narrative says so.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sim.model import enforcement
@@ -59,10 +59,27 @@ class Response:
     policies: tuple[Policy, ...]
     costs: Costs
     terms: tuple[Terms, ...] = ()
-    description: str = ""
+
+    def description(self, plan: ReleasePlan) -> str:
+        """What the lab does, in words, for the release design `plan` (written only for the
+        responses chosen, when the choice is logged)."""
+        regulator = self.regulator
+        if self.action == "comply":
+            how = "; ".join(t.description for t in self.terms)
+            return f"{how} to comply with {regulator.label}"
+        if self.action == "withhold":
+            text = (f"withholds this model from {regulator.jurisdiction} and keeps selling its "
+                    "others there")
+            if plan.open_weights:
+                text += " (its weights, published elsewhere, are still obtainable there)"
+            return text
+        if self.action == "exit":
+            return f"leaves {regulator.jurisdiction} for good"
+        names = ", ".join(p.label for p in self.policies)
+        return f"releases anyway in defiance of {names}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Branch:
     """One top-level option: a design (or relocation) with each regulator's responses."""
 
@@ -70,32 +87,47 @@ class Branch:
     responses: dict[str, list[Response]]
     relocate: bool = False
     relocation_costs: Costs = Costs()
+    response_costs_musd: dict[str, list[float]] = field(init=False)
+    """Each regulator's responses' total costs (USD M), in the order of `responses`."""
 
-    def utility(self, temperature_of) -> float:
+    def __post_init__(self) -> None:
+        self.response_costs_musd = {name: [r.costs.total_musd for r in responses]
+                                    for name, responses in self.responses.items()}
+
+    @property
+    def own_costs(self) -> Costs:
+        return self.relocation_costs if self.relocate else self.design.costs
+
+    def utility(self, temperatures_musd: dict[str, float]) -> float:
         """Minus the branch's own cost plus each regulator's inclusive value, with the noise of
-        each regulator's responses given by `temperature_of(responses)`."""
-        own = self.relocation_costs if self.relocate else self.design.costs
-        return -own.total_musd + sum(log_sum(r, temperature_of(r))
-                                     for r in self.responses.values())
+        each regulator's responses `temperatures_musd[regulator]`."""
+        return -self.own_costs.total_musd + sum(
+            log_sum(costs, temperatures_musd[name])
+            for name, costs in self.response_costs_musd.items())
 
 
-def temperature_musd(lab: Developer, costs: list[float]) -> float:
-    """The choice noise, USD M: relative to the cheapest option's cost, with a floor."""
+def temperature_musd(lab: Developer, costs: list[float], floor_musd: float | None = None) -> float:
+    """The choice noise, USD M: relative to the cheapest option's cost, with a floor
+    (`noise_floor_musd`, computed here unless given)."""
     compliance = lab.model.params.world.compliance
-    floor = compliance.temperature_floor_share * lab.release_value_musd()
+    floor = noise_floor_musd(lab) if floor_musd is None else floor_musd
     return max(1e-6, compliance.relative_temperature * (max(0.0, min(costs)) + floor))
+
+
+def noise_floor_musd(lab: Developer) -> float:
+    """The least choice noise, USD M: a share of what one release earns."""
+    return lab.model.params.world.compliance.temperature_floor_share * lab.release_value_musd()
 
 
 def expected_cost(branch: Branch) -> float:
     """What the branch costs at its cheapest responses (USD M), for the narrative."""
-    own = branch.relocation_costs if branch.relocate else branch.design.costs
-    return own.total_musd + sum(min(r.costs.total_musd for r in responses)
-                                for responses in branch.responses.values())
+    return branch.own_costs.total_musd + sum(
+        min(costs) for costs in branch.response_costs_musd.values())
 
 
-def log_sum(responses: list[Response], temperature: float) -> float:
-    """The inclusive value T log sum exp(-cost/T) of one regulator's responses."""
-    values = [-r.costs.total_musd / temperature for r in responses]
+def log_sum(costs_musd: list[float], temperature: float) -> float:
+    """The inclusive value T log sum exp(-cost/T) of one regulator's responses' costs."""
+    values = [-cost / temperature for cost in costs_musd]
     top = max(values)
     return temperature * (top + math.log(sum(math.exp(v - top) for v in values)))
 
@@ -119,19 +151,22 @@ def decide(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> None:
     """Choose, carry out and log the lab's answer to the instruments covering `plan`."""
     model = lab.model
     branches = options(lab, plan, covering)
-    top = temperature_musd(lab, [expected_cost(b) for b in branches])
-    utilities = [b.utility(lambda rs: temperature_musd(lab, [r.costs.total_musd for r in rs]))
-                 for b in branches]
-    index, probabilities = logit_pick(utilities, top, _draw(lab, plan, "design"))
+    floor = noise_floor_musd(lab)
+    expected = [expected_cost(b) for b in branches]
+    temperatures = [{name: temperature_musd(lab, costs, floor)
+                     for name, costs in b.response_costs_musd.items()} for b in branches]
+    utilities = [b.utility(t) for b, t in zip(branches, temperatures, strict=True)]
+    index, probabilities = logit_pick(utilities, temperature_musd(lab, expected, floor),
+                                      _draw(lab, plan, "design"))
     chosen = branches[index]
     picks = {}
     for name, responses in chosen.responses.items():
-        costs = [r.costs.total_musd for r in responses]
-        picked, _ = logit_pick([-c for c in costs], temperature_musd(lab, costs),
+        costs = chosen.response_costs_musd[name]
+        picked, _ = logit_pick([-c for c in costs], temperatures[index][name],
                                _draw(lab, plan, "response", name))
         picks[name] = responses[picked]
     model.counters["covered_releases"] += 1
-    _log(lab, plan, branches, utilities, probabilities, chosen, picks)
+    _log(lab, plan, branches, expected, probabilities, chosen, picks)
     if chosen.relocate:
         _relocate(lab, plan, chosen, picks)
     else:
@@ -153,14 +188,17 @@ def options(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> list[B
         if design.plan is None:  # a dropped side release answers to nobody
             branches.append(Branch(design, {}))
             continue
-        responses = responses_by_regulator(lab, design.plan, fallback)
+        # The as-planned design is the plan itself, whose covering instruments are known.
+        known = covering if design.plan is plan else None
+        responses = responses_by_regulator(lab, design.plan, fallback, covering=known)
         if all(responses.values()):
             branches.append(Branch(design, responses))
     relocation = relocation_branch(lab, plan, covering, fallback)
     if relocation is not None:
         branches.append(relocation)
     if not branches:  # nothing is feasible: the lab defies whatever it cannot escape
-        branches.append(Branch(designs[0], responses_by_regulator(lab, plan, fallback, True)))
+        branches.append(Branch(designs[0], responses_by_regulator(lab, plan, fallback, True,
+                                                                  covering=covering)))
     return branches
 
 
@@ -198,12 +236,15 @@ def candidate_designs(lab: Developer, plan: ReleasePlan, covering: list[Policy])
 
 
 def responses_by_regulator(lab: Developer, plan: ReleasePlan, fallback_musd: float,
-                           force_defy: bool = False,
-                           domicile: str | None = None) -> dict[str, list[Response]]:
-    """For each regulator whose instruments cover `plan`, its feasible responses."""
+                           force_defy: bool = False, domicile: str | None = None,
+                           covering: list[Policy] | None = None) -> dict[str, list[Response]]:
+    """For each regulator whose instruments cover `plan` (`covering`, found here unless
+    given), its feasible responses."""
     model = lab.model
+    if covering is None:
+        covering = model.covering_policies(plan, lab)
     grouped: dict[str, list[Policy]] = {}
-    for policy in model.covering_policies(plan, lab):
+    for policy in covering:
         grouped.setdefault(policy.regulator.name, []).append(policy)
     result = {}
     for name, policies in grouped.items():
@@ -221,29 +262,25 @@ def regulator_responses(lab: Developer, plan: ReleasePlan, regulator: Regulator,
                         domicile: str | None = None) -> list[Response]:
     model = lab.model
     domestic = within(domicile or lab.jurisdiction, regulator.jurisdiction)
+    answered = tuple(policies)
     responses = []
     terms = [p.terms(plan, lab, model) for p in policies]
     if not force_defy and all(t is not None for t in terms):
-        responses.append(_comply(lab, regulator, policies, terms, fallback_musd))
+        responses.append(_comply(lab, regulator, answered, terms, fallback_musd))
     if not force_defy and regulator.reach == "market" and not domestic:
         share = lab.sales_share_in(regulator.jurisdiction)
         value = lab.release_value_musd() * share
         multiplier = model.params.world.compliance.exit_cost_multiplier
-        responses.append(Response("withhold", regulator, tuple(policies),
-                                  Costs(private_musd=value), description=_withhold_text(
-                                      lab, plan, regulator)))
-        responses.append(Response("exit", regulator, tuple(policies),
-                                  Costs(private_musd=value * multiplier),
-                                  description=f"leaves {regulator.jurisdiction} for good"))
+        responses.append(Response("withhold", regulator, answered, Costs(private_musd=value)))
+        responses.append(Response("exit", regulator, answered,
+                                  Costs(private_musd=value * multiplier)))
     if force_defy or not regulator.enjoins(lab):
         costs = enforcement.expected_defiance_costs(lab, plan, regulator, policies)
-        names = ", ".join(p.label for p in policies)
-        responses.append(Response("defy", regulator, tuple(policies), costs,
-                                  description=f"releases anyway in defiance of {names}"))
+        responses.append(Response("defy", regulator, answered, costs))
     return responses
 
 
-def _comply(lab: Developer, regulator: Regulator, policies: list[Policy], terms: list,
+def _comply(lab: Developer, regulator: Regulator, policies: tuple[Policy, ...], terms: list,
             fallback_musd: float) -> Response:
     delay = max(t.delay_months for t in terms)
     refusal = sum(t.refusal_probability for t in terms)
@@ -251,16 +288,7 @@ def _comply(lab: Developer, regulator: Regulator, policies: list[Policy], terms:
         cash_musd=sum(t.cash_musd for t in terms),
         private_musd=sum(t.private_musd for t in terms)
         + delay * lab.delay_cost_musd_per_month() + min(1.0, refusal) * fallback_musd)
-    how = "; ".join(t.description for t in terms)
-    return Response("comply", regulator, tuple(policies), costs, tuple(terms),
-                    f"{how} to comply with {regulator.label}")
-
-
-def _withhold_text(lab: Developer, plan: ReleasePlan, regulator: Regulator) -> str:
-    text = f"withholds this model from {regulator.jurisdiction} and keeps selling its others there"
-    if plan.open_weights:
-        text += " (its weights, published elsewhere, are still obtainable there)"
-    return text
+    return Response("comply", regulator, policies, costs, tuple(terms))
 
 
 def relocation_branch(lab: Developer, plan: ReleasePlan, covering: list[Policy],
@@ -274,7 +302,8 @@ def relocation_branch(lab: Developer, plan: ReleasePlan, covering: list[Policy],
                and not within(destination, p.regulator.jurisdiction)}
     if not escaped:
         return None
-    remaining = responses_by_regulator(lab, plan, fallback_musd, domicile=destination)
+    remaining = responses_by_regulator(lab, plan, fallback_musd, domicile=destination,
+                                       covering=covering)
     if not all(remaining.values()):
         return None
     spec = lab.params
@@ -361,12 +390,15 @@ def _keys(responses: list[Response]) -> frozenset[str]:
     return frozenset(p.key for r in responses for p in r.policies)
 
 
-def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], utilities: list[float],
+def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], expected: list[float],
          probabilities: list[float], chosen: Branch, picks: dict[str, Response]) -> None:
+    """Log the choice with its reason: each option's expected cost (`expected`, USD M, in the
+    order of `branches`) and chance."""
     model = lab.model
     parts = [chosen.design.description]
-    parts += [r.description for r in picks.values()]
-    reason = "; ".join(f"{b.design.kind} {expected_cost(b):,.0f}M" for b in branches)
+    parts += [r.description(chosen.design.plan) for r in picks.values()]
+    reason = "; ".join(f"{b.design.kind} {cost:,.0f}M"
+                       for b, cost in zip(branches, expected, strict=True))
     model.events.add(
         model.step_index, "decision", [lab.name, *sorted(picks)],
         f"{lab.label} {', then '.join(parts) if chosen.relocate else '; '.join(parts)} "
@@ -374,8 +406,11 @@ def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], utilities: l
         design=chosen.design.kind, relocate=chosen.relocate,
         actions={name: r.action for name, r in sorted(picks.items())},
         policies=sorted(p.key for r in picks.values() for p in r.policies),
-        expected_costs_musd={b.design.kind: round(expected_cost(b), 2) for b in branches},
-        response_costs_musd={name: {r.action: round(r.costs.total_musd, 2) for r in responses}
+        expected_costs_musd={b.design.kind: round(cost, 2)
+                             for b, cost in zip(branches, expected, strict=True)},
+        response_costs_musd={name: {r.action: round(cost, 2)
+                                    for r, cost in zip(responses, chosen.response_costs_musd[name],
+                                                       strict=True)}
                              for name, responses in chosen.responses.items()},
         probabilities={b.design.kind: round(p, 4) for b, p in zip(branches, probabilities,
                                                                    strict=True)},

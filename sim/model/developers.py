@@ -45,6 +45,7 @@ class Developer(mesa.Agent):
         self.exited: set[str] = set()
         self.barred: set[str] = set()
         self._sells_into: dict[str, bool] = {}  # markets change only by leaving or dated changes
+        self._sales_share_in: dict[str, float] = {}  # likewise
         self._shares: dict[str, float] | None = None
         self._scale: tuple[int, float] | None = None
         self._start_spending: float | None = None
@@ -64,7 +65,7 @@ class Developer(mesa.Agent):
         """Take new parameter values; a higher security level is an upgrade that takes time."""
         old, self.params = self.params, spec
         self.label = spec.label or spec.name
-        self._sells_into.clear()
+        self._forget_markets()
         self._shares = None
         self._scale = None
         self._start_spending = None
@@ -147,6 +148,13 @@ class Developer(mesa.Agent):
 
     def sales_share_in(self, jurisdiction: str) -> float:
         """Share of its sales made in `jurisdiction` (0 where it does not sell)."""
+        known = self._sales_share_in.get(jurisdiction)
+        if known is None:
+            known = self._sales_share_in[jurisdiction] = self._compute_sales_share_in(
+                jurisdiction)
+        return known
+
+    def _compute_sales_share_in(self, jurisdiction: str) -> float:
         if not self.sells_into(jurisdiction):
             return 0.0
         top = self._top_level_shares()
@@ -177,8 +185,13 @@ class Developer(mesa.Agent):
     def leave_market(self, jurisdiction: str, barred: bool = False) -> None:
         """Stop selling in `jurisdiction` for good (by its choice, or barred by a court)."""
         (self.barred if barred else self.exited).add(jurisdiction)
-        self._sells_into.clear()
+        self._forget_markets()
         self.model.market_left(self, jurisdiction)
+
+    def _forget_markets(self) -> None:
+        """Drop what was worked out about its markets (they changed)."""
+        self._sells_into.clear()
+        self._sales_share_in.clear()
 
     @property
     def relocating(self) -> bool:
@@ -191,10 +204,15 @@ class Developer(mesa.Agent):
 
     # Monthly step ---------------------------------------------------------------------------
     def step(self) -> None:
-        self._progress_compute()
-        self._progress_security()
-        self._progress_relocation()
-        self._release_due_plans()
+        # Each part runs only in the months it has something to do (most months, none has).
+        if self.model.step_index >= self.next_generation_step:
+            self._progress_compute()
+        if self.security_level < self.target_security_level:
+            self._progress_security()
+        if self.relocation_months_left > 0:
+            self._progress_relocation()
+        if self.pending:
+            self._release_due_plans()
         self.months_to_release -= 1
         if self.months_to_release <= 0:
             self.months_to_release = self._draw_cadence()
@@ -306,6 +324,8 @@ class Developer(mesa.Agent):
             self.handle(plan.evolve(round=plan.round + 1))
 
     def _release_due_plans(self) -> None:
+        if not self.pending:
+            return
         now = self.model.step_index
         due = [plan for when, plan in self.pending if when <= now]
         self.pending = [(when, plan) for when, plan in self.pending if when > now]

@@ -84,8 +84,8 @@ class Ecosystem:
         in log10 training FLOP)."""
         p = self.params
         holders = self.open_capability >= capability
-        hazard = _adoption_hazard(float(holders.mean()), p.bass_p_per_month, p.bass_q_per_month)
-        adopting = ~holders & (uniforms < hazard)
+        hazard = _adoption_hazard(_share(holders), p.bass_p_per_month, p.bass_q_per_month)
+        adopting = _adopting(holders, uniforms, hazard)
         self.open_capability[adopting] = capability
         self.open_covered[adopting] = covered
         self.open_train_flop[adopting] = train_flop
@@ -98,15 +98,14 @@ class Ecosystem:
             artifact = offers.get(place)
             if artifact is None or where.stop == where.start:
                 continue
-            capability = self.api_capability[where]
-            holders = capability >= artifact.capability
-            hazard = _adoption_hazard(float(holders.mean()), p.api_bass_p_per_month,
+            holders = self.api_capability[where] >= artifact.capability
+            hazard = _adoption_hazard(_share(holders), p.api_bass_p_per_month,
                                       p.api_bass_q_per_month)
-            adopting = ~holders & (uniforms[where] < hazard)
-            capability[adopting] = artifact.capability
-            self.api_artifact[where][adopting] = artifact.artifact_id
-            self.api_covered[where][adopting] = artifact.covered
-            self.api_shutdown[where][adopting] = artifact.shutdown_capable
+            adopting = _adopting(holders, uniforms[where], hazard) + where.start
+            self.api_capability[adopting] = artifact.capability
+            self.api_artifact[adopting] = artifact.artifact_id
+            self.api_covered[adopting] = artifact.covered
+            self.api_shutdown[adopting] = artifact.shutdown_capable
 
     def revoke_api(self, artifact_ids: list[int], place: str) -> None:
         """End API access in `place` to the given artifacts (their lab left that market)."""
@@ -121,32 +120,50 @@ class Ecosystem:
 
     # Outcomes (shares of the population) ------------------------------------------------------
     def open_share_at_least(self, capability: float) -> float:
-        return float((self.open_capability >= capability).mean())
+        return _share(self.open_capability >= capability)
 
     def api_share_at_least(self, capability: float) -> float:
-        return float((self.api_capability >= capability).mean())
+        return _share(self.api_capability >= capability)
 
     def any_share_at_least(self, capability: float) -> float:
-        return float(((self.open_capability >= capability)
-                      | (self.api_capability >= capability)).mean())
+        return _share((self.open_capability >= capability) | (self.api_capability >= capability))
+
+    def tier_shares(self, capability: float) -> tuple[float, float, float]:
+        """Shares holding at least `capability` as open weights, through an API, and either way
+        (one comparison of each population array)."""
+        open_holders = self.open_capability >= capability
+        api_holders = self.api_capability >= capability
+        return _share(open_holders), _share(api_holders), _share(open_holders | api_holders)
 
     def open_share_trained_above(self, train_flop: float) -> float:
         """Share holding open weights of a model trained with at least `train_flop` (log10)."""
-        return float((self.open_train_flop >= train_flop).mean())
+        return _share(self.open_train_flop >= train_flop)
 
     def covered_open_share(self) -> float:
         """Share holding copies of covered open weights: beyond any switch."""
-        return float(self.open_covered.mean())
+        return _share(self.open_covered)
 
     def kill_switch_coverage(self) -> float:
         """Of adopters holding covered capability, the share a shutdown can reach: those whose
         only covered capability is a shutdown-capable API model (NaN if nobody holds any)."""
-        holders = self.open_covered | self.api_covered
-        count = int(holders.sum())
+        count = np.count_nonzero(self.open_covered | self.api_covered)
         if count == 0:
             return math.nan
         reachable = self.api_covered & self.api_shutdown & ~self.open_covered
-        return float(reachable.sum() / count)
+        return np.count_nonzero(reachable) / count
+
+
+def _share(mask: np.ndarray) -> float:
+    """The share of True in a non-empty mask: exactly `mask.mean()` (an integer count over the
+    size, correctly rounded either way), several times faster."""
+    return np.count_nonzero(mask) / mask.size
+
+
+def _adopting(holders: np.ndarray, uniforms: np.ndarray, hazard: float) -> np.ndarray:
+    """Indices of the non-holders whose uniform falls below the month's adoption hazard."""
+    chosen = uniforms < hazard
+    chosen &= ~holders
+    return np.flatnonzero(chosen)
 
 
 def _apportion(total: int, shares: list[float]) -> np.ndarray:

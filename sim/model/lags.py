@@ -9,9 +9,8 @@ lag.
 
 from __future__ import annotations
 
+import bisect
 import math
-
-import numpy as np
 
 
 class FrontierHistory:
@@ -40,7 +39,7 @@ class FrontierHistory:
         values = self.record_values
         if capability <= values[0]:
             return self.record_months[0] + (capability - values[0]) / self.prehistory_oom_per_month
-        index = int(np.searchsorted(values, capability, side="left"))
+        index = bisect.bisect_left(values, capability)
         if index >= len(values):
             return float(self.recorded - 1)
         return float(self.record_months[index])
@@ -59,5 +58,5 @@ class FrontierHistory:
         months, values = self.record_months, self.record_values
         if month < months[0]:
             return values[0] - (months[0] - month) * self.prehistory_oom_per_month
-        index = int(np.searchsorted(months, month, side="right"))
+        index = bisect.bisect_right(months, month)
         return values[index - 1]

@@ -51,12 +51,19 @@ RELATIVE_LINE_OOM = 1.0
 
 class Observer:
     """Computes each month's row and keeps the columns (plain lists, turned into a DataFrame
-    at the end)."""
+    at the end). With `series=False` it keeps only the columns `summarise` reads
+    (`summary_columns`) and skips measuring the others."""
 
-    def __init__(self, model: RegSimModel) -> None:
+    def __init__(self, model: RegSimModel, series: bool = True) -> None:
         self.model = model
+        self.series = series
         self.places = self._places()
-        self.columns: dict[str, list[Any]] = {name: [] for name in self.column_names()}
+        names = self.column_names()
+        if not series:
+            wanted = set(summary_columns([s.name for s in model.state_list]))
+            names = [name for name in names if name in wanted]
+        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+        self._state_keys = [(state, _StateKeys(state.name)) for state in model.state_list]
 
     def _places(self) -> list[str]:
         """Top-level jurisdictions a lab is or may move to (for open-weight labs by place)."""
@@ -82,11 +89,7 @@ class Observer:
             *SERIES_COUNTERS, "active_policies",
         ]
         for state in model.state_list:
-            s = state.name
-            names += [f"state_capability__{s}", f"state_lag_months__{s}",
-                      f"state_best_channel__{s}", f"state_domestic_capability__{s}",
-                      f"state_domestic_lag_months__{s}"]
-            names += [f"state_capability_{c}__{s}" for c in CHANNELS]
+            names += _StateKeys(state.name).in_order
         names += [f"regulator_pressure__{r.name}" for r in model.regulator_list]
         names += [f"open_weight_labs__{place}" for place in self.places]
         names += [f"open_frontier_capability__{place}" for place in self.places]
@@ -94,15 +97,25 @@ class Observer:
         return names
 
     def collect(self) -> None:
-        for name, value in self.observe().items():
-            self.columns[name].append(value)
+        row = self.observe() if self.series else self.observe_summary_inputs()
+        for name, values in self.columns.items():
+            values.append(row[name])
 
     def observe(self) -> dict[str, Any]:
+        """This month's row: every column."""
+        row = self.observe_summary_inputs()
+        row.update(self._observe_details())
+        return row
+
+    def observe_summary_inputs(self) -> dict[str, Any]:
+        """The columns `summarise` reads (`summary_columns`), with the few that come at no
+        extra cost beside them: the frontier, the ecosystem's frontier tier and what is beyond
+        the switch, and each state's capability and lags."""
         model = self.model
         registry, ecosystem, history = model.registry, model.ecosystem, model.history
         tier_floor = history.capability_at(model.step_index
                                            - model.params.world.frontier_tier_months)
-        new = model.new_artifacts
+        open_tier, api_tier, any_tier = ecosystem.tier_shares(tier_floor)
         largest = registry.largest
         covered_share = ecosystem.covered_open_share()
         derivatives = model.params.world.ecosystem.derivatives_at_saturation
@@ -115,14 +128,31 @@ class Observer:
             "frontier_run_cost_musd": largest.cost_musd if largest else math.nan,
             "compute_ceiling_flop": model.costs.ceiling_log10_flop(model.month),
             "algo_efficiency_oom": model.algo_efficiency_oom,
-            "ecosystem_best_open_share": ecosystem.open_share_at_least(registry.open_frontier),
-            "ecosystem_open_frontier_tier_share": ecosystem.open_share_at_least(tier_floor),
-            "ecosystem_api_frontier_tier_share": ecosystem.api_share_at_least(tier_floor),
-            "ecosystem_frontier_tier_share": ecosystem.any_share_at_least(tier_floor),
+            "ecosystem_open_frontier_tier_share": open_tier,
+            "ecosystem_api_frontier_tier_share": api_tier,
+            "ecosystem_frontier_tier_share": any_tier,
             "open_copies_beyond_switch_share": covered_share,
             "derivatives_beyond_switch": covered_share * derivatives,
-            "open_weights_above_1e26_share": ecosystem.open_share_trained_above(26.0),
             "kill_switch_coverage": ecosystem.kill_switch_coverage(),
+        }
+        for state, keys in self._state_keys:
+            row[keys.capability] = _finite(state.capability)
+            row[keys.lag] = _lag(history, state.capability)
+            row[keys.best_channel] = state.best_channel
+            row[keys.domestic_capability] = _finite(state.domestic_capability)
+            row[keys.domestic_lag] = _lag(history, state.domestic_capability)
+            for channel, key in keys.channels:
+                row[key] = _finite(state.channel_capability[channel])
+        return row
+
+    def _observe_details(self) -> dict[str, Any]:
+        """The columns only the monthly series shows."""
+        model = self.model
+        registry, ecosystem = model.registry, model.ecosystem
+        new = model.new_artifacts
+        row: dict[str, Any] = {
+            "ecosystem_best_open_share": ecosystem.open_share_at_least(registry.open_frontier),
+            "open_weights_above_1e26_share": ecosystem.open_share_trained_above(26.0),
             "covered_models_held_by_states": self._covered_held_by_states(),
             "open_weight_labs": sum(1 for d in model.developer_list if d.last_release_open),
             "releases": len(new),
@@ -132,22 +162,11 @@ class Observer:
             "active_policies": sum(1 for p in model.policies if p.in_force()),
         }
         row.update({key: model.counters[key] for key in SERIES_COUNTERS})
-        for state in model.state_list:
-            s = state.name
-            row[f"state_capability__{s}"] = _finite(state.capability)
-            row[f"state_lag_months__{s}"] = _lag(history, state.capability)
-            row[f"state_best_channel__{s}"] = state.best_channel
-            row[f"state_domestic_capability__{s}"] = _finite(state.domestic_capability)
-            row[f"state_domestic_lag_months__{s}"] = _lag(history, state.domestic_capability)
-            for channel in CHANNELS:
-                row[f"state_capability_{channel}__{s}"] = _finite(
-                    state.channel_capability[channel])
         for regulator in model.regulator_list:
             row[f"regulator_pressure__{regulator.name}"] = regulator.pressure
+        open_labs = self._open_weight_labs_by_place()
         for place in self.places:
-            row[f"open_weight_labs__{place}"] = sum(
-                1 for d in model.developer_list
-                if d.last_release_open and d.jurisdiction.split("-")[0] == place)
+            row[f"open_weight_labs__{place}"] = open_labs[place]
             row[f"open_frontier_capability__{place}"] = _finite(
                 registry.open_frontier_by_place.get(place, math.nan))
         for place, artifact in model.api_offers().items():
@@ -155,22 +174,55 @@ class Observer:
                 artifact.capability if artifact is not None else math.nan)
         return row
 
+    def _open_weight_labs_by_place(self) -> dict[str, int]:
+        """Labs whose latest release was open, by the top-level jurisdiction of their domicile
+        (one pass over the labs; a lab moved outside `places` by a dated change is not
+        counted)."""
+        counts = dict.fromkeys(self.places, 0)
+        for lab in self.model.developer_list:
+            if lab.last_release_open:
+                place = lab.jurisdiction.split("-")[0]
+                if place in counts:
+                    counts[place] += 1
+        return counts
+
     def _covered_held_by_states(self) -> int:
         """Copies of covered models held by states (stolen, or absorbed open weights)."""
         artifacts = self.model.registry.artifacts
         return sum(1 for s in self.model.state_list for i in s.holdings if artifacts[i].covered)
 
     def frame(self) -> pd.DataFrame:
-        """The monthly series: one row per step, with `step` and `month` columns first."""
+        """The monthly series: one row per step, with `step` and `month` columns first (with
+        `series=False`, only the columns `summarise` reads)."""
         import pandas as pd
 
         from sim.calendar import format_month
 
-        frame = pd.DataFrame(self.columns)
-        frame.insert(0, "month", [format_month(self.model.start_month + i)
-                                  for i in range(len(frame))])
-        frame.insert(0, "step", np.arange(len(frame), dtype=int))
-        return frame
+        months = len(next(iter(self.columns.values()), []))
+        data: dict[str, Any] = {
+            "step": np.arange(months, dtype=int),
+            "month": [format_month(self.model.start_month + i) for i in range(months)],
+        }
+        for name, values in self.columns.items():
+            # A numeric column as the array numpy makes of it (the dtype pandas would infer,
+            # several times faster to hand over); text and mixed columns as they are.
+            array = np.asarray(values)
+            data[name] = values if array.dtype.kind in "OUS" else array
+        return pd.DataFrame(data, copy=False)
+
+
+class _StateKeys:
+    """A state's column names, formatted once rather than every month."""
+
+    def __init__(self, name: str) -> None:
+        self.capability = f"state_capability__{name}"
+        self.lag = f"state_lag_months__{name}"
+        self.best_channel = f"state_best_channel__{name}"
+        self.domestic_capability = f"state_domestic_capability__{name}"
+        self.domestic_lag = f"state_domestic_lag_months__{name}"
+        self.channels = [(c, f"state_capability_{c}__{name}") for c in CHANNELS]
+        self.in_order = [self.capability, self.lag, self.best_channel, self.domestic_capability,
+                         self.domestic_lag, *(key for _, key in self.channels)]
 
 
 def _within_frontier(artifact) -> bool:
@@ -199,6 +251,22 @@ ENACTED_PREFIX = "instrument_enacted_month__"
 SUMMARY_COUNTS = ("thefts", "thefts_disclosed", "absorptions", "distillations", "incidents",
                   "covered_releases", "relocations_started", "relocations", "injunctions",
                   "markets_left", "policy_activations", "policy_repeals")
+
+
+SUMMARY_SERIES = ("open_lag_months", "frontier_capability", "frontier_train_flop",
+                  "frontier_run_cost_musd", "kill_switch_coverage",
+                  "open_copies_beyond_switch_share", "derivatives_beyond_switch",
+                  "ecosystem_frontier_tier_share")
+"""The monthly series `summarise` reads (beside each state's `STATE_SUMMARY_SERIES`)."""
+STATE_SUMMARY_SERIES = ("state_lag_months", "state_domestic_lag_months", "state_capability",
+                        "state_best_channel")
+
+
+def summary_columns(state_names: list[str]) -> list[str]:
+    """Every column of the monthly frame that `summarise` reads: all a summaries-only run
+    records."""
+    return [*SUMMARY_SERIES,
+            *(f"{series}__{name}" for name in state_names for series in STATE_SUMMARY_SERIES)]
 
 
 def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
@@ -259,20 +327,23 @@ def option_shares(counters: dict[str, float]) -> dict[str, float]:
 
 
 def _state_summary(model: RegSimModel, frame: pd.DataFrame, name: str) -> dict[str, Any]:
-    lags = frame[f"state_lag_months__{name}"]
-    domestic = frame[f"state_domestic_lag_months__{name}"]
+    # Plain arrays: the same numbers as the pandas operations, without their overhead.
+    lags = frame[f"state_lag_months__{name}"].to_numpy(dtype=float)
+    domestic = frame[f"state_domestic_lag_months__{name}"].to_numpy(dtype=float)
     capability = frame[f"state_capability__{name}"].to_numpy(dtype=float)
-    channels = frame[f"state_best_channel__{name}"]
+    channels = frame[f"state_best_channel__{name}"].to_numpy()
     out: dict[str, Any] = {
         f"state_mean_lag_months__{name}": _nanmean(lags),
-        f"state_min_lag_months__{name}": float(np.nanmin(lags)) if lags.notna().any() else math.nan,
-        f"state_final_lag_months__{name}": float(lags.iloc[-1]),
+        f"state_min_lag_months__{name}": float(np.nanmin(lags)) if (~np.isnan(lags)).any()
+        else math.nan,
+        f"state_final_lag_months__{name}": float(lags[-1]),
         f"state_mean_domestic_lag_months__{name}": _nanmean(domestic),
-        f"state_final_domestic_lag_months__{name}": float(domestic.iloc[-1]),
-        f"state_final_channel__{name}": str(channels.iloc[-1]),
+        f"state_final_domestic_lag_months__{name}": float(domestic[-1]),
+        f"state_final_channel__{name}": str(channels[-1]),
     }
     for channel in CHANNELS:
-        out[f"state_best_channel_share_{channel}__{name}"] = float((channels == channel).mean())
+        out[f"state_best_channel_share_{channel}__{name}"] = (
+            np.count_nonzero(channels == channel) / channels.size)
     for flop in model.params.world.capability_milestones_flop:
         reached = np.nonzero(capability >= math.log10(flop))[0]
         key = f"state_months_to_{milestone_label(flop)}__{name}"

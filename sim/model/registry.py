@@ -47,9 +47,8 @@ class ReleasePlan:
     def evolve(self, **changes) -> ReleasePlan:
         """A copy with `changes` (as `dataclasses.replace`, without its per-call overhead:
         plans are copied thousands of times a replicate)."""
-        unknown = changes.keys() - _PLAN_FIELDS
-        if unknown:
-            raise TypeError(f"ReleasePlan has no field {sorted(unknown)}")
+        if not _PLAN_FIELDS.issuperset(changes):
+            raise TypeError(f"ReleasePlan has no field {sorted(changes.keys() - _PLAN_FIELDS)}")
         new = object.__new__(ReleasePlan)
         new.__dict__.update(self.__dict__)
         new.__dict__.update(changes)
@@ -90,6 +89,9 @@ class ModelArtifact:
     largest_run_before: float = -math.inf
     """The largest run released before it (log10 FLOP), for frontier-relative thresholds."""
     stolen_by: set[str] = field(default_factory=set)
+    _offered_in: dict[str, bool] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False)
+    """Answers of `offered_in` so far (`blocked` and `withheld` are fixed at release)."""
 
     @property
     def controlled_copies(self) -> int:
@@ -98,7 +100,11 @@ class ModelArtifact:
 
     def offered_in(self, jurisdiction: str) -> bool:
         """Whether the lab offers it there (closed models: served through its API)."""
-        return not within_any(jurisdiction, self.blocked | self.withheld)
+        known = self._offered_in.get(jurisdiction)
+        if known is None:
+            known = self._offered_in[jurisdiction] = not within_any(
+                jurisdiction, self.blocked | self.withheld)
+        return known
 
 
 def _most_capable_first(artifact: ModelArtifact) -> float:

@@ -106,6 +106,8 @@ class Regulator(mesa.Agent):
         params, model = policy.params, self.model
         lapsed = params.end is not None and model.month >= model.month_of(params.end)
         if not lapsed:
+            if params.repeal_hazard_per_month == 0.0:
+                return  # a draw in [0, 1) is never below 0; draws are keyed, so none moves
             draw = model.streams.uniform("regulator", self.name, "repeal", policy.key,
                                          model.step_index)
             if draw >= params.repeal_hazard_per_month:

@@ -38,6 +38,7 @@ class StateActor(mesa.Agent):
         self.name = spec.name
         self.label = spec.label or spec.name
         self.jurisdictions = list(spec.jurisdictions)
+        self._is_domestic: dict[str, bool] = {}
         self.channel_capability = dict.fromkeys(CHANNELS, -math.inf)
         self.absorbing: list[tuple[int, ModelArtifact]] = []
         self.best_foreign_open = -math.inf
@@ -69,7 +70,10 @@ class StateActor(mesa.Agent):
         return next(c for c in CHANNELS if self.channel_capability[c] == best)
 
     def is_domestic(self, jurisdiction: str) -> bool:
-        return within_any(jurisdiction, self.jurisdictions)
+        known = self._is_domestic.get(jurisdiction)
+        if known is None:  # its jurisdictions never change
+            known = self._is_domestic[jurisdiction] = within_any(jurisdiction, self.jurisdictions)
+        return known
 
     # Monthly step --------------------------------------------------------------------------
     def notice(self, artifact: ModelArtifact) -> None:
@@ -121,16 +125,18 @@ class StateActor(mesa.Agent):
 
     def _attempt_thefts(self) -> None:
         model = self.model
+        capability = self.capability
         for lab in model.developer_list:
             target = model.registry.best_closed_by_developer.get(lab.name)
             if target is None or self.is_domestic(lab.jurisdiction):
                 continue
-            if target.capability <= self.capability or self.name in target.stolen_by:
+            if target.capability <= capability or self.name in target.stolen_by:
                 continue
             hazard = model.theft_hazard(self.params.attacker_tier, lab.security_level)
             if model.streams.uniform("theft", self.name, lab.name, model.step_index) >= hazard:
                 continue
             self._steal(lab, target)
+            capability = self.capability
 
     def _steal(self, lab: Developer, target: ModelArtifact) -> None:
         model, theft = self.model, self.model.params.world.theft
@@ -171,12 +177,13 @@ class StateActor(mesa.Agent):
         model = self.model
         discount = self.params.distillation_discount_oom
         busy = {a.artifact_id for _, a in self.distilling}
+        capability = self.capability
         best, best_access = None, 0.0
         for lab in model.developer_list:
             artifact = model.registry.best_closed_by_developer.get(lab.name)
             if artifact is None or self.is_domestic(artifact.jurisdiction) \
                     or artifact.artifact_id in busy \
-                    or artifact.capability - discount <= self.capability:
+                    or artifact.capability - discount <= capability:
                 continue
             if best is None or artifact.capability > best.capability:
                 best, best_access = artifact, self.distillation_access(lab, artifact)

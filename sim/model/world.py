@@ -38,9 +38,10 @@ def _month_number(text: str) -> int:
 
 
 class RegSimModel(mesa.Model):
-    """The regsim world. `params` is a validated `Scenario`; `seed` fixes every random draw."""
+    """The regsim world. `params` is a validated `Scenario`; `seed` fixes every random draw;
+    `series=False` keeps only the monthly columns the summary reads (`outputs.Observer`)."""
 
-    def __init__(self, params: Scenario, seed: int | None = None) -> None:
+    def __init__(self, params: Scenario, seed: int | None = None, series: bool = True) -> None:
         seed = params.scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.params = params
@@ -49,6 +50,8 @@ class RegSimModel(mesa.Model):
         self.start_month = parse_month(params.scenario.start)
         self.months = params.scenario.months
         self.step_index = -1
+        self.month = self.start_month
+        """The current calendar month (absolute month number; the start month before step 0)."""
         self.costs = CostModel(params.world.compute)
         self.algo_efficiency_oom = 0.0
         self.counters = dict.fromkeys(COUNTERS, 0.0)
@@ -67,19 +70,14 @@ class RegSimModel(mesa.Model):
         self._api_draws = self.streams.generator("ecosystem", "api")
         self._markets_version = 0
         self._fines_due: list[tuple[int, float]] = []
-        self._offers_key: tuple[int, int] | None = None
+        self._offers_key: int | None = None
         self._offers: dict[str, ModelArtifact | None] = {}
         self._changes = [(parse_month(month), snapshot)
                          for month, snapshot in change_snapshots(params)]
         self._register_initial_models()
-        self.observer = Observer(self)
+        self.observer = Observer(self, series)
 
     # Time -----------------------------------------------------------------------------------
-    @property
-    def month(self) -> int:
-        """The current calendar month (absolute month number; the start month before step 0)."""
-        return self.start_month + max(self.step_index, 0)
-
     @staticmethod
     def month_of(text: str) -> int:
         return _month_number(text)
@@ -87,6 +85,7 @@ class RegSimModel(mesa.Model):
     # The monthly step -----------------------------------------------------------------------
     def step(self) -> None:
         self.step_index += 1
+        self.month = self.start_month + self.step_index
         self._apply_due_changes()
         self._collect_due_fines()
         self._grow_knowledge()
@@ -197,6 +196,7 @@ class RegSimModel(mesa.Model):
             covered=self.is_covered_model(plan.train_flop, month),
             cost_musd=self.costs.run_cost_musd(plan.train_flop, month))
         self.new_artifacts.append(artifact)
+        self._note_offered(artifact)
         self._log_release(lab, artifact, plan)
         if plan.defied:
             enforcement.enforce(lab, plan, self)
@@ -244,13 +244,28 @@ class RegSimModel(mesa.Model):
         return self._api_offers()
 
     def _api_offers(self) -> dict[str, ModelArtifact | None]:
-        """The best closed model offered in each ecosystem jurisdiction (cached until a release
-        or a lab leaves a market)."""
-        key = (self.registry.version, self._markets_version)
-        if self._offers_key != key:
+        """The best closed model offered in each ecosystem jurisdiction: worked out afresh when
+        a lab's markets change (it left one, or a dated change), and kept up to date at each
+        closed release in between (`_note_offered`)."""
+        if self._offers_key != self._markets_version:
             self._offers = {j: self._best_offered(j) for j in self.ecosystem.jurisdictions}
-            self._offers_key = key
+            self._offers_key = self._markets_version
         return self._offers
+
+    def _note_offered(self, artifact: ModelArtifact) -> None:
+        """Update the best offers for a newly released closed model: it is the new best where
+        it is offered and beats the best; a tie is worked out afresh, so the lab that
+        `_best_offered` finds first still wins it."""
+        if artifact.open_weights or self._offers_key != self._markets_version:
+            return
+        offers = self._offers
+        for place, best in offers.items():
+            if not self._offered(artifact, place):
+                continue
+            if best is None or artifact.capability > best.capability:
+                offers[place] = artifact
+            elif artifact.capability == best.capability:
+                offers[place] = self._best_offered(place)
 
     def _offered(self, artifact: ModelArtifact, jurisdiction: str) -> bool:
         lab = self._developers_by_name[artifact.developer]

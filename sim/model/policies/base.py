@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -143,9 +144,9 @@ class Policy:
     def name(self) -> str:
         return self.params.name or self.kind
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """Unique within a scenario: 'regulator.policy'."""
+        """Unique within a scenario: 'regulator.policy' (fixed: dated changes rename nothing)."""
         return f"{self.regulator.name}.{self.name}"
 
     @property
