@@ -181,19 +181,21 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
                               states)
     chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
     failed = int((runs["status"] != "ok").sum())
-    _print(folder, chosen, names, runs, quiet, as_json, independent, failed)
+    _print(folder, chosen, names, runs, quiet, as_json, independent, failed, states)
     if failed:
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)
 
 
 def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, as_json: bool,
-           independent: bool, failed: int) -> None:
+           independent: bool, failed: int, states: dict[str, str]) -> None:
     from sim.presentation.compare_report import format_comparison
 
     pairing = "independent seeds" if independent else "common random numbers"
     replicates = int(runs["replicate"].nunique())
     if as_json:
-        records = json.loads(chosen.to_json(orient="records"))
+        from sim.presentation.tables import with_labels
+
+        records = json.loads(with_labels(chosen, states).to_json(orient="records"))
         click.echo(json.dumps({"results": str(folder), "baseline": names[0],
                                "pairing": pairing, "replicates": replicates,
                                "failed_runs": failed, "comparisons": records}, indent=2))

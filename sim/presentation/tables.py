@@ -271,3 +271,13 @@ def with_labels(frame: pd.DataFrame, state_labels: dict[str, str] | None = None,
     labelled.insert(position, "label", [name for name, _ in named])
     labelled.insert(position + 1, "unit", [unit for _, unit in named])
     return labelled
+
+
+def outcome_descriptions(keys: list[str], state_labels: dict[str, str] | None = None
+                         ) -> list[dict[str, str]]:
+    """`{"outcome", "label", "unit"}` for each outcome key, for JSON outputs."""
+    described = []
+    for key in keys:
+        label, unit = outcome_name_and_unit(key, state_labels)
+        described.append({"outcome": key, "label": label, "unit": unit})
+    return described
