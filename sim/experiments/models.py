@@ -174,14 +174,15 @@ def write_events_part(events: Sequence[Mapping[str, Any]], folder: Path, task: R
                         ("step", pa.int64()), ("month", pa.string()), ("kind", pa.string()),
                         ("actors", pa.list_(pa.string())), ("text", pa.string()),
                         ("details", pa.string())])
-    rows = [_event_row(event) for event in events]
+    rows = [event_row(event) for event in events]
     columns = {leading[0]: [leading[2]] * len(rows), "replicate": [task.replicate] * len(rows)}
     for index, name in enumerate(EVENT_COLUMNS):
         columns[name] = [row[index] for row in rows]
     return _write_part(pa.Table.from_pydict(columns, schema=schema), folder, task)
 
 
-def _event_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
+def event_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
+    """One event as the values of `EVENT_COLUMNS` (its other fields as `details` JSON)."""
     known = {"step", "month", "kind", "actors", "text", "replicate"}
     details = {str(k): _plain(v) for k, v in event.items() if k not in known}
     return (int(event.get("step", 0)), str(event.get("month", "")), str(event.get("kind", "")),
