@@ -26,7 +26,8 @@ from sim.cli.progress import progress_bar
 
 DESIGN_OPTIONS = {"params": "--param", "levers": "--lever", "sampler": "--sampler",
                   "samples": "--samples", "replicates": "--replicates", "seed": "--seed",
-                  "overrides": "--set", "out_dir": "--out", "save_timeseries": "--save-timeseries"}
+                  "overrides": "--set", "out_dir": "--out", "save_timeseries": "--save-timeseries",
+                  "uncertainty": "--uncertainty"}
 """Options that define a new sweep: not allowed with --resume (the folder holds its design)."""
 INTERRUPTED_EXIT_STATUS = 130
 
@@ -60,6 +61,9 @@ INTERRUPTED_EXIT_STATUS = 130
               help="Results folder (default: results/<name>-sweep-<UTC time>).")
 @click.option("--save-timeseries", is_flag=True, help="Also save every run's monthly series "
               "(timeseries.parquet).")
+@click.option("--uncertainty", is_flag=True, help="Also draw each replicate's uncertain "
+              "parameters (the scenario's [uncertainty] table, else every documented range) "
+              "that the design does not set; replicate r gets the same draws at every point.")
 @click.option("--outcome", "outcomes", multiple=True, metavar="KEY", help="Outcome to plot and "
               "print (default: the first key outcomes). Repeatable.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
@@ -69,7 +73,8 @@ def sweep(scenario: str | None, params: Sequence[str], levers: Sequence[str],
           sampler: str | None, samples: int | None, replicates: int | None, seed: int | None,
           overrides: Sequence[str], workers: int | None, scheduler: str | None,
           resume_dir: Path | None, out_dir: Path | None, save_timeseries: bool,
-          outcomes: Sequence[str], no_plots: bool, quiet: bool, as_json: bool) -> None:
+          uncertainty: bool, outcomes: Sequence[str], no_plots: bool, quiet: bool,
+          as_json: bool) -> None:
     """Sweep SCENARIO over a design of uncertainties and levers, with replicates on common
     random numbers; write runs.csv, points.csv, sensitivity.csv and plots.
 
@@ -90,14 +95,16 @@ def sweep(scenario: str | None, params: Sequence[str], levers: Sequence[str],
         bad_input("give a SCENARIO to sweep, or --resume DIR")
     else:
         folder, name, create = _new_sweep(scenario, params, levers, sampler, samples,
-                                          replicates, seed, overrides, out_dir, save_timeseries)
+                                          replicates, seed, overrides, out_dir, save_timeseries,
+                                          uncertainty)
     _execute(folder, name, create, workers, scheduler, outcomes, no_plots, quiet, as_json)
 
 
 def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
                sampler: str | None, samples: int | None, replicates: int | None,
                seed: int | None, overrides: Sequence[str], out_dir: Path | None,
-               save_timeseries: bool) -> tuple[Path, str, Callable[[], None]]:
+               save_timeseries: bool, uncertainty: bool = False
+               ) -> tuple[Path, str, Callable[[], None]]:
     """Validate the design (exit 2 on bad input); return the folder, the scenario name and
     what creates the folder (called once an executor is ready, so nothing is left behind if
     none can be had)."""
@@ -141,9 +148,13 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
         bad_input(f"{folder} already exists; choose another --out, or finish that sweep with "
                   f"--resume {folder}")
 
+    draws = _uncertainty_draws(loaded, raw, parameters, root_seed, replicates) if uncertainty \
+        else ()
+
     def create() -> Path:
         try:
-            return create_sweep(folder, ScenarioModel(raw), design, root_seed, replicates, name,
+            model = ScenarioModel(raw, replicate_values=draws)
+            return create_sweep(folder, model, design, root_seed, replicates, name,
                                 save_timeseries=save_timeseries, auto_name=out_dir is None)
         except ResultsExistError as error:
             bad_input(str(error))
@@ -151,6 +162,27 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
             environment_failure(f"cannot create the sweep folder {folder}", error)
 
     return folder, name, create
+
+
+def _uncertainty_draws(loaded: Any, raw: dict[str, Any], parameters: Sequence[Any],
+                       root_seed: int, replicates: int) -> tuple[dict[str, Any], ...]:
+    """Each replicate's draws of the uncertain parameters the design does not set (paired
+    across design points); exit 2 if there are none or a draw makes the scenario invalid."""
+    from sim.experiments import uncertainty as parameter_uncertainty
+    from sim.scenario.errors import ScenarioError
+
+    designed = {p.key for p in parameters}
+    uncertain = [p for p in parameter_uncertainty.declared(loaded) if p.key not in designed]
+    if not uncertain:
+        bad_input("--uncertainty: the design already sets every uncertain parameter")
+    draws = parameter_uncertainty.draws(uncertain, root_seed, replicates)
+    for values in draws[:1] + draws[-1:]:  # the ranges' ends are checked once, not per draw
+        try:
+            parameter_uncertainty.with_values(raw, values, "--uncertainty")
+        except ScenarioError as error:
+            print_problems(error)
+            raise SystemExit(BAD_INPUT_EXIT_STATUS) from None
+    return tuple(draws)
 
 
 def _parameters(loaded: Any, params: Sequence[str], levers: Sequence[str]):

@@ -226,6 +226,7 @@ def _write_inputs(folder: Path, scenarios: Mapping[str, Mapping[str, Any]], root
         "pairing": "independent seeds" if independent else "common random numbers",
         "replicate_seeds": dict(zip(scenarios, seeds, strict=True)),
         "uncertainty_draws": [dict(v) for v in replicate_values],
+        "uncertain_parameters": sorted({key for v in replicate_values for key in v}),
         "interval_kind": ("Monte Carlo and parameter uncertainty (paired draws)"
                           if any(replicate_values) else "Monte Carlo only"),
         "executor": executor.description, "python_version": platform.python_version(),

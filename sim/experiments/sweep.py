@@ -161,6 +161,8 @@ def _write_new_sweep(folder: Path, model: ScenarioModel | FunctionModel, design:
         "design": {k: v for k, v in design.describe().items() if k not in ("points", "unit")}
         | {"points": len(design)},
         "total_runs": len(design) * replicates, "model": model_description,
+        "uncertain_parameters": sorted({k for v in getattr(model, "replicate_values", ())
+                                        for k in v}),
         "python_version": platform.python_version(), "platform": platform.platform(),
         "packages": package_versions(SWEEP_PACKAGES), "git_commit": commit, "git_dirty": dirty,
         "command_line": list(sys.argv), "sessions": [],
@@ -174,8 +176,12 @@ def _describe_model(model: Model, folder: Path, save_timeseries: bool) -> dict[s
 
         text = tomli_w.dumps(dict(model.raw))
         (folder / SCENARIO_NAME).write_text(text, encoding="utf-8")
-        return {"kind": "scenario", "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
-                "save_timeseries": save_timeseries}
+        described = {"kind": "scenario",
+                     "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                     "save_timeseries": save_timeseries}
+        if model.replicate_values:  # parameter uncertainty: replicate r's draws at every point
+            described["uncertainty_draws"] = [dict(v) for v in model.replicate_values]
+        return described
     if isinstance(model, FunctionModel):
         # Only a registered name is ever used to find the model again; the function's own
         # name is kept for the reader, never imported.
@@ -268,7 +274,8 @@ def load_model(verified: VerifiedSweep) -> Model:
     if described["kind"] == "scenario":
         assert verified.scenario_raw is not None
         parts = str(verified.folder.resolve() / PARTS_DIR) if described["save_timeseries"] else None
-        return ScenarioModel(verified.scenario_raw, parts)
+        draws = tuple(described.get("uncertainty_draws") or ())
+        return ScenarioModel(verified.scenario_raw, parts, replicate_values=draws)
     name = described.get("name")
     model = registered_function_model(name) if isinstance(name, str) else None
     if model is None:

@@ -188,11 +188,26 @@ def _model(manifest: dict[str, Any], path: Path) -> None:
     if model["kind"] == "scenario":
         _field(model, path, "scenario_sha256", lambda v: isinstance(v, str)
                and bool(_SHA256.match(v)), "a SHA-256 as 64 hex digits", prefix="model.")
+        if "uncertainty_draws" in model:
+            replicates = manifest.get("replicates")
+            _field(model, path, "uncertainty_draws", lambda v: _draws(v, replicates),
+                   "one table of --set keys and plain values per replicate", prefix="model.")
     else:
         _field(model, path, "name", lambda v: v is None or (isinstance(v, str) and len(v) < 200),
                "the registered name of a function model", prefix="model.")
     _field(model, path, "save_timeseries", lambda v: isinstance(v, bool), "true or false",
            prefix="model.")
+
+
+def _draws(value: Any, replicates: Any) -> bool:
+    """Parameter draws: a list, one per replicate, of {--set key: number, string or bool}."""
+    plain = (int, float, str, bool)
+    return isinstance(value, list) and len(value) == replicates and all(
+        isinstance(row, dict) and len(row) <= 1000 and all(
+            isinstance(key, str) and len(key) <= 300 and isinstance(item, plain)
+            and not (isinstance(item, float) and not math.isfinite(item))
+            for key, item in row.items())
+        for row in value)
 
 
 def _run_counts(value: Any) -> bool:
