@@ -177,7 +177,7 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
 def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = None,
           levers: ParameterSpecs = None, sampler: str | None = None,
           samples: int | None = None, replicates: int | None = None, seed: int | None = None,
-          set: Overrides = None, workers: int | None = None,
+          set: Overrides = None, uncertainty: bool = False, workers: int | None = None,
           save_timeseries: bool = False, plots: bool = False,
           out: str | os.PathLike[str] | None = None) -> SweepResults:
     """Sweep a scenario over a design of uncertainties (`params`) and levers (`levers`), with
@@ -187,10 +187,14 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     Without `params` or `levers`, the scenario's `[sweep]` table is the design (its sampler,
     samples and replicates are the defaults). `sampler` is grid, lhs, sobol or morris
     (default: grid if every parameter is a list of options, else lhs); `samples` as
-    `--samples`. `workers` defaults to the number of CPUs. With `plots`, the sensitivity
-    plots are drawn into the folder. The folder is written to `out` or a temporary folder (see
-    `compare`). Raises ScenarioError for a bad scenario or design key, ValueError for a bad
-    design, `sim.experiments.engine.EngineError` if the runs stopped.
+    `--samples`. `uncertainty` also draws each replicate's uncertain parameters that the
+    design does not set (the scenario's `[uncertainty]` table, else every documented range),
+    the same draws for replicate r at every point (as `--uncertainty`). `workers` defaults to
+    the number of CPUs. With `plots`, the sensitivity plots are drawn into the folder. The
+    folder is written to `out` or a temporary folder (see `compare`). Raises ScenarioError for
+    a bad scenario, design key or draw, ValueError for a bad design (or `uncertainty` when
+    the design sets every uncertain parameter), `sim.experiments.engine.EngineError` if the
+    runs stopped.
     """
     import tomllib
 
@@ -213,13 +217,33 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     _check_budget(lambda: check_runs(run_size(loaded),
                                      check_design(parameters, sampler, samples) * count))
     design = make_design(parameters, sampler, samples, root_seed)
+    draws = (sweep_draws(loaded, raw, parameters, root_seed, count) if uncertainty else ())
     name = loaded.scenario.name
     with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
         target, scratch = (Path(out), None) if out is not None else scratch_folder("sweep")
-        folder = create_sweep(target / "sweep" if scratch else target, ScenarioModel(raw),
-                              design, root_seed, count, name, save_timeseries=save_timeseries)
+        folder = create_sweep(target / "sweep" if scratch else target,
+                              ScenarioModel(raw, replicate_values=draws), design, root_seed,
+                              count, name, save_timeseries=save_timeseries)
         run_sweep(folder, executor, plot_writer=write_sweep_plots if plots else None)
     return SweepResults(folder, scratch)
+
+
+def sweep_draws(scenario: Scenario, raw: dict[str, Any], parameters: Sequence[Any],
+                root_seed: int, replicates: int) -> tuple[dict[str, Any], ...]:
+    """Each replicate's draws of the uncertain parameters the design does not set, as `regsim
+    sweep --uncertainty` makes them (the same for replicate r at every point). ValueError if
+    the design sets them all; ScenarioError if a draw at a range's end makes the scenario
+    invalid (checked on the first and last draws, as the command does)."""
+    from sim.experiments import uncertainty as parameter_uncertainty
+
+    designed = {p.key for p in parameters}
+    uncertain = [p for p in parameter_uncertainty.declared(scenario) if p.key not in designed]
+    if not uncertain:
+        raise ValueError("uncertainty: the design already sets every uncertain parameter")
+    draws = parameter_uncertainty.draws(uncertain, root_seed, replicates)
+    for values in draws[:1] + draws[-1:]:
+        parameter_uncertainty.with_values(raw, values, "--uncertainty")
+    return tuple(draws)
 
 
 def design_parameters(scenario: Scenario, params: ParameterSpecs, levers: ParameterSpecs):

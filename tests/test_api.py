@@ -232,6 +232,31 @@ def test_discover_and_robustness_equal_the_commands(cli_sweep: Path, api_sweep) 
     assert sim.open(saved).tables["robustness"].shape == judged.table.shape
 
 
+def test_sweep_with_uncertainty_equals_regsim_sweep_uncertainty(tmp_path: Path) -> None:
+    small = {"scenario.months": 12, "world.ecosystem.adopters": 200}
+    folder = tmp_path / "cli"
+    cli("sweep", "baseline", "--set", "scenario.months=12", "--set",
+        "world.ecosystem.adopters=200", "--param", f"{TIER}=3,5", "-n", "2", "--seed", "5",
+        "-j", "1", "--no-plots", "-q", "--uncertainty", "--out", str(folder))
+    swept = sim.sweep("baseline", params={TIER: [3, 5]}, replicates=2, seed=5, set=small,
+                      uncertainty=True, workers=1)
+    same_bytes(swept.folder, folder, ("runs.csv", "points.csv", "sensitivity.csv"))
+    drawn = [column for column in swept.runs.columns if column.startswith("drawn__")]
+    assert drawn and f"drawn__{TIER}" not in drawn  # the design's own key is not drawn
+    assert swept.manifest["model"]["uncertainty_draws"] == json.loads(
+        (folder / "manifest.json").read_text())["model"]["uncertainty_draws"]
+
+
+def test_sweep_uncertainty_needs_a_parameter_left_to_draw() -> None:
+    from sim.experiments.uncertainty import declared
+
+    every = {p.key: list(p.values) if p.values else (p.low, p.high)
+             for p in declared(sim.load("baseline"))}
+    with pytest.raises(ValueError, match="already sets every uncertain parameter"):
+        sim.sweep("baseline", params=every, samples=2, replicates=2, set=SMALL,
+                  uncertainty=True, workers=1)
+
+
 # reading folders as data -------------------------------------------------------------------
 
 
