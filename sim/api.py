@@ -199,6 +199,7 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     import tomllib
 
     from sim.api_results import SweepResults, scratch_folder, write_sweep_plots
+    from sim.experiments import uncertainty as parameter_uncertainty
     from sim.experiments.budget import check_design, check_runs, run_size
     from sim.experiments.design import check_parameters, make_design
     from sim.experiments.executors import warm_executor
@@ -217,7 +218,8 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     _check_budget(lambda: check_runs(run_size(loaded),
                                      check_design(parameters, sampler, samples) * count))
     design = make_design(parameters, sampler, samples, root_seed)
-    draws = (sweep_draws(loaded, raw, parameters, root_seed, count) if uncertainty else ())
+    draws = (parameter_uncertainty.sweep_draws(loaded, raw, parameters, root_seed, count)
+             if uncertainty else ())
     name = loaded.scenario.name
     with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
         target, scratch = (Path(out), None) if out is not None else scratch_folder("sweep")
@@ -226,24 +228,6 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
                               count, name, save_timeseries=save_timeseries)
         run_sweep(folder, executor, plot_writer=write_sweep_plots if plots else None)
     return SweepResults(folder, scratch)
-
-
-def sweep_draws(scenario: Scenario, raw: dict[str, Any], parameters: Sequence[Any],
-                root_seed: int, replicates: int) -> tuple[dict[str, Any], ...]:
-    """Each replicate's draws of the uncertain parameters the design does not set, as `regsim
-    sweep --uncertainty` makes them (the same for replicate r at every point). ValueError if
-    the design sets them all; ScenarioError if a draw at a range's end makes the scenario
-    invalid (checked on the first and last draws, as the command does)."""
-    from sim.experiments import uncertainty as parameter_uncertainty
-
-    designed = {p.key for p in parameters}
-    uncertain = [p for p in parameter_uncertainty.declared(scenario) if p.key not in designed]
-    if not uncertain:
-        raise ValueError("uncertainty: the design already sets every uncertain parameter")
-    draws = parameter_uncertainty.draws(uncertain, root_seed, replicates)
-    for values in draws[:1] + draws[-1:]:
-        parameter_uncertainty.with_values(raw, values, "--uncertainty")
-    return tuple(draws)
 
 
 def design_parameters(scenario: Scenario, params: ParameterSpecs, levers: ParameterSpecs):

@@ -6,9 +6,7 @@ through `run_replicate`, so a replicate's numbers depend only on the scenario an
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import inspect
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -65,18 +63,9 @@ def release_model(model) -> None:
 
 def run_one(scenario: Scenario, seed: int, replicate: int = 0,
             timeseries: bool = True) -> ReplicateResult:
-    """`run_replicate`, on its summaries-only path when `timeseries` is False and this
-    regsim's `run_replicate` has one (its `timeseries` argument); otherwise the full run,
-    whose summary is the same. The result's `timeseries` may then be empty: use only its
-    summary (and events)."""
-    if not timeseries and _offers_summaries_only():
-        return run_replicate(scenario, seed, replicate, timeseries=False)
-    return run_replicate(scenario, seed, replicate)
-
-
-@functools.cache
-def _offers_summaries_only() -> bool:
-    return "timeseries" in inspect.signature(run_replicate).parameters
+    """`run_replicate`; with `timeseries=False` on its summaries-only path, whose summary and
+    events are the same and whose `timeseries` is None: use only its summary (and events)."""
+    return run_replicate(scenario, seed, replicate, timeseries=timeseries)
 
 
 def run_drawn_replicate(scenario: Scenario, seed: int, replicate: int,
