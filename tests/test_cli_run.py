@@ -142,3 +142,29 @@ def test_schema_out_needs_force_to_replace_a_file_and_writes_it_whole(tmp_path):
     assert written.exit_code == 0
     assert json.loads(path.read_text())["title"] == "regsim scenario"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["schema.json"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--uncertainty"]], ids=["fixed", "uncertainty"])
+def test_two_workers_write_the_files_of_one(tmp_path, extra):
+    folders = {}
+    for workers in ("1", "2"):
+        folders[workers] = tmp_path / f"j{workers}"
+        result = run("kill_switch", "--set", "world.ecosystem.adopters=300", "--set",
+                     "scenario.months=36", "-n", "4", "--seed", "11", "--no-plots", "-q",
+                     "-j", workers, *extra, "--out", str(folders[workers]))
+        assert result.exit_code == 0, result.output
+    for name in ("timeseries.csv", "summaries.csv", "outcomes.csv", "events.jsonl",
+                 "scenario.toml"):
+        assert (folders["1"] / name).read_bytes() == (folders["2"] / name).read_bytes(), name
+    manifests = [json.loads((folders[w] / "manifest.json").read_text()) for w in ("1", "2")]
+    assert manifests[0]["replicate_seeds"] == manifests[1]["replicate_seeds"]
+
+
+def test_json_outcomes_carry_their_label_and_unit(tmp_path):
+    result = run("kill_switch", *SMALL, "--no-plots", "--json", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    outcomes = {row["outcome"]: row for row in json.loads(result.output)["outcomes"]}
+    thefts = outcomes["thefts"]
+    assert (thefts["label"], thefts["unit"]) == ("thefts of weights", "count")
+    lag = next(row for key, row in outcomes.items() if key.startswith("state_mean_lag_months__"))
+    assert lag["unit"] == "months" and lag["label"].endswith("mean lag, every channel")

@@ -70,6 +70,8 @@ def test_compare_json_lists_the_comparisons(tmp_path: Path) -> None:
     report = json.loads(result.output)
     assert report["pairing"] == "common random numbers" and report["replicates"] == 3
     assert [c["outcome"] for c in report["comparisons"]] == ["incidents"]
+    assert (report["comparisons"][0]["label"], report["comparisons"][0]["unit"]) == (
+        "publicised incidents", "count")
     runs = pd.read_csv(tmp_path / "out" / "runs.csv")
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()  # pairs share seeds
 

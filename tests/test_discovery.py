@@ -168,6 +168,7 @@ def test_discover_command_writes_tables_and_plots(box_sweep: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["coverage"] >= 0.8 and summary["density"] >= 0.8
+    assert (summary["outcome_label"], summary["outcome_unit"]) == ("y", "")
     assert {r["parameter"] for r in summary["restricted"]} == {"x1", "x2"}
     assert len(summary["trajectory"]) > 5 and summary["results"] == str(out)
     assert {p.name for p in out.iterdir()} == {

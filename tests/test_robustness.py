@@ -158,5 +158,7 @@ def test_robustness_on_a_small_real_sweep(tmp_path: Path) -> None:
     summary = json.loads(result.output)
     assert summary["combinations"] == 3 and summary["futures"] == 6  # 3 chip-control levels
     assert summary["directions"] == {lag: 1}
+    assert summary["outcomes"] == [{"outcome": lag, "label": "prc: mean lag, every channel",
+                                    "unit": "months"}]
     assert min(row["max_regret"] for row in summary["table"]) >= 0.0
     assert (Path(summary["results"]) / "plots" / "regret_heatmap.png").is_file()

@@ -198,6 +198,8 @@ def test_sweep_command_writes_a_complete_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["total_runs"] == summary["ok_runs"] == 6 * 2  # (3 futures x 2 tiers) x 2
+    assert summary["sensitivity"] and all(row["unit"] for row in summary["sensitivity"]
+                                          if row["outcome"].startswith("state_"))
     runs = pd.read_csv(out / "runs.csv")
     assert list(runs.columns[:7]) == ["point_id", "replicate", "seed", HAZARD,
                                       "states.prc.attacker_tier", "status",

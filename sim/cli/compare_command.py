@@ -160,40 +160,33 @@ def _warn_of_missing_series(folder: Path, runs: Any) -> None:
 def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
             states: dict[str, str], no_plots: bool, quiet: bool, as_json: bool,
             independent: bool) -> None:
-    from sim.experiments.compare import numeric_outcomes, paired_comparison, write_comparison
-    from sim.presentation.compare_report import verdict
-    from sim.presentation.tables import KEY_OUTCOMES
+    from sim.api_compare import finish_comparison, key_outcomes
+    from sim.experiments.compare import numeric_outcomes
 
     available = numeric_outcomes(runs)
     for outcome in outcomes:
         if outcome not in available:
             bad_input(f"--outcome {outcome}: not a numeric outcome; choose from "
                       f"{', '.join(available)}")
-    table = paired_comparison(runs, names[0], names[1:], available)
-    table["verdict"] = [verdict(row, states) for row in table.to_dict(orient="records")]
-    write_comparison(table, folder)
-    shown = list(outcomes) or [k for k, _ in KEY_OUTCOMES(list(states), available)
-                               if k in available]
-    if not no_plots:
-        from sim.presentation.compare_plots import write_comparison_plot
-
-        write_comparison_plot(runs, table, names[0], shown, folder / "plots" / "comparison.png",
-                              states)
+    shown = list(outcomes) or key_outcomes(runs, states)
+    table = finish_comparison(folder, runs, names, states, shown, plots=not no_plots)
     chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
     failed = int((runs["status"] != "ok").sum())
-    _print(folder, chosen, names, runs, quiet, as_json, independent, failed)
+    _print(folder, chosen, names, runs, quiet, as_json, independent, failed, states)
     if failed:
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)
 
 
 def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, as_json: bool,
-           independent: bool, failed: int) -> None:
+           independent: bool, failed: int, states: dict[str, str]) -> None:
     from sim.presentation.compare_report import format_comparison
 
     pairing = "independent seeds" if independent else "common random numbers"
     replicates = int(runs["replicate"].nunique())
     if as_json:
-        records = json.loads(chosen.to_json(orient="records"))
+        from sim.presentation.tables import with_labels
+
+        records = json.loads(with_labels(chosen, states).to_json(orient="records"))
         click.echo(json.dumps({"results": str(folder), "baseline": names[0],
                                "pairing": pairing, "replicates": replicates,
                                "failed_runs": failed, "comparisons": records}, indent=2))

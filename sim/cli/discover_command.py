@@ -83,7 +83,12 @@ def discover(sweep_dir: Path, outcome: str, below: float | None, above: float | 
     except SweepDataError as error:
         bad_input(str(error))
     if as_json:
-        click.echo(json.dumps(_jsonable({**summary, "results": str(written)}), indent=2))
+        from sim.presentation.tables import outcome_descriptions
+
+        described = outcome_descriptions([outcome])[0]
+        click.echo(json.dumps(_jsonable({**summary, "outcome_label": described["label"],
+                                         "outcome_unit": described["unit"],
+                                         "results": str(written)}), indent=2))
         return
     from sim.presentation.discovery_report import format_discovery
 

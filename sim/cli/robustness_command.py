@@ -51,7 +51,11 @@ def robustness(sweep_dir: Path, outcomes: Sequence[str], criteria: Sequence[str]
     except SweepDataError as error:
         bad_input(str(error))
     if as_json:
-        click.echo(json.dumps(jsonable({**summary, "results": str(written)}), indent=2))
+        from sim.presentation.tables import outcome_descriptions
+
+        described = outcome_descriptions(list(result.directions))
+        click.echo(json.dumps(jsonable({**summary, "outcomes": described,
+                                        "results": str(written)}), indent=2))
         return
     from sim.presentation.discovery_report import format_robustness
 

@@ -45,6 +45,9 @@ from sim.cli.progress import progress_bar
 @click.option("--uncertainty", is_flag=True, help="Draw each replicate's uncertain parameters "
               "from their ranges (the scenario's [uncertainty] table, else every documented "
               "range), so intervals include parameter uncertainty.")
+@click.option("--workers", "-j", type=click.IntRange(1, 4096), default=1, show_default=True,
+              help="Local worker processes running replicates in parallel (the results are "
+              "the same for any number); 1 runs in this process.")
 def run(
     scenario: str,
     replicates: int | None,
@@ -56,9 +59,12 @@ def run(
     quiet: bool,
     as_json: bool,
     uncertainty: bool,
+    workers: int,
 ) -> None:
     """Run SCENARIO (a path or a bundled name) and write its results folder."""
     from sim.experiments.budget import check_run, run_size
+    from sim.experiments.engine import EngineError
+    from sim.experiments.executors import open_executor
     from sim.experiments.runner import run_scenario
     from sim.experiments.storage import default_out_dir, write_run
 
@@ -71,11 +77,15 @@ def run(
     with pending:
         try:
             label = f"{loaded.scenario.name}: replicates"
-            with progress_bar(total, label, show_progress) as advance:
+            with open_executor(min(workers, total)) as executor, \
+                    progress_bar(total, label, show_progress) as advance:
                 result = run_scenario(loaded, replicates, seed, progress=advance,
-                                      uncertainty=uncertainty)
+                                      uncertainty=uncertainty, executor=executor)
         except (OSError, MemoryError) as error:
             environment_failure("the run stopped", error)
+        except EngineError as error:
+            click.echo(f"error: the run stopped: {error}", err=True)
+            raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
         except Exception as error:  # a model failure: say so plainly, exit 1
             click.echo(f"error: the run failed: {describe_error(error)}", err=True)
             raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
@@ -89,7 +99,11 @@ def run(
     if folder != pending.out_dir and out_dir is not None:
         click.echo(f"warning: {out_dir} appeared while this run was computing; the results "
                    f"are in {folder} instead", err=True)
-    _report(result, folder, quiet, as_json)
+    _report(result, folder, quiet, as_json, _state_labels(loaded))
+
+
+def _state_labels(scenario) -> dict[str, str]:
+    return {state.name: state.label or state.name for state in scenario.states}
 
 
 def _plot_writer(no_plots: bool):
@@ -100,9 +114,10 @@ def _plot_writer(no_plots: bool):
     return write_plots
 
 
-def _report(result, folder: Path, quiet: bool, as_json: bool) -> None:
+def _report(result, folder: Path, quiet: bool, as_json: bool,
+            state_labels: dict[str, str]) -> None:
     from sim.experiments.stats import outcomes_table
-    from sim.presentation.tables import KEY_OUTCOMES, format_outcomes
+    from sim.presentation.tables import KEY_OUTCOMES, format_outcomes, with_labels
 
     summaries = result.summaries_frame()
     # A scenario may report other milestones than 1e27, or none: show the key outcomes it has.
@@ -110,7 +125,7 @@ def _report(result, folder: Path, quiet: bool, as_json: bool) -> None:
             if key in summaries.columns]
     table = outcomes_table(summaries, keys)
     if as_json:
-        records = json.loads(table.to_json(orient="records"))
+        records = json.loads(with_labels(table, state_labels).to_json(orient="records"))
         click.echo(json.dumps({"results": str(folder), "intervals": result.interval_kind,
                                "outcomes": records}, indent=2))
         return

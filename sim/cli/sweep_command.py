@@ -166,23 +166,17 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
 
 def _uncertainty_draws(loaded: Any, raw: dict[str, Any], parameters: Sequence[Any],
                        root_seed: int, replicates: int) -> tuple[dict[str, Any], ...]:
-    """Each replicate's draws of the uncertain parameters the design does not set (paired
-    across design points); exit 2 if there are none or a draw makes the scenario invalid."""
-    from sim.experiments import uncertainty as parameter_uncertainty
+    """`sweep_draws`, with exit 2 if there are none or a draw makes the scenario invalid."""
+    from sim.experiments.uncertainty import sweep_draws
     from sim.scenario.errors import ScenarioError
 
-    designed = {p.key for p in parameters}
-    uncertain = [p for p in parameter_uncertainty.declared(loaded) if p.key not in designed]
-    if not uncertain:
-        bad_input("--uncertainty: the design already sets every uncertain parameter")
-    draws = parameter_uncertainty.draws(uncertain, root_seed, replicates)
-    for values in draws[:1] + draws[-1:]:  # the ranges' ends are checked once, not per draw
-        try:
-            parameter_uncertainty.with_values(raw, values, "--uncertainty")
-        except ScenarioError as error:
-            print_problems(error)
-            raise SystemExit(BAD_INPUT_EXIT_STATUS) from None
-    return tuple(draws)
+    try:
+        return sweep_draws(loaded, raw, parameters, root_seed, replicates)
+    except ValueError as error:
+        bad_input(str(error))
+    except ScenarioError as error:
+        print_problems(error)
+        raise SystemExit(BAD_INPUT_EXIT_STATUS) from None
 
 
 def _parameters(loaded: Any, params: Sequence[str], levers: Sequence[str]):

@@ -168,7 +168,7 @@ def run_comparison(
             if progress is not None:
                 progress(1)
 
-        run_tasks(jobs, executor.executor, record, executor.max_in_flight)
+        run_tasks(jobs, executor, record, total_runs=len(names) * replicates)
     write_runs_table(folder / JOURNAL_NAME, folder / RUNS_NAME, ["scenario"],
                      lambda point_id: {"scenario": names[point_id]})
     if save_series:

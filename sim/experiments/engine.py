@@ -1,22 +1,33 @@
 """The run engine: submit runs to an executor, a bounded number at a time, and hand each
 finished run's record to a callback as it arrives (which appends it to disk).
 
-Nothing accumulates in the parent: at most `max_in_flight` runs are pending, and a record is
-dropped once the callback has it. A model error inside a run is caught in the worker
+Nothing accumulates in the parent: at most `max_in_flight` submissions are pending, and a
+record is dropped once the callback has it. A model error inside a run is caught in the worker
 (`execute`) and becomes a record with status "failed" and its traceback; the other runs go
 on. A failure of the engine itself (a worker process lost, a cluster gone, a cancelled run)
 or of the machine (`ENVIRONMENT_ERRORS`: a full disk, a read-only folder, memory exhausted),
 in a worker or while recording, stops the sweep with `EngineError`: that run is not recorded,
 what finished is already on disk, and `--resume` continues from there, running it again.
+
+On a process pool or a cluster, runs travel in chunks (`ChunkSizer`): one submission carries
+as many runs as take about `ExecutorInfo.chunk_target_s` seconds, so a fast model does not
+spend its time in inter-process messages, while the last chunks shrink so that every worker
+stays busy to the end. Chunking changes only which process runs what and when: each run's
+record depends on its task alone, and the tables built from the journal are sorted.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
 from typing import Any
 
+from sim.experiments.executors import ExecutorInfo
 from sim.experiments.models import Model, RunTask
 
 OK, FAILED = "ok", "failed"
@@ -74,26 +85,108 @@ def is_environment_failure(record: dict[str, Any]) -> bool:
     return error.partition(":")[0] in ENVIRONMENT_ERROR_NAMES
 
 
+MAX_CHUNK_RUNS = 1000
+"""The most runs one submission carries (a fast function model): bounds the size of one
+message and what a lost chunk costs."""
+TAIL_CHUNKS_PER_SLOT = 2
+"""Near the end, chunks shrink so that at least this many remain per worker slot: no worker
+idles while another finishes a long chunk."""
+
+
+@dataclass
+class ChunkSizer:
+    """How many runs the next submission carries.
+
+    About `target_s` seconds of runs, from the mean run time measured so far (one run per
+    chunk until a chunk has come back), at most MAX_CHUNK_RUNS, and, when `total_runs` is
+    known, at most the remaining runs / (`slots` x TAIL_CHUNKS_PER_SLOT). With `target_s`
+    None, every submission carries one run.
+    """
+
+    target_s: float | None = None
+    slots: int = 1
+    total_runs: int | None = None
+    submitted: int = 0
+    measured_runs: int = 0
+    measured_s: float = 0.0
+
+    def next_size(self) -> int:
+        """Runs in the next chunk (at least 1)."""
+        if not self.target_s or not self.measured_runs:
+            return 1
+        per_run_s = max(self.measured_s / self.measured_runs, 1e-9)
+        size = min(MAX_CHUNK_RUNS, max(1, int(self.target_s / per_run_s)))
+        if self.total_runs is not None:
+            remaining = max(self.total_runs - self.submitted, 1)
+            size = min(size, max(1, math.ceil(remaining / (max(1, self.slots)
+                                                           * TAIL_CHUNKS_PER_SLOT))))
+        return size
+
+    def observe(self, runs: int, seconds: float) -> None:
+        """Learn from a chunk that came back: `runs` runs in `seconds` (wall, in the worker)."""
+        self.measured_runs += runs
+        self.measured_s += max(seconds, 0.0)
+
+
+@dataclass
+class ChunkResult:
+    """A worker's answer for one chunk: the records of the runs it finished, in task order,
+    their wall time in seconds, and the environment error that stopped the chunk (None if
+    every run finished; the runs after it were not run)."""
+
+    records: list[RunRecord] = field(default_factory=list)
+    seconds: float = 0.0
+    error: BaseException | None = None
+
+
+def execute_chunk(model: Model, tasks: list[RunTask]) -> ChunkResult:
+    """Worker side: run each task of a chunk (`execute`), stopping at an environment error."""
+    started = time.perf_counter()
+    records = []
+    for task in tasks:
+        try:
+            records.append(execute(model, task))
+        except ENVIRONMENT_ERRORS as error:
+            return ChunkResult(records, time.perf_counter() - started, error)
+    return ChunkResult(records, time.perf_counter() - started)
+
+
 def run_tasks(
     jobs: Iterable[tuple[Model, RunTask]],
-    executor: Executor,
+    executor: Executor | ExecutorInfo,
     on_record: Callable[[RunRecord], None],
-    max_in_flight: int = 1,
+    max_in_flight: int | None = None,
+    total_runs: int | None = None,
 ) -> int:
     """Run every `(model, task)` job on `executor`, calling `on_record` in completion order.
 
-    Returns the number of runs recorded. Raises EngineError if a run is lost (its record is
-    not delivered); pending runs are cancelled first.
+    `executor` is an `ExecutorInfo` (its `max_in_flight` and chunking apply) or a bare
+    Executor (one run per submission); `max_in_flight` overrides how many submissions may be
+    pending (default: the ExecutorInfo's, else 1). `total_runs`, the number of jobs if known,
+    lets the last chunks shrink so that every worker stays busy. Consecutive jobs of the same
+    model travel together. Returns the number of runs recorded. Raises EngineError if a run is
+    lost (its record is not delivered); pending runs are cancelled first.
     """
+    if isinstance(executor, ExecutorInfo):
+        pool, in_flight = executor.executor, max_in_flight or executor.max_in_flight
+        sizer = ChunkSizer(executor.chunk_target_s, executor.slots, total_runs)
+    else:
+        pool, in_flight = executor, max_in_flight or 1
+        sizer = ChunkSizer(None)
+    source = _Jobs(jobs)
     pending: set[Future] = set()
     recorded = 0
     try:
-        for model, task in jobs:
-            while len(pending) >= max(1, max_in_flight):
-                recorded += _drain(pending, on_record, FIRST_COMPLETED)
-            pending.add(executor.submit(execute, model, task))
+        while True:
+            while len(pending) >= max(1, in_flight):
+                recorded += _drain(pending, on_record, sizer)
+            chunk = source.take(sizer.next_size())
+            if chunk is None:
+                break
+            sizer.submitted += len(chunk[1])
+            pending.add(pool.submit(execute_chunk, *chunk))
         while pending:
-            recorded += _drain(pending, on_record, FIRST_COMPLETED)
+            recorded += _drain(pending, on_record, sizer)
     except BaseException:
         for future in pending:
             future.cancel()
@@ -101,20 +194,99 @@ def run_tasks(
     return recorded
 
 
-def _drain(pending: set[Future], on_record: Callable[[RunRecord], None], when: str) -> int:
-    done, _ = wait(pending, return_when=when)
+class _Jobs:
+    """The jobs, taken a chunk at a time: up to `size` consecutive jobs of one model."""
+
+    def __init__(self, jobs: Iterable[tuple[Model, RunTask]]) -> None:
+        self._jobs: Iterator[tuple[Model, RunTask]] = iter(jobs)
+        self._held: tuple[Model, RunTask] | None = None
+
+    def take(self, size: int) -> tuple[Model, list[RunTask]] | None:
+        first = self._held or next(self._jobs, None)
+        self._held = None
+        if first is None:
+            return None
+        model, tasks = first[0], [first[1]]
+        for job in itertools.islice(self._jobs, size - 1):
+            if job[0] is not model:  # another model: it starts the next chunk
+                self._held = job
+                break
+            tasks.append(job[1])
+        return model, tasks
+
+
+def _drain(pending: set[Future], on_record: Callable[[RunRecord], None],
+           sizer: ChunkSizer) -> int:
+    """Record every finished chunk's runs; then raise EngineError for the first chunk that was
+    lost or stopped by the machine (the runs that did finish are recorded first)."""
+    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+    recorded, failure = 0, None
     for future in done:
         pending.discard(future)
         try:
-            record = future.result()
+            chunk = future.result()
         except Exception as error:
-            raise EngineError(lost_run_message(error)) from error
-        try:
-            on_record(record)
-        except ENVIRONMENT_ERRORS as error:
-            raise EngineError(f"a finished run could not be recorded: "
-                              f"{_describe(error)}") from error
-    return len(done)
+            failure = failure or error
+            continue
+        sizer.observe(len(chunk.records), chunk.seconds)
+        for record in chunk.records:
+            _record(on_record, record)
+            recorded += 1
+        failure = failure or chunk.error
+    if failure is not None:
+        raise EngineError(lost_run_message(failure)) from failure
+    return recorded
+
+
+def _record(on_record: Callable[[RunRecord], None], record: RunRecord) -> None:
+    try:
+        on_record(record)
+    except ENVIRONMENT_ERRORS as error:
+        raise EngineError(f"a finished run could not be recorded: "
+                          f"{_describe(error)}") from error
+
+
+def run_calls(
+    calls: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]],
+    executor: ExecutorInfo,
+    on_result: Callable[[Any], None],
+) -> int:
+    """Submit each `(function, arguments)` call to `executor`, at most its `max_in_flight` at
+    once, and hand each result to `on_result` in completion order. Returns the number of calls.
+
+    For work whose every result is needed (a run's replicates): an exception raised by a call
+    is raised here as it is (a model error, an OSError), after cancelling the pending calls;
+    a call lost by the executor (a worker killed, a cancelled call) raises EngineError.
+    """
+    from concurrent.futures import CancelledError
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending: set[Future] = set()
+    delivered = 0
+
+    def drain() -> int:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            pending.discard(future)
+            try:
+                result = future.result()
+            except (BrokenProcessPool, CancelledError) as error:
+                raise EngineError(lost_run_message(error)) from error
+            on_result(result)
+        return len(done)
+
+    try:
+        for function, arguments in calls:
+            while len(pending) >= max(1, executor.max_in_flight):
+                delivered += drain()
+            pending.add(executor.executor.submit(function, *arguments))
+        while pending:
+            delivered += drain()
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
+    return delivered
 
 
 def lost_run_message(error: BaseException) -> str:

@@ -12,6 +12,7 @@ in an `ExecutorInfo`: the sweep engine only calls `submit` and waits on the futu
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import importlib
 import multiprocessing
@@ -28,10 +29,19 @@ from typing import Any
 
 START_METHOD = "spawn"
 IN_FLIGHT_PER_WORKER = 2
-"""Runs submitted ahead per worker: enough to keep each busy, few enough to keep memory flat."""
+"""Chunks of runs submitted ahead per worker: one running and one waiting keeps each busy;
+few enough to keep memory flat."""
+CHUNK_TARGET_S = 0.25
+"""Seconds of runs one submission to a pool or cluster carries (`sim.experiments.engine`):
+a message costs about a millisecond, so the overhead stays under 1% for a fast model, and a
+lost chunk costs little to run again."""
 DASK_CONNECT_TIMEOUT_S = 15
-PRELOAD_MODULES = ("sim.experiments.runner", "sim.model.world")
-"""Imported by each local worker as it starts: what running a regsim scenario needs."""
+PRELOAD_MODULES = ("sim.experiments.runner", "sim.model.world", "sim.model.outputs",
+                   "sim.experiments.engine", "sim.experiments.design",
+                   "sim.experiments.uncertainty", "sim.scenario.loader")
+"""Imported by each local worker as it starts: everything running a regsim scenario imports,
+so that no run pays for an import (a worker serves every run of a sweep, and with
+`warm_executor` every experiment of a session)."""
 DASK_MISSING = ("Dask is not installed; install the cluster extra in regsim's folder: "
                 "pip install -e '.[cluster]' (and the same on every worker machine)")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -45,11 +55,17 @@ class ExecutorUnavailableError(RuntimeError):
 
 @dataclass
 class ExecutorInfo:
-    """An executor, a JSON-able description for manifests, and how many runs to keep queued."""
+    """An executor, a JSON-able description for manifests, how many submissions to keep
+    queued, and how runs are chunked (`sim.experiments.engine.ChunkSizer`)."""
 
     executor: Executor
     description: dict[str, Any] = field(default_factory=dict)
     max_in_flight: int = 1
+    chunk_target_s: float | None = None
+    """Seconds of runs per submission; None: one run per submission (an executor that runs
+    each call where it is submitted gains nothing from chunks)."""
+    slots: int = 1
+    """How many runs execute at once (worker processes, cluster threads)."""
 
 
 class SerialExecutor(Executor):
@@ -87,15 +103,65 @@ def open_executor(
     if workers == 1:
         yield ExecutorInfo(SerialExecutor(), {"kind": "serial", "workers": 1}, 1)
         return
+    pool = start_pool(workers, preload)
+    try:
+        yield pool_info(pool, workers)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_pool(workers: int, preload: Sequence[str] = PRELOAD_MODULES) -> ProcessPoolExecutor:
+    """A spawn process pool of `workers` processes, each started now and importing `preload`."""
     context = multiprocessing.get_context(START_METHOD)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=start_worker, initargs=(os.getpid(), tuple(preload)))
     for _ in range(workers):  # start every worker now rather than at the first runs
         pool.submit(_import_all, ())
+    return pool
+
+
+def pool_info(pool: Executor, workers: int) -> ExecutorInfo:
+    """The ExecutorInfo of a local pool of `workers` processes."""
     description = {"kind": "process_pool", "workers": workers, "start_method": START_METHOD}
+    return ExecutorInfo(pool, description, workers * IN_FLIGHT_PER_WORKER, CHUNK_TARGET_S,
+                        workers)
+
+
+_WARM_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+@contextmanager
+def warm_executor(workers: int = 1) -> Iterator[ExecutorInfo]:
+    """Like `open_executor(workers)`, but a pool outlives the block: the next call with as many
+    workers reuses its processes, their imports already paid. For the Python API, where one
+    session runs experiment after experiment. A pool that lost a worker is replaced; every
+    pool shuts down when the interpreter exits (or with `shutdown_warm_executors`).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, found {workers}")
+    if workers == 1:
+        yield ExecutorInfo(SerialExecutor(), {"kind": "serial", "workers": 1}, 1)
+        return
+    pool = _WARM_POOLS.get(workers)
+    if pool is None or getattr(pool, "_broken", False):
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if not _WARM_POOLS:
+            atexit.register(shutdown_warm_executors)
+        pool = _WARM_POOLS[workers] = start_pool(workers)
     try:
-        yield ExecutorInfo(pool, description, workers * IN_FLIGHT_PER_WORKER)
-    finally:
+        yield pool_info(pool, workers)
+    except BaseException:
+        if getattr(pool, "_broken", False):
+            _WARM_POOLS.pop(workers, None)
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def shutdown_warm_executors() -> None:
+    """Shut down the pools `warm_executor` keeps."""
+    while _WARM_POOLS:
+        _, pool = _WARM_POOLS.popitem()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -154,6 +220,7 @@ def dask_executor(address: str) -> Iterator[ExecutorInfo]:
         description = {"kind": "dask", "scheduler": address,
                        "workers": len(client.nthreads()), "threads": threads}
         executor = client.get_executor(pure=False)
-        yield ExecutorInfo(executor, description, max(threads, 1) * IN_FLIGHT_PER_WORKER)
+        yield ExecutorInfo(executor, description, max(threads, 1) * IN_FLIGHT_PER_WORKER,
+                           CHUNK_TARGET_S, max(threads, 1))
     finally:
         client.close()

@@ -62,12 +62,14 @@ class ScenarioModel:
     point's own values take precedence over them."""
 
     def __call__(self, task: RunTask) -> Outcomes:
-        from sim.experiments.runner import run_replicate
+        from sim.experiments.runner import run_one
         from sim.experiments.uncertainty import draw_columns
 
         drawn = dict(self.replicate_values[task.replicate]) if self.replicate_values else {}
         scenario = self.scenario({**drawn, **task.values})
-        result = run_replicate(scenario, task.seed, task.replicate)
+        # Without a series to store, the run computes only what its summary needs.
+        result = run_one(scenario, task.seed, task.replicate,
+                         timeseries=self.timeseries_dir is not None)
         if self.timeseries_dir is not None:
             write_timeseries_part(result.timeseries, Path(self.timeseries_dir), task,
                                   self.scenario_label)
@@ -172,14 +174,15 @@ def write_events_part(events: Sequence[Mapping[str, Any]], folder: Path, task: R
                         ("step", pa.int64()), ("month", pa.string()), ("kind", pa.string()),
                         ("actors", pa.list_(pa.string())), ("text", pa.string()),
                         ("details", pa.string())])
-    rows = [_event_row(event) for event in events]
+    rows = [event_row(event) for event in events]
     columns = {leading[0]: [leading[2]] * len(rows), "replicate": [task.replicate] * len(rows)}
     for index, name in enumerate(EVENT_COLUMNS):
         columns[name] = [row[index] for row in rows]
     return _write_part(pa.Table.from_pydict(columns, schema=schema), folder, task)
 
 
-def _event_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
+def event_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
+    """One event as the values of `EVENT_COLUMNS` (its other fields as `details` JSON)."""
     known = {"step", "month", "kind", "actors", "text", "replicate"}
     details = {str(k): _plain(v) for k, v in event.items() if k not in known}
     return (int(event.get("step", 0)), str(event.get("month", "")), str(event.get("kind", "")),

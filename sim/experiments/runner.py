@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sim.experiments.results import ReplicateResult, RunResult
 from sim.experiments.seeds import replicate_seeds
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.experiments.executors import ExecutorInfo
 
 
 def build_model(scenario: Scenario, seed: int, series: bool = True):
@@ -57,6 +61,25 @@ def release_model(model) -> None:
         ids.pop(model, None)
 
 
+def run_one(scenario: Scenario, seed: int, replicate: int = 0,
+            timeseries: bool = True) -> ReplicateResult:
+    """`run_replicate`; with `timeseries=False` on its summaries-only path, whose summary and
+    events are the same and whose `timeseries` is None: use only its summary (and events)."""
+    return run_replicate(scenario, seed, replicate, timeseries=timeseries)
+
+
+def run_drawn_replicate(scenario: Scenario, seed: int, replicate: int,
+                        values: Mapping[str, Any]) -> ReplicateResult:
+    """One replicate of a run whose uncertain parameters were drawn as `values` (already
+    applied to `scenario`): the values drawn are added to its summary
+    (`sim.experiments.uncertainty.draw_columns`). The same in this process and in a worker."""
+    from sim.experiments.uncertainty import draw_columns
+
+    result = run_replicate(scenario, seed, replicate)
+    result.summary.update(draw_columns(values))
+    return result
+
+
 def run_scenario(
     scenario: Scenario,
     replicates: int | None = None,
@@ -64,11 +87,16 @@ def run_scenario(
     resolved_toml: str | None = None,
     progress: Callable[[int], None] | None = None,
     uncertainty: bool = False,
+    executor: ExecutorInfo | None = None,
 ) -> RunResult:
     """Run `replicates` replicates (default: the scenario's) from root `seed` (default: its).
 
     With `uncertainty`, replicate r first draws the scenario's uncertain parameters
-    (`sim.experiments.uncertainty`); its summary records the values drawn.
+    (`sim.experiments.uncertainty`); its summary records the values drawn. With `executor`
+    (`sim.experiments.executors.open_executor`), replicates run in parallel on its workers;
+    the result is the same as in this process, replicate for replicate (each depends only
+    on the scenario and its seed). A model error in a replicate is raised; a lost worker
+    raises `sim.experiments.engine.EngineError`.
     """
     from sim.experiments import uncertainty as parameter_uncertainty
 
@@ -81,15 +109,27 @@ def run_scenario(
     drawn = parameter_uncertainty.draws(parameters, root_seed, replicates)
     raw = scenario.to_toml_dict() if parameters else None
     started = time.perf_counter()
-    results = []
-    for index, replicate_seed in enumerate(seeds):
-        values = drawn[index]
-        own = parameter_uncertainty.with_values(raw, values) if values else scenario
-        result = run_replicate(own, replicate_seed, index)
-        result.summary.update(parameter_uncertainty.draw_columns(values))
-        results.append(result)
+
+    def calls():
+        for index, replicate_seed in enumerate(seeds):
+            values = drawn[index]
+            own = parameter_uncertainty.with_values(raw, values) if values else scenario
+            yield run_drawn_replicate, (own, replicate_seed, index, values)
+
+    results: list[ReplicateResult | None] = [None] * replicates
+
+    def keep(result: ReplicateResult) -> None:
+        results[result.replicate] = result
         if progress:
             progress(1)
+
+    if executor is None:
+        for function, arguments in calls():
+            keep(function(*arguments))
+    else:
+        from sim.experiments.engine import run_calls
+
+        run_calls(calls(), executor, keep)
     elapsed = time.perf_counter() - started
     return RunResult(
         scenario_name=meta.name,
@@ -98,7 +138,7 @@ def run_scenario(
         scenario_sha256=hashlib.sha256(text.encode()).hexdigest(),
         root_seed=root_seed,
         replicate_seeds=seeds,
-        replicates=results,
+        replicates=[result for result in results if result is not None],
         timings_s={"replicates": elapsed, "per_replicate": elapsed / max(1, replicates)},
         state_names=[s.name for s in scenario.states],
         regulator_names=[r.name for r in scenario.regulators],

@@ -347,7 +347,7 @@ def _write_contents(result: RunResult, folder: Path, plot_writer: PlotWriter | N
     summaries = result.summaries_frame()
     _write_csv(result.timeseries_frame(), folder / "timeseries.csv")
     _write_csv(summaries, folder / "summaries.csv")
-    _write_csv(outcomes_table(summaries, _numeric_outcomes(summaries)), folder / "outcomes.csv")
+    _write_csv(outcomes_table(summaries, numeric_summary_keys(summaries)), folder / "outcomes.csv")
     _write_events(result, folder / "events.jsonl")
     if plot_writer is not None:
         plot_writer(result, folder / "plots")
@@ -359,7 +359,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
-def _numeric_outcomes(summaries: pd.DataFrame) -> list[str]:
+def numeric_summary_keys(summaries: pd.DataFrame) -> list[str]:
     """Summary columns that hold numbers (not replicate/seed, not channel names)."""
     return [
         column

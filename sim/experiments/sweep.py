@@ -308,7 +308,8 @@ def _run_remaining(folder: Path, manifest: Mapping[str, Any], design: Design, mo
             if progress is not None:
                 progress(1)
 
-        return run_tasks(jobs(), executor.executor, record, executor.max_in_flight)
+        remaining = len(design) * len(seeds) - len(done)
+        return run_tasks(jobs(), executor, record, total_runs=max(remaining, 0))
 
 
 def _done_runs(journal_path: Path) -> set[tuple[int, int]]:

@@ -105,3 +105,20 @@ def with_values(raw: Mapping[str, Any], values: Mapping[str, Any], source: str =
 def draw_columns(values: Mapping[str, Any]) -> dict[str, Any]:
     """A replicate's drawn values as summary columns."""
     return {DRAW_PREFIX + key: value for key, value in values.items()}
+
+
+def sweep_draws(scenario: Any, raw: Mapping[str, Any], parameters: Sequence[Parameter],
+                root_seed: int, replicates: int) -> tuple[dict[str, Any], ...]:
+    """Each replicate's draws of the uncertain parameters a sweep's design does not set (the
+    same for replicate r at every point: paired). ValueError if the design sets them all;
+    ScenarioError if a draw makes the scenario invalid (checked on the first and last draws:
+    the ranges' ends, not every draw)."""
+    designed = {p.key for p in parameters}
+    uncertain = [p for p in declared(scenario) if p.key not in designed]
+    if not uncertain:
+        raise ValueError("--uncertainty: the design already sets every uncertain parameter")
+    drawn = draws(uncertain, root_seed, replicates)
+    for values in drawn[:1] + drawn[-1:]:
+        with_values(raw, values, "--uncertainty")
+    return tuple(drawn)
+

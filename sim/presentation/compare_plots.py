@@ -25,6 +25,17 @@ def write_comparison_plot(runs: pd.DataFrame, table: pd.DataFrame, baseline: str
                           state_labels: dict[str, str] | None = None) -> Path:
     """Draw the comparison of `outcomes` (rows of `table`, differences from `runs`) as PNG;
     states are named by `state_labels` (name -> label) where given."""
+    figure = comparison_figure(runs, table, baseline, outcomes, state_labels)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=DPI)
+    return path
+
+
+def comparison_figure(runs: pd.DataFrame, table: pd.DataFrame, baseline: str,
+                      outcomes: Sequence[str], state_labels: dict[str, str] | None = None):
+    """The comparison of `outcomes` as a matplotlib Figure (one panel per outcome that differs
+    in some pair: each pair's difference, their mean and its 95% CI)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -47,10 +58,7 @@ def write_comparison_plot(runs: pd.DataFrame, table: pd.DataFrame, baseline: str
         names = ", ".join(outcome_name_and_unit(o, state_labels)[0] for o in unchanged)
         figure.supxlabel(f"No difference in any pair (not drawn): {names}", fontsize="small",
                          color="0.3")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=DPI)
-    return path
+    return figure
 
 
 def _panel(axes, runs: pd.DataFrame, rows: pd.DataFrame, baseline: str,

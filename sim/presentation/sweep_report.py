@@ -67,7 +67,10 @@ def _number(value: float) -> str:
 
 
 def sensitivity_records(indices: pd.DataFrame, outcomes: Sequence[str]) -> list[dict]:
-    """The indices of `outcomes` as JSON-able records (NaN as None)."""
-    chosen = indices[indices["outcome"].isin(list(outcomes))]
+    """The indices of `outcomes` as JSON-able records (NaN as None), each outcome with its
+    `label` and `unit`."""
+    from sim.presentation.tables import with_labels
+
+    chosen = with_labels(indices[indices["outcome"].isin(list(outcomes))])
     return [{k: (None if pd.isna(v) else v) for k, v in record.items()}
             for record in chosen.to_dict(orient="records")]

@@ -259,3 +259,25 @@ def outcome_name_and_unit(key: str, state_labels: dict[str, str] | None = None) 
     for state, display in (state_labels or {}).items():
         label = label.replace(f"{state}:", f"{display}:")
     return split_label(label)
+
+
+def with_labels(frame: pd.DataFrame, state_labels: dict[str, str] | None = None,
+                column: str = "outcome") -> pd.DataFrame:
+    """A copy of `frame` with `label` (the outcome in words) and `unit` columns right after
+    its outcome-key `column` (`outcome_name_and_unit`)."""
+    named = [outcome_name_and_unit(str(key), state_labels) for key in frame[column]]
+    labelled = frame.copy()
+    position = list(frame.columns).index(column) + 1
+    labelled.insert(position, "label", [name for name, _ in named])
+    labelled.insert(position + 1, "unit", [unit for _, unit in named])
+    return labelled
+
+
+def outcome_descriptions(keys: list[str], state_labels: dict[str, str] | None = None
+                         ) -> list[dict[str, str]]:
+    """`{"outcome", "label", "unit"}` for each outcome key, for JSON outputs."""
+    described = []
+    for key in keys:
+        label, unit = outcome_name_and_unit(key, state_labels)
+        described.append({"outcome": key, "label": label, "unit": unit})
+    return described

@@ -1,0 +1,362 @@
+"""regsim's Python API: what the `regsim` commands do, for notebooks and scripts.
+
+    import sim
+
+    scenario = sim.load("kill_switch", set={"scenario.months": 60})
+    result = sim.run(scenario, replicates=20, seed=1, workers=2)
+    result.outcomes                    # mean, 95% CI and 5-95% range of every outcome
+    comparison = sim.compare("baseline", "kill_switch", replicates=20)
+    comparison.verdicts                # one plain-language line per policy and outcome
+    swept = sim.sweep("sensitivity", samples=8, replicates=2)
+    sim.discover(swept, "state_mean_lag_months__prc", above=6).box
+    sim.open("results/kill_switch-20261201-120000").summaries
+
+Every function takes a scenario as a bundled name, a path, or a loaded `Scenario`, and `set`,
+a mapping of `--set` keys to values (`{"world.ecosystem.adopters": 5000}`), checked with the
+command line's rules and messages: bad input raises `sim.ScenarioError` (every problem, each
+naming the file or `--set` key, what was expected and what was found), or ValueError with a
+one-line message for other arguments. Results equal the command line's files for the same
+seed (`tests/test_api.py`), and `.save(folder)` writes the folder the command writes.
+
+Units are the model's throughout (docs/model.md, "Outputs"): capability in log10 effective
+FLOP, lags and milestones in months, shares from 0 to 1, money in millions of USD, counts as
+counts; every outcome table has `label` and `unit` columns.
+
+This module imports nothing heavy: Mesa, pandas and matplotlib load when a function needs
+them, so `import sim` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.api_results import (
+        AnalysisFolder,
+        ComparisonResults,
+        DiscoveryResults,
+        RobustnessResults,
+        RunResults,
+        SweepResults,
+    )
+    from sim.scenario.schema import Scenario
+
+Overrides = Mapping[str, Any] | Sequence[str] | None
+"""`set=`: a mapping of `--set` keys to values (Python values: numbers, strings, booleans,
+lists), or `KEY=VALUE` texts exactly as on the command line."""
+ParameterSpecs = Mapping[str, Any] | None
+"""`params=`/`levers=`: key -> a list of options, a `(low, high)` or `(low, high, "log")`
+range, or the command line's text (`"0.001:0.02"`, `"3,5"`)."""
+
+
+# Scenarios ---------------------------------------------------------------------------------
+
+
+def load(scenario: str | os.PathLike[str] | Scenario, set: Overrides = None) -> Scenario:
+    """The validated scenario: a bundled name (`"kill_switch"`), a path, or a `Scenario`,
+    with `set` applied (`{"scenario.months": 60}`).
+
+    Raises `sim.ScenarioError` listing every problem, as `regsim validate` prints them.
+    """
+    from sim.scenario.loader import find_scenario, load_scenario, validate_resolved
+    from sim.scenario.schema import Scenario as ScenarioModel
+
+    overrides = override_texts(set)
+    if isinstance(scenario, ScenarioModel):
+        if not overrides:
+            return scenario
+        from sim.scenario.errors import ScenarioError
+        from sim.scenario.overrides import OVERRIDE_SOURCE, apply_overrides
+
+        raw, problems = apply_overrides(scenario.to_toml_dict(), overrides)
+        if problems:
+            raise ScenarioError(problems)
+        return validate_resolved(raw, OVERRIDE_SOURCE)
+    return load_scenario(find_scenario(scenario), overrides)
+
+
+def override_texts(overrides: Overrides) -> list[str]:
+    """`set=` as `--set` texts (`KEY=TOML literal`)."""
+    if not overrides:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    if isinstance(overrides, Mapping):
+        from sim.experiments.design import override_text
+
+        return [override_text(str(key), value) for key, value in overrides.items()]
+    return [str(text) for text in overrides]
+
+
+# Running -----------------------------------------------------------------------------------
+
+
+def run(scenario: str | os.PathLike[str] | Scenario, replicates: int | None = None,
+        seed: int | None = None, set: Overrides = None, uncertainty: bool = False,
+        workers: int = 1) -> RunResults:
+    """Run a scenario's replicates (as `regsim run`) and return its results in memory.
+
+    `replicates` and `seed` default to the scenario's; `uncertainty` draws each replicate's
+    uncertain parameters (the scenario's `[uncertainty]` table, else every documented range),
+    so that intervals include parameter uncertainty; `workers` local processes run replicates
+    in parallel (the results are the same for any number; the processes stay warm for the
+    next call). Raises ScenarioError for a bad scenario, `sim.experiments.budget.BudgetError`
+    for one too large to run, and the model's exception if a replicate fails.
+    """
+    from sim.api_results import RunResults
+    from sim.experiments.budget import check_run, run_size
+    from sim.experiments.executors import warm_executor
+    from sim.experiments.runner import run_scenario
+
+    loaded = load(scenario, set)
+    count = _positive("replicates", replicates, loaded.scenario.replicates)
+    _check_budget(lambda: check_run(run_size(loaded), count))
+    with warm_executor(min(_positive("workers", workers, 1), count)) as executor:
+        result = run_scenario(loaded, count, _seed(seed), uncertainty=uncertainty,
+                              executor=executor)
+    return RunResults(result)
+
+
+def compare(baseline: str | os.PathLike[str] | Scenario,
+            *policies: str | os.PathLike[str] | Scenario, replicates: int | None = None,
+            seed: int | None = None, set: Overrides = None, uncertainty: bool = False,
+            independent: bool = False, workers: int | None = None, series: bool = True,
+            plots: bool = True, out: str | os.PathLike[str] | None = None) -> ComparisonResults:
+    """Compare each policy scenario with `baseline` on paired replicates (as `regsim
+    compare`): differences with 95% intervals, shares of pairs better, and verdicts.
+
+    `set` applies to every scenario; `uncertainty` draws the baseline's uncertain parameters
+    per replicate, the same draws for every scenario; `independent` gives each policy its own
+    seeds (unpaired). `workers` defaults to the number of CPUs. With `series`, each run's
+    monthly series and events are kept (`.timeseries`, `.events`, and the brief's charts).
+    The folder is written to `out`, or to a temporary folder removed with the result unless
+    `.save(folder)` is called. Raises ValueError for fewer than 2 replicates, scenarios
+    sharing a name, or a folder `out` that exists and is not empty; ScenarioError for a bad
+    scenario; `sim.experiments.engine.EngineError` if the runs stopped (a lost worker).
+    """
+    import tomllib
+
+    from sim.api_compare import finish_comparison
+    from sim.api_results import ComparisonResults, scratch_folder
+    from sim.experiments import uncertainty as parameter_uncertainty
+    from sim.experiments.budget import check_runs, run_size
+    from sim.experiments.compare import run_comparison
+    from sim.experiments.executors import warm_executor
+    from sim.experiments.storage import claim_folder
+
+    if not policies:
+        raise ValueError("compare needs a baseline and at least one policy scenario")
+    loaded = [load(s, set) for s in (baseline, *policies)]
+    names = [s.scenario.name for s in loaded]
+    if len(frozenset(names)) != len(names):
+        raise ValueError(f"each scenario needs its own [scenario] name; found {', '.join(names)}")
+    meta = loaded[0].scenario
+    count = _positive("replicates", replicates, meta.replicates)
+    if count < 2:
+        raise ValueError("a comparison needs at least 2 replicates for an interval")
+    root_seed = meta.seed if seed is None else _seed(seed)
+    _check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
+                                         key=lambda size: size.replicate_seconds()),
+                                     count * len(loaded)))
+    draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
+                                         count) if uncertainty else [])
+    raws = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
+    folder, scratch = (claim_folder(Path(out)), None) if out is not None else scratch_folder(
+        "compare")
+    states = {s.name: s.label or s.name for s in loaded[0].states}
+    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
+        runs = run_comparison(folder, raws, root_seed, count, executor, independent,
+                              save_series=series, replicate_values=draws)
+    table = finish_comparison(folder, runs, names, states, plots=plots)
+    return ComparisonResults(folder, runs, table, states, scratch)
+
+
+def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = None,
+          levers: ParameterSpecs = None, sampler: str | None = None,
+          samples: int | None = None, replicates: int | None = None, seed: int | None = None,
+          set: Overrides = None, uncertainty: bool = False, workers: int | None = None,
+          save_timeseries: bool = False, plots: bool = False,
+          out: str | os.PathLike[str] | None = None) -> SweepResults:
+    """Sweep a scenario over a design of uncertainties (`params`) and levers (`levers`), with
+    replicates on common random numbers (as `regsim sweep`); return its runs, per-point
+    means and sensitivity indices.
+
+    Without `params` or `levers`, the scenario's `[sweep]` table is the design (its sampler,
+    samples and replicates are the defaults). `sampler` is grid, lhs, sobol or morris
+    (default: grid if every parameter is a list of options, else lhs); `samples` as
+    `--samples`. `uncertainty` also draws each replicate's uncertain parameters that the
+    design does not set (the scenario's `[uncertainty]` table, else every documented range),
+    the same draws for replicate r at every point (as `--uncertainty`). `workers` defaults to
+    the number of CPUs. With `plots`, the sensitivity plots are drawn into the folder. The
+    folder is written to `out` or a temporary folder (see `compare`). Raises ScenarioError for
+    a bad scenario, design key or draw, ValueError for a bad design (or `uncertainty` when
+    the design sets every uncertain parameter), `sim.experiments.engine.EngineError` if the
+    runs stopped.
+    """
+    import tomllib
+
+    from sim.api_results import SweepResults, scratch_folder, write_sweep_plots
+    from sim.experiments import uncertainty as parameter_uncertainty
+    from sim.experiments.budget import check_design, check_runs, run_size
+    from sim.experiments.design import check_parameters, make_design
+    from sim.experiments.executors import warm_executor
+    from sim.experiments.models import ScenarioModel
+    from sim.experiments.sweep import create_sweep, run_sweep
+
+    loaded = load(scenario, set)
+    raw = tomllib.loads(loaded.to_toml())
+    parameters, source, spec = design_parameters(loaded, params, levers)
+    check_parameters(raw, parameters, source)
+    sampler = sampler or (spec.sampler if spec else default_sampler(parameters))
+    samples = samples or (spec.samples if spec else None)
+    count = _positive("replicates", replicates,
+                      (spec.replicates if spec else None) or loaded.scenario.replicates)
+    root_seed = loaded.scenario.seed if seed is None else _seed(seed)
+    _check_budget(lambda: check_runs(run_size(loaded),
+                                     check_design(parameters, sampler, samples) * count))
+    design = make_design(parameters, sampler, samples, root_seed)
+    draws = (parameter_uncertainty.sweep_draws(loaded, raw, parameters, root_seed, count)
+             if uncertainty else ())
+    name = loaded.scenario.name
+    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
+        target, scratch = (Path(out), None) if out is not None else scratch_folder("sweep")
+        folder = create_sweep(target / "sweep" if scratch else target,
+                              ScenarioModel(raw, replicate_values=draws), design, root_seed,
+                              count, name, save_timeseries=save_timeseries)
+        run_sweep(folder, executor, plot_writer=write_sweep_plots if plots else None)
+    return SweepResults(folder, scratch)
+
+
+def design_parameters(scenario: Scenario, params: ParameterSpecs, levers: ParameterSpecs):
+    """(parameters, where they came from, the [sweep] table if it was used), as `regsim
+    sweep` reads `--param`/`--lever` or the scenario's [sweep] table."""
+    from sim.experiments.design import LEVER, UNCERTAINTY, parameters_from_spec
+
+    if params or levers:
+        parsed = [parameter(key, spec, UNCERTAINTY) for key, spec in (params or {}).items()]
+        parsed += [parameter(key, spec, LEVER) for key, spec in (levers or {}).items()]
+        return parsed, "--param", None
+    spec = scenario.sweep
+    if spec is None or not (spec.uncertainties or spec.levers):
+        raise ValueError("no design: the scenario has no [sweep] uncertainties or levers; give "
+                         "params={KEY: [V1, V2]} or params={KEY: (LOW, HIGH)}")
+    return parameters_from_spec(spec), "[sweep]", spec
+
+
+def parameter(key: str, spec: Any, kind: str):
+    """One design parameter from the API's form: a list of options, a `(low, high)` or
+    `(low, high, "log")` range, or the command line's text. ValueError if malformed."""
+    from sim.experiments.design import parse_param_option, toml_literal
+
+    if isinstance(spec, str):
+        text = spec
+    elif isinstance(spec, tuple) and len(spec) in (2, 3):
+        scale = spec[2] if len(spec) == 3 else "linear"
+        if scale not in ("linear", "log"):
+            raise ValueError(f"{key}: a range's scale is 'linear' or 'log', found {scale!r}")
+        text = f"{toml_literal(spec[0])}:{toml_literal(spec[1])}" + (
+            ":log" if scale == "log" else "")
+    elif isinstance(spec, list | tuple) and spec:
+        text = toml_literal(list(spec))
+    else:
+        raise ValueError(f"{key}: expected a list of options or a (low, high) range, found "
+                         f"{spec!r:.60}")
+    try:
+        return parse_param_option(f"{key}={text}", kind)
+    except ValueError as error:
+        raise ValueError(f"{'levers' if kind == 'lever' else 'params'}: {error}") from None
+
+
+def default_sampler(parameters: Sequence[Any]) -> str:
+    """grid when every parameter is a list of options, else lhs (as `regsim sweep`)."""
+    return "grid" if all(not p.is_range for p in parameters) else "lhs"
+
+
+# Analysing sweeps --------------------------------------------------------------------------
+
+
+def discover(sweep: SweepResults | str | os.PathLike[str], outcome: str,
+             below: float | None = None, above: float | None = None, per: str = "point",
+             threshold_share: float = 0.8, box_index: int | None = None,
+             peel_alpha: float = 0.05, mass_min: float = 0.05) -> DiscoveryResults:
+    """Scenario discovery on a finished sweep (as `regsim discover`): the PRIM box of the
+    design where `outcome` is below (or above) a value in its units, with coverage, density
+    and mass (shares 0..1), the peeling trajectory and feature scores. Needs the `analysis`
+    extra. Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad input."""
+    from sim.analysis.discovery import discover as run_discovery
+    from sim.analysis.sweep_data import load_sweep
+    from sim.api_results import DiscoveryResults
+
+    folder = _sweep_folder(sweep)
+    data = load_sweep(folder)
+    result = run_discovery(data, outcome, below=below, above=above, per=per,
+                           threshold_share=threshold_share, box_index=box_index,
+                           peel_alpha=peel_alpha, mass_min=mass_min)
+    return DiscoveryResults(result, folder)
+
+
+def robustness(sweep: SweepResults | str | os.PathLike[str],
+               outcomes: Sequence[str] | Mapping[str, int | None] = (),
+               satisfice: Sequence[str] = ()) -> RobustnessResults:
+    """Regret and satisficing of each lever combination of a finished sweep over the futures
+    it faced (as `regsim robustness`). `outcomes` are keys (`"KEY:higher"` where the outcome
+    has no known direction); `satisfice` criteria such as `"thefts<=1"` in the outcome's
+    units. Raises SweepDataError (a ValueError) for bad input."""
+    from sim.analysis.robustness import robustness as run_robustness
+    from sim.api_results import RobustnessResults
+
+    folder = _sweep_folder(sweep)
+    return RobustnessResults(run_robustness(folder, outcomes, satisfice), folder)
+
+
+# Reading results back ----------------------------------------------------------------------
+
+
+def open_results(folder: str | os.PathLike[str]
+                 ) -> RunResults | ComparisonResults | SweepResults | AnalysisFolder:
+    """Load any regsim results folder: a run's (`regsim run`), a comparison's, a finished
+    sweep's, or a discovery or robustness analysis. Files are read as data (regular files
+    only, size-capped, nothing imported). Raises `sim.api_folders.ResultsFolderError` (a
+    ValueError) naming the file and what was expected."""
+    from sim.api_folders import open_folder
+
+    return open_folder(Path(folder))
+
+
+# Small helpers -----------------------------------------------------------------------------
+
+
+def _sweep_folder(sweep: Any) -> Path:
+    folder = getattr(sweep, "folder", None)
+    return Path(folder if folder is not None else sweep)
+
+
+def _positive(name: str, value: int | None, default: int) -> int:
+    chosen = default if value is None else value
+    if isinstance(chosen, bool) or not isinstance(chosen, int) or chosen < 1:
+        raise ValueError(f"{name}: expected a whole number of at least 1, found {chosen!r:.40}")
+    return chosen
+
+
+def _seed(seed: int | None) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**63 - 1, found {seed!r:.40}")
+    return seed
+
+
+def _check_budget(check) -> None:
+    """Raise BudgetError if the experiment is too large to run (as the commands refuse it);
+    an estimate that cannot be made never blocks a run."""
+    from sim.experiments.budget import BudgetError
+
+    try:
+        check()
+    except BudgetError:
+        raise
+    except Exception:  # noqa: BLE001 (no estimate: the run itself reports any failure)
+        return

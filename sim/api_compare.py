@@ -1,0 +1,41 @@
+"""What a comparison adds to its runs: the paired-difference table with a verdict per policy
+and outcome, written as `comparison.csv`, and the comparison plot. Shared by `regsim compare`
+and `sim.compare`, so the command's folder and the API's results are the same."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+
+def key_outcomes(runs: pd.DataFrame, states: dict[str, str]) -> list[str]:
+    """The headline outcomes a comparison prints and plots by default, among its outcomes."""
+    from sim.experiments.compare import numeric_outcomes
+    from sim.presentation.tables import KEY_OUTCOMES
+
+    available = numeric_outcomes(runs)
+    return [key for key, _ in KEY_OUTCOMES(list(states), available) if key in available]
+
+
+def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
+                      states: dict[str, str], shown: Sequence[str] = (),
+                      plots: bool = True) -> pd.DataFrame:
+    """Compare every numeric outcome of `runs` (policy minus baseline `names[0]`, paired by
+    replicate), add each row's plain-language `verdict` (states named by `states`, name ->
+    label), write `comparison.csv` and, with `plots`, `plots/comparison.png` of the `shown`
+    outcomes (default: the key outcomes). Returns the table (`COMPARISON_COLUMNS` and
+    `verdict`; differences in each outcome's units)."""
+    from sim.experiments.compare import numeric_outcomes, paired_comparison, write_comparison
+    from sim.presentation.compare_report import verdict
+
+    table = paired_comparison(runs, names[0], list(names[1:]), numeric_outcomes(runs))
+    table["verdict"] = [verdict(row, states) for row in table.to_dict(orient="records")]
+    write_comparison(table, Path(folder))
+    if plots:
+        from sim.presentation.compare_plots import write_comparison_plot
+
+        write_comparison_plot(runs, table, names[0], list(shown) or key_outcomes(runs, states),
+                              Path(folder) / "plots" / "comparison.png", states)
+    return table

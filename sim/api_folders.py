@@ -1,0 +1,235 @@
+"""Reading a results folder back for the Python API (`sim.open`): a run's, a comparison's,
+a finished sweep's, or a discovery or robustness analysis.
+
+A folder is data that may come from anyone: every file is read as a regular file (no link,
+device or pipe), size-capped (`sim.files.read_regular_file`), parsed as CSV, JSON or TOML,
+never imported or evaluated; scenario names are checked before they name a file; a sweep
+folder is checked whole (`sim.analysis.sweep_data.load_sweep`). Problems raise
+ResultsFolderError, one line naming the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.files import MIB, UnreadableFileError, kind_of, read_regular_file
+
+MAX_TABLE_BYTES = 1024 * MIB
+"""Largest file read back (a run's timeseries.csv of 1,000 replicates is some 150 MiB)."""
+MANIFEST, COMPARISON = "manifest.json", "comparison.csv"
+ANALYSIS_KINDS = ("discovery", "robustness")
+_SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+
+
+class ResultsFolderError(ValueError):
+    """A folder that cannot be read back as regsim results; the message names the file."""
+
+
+def open_folder(folder: Path):
+    """The results in `folder`, by kind (see the module docstring)."""
+    if not folder.is_dir():
+        raise ResultsFolderError(f"{folder}: not a folder; expected a regsim results folder")
+    manifest = read_json(folder / MANIFEST) if os.path.lexists(folder / MANIFEST) else {}
+    kind = manifest.get("kind")
+    if kind == "sweep":
+        return open_sweep(folder)
+    if kind in ANALYSIS_KINDS:
+        return open_analysis(folder, manifest)
+    if kind == "comparison" or os.path.lexists(folder / COMPARISON):
+        return open_comparison(folder, manifest)
+    if manifest.get("scenario_name") is not None:
+        return open_run(folder, manifest)
+    raise ResultsFolderError(f"{folder}: not a regsim results folder (no {MANIFEST} of a run, "
+                             "comparison, sweep or analysis)")
+
+
+# Readers -------------------------------------------------------------------------------------
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return read_regular_file(path, MAX_TABLE_BYTES, follow_symlinks=False)
+    except UnreadableFileError as error:
+        raise ResultsFolderError(f"{path}: {error.reason}") from None
+
+
+def read_text(path: Path) -> str:
+    try:
+        return read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ResultsFolderError(f"{path}: not UTF-8 text") from None
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(read_text(path))
+    except (ValueError, RecursionError) as error:
+        raise ResultsFolderError(f"{path}: expected JSON: {_first_line(error)}") from None
+    if not isinstance(data, dict):
+        raise ResultsFolderError(f"{path}: expected a JSON object")
+    return data
+
+
+def read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(io.BytesIO(read_bytes(path)))
+    except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as error:
+        raise ResultsFolderError(f"{path}: expected a CSV table: {_first_line(error)}") from None
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise ResultsFolderError(f"{path}: missing columns {', '.join(missing)}")
+    return frame
+
+
+def read_parquet(path: Path) -> pd.DataFrame | None:
+    """A Parquet table, or None if the folder has none; refused if not a regular file."""
+    if not os.path.lexists(path):
+        return None
+    reason = kind_of(path, follow_symlinks=False)
+    if reason is not None:
+        raise ResultsFolderError(f"{path}: {reason}")
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as error:
+        raise ResultsFolderError(f"{path}: expected a Parquet table: "
+                                 f"{_first_line(error)}") from None
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """A run's events.jsonl: one JSON object per line (an empty list if there is none)."""
+    if not os.path.lexists(path):
+        return []
+    events = []
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            event = None
+        if not isinstance(event, dict):
+            raise ResultsFolderError(f"{path}: line {number}: expected a JSON object")
+        events.append(event)
+    return events
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+# A run -------------------------------------------------------------------------------------
+
+
+def open_run(folder: Path, manifest: dict[str, Any]):
+    """A `regsim run` folder as RunResults: its tables as written (10 significant digits)."""
+    from sim.api_results import RunResults
+    from sim.experiments.results import ReplicateResult, RunResult
+
+    text = read_text(folder / "scenario.toml")
+    summaries = read_csv(folder / "summaries.csv", ("replicate", "seed"))
+    series = read_csv(folder / "timeseries.csv", ("replicate",))
+    events = read_events(folder / "events.jsonl")
+    outcomes = (read_csv(folder / "outcomes.csv", ("outcome", "mean", "ci95_low", "ci95_high"))
+                if os.path.lexists(folder / "outcomes.csv") else None)
+    by_replicate: dict[int, list[dict[str, Any]]] = {}
+    for event in events:
+        by_replicate.setdefault(_int(event.get("replicate"), folder / "events.jsonl"),
+                                []).append({k: v for k, v in event.items() if k != "replicate"})
+    replicates = []
+    for row in summaries.to_dict(orient="records"):
+        index = _int(row.pop("replicate"), folder / "summaries.csv")
+        seed = _int(row.pop("seed"), folder / "summaries.csv")
+        own = series[series["replicate"] == index].drop(columns="replicate")
+        replicates.append(ReplicateResult(index, seed, own.reset_index(drop=True), row,
+                                          by_replicate.get(index, [])))
+    result = RunResult(
+        scenario_name=str(manifest.get("scenario_name")), question=str(
+            manifest.get("question") or ""),
+        resolved_scenario_toml=text, scenario_sha256=str(manifest.get("scenario_sha256")),
+        root_seed=_int(manifest.get("root_seed", 0), folder / MANIFEST),
+        replicate_seeds=[r.seed for r in replicates], replicates=replicates,
+        timings_s=dict(manifest.get("timings_s") or {}),
+        state_names=[str(s) for s in manifest.get("state_names") or []],
+        regulator_names=[str(r) for r in manifest.get("regulator_names") or []],
+        start=str(manifest.get("start") or "2024-01"),
+        months=_int(manifest.get("months", len(series)), folder / MANIFEST),
+        uncertain_parameters=[str(p) for p in manifest.get("uncertain_parameters") or []])
+    return RunResults(result, folder, outcomes)
+
+
+def _int(value: Any, path: Path) -> int:
+    if isinstance(value, bool):
+        raise ResultsFolderError(f"{path}: expected a whole number, found {value!r}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ResultsFolderError(f"{path}: expected a whole number, found {value!r:.40}") from None
+
+
+# A comparison ------------------------------------------------------------------------------
+
+
+def open_comparison(folder: Path, manifest: dict[str, Any]):
+    """A `regsim compare` folder as ComparisonResults."""
+    from sim.api_results import ComparisonResults
+
+    names = [manifest.get("baseline"), *(manifest.get("policies") or [])]
+    for name in names:  # each names a file scenarios/NAME.toml: no "../" out of the folder
+        if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
+            raise ResultsFolderError(f"{folder / MANIFEST}: expected scenario names; found "
+                                     f"{name!r:.60}")
+    runs = read_csv(folder / "runs.csv", ("scenario", "replicate", "status"))
+    table = read_csv(folder / COMPARISON, ("policy", "outcome", "difference_mean", "ci95_low",
+                                           "ci95_high"))
+    if "verdict" not in table.columns:
+        table["verdict"] = ""
+    return ComparisonResults(folder, runs, table, _state_labels(folder, names[0]))
+
+
+def _state_labels(folder: Path, baseline: str) -> dict[str, str]:
+    path = folder / "scenarios" / f"{baseline}.toml"
+    if not os.path.lexists(path):
+        return {}
+    try:
+        raw = tomllib.loads(read_text(path))
+    except (ValueError, RecursionError) as error:
+        raise ResultsFolderError(f"{path}: expected TOML: {_first_line(error)}") from None
+    states = raw.get("states") if isinstance(raw.get("states"), list) else []
+    return {str(s["name"]): str(s.get("label") or s["name"]) for s in states
+            if isinstance(s, dict) and isinstance(s.get("name"), str)}
+
+
+# A sweep and its analyses ------------------------------------------------------------------
+
+
+def open_sweep(folder: Path):
+    """A finished `regsim sweep` folder as SweepResults, checked whole first."""
+    from sim.analysis.sweep_data import SweepDataError, load_sweep
+    from sim.api_results import SweepResults
+
+    try:
+        load_sweep(folder)
+    except SweepDataError as error:
+        raise ResultsFolderError(str(error)) from None
+    return SweepResults(folder)
+
+
+def open_analysis(folder: Path, manifest: dict[str, Any]):
+    """A discovery or robustness folder: its summary and the tables its manifest lists."""
+    from sim.api_results import AnalysisFolder
+
+    tables = {}
+    for name in manifest.get("tables") or []:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_]{1,64}\.csv", name):
+            raise ResultsFolderError(f"{folder / MANIFEST}: tables: expected file names such as "
+                                     f"box.csv; found {name!r:.60}")
+        tables[name.removesuffix(".csv")] = read_csv(folder / name)
+    return AnalysisFolder(folder, manifest, read_json(folder / "summary.json"), tables)
