@@ -157,13 +157,13 @@ def decide(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> None:
                      for name, costs in b.response_costs_musd.items()} for b in branches]
     utilities = [b.utility(t) for b, t in zip(branches, temperatures, strict=True)]
     index, probabilities = logit_pick(utilities, temperature_musd(lab, expected, floor),
-                                      _draw(lab, plan, "design"))
+                                      _draw_if_choice(lab, plan, len(branches), "design"))
     chosen = branches[index]
     picks = {}
     for name, responses in chosen.responses.items():
         costs = chosen.response_costs_musd[name]
         picked, _ = logit_pick([-c for c in costs], temperatures[index][name],
-                               _draw(lab, plan, "response", name))
+                               _draw_if_choice(lab, plan, len(costs), "response", name))
         picks[name] = responses[picked]
     model.counters["covered_releases"] += 1
     _log(lab, plan, branches, expected, probabilities, chosen, picks)
@@ -173,7 +173,11 @@ def decide(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> None:
         _carry_out(lab, plan, chosen.design, list(picks.values()))
 
 
-def _draw(lab: Developer, plan: ReleasePlan, *purpose: str) -> float:
+def _draw_if_choice(lab: Developer, plan: ReleasePlan, options: int, *purpose: str) -> float:
+    """The keyed uniform for a pick among `options`; none is drawn for a lone option, which
+    `logit_pick` takes whatever the draw (keyed draws: skipping one moves no other)."""
+    if options == 1:
+        return 0.0
     return lab.model.streams.uniform("developer", lab.name, "decision", plan.release_id,
                                      int(plan.side), plan.round, *purpose)
 

@@ -12,13 +12,19 @@ class EventLog:
     def __init__(self, start_month: int) -> None:
         self.start_month = start_month
         self.events: list[dict[str, Any]] = []
+        self._month_texts: dict[int, str] = {}
+        """'YYYY-MM' of each step logged so far (most events share a month with others)."""
 
     def add(self, step: int, kind: str, actors: list[str], text: str, **details: Any) -> None:
         """Record an event at `step` (months since the start; negative before it)."""
+        step = int(step)
+        month = self._month_texts.get(step)
+        if month is None:
+            month = self._month_texts[step] = format_month(self.start_month + step)
         self.events.append(
             {
-                "step": int(step),
-                "month": format_month(self.start_month + step),
+                "step": step,
+                "month": month,
                 "kind": kind,
                 "actors": list(actors),
                 "text": text,

@@ -27,11 +27,15 @@ class RandomStreams:
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
         self._prefix = f"regsim|{self.seed}".encode()
+        self._hashed_prefix = hashlib.blake2b(self._prefix, digest_size=8)
+        """The hash state after the prefix: each draw copies it rather than hashing it again."""
 
     def _digest(self, key: tuple[Key, ...]) -> int:
         # The bytes hashed are prefix + "|" + part for each part of the key.
-        data = self._prefix + ("|" + "|".join(map(str, key))).encode() if key else self._prefix
-        return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+        hashed = self._hashed_prefix.copy()
+        if key:
+            hashed.update(("|" + "|".join(map(str, key))).encode())
+        return int.from_bytes(hashed.digest(), "little")
 
     def uniform(self, *key: Key) -> float:
         """A uniform draw in [0, 1) for `key`: the same key always gives the same draw."""
