@@ -3,6 +3,8 @@ ends when a lab leaves a market, and outcomes that do not depend on the populati
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from conftest import scenario_from, small_world
@@ -19,6 +21,14 @@ def test_bass_advance_follows_the_closed_form():
         share = bass_advance(share, p, q, 1.0)
         shares.append(share)
     assert np.allclose(shares, bass_closed_form(np.arange(1, 13), p, q))
+
+
+def test_bass_advance_stays_a_share_when_innovation_is_vanishingly_small():
+    # Hypothesis found p = 5e-324: q / p overflowed and the share became NaN.
+    for share in (0.0, 1e-9, 0.3, 0.999):
+        for p in (5e-324, 1e-300, 1e-13):
+            advanced = bass_advance(share, p, 0.5, 1.0)
+            assert math.isfinite(advanced) and share <= advanced <= 1.0
 
 
 def test_weights_spread_within_months_not_years():

@@ -37,7 +37,7 @@ def bass_advance(share: float, p: float, q: float, periods: float) -> float:
     if rate == 0.0:
         return share
     decay = math.exp(-rate * periods)
-    if p == 0.0:  # pure imitation: the logistic curve
+    if p == 0.0 or q > p * 1e12:  # pure imitation (q / p would overflow): the logistic curve
         grown = share * math.exp(q * periods)
         return grown / (1.0 - share + grown)
     ratio = q / p
