@@ -349,7 +349,32 @@ def write_sweep_plots(folder: Path) -> list[Path]:
 # Analyses of a sweep -------------------------------------------------------------------------
 
 
-class DiscoveryResults:
+class _SweepAnalysis:
+    """What a discovery and a robustness analysis share: the analysis result, the sweep it
+    read, its `summary` (a dict, as the command's --json prints) and its named plots."""
+
+    PLOTS: tuple[str, ...] = ()
+
+    def __init__(self, result: Any, sweep_folder: Path) -> None:
+        self.result = result
+        self.sweep_folder = Path(sweep_folder)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.result.summary()
+
+    def plot(self, name: str | None = None):
+        """One of `PLOTS` (default the first) as a matplotlib Figure."""
+        from sim.presentation import discovery_plots
+
+        name = name or self.PLOTS[0]
+        if name not in self.PLOTS:
+            raise ValueError(f"plot: expected one of {', '.join(self.PLOTS)}, found "
+                             f"{name!r:.40}")
+        return getattr(discovery_plots, f"{name}_figure")(self.result)
+
+
+class DiscoveryResults(_SweepAnalysis):
     """A PRIM scenario discovery (`sim.discover`): `box` (the chosen box's restricted
     parameters with their ranges or levels and quasi-p values), `trajectory` (every box of
     the peeling trajectory with coverage, density and mass, shares 0..1), `limits`,
@@ -358,8 +383,7 @@ class DiscoveryResults:
     PLOTS = ("tradeoff", "box_limits", "feature_scores")
 
     def __init__(self, result: Any, sweep_folder: Path) -> None:
-        self.result = result
-        self.sweep_folder = Path(sweep_folder)
+        super().__init__(result, sweep_folder)
         self.box, self.trajectory = result.box, result.trajectory
         self.limits, self.feature_scores = result.limits, result.feature_scores
 
@@ -368,18 +392,6 @@ class DiscoveryResults:
     density = property(lambda self: float(self.result.chosen["density"]),
                        doc="Share of the cases in the chosen box that are of interest.")
 
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.result.summary()
-
-    def plot(self, name: str = "tradeoff"):
-        """tradeoff (the peeling trajectory), box_limits or feature_scores, as a Figure."""
-        from sim.presentation import discovery_plots
-
-        if name not in self.PLOTS:
-            raise ValueError(f"plot: expected one of {', '.join(self.PLOTS)}, found "
-                             f"{name!r:.40}")
-        return getattr(discovery_plots, f"{name}_figure")(self.result)
 
     def save(self, folder: str | os.PathLike[str] | None = None, force: bool = False,
              plots: bool = True) -> Path:
@@ -402,7 +414,7 @@ class DiscoveryResults:
                 f"{self.coverage:.2f}, density {self.density:.2f}>")
 
 
-class RobustnessResults:
+class RobustnessResults(_SweepAnalysis):
     """Regret and satisficing per lever combination (`sim.robustness`): `table` (per
     combination and outcome: mean, max, 90th-percentile and mean regret in the outcome's
     units), `satisficing` (shares of futures meeting each criterion), `regret` (per future),
@@ -411,24 +423,11 @@ class RobustnessResults:
     PLOTS = ("regret_heatmap", "satisficing")
 
     def __init__(self, result: Any, sweep_folder: Path) -> None:
-        self.result = result
-        self.sweep_folder = Path(sweep_folder)
+        super().__init__(result, sweep_folder)
         self.table, self.satisficing, self.regret = result.table, result.satisficing, \
             result.regret
         self.combinations, self.futures = result.combinations, result.futures
 
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.result.summary()
-
-    def plot(self, name: str = "regret_heatmap"):
-        """regret_heatmap or satisficing (with criteria), as a Figure."""
-        from sim.presentation import discovery_plots
-
-        if name not in self.PLOTS:
-            raise ValueError(f"plot: expected one of {', '.join(self.PLOTS)}, found "
-                             f"{name!r:.40}")
-        return getattr(discovery_plots, f"{name}_figure")(self.result)
 
     def save(self, folder: str | os.PathLike[str] | None = None, force: bool = False,
              plots: bool = True) -> Path:

@@ -230,6 +230,9 @@ def test_discover_and_robustness_equal_the_commands(cli_sweep: Path, api_sweep) 
     assert jsonable(judged.summary)["table"] == printed["table"]
     saved = judged.save(cli_sweep.parent / "robust-api", plots=False)
     assert sim.open(saved).tables["robustness"].shape == judged.table.shape
+    assert judged.plot().axes  # the first of PLOTS, the regret heat-map
+    with pytest.raises(ValueError, match="no criteria"):  # was a ZeroDivisionError
+        judged.plot("satisficing")
 
 
 def test_sweep_with_uncertainty_equals_regsim_sweep_uncertainty(tmp_path: Path) -> None:

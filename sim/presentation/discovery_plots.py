@@ -225,6 +225,8 @@ def satisficing_figure(robustness: Robustness) -> Figure:
     """Share of futures in which each lever combination meets each criterion (and all)."""
     table = robustness.satisficing
     criteria = [c for c in table.columns if c not in ("combination", "label", "n_futures")]
+    if not criteria:
+        raise ValueError("satisficing: the analysis has no criteria; give satisfice=['KEY>=V']")
     labels = list(table["label"])
     figure, axes = _figure(1.9 + ROW_HEIGHT_IN * max(len(labels), 1) * max(1, len(criteria)
                                                                            / 3))
