@@ -62,14 +62,14 @@ class ScenarioModel:
     point's own values take precedence over them."""
 
     def __call__(self, task: RunTask) -> Outcomes:
-        from sim.experiments.runner import run_one
+        from sim.experiments.runner import run_replicate
         from sim.experiments.uncertainty import draw_columns
 
         drawn = dict(self.replicate_values[task.replicate]) if self.replicate_values else {}
         scenario = self.scenario({**drawn, **task.values})
         # Without a series to store, the run computes only what its summary needs.
-        result = run_one(scenario, task.seed, task.replicate,
-                         timeseries=self.timeseries_dir is not None)
+        result = run_replicate(scenario, task.seed, task.replicate,
+                               timeseries=self.timeseries_dir is not None)
         if self.timeseries_dir is not None:
             write_timeseries_part(result.timeseries, Path(self.timeseries_dir), task,
                                   self.scenario_label)

@@ -61,13 +61,6 @@ def release_model(model) -> None:
         ids.pop(model, None)
 
 
-def run_one(scenario: Scenario, seed: int, replicate: int = 0,
-            timeseries: bool = True) -> ReplicateResult:
-    """`run_replicate`; with `timeseries=False` on its summaries-only path, whose summary and
-    events are the same and whose `timeseries` is None: use only its summary (and events)."""
-    return run_replicate(scenario, seed, replicate, timeseries=timeseries)
-
-
 def run_drawn_replicate(scenario: Scenario, seed: int, replicate: int,
                         values: Mapping[str, Any]) -> ReplicateResult:
     """One replicate of a run whose uncertain parameters were drawn as `values` (already
