@@ -25,8 +25,9 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
     """Compare every numeric outcome of `runs` (policy minus baseline `names[0]`, paired by
     replicate), add each row's plain-language `verdict` (states named by `states`, name ->
     label), write `comparison.csv` and, with `plots`, `plots/comparison.png` of the `shown`
-    outcomes (default: the key outcomes). Returns the table (`COMPARISON_COLUMNS` and
-    `verdict`; differences in each outcome's units)."""
+    outcomes (default: the key outcomes). With the monthly series kept, also decompose each
+    effect on each state by channel (`channels.csv`, `plots/channels.png`). Returns the table
+    (`COMPARISON_COLUMNS` and `verdict`; differences in each outcome's units)."""
     from sim.experiments.compare import numeric_outcomes, paired_comparison, write_comparison
     from sim.presentation.compare_report import verdict
 
@@ -38,4 +39,24 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
 
         write_comparison_plot(runs, table, names[0], list(shown) or key_outcomes(runs, states),
                               Path(folder) / "plots" / "comparison.png", states)
+    write_channel_decomposition(folder, names, states, plots)
+    return table
+
+
+def write_channel_decomposition(folder: Path, names: Sequence[str], states: dict[str, str],
+                                plots: bool = True) -> pd.DataFrame | None:
+    """Decompose each policy's effect on each state by channel from the folder's monthly
+    series (`sim.experiments.channels`); write `channels.csv` and, with `plots`,
+    `plots/channels.png`. None (and nothing written) when the comparison kept no series."""
+    from sim.experiments.channels import decompose_folder, write_channels
+
+    decomposed = decompose_folder(Path(folder), list(names), list(states))
+    if decomposed is None or decomposed[0].empty:
+        return None
+    table = decomposed[0]
+    write_channels(table, Path(folder))
+    if plots:
+        from sim.presentation.compare_plots import write_channel_plot
+
+        write_channel_plot(table, Path(folder) / "plots" / "channels.png", states)
     return table

@@ -187,7 +187,8 @@ class ComparisonResults:
     `share_better`/`share_worse` (0..1, for outcomes with a direction), `verdict` (one
     plain-language line), `label` and `unit`. `verdicts` is the short form. `runs` has one row
     per scenario and replicate (`runs.csv`); `timeseries` and `events` every successful
-    run's monthly series and event log, when the comparison kept them.
+    run's monthly series and event log, when the comparison kept them; `channels` each
+    effect on each state decomposed by channel (`channels.csv`).
     """
 
     def __init__(self, folder: Path, runs: pd.DataFrame, table: pd.DataFrame,
@@ -231,6 +232,17 @@ class ComparisonResults:
         from sim.api_folders import read_parquet
 
         return read_parquet(self.folder / "events.parquet")
+
+    @functools.cached_property
+    def channels(self) -> pd.DataFrame | None:
+        """Where each policy's effect on each state came from (`channels.csv`): per policy,
+        state, outcome (`mean_lag_months` in months, `final_capability` in log10 effective
+        FLOP, in `unit`) and component (own labs `domestic`, `open_weights` fine-tunes,
+        `distillation`, `theft`, `frontier` for the frontier's own move, and `total`), the
+        mean over pairs of its exact Shapley contribution with a 95% CI; the components sum
+        to the total. None if the comparison kept no monthly series."""
+        path = self.folder / "channels.csv"
+        return pd.read_csv(path) if path.exists() else None
 
     def plot(self, outcomes: Sequence[str] = ()):
         """The comparison of `outcomes` (default: the key outcomes) as a matplotlib Figure."""

@@ -62,7 +62,7 @@ WHO = {
     "the competitor state": ["state_mean_lag_months__prc", "state_mean_domestic_lag_months__prc",
                              "state_months_to_1e27__prc"],
     "adopters and the public": ["mean_kill_switch_coverage",
-                                "final_open_copies_beyond_switch_share", "incidents",
+                                "final_covered_open_copies_share", "incidents",
                                 "thefts"],
 }
 verdicts = comparison.verdicts.set_index("outcome")

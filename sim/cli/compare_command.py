@@ -60,7 +60,9 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
 
     --set applies to every scenario. Writes runs.csv, comparison.csv, plots/comparison.png,
     and each run's monthly series and events (timeseries.parquet, events.parquet) for
-    `regsim report`.
+    `regsim report`; from the series, each effect on each state decomposed by channel (own
+    labs, fine-tunes of open weights, distillation, theft; Shapley, paired), printed per
+    policy and written to channels.csv and plots/channels.png.
     Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
     """
     import tomllib
@@ -201,4 +203,21 @@ def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, 
         for line in rows["verdict"]:
             click.echo(f"- {line}")
         click.echo("")
+        if not quiet:
+            _print_channels(folder, policy, states)
     click.echo(f"results: {folder}")
+
+
+def _print_channels(folder: Path, policy: str, states: dict[str, str]) -> None:
+    """Each state's channel decomposition of the policy's effect (`channels.csv`), if any."""
+    path = folder / "channels.csv"
+    if not path.exists():
+        return
+    import pandas as pd
+
+    from sim.experiments.channels import format_channels
+
+    table = pd.read_csv(path)
+    for state, label in states.items():
+        if ((table["policy"] == policy) & (table["state"] == state)).any():
+            click.echo(format_channels(table, policy, label, state) + "\n")

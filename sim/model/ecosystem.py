@@ -13,7 +13,10 @@ offered there diffuses the same way (with its own, slower coefficients), and acc
 its lab stops offering it there (withheld, left or barred).
 
 Every outcome is a share of the population, or a share scaled to a sourced real unit
-(`derivatives_at_saturation`), so no outcome depends on the simulated population size. A step
+(`derivatives_at_saturation`), so no outcome depends on the simulated population size.
+Copies of open weights are permanent: an adopter that moves on to a newer open model still
+holds the weights it had, so `ever_covered_open` (has held covered open weights) never turns
+false, while `open_covered` describes only its current best open model. A step
 costs O(adopters), whatever the number of releases.
 """
 
@@ -73,6 +76,8 @@ class Ecosystem:
         self.open_capability = np.full(self.adopters, -np.inf)
         self.open_covered = np.zeros(self.adopters, dtype=bool)
         self.open_train_flop = np.full(self.adopters, -np.inf)
+        self.ever_covered_open = np.zeros(self.adopters, dtype=bool)
+        """Adopters that have held copies of covered open weights (a stock: never cleared)."""
         self.api_capability = np.full(self.adopters, -np.inf)
         self.api_artifact = np.full(self.adopters, NO_ARTIFACT, dtype=np.int64)
         self.api_covered = np.zeros(self.adopters, dtype=bool)
@@ -89,6 +94,8 @@ class Ecosystem:
         self.open_capability[adopting] = capability
         self.open_covered[adopting] = covered
         self.open_train_flop[adopting] = train_flop
+        if covered:
+            self.ever_covered_open[adopting] = True
 
     def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
         """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
@@ -140,16 +147,23 @@ class Ecosystem:
         return _share(self.open_train_flop >= train_flop)
 
     def covered_open_share(self) -> float:
-        """Share holding copies of covered open weights: beyond any switch."""
+        """Share that has ever held copies of covered open weights: copies beyond any switch,
+        which they keep (a stock that never falls)."""
+        return _share(self.ever_covered_open)
+
+    def covered_open_current_share(self) -> float:
+        """Share whose current best open model is covered (falls when holders move on to a
+        newer open model trained with less compute)."""
         return _share(self.open_covered)
 
     def kill_switch_coverage(self) -> float:
         """Of adopters holding covered capability, the share a shutdown can reach: those whose
-        only covered capability is a shutdown-capable API model (NaN if nobody holds any)."""
-        count = np.count_nonzero(self.open_covered | self.api_covered)
+        only covered capability is a shutdown-capable API model (NaN if nobody holds any).
+        Covered open weights once held count as held: the copies do not go away."""
+        count = np.count_nonzero(self.ever_covered_open | self.api_covered)
         if count == 0:
             return math.nan
-        reachable = self.api_covered & self.api_shutdown & ~self.open_covered
+        reachable = self.api_covered & self.api_shutdown & ~self.ever_covered_open
         return np.count_nonzero(reachable) / count
 
 

@@ -3,7 +3,8 @@
 Units: capability in log10 effective FLOP; training compute in log10 FLOP; lags in months;
 shares in [0, 1]; money in USD M; counts cumulative since the start unless named `new_` or
 `releases`. Ecosystem outcomes are shares of the adopter population, or shares scaled to a
-sourced real unit (`derivatives_beyond_switch`), so none depends on the population's size.
+sourced real unit (`covered_open_copies`), so none depends on the population's size. Every
+outcome's definition and unit: `sim.presentation.outcome_definitions` (docs/model.md §7.11).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ COUNTERS = (
     "markets_left",
     "thefts",
     "thefts_disclosed",
-    "absorptions",
+    "open_base_upgrades",
     "distillations",
     "incidents",
     "cash_compliance_musd",
@@ -81,7 +82,7 @@ class Observer:
             "compute_ceiling_flop", "algo_efficiency_oom",
             "ecosystem_best_open_share", "ecosystem_open_frontier_tier_share",
             "ecosystem_api_frontier_tier_share", "ecosystem_frontier_tier_share",
-            "open_copies_beyond_switch_share", "derivatives_beyond_switch",
+            "covered_open_copies_share", "covered_open_copies", "covered_open_current_share",
             "open_weights_above_1e26_share",
             "kill_switch_coverage", "covered_models_held_by_states",
             "open_weight_labs", "releases", "new_models_above_1e25_flop",
@@ -117,7 +118,7 @@ class Observer:
                                            - model.params.world.frontier_tier_months)
         open_tier, api_tier, any_tier = ecosystem.tier_shares(tier_floor)
         largest = registry.largest
-        covered_share = ecosystem.covered_open_share()
+        copies_share = ecosystem.covered_open_share()
         derivatives = model.params.world.ecosystem.derivatives_at_saturation
         row: dict[str, Any] = {
             "frontier_capability": _finite(registry.frontier),
@@ -131,8 +132,9 @@ class Observer:
             "ecosystem_open_frontier_tier_share": open_tier,
             "ecosystem_api_frontier_tier_share": api_tier,
             "ecosystem_frontier_tier_share": any_tier,
-            "open_copies_beyond_switch_share": covered_share,
-            "derivatives_beyond_switch": covered_share * derivatives,
+            "covered_open_copies_share": copies_share,
+            "covered_open_copies": copies_share * derivatives,
+            "covered_open_current_share": ecosystem.covered_open_current_share(),
             "kill_switch_coverage": ecosystem.kill_switch_coverage(),
         }
         for state, keys in self._state_keys:
@@ -141,6 +143,8 @@ class Observer:
             row[keys.best_channel] = state.best_channel
             row[keys.domestic_capability] = _finite(state.domestic_capability)
             row[keys.domestic_lag] = _lag(history, state.domestic_capability)
+            row[keys.lag_without_open_weights] = _lag(history, max(
+                state.channel_capability[c] for c in CHANNELS if c != "open_weights"))
             for channel, key in keys.channels:
                 row[key] = _finite(state.channel_capability[channel])
         return row
@@ -220,9 +224,11 @@ class _StateKeys:
         self.best_channel = f"state_best_channel__{name}"
         self.domestic_capability = f"state_domestic_capability__{name}"
         self.domestic_lag = f"state_domestic_lag_months__{name}"
+        self.lag_without_open_weights = f"state_lag_without_open_weights_months__{name}"
         self.channels = [(c, f"state_capability_{c}__{name}") for c in CHANNELS]
         self.in_order = [self.capability, self.lag, self.best_channel, self.domestic_capability,
-                         self.domestic_lag, *(key for _, key in self.channels)]
+                         self.domestic_lag, self.lag_without_open_weights,
+                         *(key for _, key in self.channels)]
 
 
 def _within_frontier(artifact) -> bool:
@@ -248,18 +254,19 @@ def milestone_label(flop: float) -> str:
 ENACTED_PREFIX = "instrument_enacted_month__"
 """Summary key prefix: month a pressure-triggered instrument was first enacted."""
 
-SUMMARY_COUNTS = ("thefts", "thefts_disclosed", "absorptions", "distillations", "incidents",
+SUMMARY_COUNTS = ("thefts", "thefts_disclosed", "open_base_upgrades", "distillations", "incidents",
                   "covered_releases", "relocations_started", "relocations", "injunctions",
                   "markets_left", "policy_activations", "policy_repeals")
 
 
 SUMMARY_SERIES = ("open_lag_months", "frontier_capability", "frontier_train_flop",
                   "frontier_run_cost_musd", "kill_switch_coverage",
-                  "open_copies_beyond_switch_share", "derivatives_beyond_switch",
-                  "ecosystem_frontier_tier_share")
+                  "covered_open_copies_share", "covered_open_copies",
+                  "covered_open_current_share", "ecosystem_frontier_tier_share")
 """The monthly series `summarise` reads (beside each state's `STATE_SUMMARY_SERIES`)."""
 STATE_SUMMARY_SERIES = ("state_lag_months", "state_domestic_lag_months", "state_capability",
-                        "state_best_channel")
+                        "state_best_channel", "state_lag_without_open_weights_months",
+                        *(f"state_capability_{channel}" for channel in CHANNELS))
 
 
 def summary_columns(state_names: list[str]) -> list[str]:
@@ -283,9 +290,10 @@ def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
         "frontier_train_flop_growth_oom_per_year_4y": _growth_per_year(
             frame["frontier_train_flop"], 48),
         "mean_kill_switch_coverage": _nanmean(frame["kill_switch_coverage"]),
-        "final_open_copies_beyond_switch_share": float(
-            frame["open_copies_beyond_switch_share"].iloc[-1]),
-        "final_derivatives_beyond_switch": float(frame["derivatives_beyond_switch"].iloc[-1]),
+        "final_covered_open_copies_share": float(frame["covered_open_copies_share"].iloc[-1]),
+        "final_covered_open_copies": float(frame["covered_open_copies"].iloc[-1]),
+        "final_covered_open_current_share": float(
+            frame["covered_open_current_share"].iloc[-1]),
         "mean_ecosystem_frontier_tier_share": _nanmean(frame["ecosystem_frontier_tier_share"]),
         "first_open_above_1e26_month": _first_step(
             a.release_step for a in artifacts if a.open_weights and a.train_flop >= 26.0),
@@ -301,6 +309,7 @@ def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
     summary.update(option_shares(counters))
     for state in model.state_list:
         summary.update(_state_summary(model, frame, state.name))
+        summary.update(_fine_tune_summary(frame, state))
     summary.update(triggered_enactments(model))
     return summary
 
@@ -349,6 +358,31 @@ def _state_summary(model: RegSimModel, frame: pd.DataFrame, name: str) -> dict[s
         key = f"state_months_to_{milestone_label(flop)}__{name}"
         out[key] = float(reached[0]) if reached.size else math.nan
     return out
+
+
+def _fine_tune_summary(frame: pd.DataFrame, state) -> dict[str, float]:
+    """What military fine-tunes of foreign open weights give the state: the channel's final
+    capability (log10 effective FLOP), its margin over the state's other channels at the end
+    (OOM, 0 if they give as much), the months by which it shortens the state's lag on average,
+    and the number of distinct base-model families (developers) it fielded fine-tunes of."""
+    name = state.name
+    channels = {c: frame[f"state_capability_{c}__{name}"].to_numpy(dtype=float)
+                for c in CHANNELS}
+    final_open = channels["open_weights"][-1]
+    others = [channels[c][-1] for c in CHANNELS if c != "open_weights"]
+    best_other = max((v for v in others if math.isfinite(v)), default=-math.inf)
+    if math.isfinite(final_open):
+        gain_oom = max(0.0, final_open - best_other) if math.isfinite(best_other) else math.nan
+    else:
+        gain_oom = 0.0
+    without = frame[f"state_lag_without_open_weights_months__{name}"].to_numpy(dtype=float)
+    lags = frame[f"state_lag_months__{name}"].to_numpy(dtype=float)
+    return {
+        f"state_final_open_weights_capability__{name}": _finite(float(final_open)),
+        f"state_final_open_weights_gain_oom__{name}": gain_oom,
+        f"state_mean_open_weights_gain_months__{name}": _nanmean(without - lags),
+        f"state_fine_tune_families__{name}": float(len(state.fine_tuned_developers)),
+    }
 
 
 def _nanmean(series) -> float:

@@ -44,6 +44,9 @@ class StateActor(mesa.Agent):
         self.best_foreign_open = -math.inf
         self.distilling: list[tuple[int, ModelArtifact]] = []
         self.holdings: set[int] = set()
+        self.fine_tuned_developers: set[str] = set()
+        """Developers whose open models it fielded a military fine-tune of during the run (its
+        distinct base-model families)."""
         self.derivatives: list[tuple[int, ModelArtifact]] = []
         """Fielded military fine-tunes of foreign models that are still news: (step, model)."""
         self.undisclosed_thefts: list[tuple[int, ModelArtifact]] = []
@@ -115,7 +118,8 @@ class StateActor(mesa.Agent):
             self.derivatives = [(now, artifact)]  # the newest fine-tune is the news
             if quietly:
                 continue
-            self.model.counters["absorptions"] += 1
+            self.model.counters["open_base_upgrades"] += 1
+            self.fine_tuned_developers.add(artifact.developer)
             months = now - artifact.release_step
             self.model.events.add(
                 now, "absorption", [self.name, artifact.developer],

@@ -96,3 +96,52 @@ def _differences(runs: pd.DataFrame, baseline: str, policy: str, outcome: str) -
     other = ok[ok["scenario"] == policy].set_index("replicate")[outcome]
     differences = (pd.to_numeric(other, errors="coerce") - pd.to_numeric(base, errors="coerce"))
     return differences.dropna().to_numpy(dtype=float)
+
+
+def write_channel_plot(channels: pd.DataFrame, path: Path,
+                       state_labels: dict[str, str] | None = None) -> Path:
+    """Draw the channel decomposition (`sim.experiments.channels`) as PNG: for each state and
+    policy, the contribution of each channel (and of the frontier's move) to the paired change
+    in the state's mean lag, with 95% intervals, beside the total."""
+    figure = channel_figure(channels, state_labels)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=DPI)
+    return path
+
+
+def channel_figure(channels: pd.DataFrame, state_labels: dict[str, str] | None = None):
+    """One panel per state and policy (mean lag: months; bars per component, the total last)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    lag = channels[channels["outcome"] == "mean_lag_months"]
+    states = list(dict.fromkeys(lag["state"]))
+    policies = list(dict.fromkeys(lag["policy"]))
+    figure = Figure(figsize=(PANEL_IN[0] * 1.3 * max(1, len(policies)),
+                             0.8 + PANEL_IN[1] * max(1, len(states))), layout="constrained")
+    FigureCanvasAgg(figure)
+    grid = figure.subplots(max(1, len(states)), max(1, len(policies)), squeeze=False)
+    for i, state in enumerate(states):
+        for j, policy in enumerate(policies):
+            rows = lag[(lag["state"] == state) & (lag["policy"] == policy)]
+            _channel_panel(grid[i][j], rows)
+            label = (state_labels or {}).get(state, state)
+            grid[i][j].set_title(f"{policy}: {label}'s mean lag", fontsize="small")
+    figure.suptitle("Where the change in the state's lag came from, by channel "
+                    "(Shapley, paired; mean and 95% CI)")
+    return figure
+
+
+def _channel_panel(axes, rows: pd.DataFrame) -> None:
+    labels = list(rows["label"])
+    means = rows["mean"].to_numpy(float)
+    low = np.nan_to_num(means - rows["ci95_low"].to_numpy(float))
+    high = np.nan_to_num(rows["ci95_high"].to_numpy(float) - means)
+    positions = np.arange(len(labels))[::-1]
+    colors = ["tab:gray" if c == "total" else "tab:blue" for c in rows["component"]]
+    axes.barh(positions, np.nan_to_num(means), color=colors, xerr=[low, high], capsize=3)
+    axes.axvline(0.0, color="black", linewidth=0.8)
+    axes.set_yticks(positions)
+    axes.set_yticklabels(labels, fontsize="small")
+    axes.set_xlabel("change in mean lag (months)", fontsize="small")

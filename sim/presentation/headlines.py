@@ -96,10 +96,11 @@ _ANSWERS = "How labs answer"
 _COSTS = "Cost to labs so far"
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("derivatives", "derivatives beyond any switch", "count",
-             at_month("derivatives_beyond_switch", "final_derivatives_beyond_switch"),
-             "Derivative models of open weights trained with 1e26 FLOP or more: published "
-             "weights no shutdown can reach (Llama had ~27,000 derivatives by mid-2025).",
+    Headline("derivatives", "copies beyond any switch", "count",
+             at_month("covered_open_copies", "final_covered_open_copies"),
+             "Copies of open weights trained with 1e26 FLOP or more, counted as derivatives "
+             "and never lost: published weights no shutdown can reach (Llama had ~27,000 "
+             "derivatives by mid-2025).",
              better="lower"),
     Headline("competitor_lag", "{state}: months behind", "months",
              mean_to_month("state_lag_months__{state}", "state_mean_lag_months__{state}"),
@@ -195,8 +196,8 @@ CHARTS: tuple[ChartSpec, ...] = (
               per_state=True),
     ChartSpec("open_lag", "How far behind are open models?", "months", "lines",
               (Series("open_lag_months", "open models", POLICY_COLORS[1]),)),
-    ChartSpec("derivatives", "Derivatives beyond any kill switch", "count", "lines",
-              (Series("derivatives_beyond_switch", "derivatives", POLICY_COLORS[0]),)),
+    ChartSpec("derivatives", "Copies of covered open weights beyond any kill switch", "count",
+              "lines", (Series("covered_open_copies", "copies", POLICY_COLORS[0]),)),
     ChartSpec("capability", "Best models, in multiples of GPT-4", "capability", "capability",
               (Series("state_capability__{state}", "{state}", POLICY_COLORS[0]),
                Series("open_frontier_capability", "open models", POLICY_COLORS[1]),

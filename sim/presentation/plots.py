@@ -282,9 +282,9 @@ def _kill_switch_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series
     if flat is not None and flat[1] == 0.0:
         coverage_axes.text(0.5, 0.5, "no covered model keeps a working kill switch",
                            transform=coverage_axes.transAxes, ha="center", color="0.3")
-    _plot_band(copies_axes, frame, dates, "derivatives_beyond_switch",
-               "derivatives of covered open models beyond any kill switch")
-    copies_axes.set_ylabel("derivatives beyond any switch (count)")
+    _plot_band(copies_axes, frame, dates, "covered_open_copies",
+               "copies of covered open weights beyond any kill switch")
+    copies_axes.set_ylabel("copies beyond any switch (count)")
     for axes in (coverage_axes, copies_axes):
         format_date_axis(axes)
     return figure

@@ -6,57 +6,8 @@ import math
 
 import pandas as pd
 
-# Outcome keys (model-level) and their labels with units.
-OUTCOME_LABELS = {
-    "mean_open_lag_months": "open-weight models: mean lag behind the frontier (months)",
-    "final_open_lag_months": "open-weight models: final lag (months)",
-    "mean_kill_switch_coverage": "kill-switch coverage of covered-model holders (share)",
-    "final_open_copies_beyond_switch_share": "adopters holding covered open weights (share)",
-    "final_derivatives_beyond_switch": "derivatives of covered open models, beyond any switch "
-    "(count)",
-    "mean_ecosystem_frontier_tier_share": "adopters with frontier-tier capability (share)",
-    "final_frontier_capability": "final frontier capability (log10 effective FLOP)",
-    "final_frontier_train_flop": "largest training run at the end (log10 FLOP)",
-    "final_frontier_run_cost_musd": "cost of the largest run at the end (USD M)",
-    "frontier_train_flop_growth_oom_per_year": "frontier compute growth, first 3 years (OOM/yr)",
-    "frontier_train_flop_growth_oom_per_year_4y": "frontier compute growth, first 4 years "
-    "(OOM/yr)",
-    "first_open_above_1e26_month": "months to the first open model above 1e26 FLOP (months)",
-    "first_model_above_1e26_month": "months to the first model above 1e26 FLOP (months)",
-    "covered_releases": "releases answering a policy (count)",
-    "share_comply": "answers that comply (share)",
-    "share_withhold": "answers that withhold the model from a market (share)",
-    "share_exit": "answers that leave a market for good (share)",
-    "share_defy": "answers that defy (share)",
-    "share_relocate": "covered releases answered by moving abroad (share)",
-    "relocations_started": "moves of domicile started (count)",
-    "relocations": "moves of domicile completed (count)",
-    "injunctions": "injunctions and market bars (count)",
-    "markets_left": "markets left for good (count)",
-    "cash_compliance_musd": "cash spent complying (USD M)",
-    "penalties_musd": "fines paid (USD M)",
-    "private_value_forgone_musd": "private value forgone by labs (USD M)",
-    "thefts": "thefts of weights (count)",
-    "thefts_disclosed": "thefts made public (count)",
-    "absorptions": "military fine-tunes of foreign open models (count)",
-    "distillations": "distillations by the state (count)",
-    "incidents": "publicised incidents (count)",
-    "releases": "releases (count)",
-    "open_releases": "open releases (count)",
-    "policy_activations": "instruments enacted (count)",
-    "policy_repeals": "instruments repealed or lapsed (count)",
-}
-# Per-state keys, ``<prefix>__<state>``: label templates.
-STATE_OUTCOME_LABELS = {
-    "state_mean_lag_months": "{state}: mean lag, every channel (months)",
-    "state_mean_domestic_lag_months": "{state}: own labs' mean lag (months)",
-    "state_min_lag_months": "{state}: min lag, every channel (months)",
-    "state_final_lag_months": "{state}: final lag, every channel (months)",
-    "state_final_domestic_lag_months": "{state}: own labs' final lag (months)",
-    "state_months_to_1e27": "{state}: months to 1e27 effective FLOP (months)",
-    "state_months_to_1e28": "{state}: months to 1e28 effective FLOP (months)",
-    "instrument_enacted_month": "{state}: months until enacted by pressure (months)",
-}
+# Outcome keys and their labels with units: one definition each, in
+# `sim.presentation.outcome_definitions`.
 # Outcomes that are undefined in replicates where a milestone is never reached.
 MILESTONE_PREFIXES = ("state_months_to_", "first_open_above_", "instrument_enacted_month__")
 HEADERS = ("outcome", "mean", "95% CI of the mean", "5-95% of replicates")
@@ -70,9 +21,10 @@ def KEY_OUTCOMES(state_names: list[str], columns=()) -> list[tuple[str, str]]:  
     keys += [f"state_mean_domestic_lag_months__{state}" for state in state_names]
     keys += [f"state_mean_lag_months__{state}" for state in state_names]
     keys += [f"state_months_to_1e27__{state}" for state in state_names]
+    keys += [f"state_mean_open_weights_gain_months__{state}" for state in state_names]
     keys += [
         "mean_kill_switch_coverage",
-        "final_derivatives_beyond_switch",
+        "final_covered_open_copies",
         "final_frontier_train_flop",
         "share_comply",
         "share_withhold",
@@ -89,16 +41,10 @@ def KEY_OUTCOMES(state_names: list[str], columns=()) -> list[tuple[str, str]]:  
 
 
 def outcome_label(key: str) -> str:
-    """Human label with units for a summary key; the key itself when it has no label."""
-    if key in OUTCOME_LABELS:
-        return OUTCOME_LABELS[key]
-    prefix, separator, state = key.partition("__")
-    if separator and prefix in STATE_OUTCOME_LABELS:
-        return STATE_OUTCOME_LABELS[prefix].format(state=state.replace("__", "'s "))
-    if separator and prefix.startswith("state_months_to_"):  # any capability milestone
-        milestone = prefix.removeprefix("state_months_to_")
-        return f"{state}: months to {milestone} effective FLOP (months)"
-    return key
+    """Human label with units for a summary key; the key itself when it has no definition."""
+    from sim.presentation.outcome_definitions import label
+
+    return label(key) or key
 
 
 def format_outcomes(table: pd.DataFrame, title: str) -> str:
@@ -166,14 +112,16 @@ SERIES_LABELS = {
     "frontier_run_cost_musd": "cost of the largest run so far (USD M)",
     "compute_ceiling_flop": "largest feasible run (log10 FLOP)",
     "kill_switch_coverage": "kill-switch coverage of covered-model holders (share)",
-    "open_copies_beyond_switch_share": "adopters holding covered open weights (share)",
-    "derivatives_beyond_switch": "derivatives of covered open models, beyond any switch (count)",
+    "covered_open_copies_share": "adopters that have held covered open weights (share)",
+    "covered_open_copies": "copies of covered open weights beyond any switch (count)",
+    "covered_open_current_share": "adopters whose current best open model is covered (share)",
     "ecosystem_best_open_share": "adopters holding the best open model (share)",
     "ecosystem_open_frontier_tier_share": "adopters at the frontier tier through open weights "
     "(share)",
     "ecosystem_api_frontier_tier_share": "adopters at the frontier tier through an API (share)",
     "ecosystem_frontier_tier_share": "adopters at the frontier tier by any means (share)",
-    "open_weights_above_1e26_share": "adopters holding open weights above 1e26 FLOP (share)",
+    "open_weights_above_1e26_share": "adopters whose current best open model was trained "
+    "above 1e26 FLOP (share)",
     "covered_releases": "releases answering a policy so far (count)",
     "relocations_started": "moves of domicile started so far (count)",
     "relocations": "moves of domicile completed so far (count)",
@@ -181,7 +129,7 @@ SERIES_LABELS = {
     "markets_left": "markets left for good so far (count)",
     "thefts": "thefts of model weights so far (count)",
     "thefts_disclosed": "thefts made public so far (count)",
-    "absorptions": "military fine-tunes of open weights so far (count)",
+    "open_base_upgrades": "military fine-tunes moved to a better open base so far (count)",
     "distillations": "distillations so far (count)",
     "incidents": "publicised incidents so far (count)",
     "cash_compliance_musd": "cash spent complying so far (USD M)",
@@ -195,6 +143,8 @@ STATE_SERIES_LABELS = {
     "state_lag_months": "{state}: lag behind the frontier, every channel (months)",
     "state_domestic_capability": "{state}: own labs' capability (log10 effective FLOP)",
     "state_domestic_lag_months": "{state}: own labs' lag behind the frontier (months)",
+    "state_lag_without_open_weights_months": "{state}: lag without fine-tunes of open weights "
+    "(months)",
 }
 OUTCOME_SERIES = {
     "mean_open_lag_months": "open_lag_months",
@@ -206,8 +156,10 @@ OUTCOME_SERIES = {
     "state_final_domestic_lag_months": "state_domestic_lag_months",
     "state_months_to": "state_capability",
     "mean_kill_switch_coverage": "kill_switch_coverage",
-    "final_derivatives_beyond_switch": "derivatives_beyond_switch",
-    "final_open_copies_beyond_switch_share": "open_copies_beyond_switch_share",
+    "final_covered_open_copies": "covered_open_copies",
+    "final_covered_open_copies_share": "covered_open_copies_share",
+    "final_covered_open_current_share": "covered_open_current_share",
+    "state_final_open_weights_capability": "state_capability_open_weights",
     "final_frontier_capability": "frontier_capability",
     "final_frontier_train_flop": "frontier_train_flop",
     "final_frontier_run_cost_musd": "frontier_run_cost_musd",
