@@ -26,8 +26,8 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
     replicate), add each row's plain-language `verdict` (states named by `states`, name ->
     label), write `comparison.csv` and, with `plots`, `plots/comparison.png` of the `shown`
     outcomes (default: the key outcomes). With the monthly series kept, also decompose each
-    effect on each state by channel (`channels.csv`, `plots/channels.png`). Returns the table
-    (`COMPARISON_COLUMNS` and `verdict`; differences in each outcome's units)."""
+    effect on each state by channel (`channels.csv`, `plots/channel_effects.png`). Returns the
+    table (`COMPARISON_COLUMNS` and `verdict`; differences in each outcome's units)."""
     from sim.experiments.compare import numeric_outcomes, paired_comparison, write_comparison
     from sim.presentation.compare_report import verdict
 
@@ -47,7 +47,8 @@ def write_channel_decomposition(folder: Path, names: Sequence[str], states: dict
                                 plots: bool = True) -> pd.DataFrame | None:
     """Decompose each policy's effect on each state by channel from the folder's monthly
     series (`sim.experiments.channels`); write `channels.csv` and, with `plots`,
-    `plots/channels.png`. None (and nothing written) when the comparison kept no series."""
+    `plots/channel_effects.png`. None (and nothing written) when the comparison kept no
+    series."""
     from sim.experiments.channels import decompose_folder, write_channels
 
     decomposed = decompose_folder(Path(folder), list(names), list(states))
@@ -58,5 +59,5 @@ def write_channel_decomposition(folder: Path, names: Sequence[str], states: dict
     if plots:
         from sim.presentation.compare_plots import write_channel_plot
 
-        write_channel_plot(table, Path(folder) / "plots" / "channels.png", states)
+        write_channel_plot(table, Path(folder) / "plots" / "channel_effects.png", states)
     return table

@@ -375,8 +375,8 @@ def test_the_engine_computes_in_a_worker_and_caches_by_settings(engine, short):
     assert engine.cached(scenario, short.seeds(DRAWS)) is not None
     assert [d.seed for d in again.draws] == short.seeds(DRAWS)
     inline = runs(short, {KILL_SWITCH: True})
-    assert np.array_equal(first.matrix("derivatives_beyond_switch"),
-                          inline.matrix("derivatives_beyond_switch"))
+    assert np.array_equal(first.matrix("covered_open_copies"),
+                          inline.matrix("covered_open_copies"))
 
 
 def test_a_superseded_request_is_withdrawn_from_the_pool(engine, short):

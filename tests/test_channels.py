@@ -89,7 +89,7 @@ def test_contributions_sum_to_the_paired_difference_on_real_runs(kill_switch_pai
         assert components == pytest.approx(group[group["component"] == TOTAL]["mean"].iloc[0],
                                            abs=1e-9)
     assert set(result.channels["unit"]) == {"months", "log10 effective FLOP"}
-    assert (out / "channels.csv").exists() and (out / "plots" / "channels.png").exists()
+    assert (out / "channels.csv").exists() and (out / "plots" / "channel_effects.png").exists()
 
 
 def test_recomputed_lag_of_the_accessible_capability_is_the_recorded_lag(

@@ -38,8 +38,9 @@ def test_weights_spread_within_months_not_years():
 
 
 SIZE_FREE = [("kill_switch", "mean_kill_switch_coverage"),
-             ("baseline", "final_derivatives_beyond_switch"),
-             ("baseline", "final_open_copies_beyond_switch_share"),
+             ("baseline", "final_covered_open_copies"),
+             ("baseline", "mean_covered_open_copies"),
+             ("baseline", "final_covered_open_current_share"),
              ("baseline", "mean_ecosystem_frontier_tier_share")]
 
 

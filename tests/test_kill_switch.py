@@ -50,8 +50,8 @@ def test_covered_open_release_has_zero_coverage_under_any_mandate(policy):
     first = min(a.release_step for a in covered)
     after = frame[frame["step"] > first]
     assert (after["kill_switch_coverage"] == 0.0).all()
-    assert (after["open_copies_beyond_switch_share"] > 0).all()
-    assert (after["derivatives_beyond_switch"] > 0).all()
+    assert (after["covered_open_copies_share"] > 0).all()
+    assert (after["covered_open_copies"] > 0).all()
     assert all(a.controlled_copies == 0 for a in covered)
 
 

@@ -247,14 +247,15 @@ def test_coverage_and_shares_stay_in_the_unit_interval_and_the_population_is_con
         "ecosystem_open_frontier_tier_share",
         "ecosystem_api_frontier_tier_share",
         "ecosystem_frontier_tier_share",
-        "open_copies_beyond_switch_share",
+        "covered_open_copies_share",
+        "covered_open_current_share",
         "open_weights_above_1e26_share",
     ):
         values = defined(frame, column)
         assert np.all((values >= 0.0) & (values <= 1.0)), column
     adopters = raw["world"]["ecosystem"]["adopters"]
     assert all(step["adopters"] == (adopters, adopters, adopters) for step in steps)
-    assert np.all(frame["derivatives_beyond_switch"].to_numpy() >= 0)
+    assert np.all(frame["covered_open_copies"].to_numpy() >= 0)
 
 
 @EXAMPLES

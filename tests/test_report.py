@@ -32,7 +32,7 @@ RUN_SECTIONS = ["The question", "Key outcomes", "Caveats", "What these numbers r
                 "Glossary", "Provenance"]
 COMPARE_SECTIONS = ["The question", "Findings", "Costs", "Caveats", "What the findings rest on",
                     "Policy against baseline over time", "What happened (event timeline)",
-                    "Plots", "Assumptions", "Full tables", "Glossary", "Provenance"]
+                    "Where the effect on each state came from", "Plots", "Assumptions", "Full tables", "Glossary", "Provenance"]
 MANDATE = {"kind": "kill_switch", "start": "2024-07", "threshold_flop": 1e26,
            "threshold_usd": None}
 
@@ -204,6 +204,14 @@ def test_each_policy_is_drawn_against_the_baseline_over_time(compare_html):
                           series)) == 1
     plots = section_of(compare_html, "plots")
     assert len(re.findall(r'src="data:image/png;base64,', plots)) == 1  # comparison.png
+
+
+def test_the_compare_brief_decomposes_each_effect_by_channel(compare_html):
+    channels = section_of(compare_html, "channels")
+    assert "fine-tunes of open weights" in channels and "the frontier moved" in channels
+    assert "change in mean lag (months)" in channels
+    assert len(re.findall(r'<img alt="channel_effects plot" src="data:image/png;base64,',
+                          channels)) == 1
 
 
 def test_the_compare_timeline_puts_the_scenarios_side_by_side(compare_html):

@@ -62,7 +62,7 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     and each run's monthly series and events (timeseries.parquet, events.parquet) for
     `regsim report`; from the series, each effect on each state decomposed by channel (own
     labs, fine-tunes of open weights, distillation, theft; Shapley, paired), printed per
-    policy and written to channels.csv and plots/channels.png.
+    policy and written to channels.csv and plots/channel_effects.png.
     Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
     """
     import tomllib

@@ -69,6 +69,7 @@ DIRECTIONS: dict[str, int] = {
     "mean_kill_switch_coverage": HIGHER_IS_BETTER,
     "final_covered_open_copies_share": LOWER_IS_BETTER,
     "final_covered_open_copies": LOWER_IS_BETTER,
+    "mean_covered_open_copies": LOWER_IS_BETTER,
     "final_covered_open_current_share": LOWER_IS_BETTER,
     "state_final_open_weights_capability": LOWER_IS_BETTER,
     "state_final_open_weights_gain_oom": LOWER_IS_BETTER,

@@ -292,6 +292,7 @@ def summarise(model: RegSimModel, frame: pd.DataFrame) -> dict[str, Any]:
         "mean_kill_switch_coverage": _nanmean(frame["kill_switch_coverage"]),
         "final_covered_open_copies_share": float(frame["covered_open_copies_share"].iloc[-1]),
         "final_covered_open_copies": float(frame["covered_open_copies"].iloc[-1]),
+        "mean_covered_open_copies": _nanmean(frame["covered_open_copies"]),
         "final_covered_open_current_share": float(
             frame["covered_open_current_share"].iloc[-1]),
         "mean_ecosystem_frontier_tier_share": _nanmean(frame["ecosystem_frontier_tier_share"]),

@@ -67,6 +67,7 @@ OUTCOME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
                               "developers.*.open_size_limit_flop", "world.follower.*"),
     "mean_kill_switch_coverage": (*COMPLIANCE, *ECOSYSTEM),
     "final_covered_open_copies": (*ECOSYSTEM, *COMPLIANCE),
+    "mean_covered_open_copies": (*ECOSYSTEM, *COMPLIANCE),
     "final_covered_open_copies_share": (*ECOSYSTEM, *COMPLIANCE),
     "final_covered_open_current_share": (*ECOSYSTEM, *COMPLIANCE),
     "share_comply": (*COMPLIANCE, *ENFORCEMENT),

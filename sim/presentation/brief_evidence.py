@@ -57,6 +57,9 @@ PLOT_CAPTIONS = {
     "kill_switch": "Kill-switch coverage: the share of covered-model copies a shutdown can "
     "reach, and the copies beyond any switch.",
     "channels": "Where each competitor state's best model came from: share of replicates.",
+    "channel_effects": "Where each policy's change in each state's mean lag came from: the "
+    "exact Shapley contribution of each channel (and of the frontier's own move), mean over "
+    "paired replicates with its 95% interval, beside the total.",
     "comparison": "Paired differences, policy minus baseline, for each replicate (dots) with "
     "their mean and 95% interval (bar); zero means no effect.",
 }
@@ -266,14 +269,85 @@ def plots_html(report: ReportInput) -> str:
         return note("No plots in this folder (it was run with --no-plots).")
     figures = []
     for plot in report.plots:
-        data = safe_image_bytes(report.folder, plot)
-        if data is None:  # a link, a pipe, or not a PNG: never embed what a folder points at
-            raise ReportError(f"{plot}: not a PNG image of this folder (a link, a special "
-                              "file or not an image); a report embeds only the folder's own "
-                              "plots: remove it to write the report")
-        caption = PLOT_CAPTIONS.get(plot.stem, plot.stem.replace("_", " "))
-        figures.append(figure(data, f"{plot.stem} plot", caption))
-    return "\n".join(figures)
+        if report.kind == "comparison" and plot.stem == CHANNEL_PLOT:
+            continue  # drawn in its own section
+        figures.append(_plot_figure(report, plot))
+    return "\n".join(figures) or note("No other plots in this folder.")
+
+
+def _plot_figure(report: ReportInput, plot: Path) -> str:
+    """One of the folder's plots as an embedded figure with its caption."""
+    data = safe_image_bytes(report.folder, plot)
+    if data is None:  # a link, a pipe, or not a PNG: never embed what a folder points at
+        raise ReportError(f"{plot}: not a PNG image of this folder (a link, a special "
+                          "file or not an image); a report embeds only the folder's own "
+                          "plots: remove it to write the report")
+    caption = PLOT_CAPTIONS.get(plot.stem, plot.stem.replace("_", " "))
+    return figure(data, f"{plot.stem} plot", caption)
+
+
+# Effects by channel -------------------------------------------------------------------------
+
+CHANNEL_PLOT = "channel_effects"
+CHANNEL_COLUMNS = ("policy", "state", "outcome", "unit", "component", "label", "n_pairs",
+                   "mean", "ci95_low", "ci95_high")
+
+
+def channels_html(report: ReportInput) -> str:
+    """Each policy's effect on each state decomposed by channel (`channels.csv`): a table per
+    policy and state, and the plot."""
+    path = report.folder / "channels.csv"
+    if not path.is_file():
+        return note("Not available: the comparison kept no monthly series (--no-series), "
+                    "from which the decomposition is computed.")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise ReportError(f"{path}: not a readable CSV table ({error})") from None
+    missing = [c for c in CHANNEL_COLUMNS if c not in table.columns]
+    if missing:
+        raise ReportError(f"{path}: missing column {missing[0]!r}; expected "
+                          f"{', '.join(CHANNEL_COLUMNS)}")
+    parts = [note("How much of each policy's effect on a state came from its own labs, "
+                  "military fine-tunes of foreign open weights, distillation and theft, and "
+                  "how much from the frontier moving: an exact Shapley decomposition of each "
+                  "paired difference over the channels' changes (they sum to the total), mean "
+                  "over pairs with its 95% interval (docs/model.md §7.12).")]
+    for (policy, state), rows in table.groupby(["policy", "state"], sort=False):
+        label = report.state_labels.get(state, state)
+        parts.append(f"<h3>{escape(policy)}: {escape(label)}</h3>\n" + _channel_table(rows))
+    plot = next((p for p in report.plots if p.stem == CHANNEL_PLOT), None)
+    if plot is not None:
+        parts.append(_plot_figure(report, plot))
+    return "\n".join(parts)
+
+
+def _channel_table(rows: pd.DataFrame) -> str:
+    outcomes = list(dict.fromkeys(rows["outcome"]))
+    head = "<th>channel</th>" + "".join(
+        f"<th>{escape(_channel_outcome(rows, o))}</th><th>95% CI</th>" for o in outcomes)
+    body = []
+    for component in dict.fromkeys(rows["component"]):
+        mine = rows[rows["component"] == component]
+        cells = [escape(str(mine["label"].iloc[0]))]
+        for outcome in outcomes:
+            found = mine[mine["outcome"] == outcome]
+            if found.empty:
+                cells += ["", ""]
+                continue
+            row = found.iloc[0]
+            cells += [escape(number_text(row["mean"])),
+                      escape(interval_text(row["ci95_low"], row["ci95_high"]))]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (f'<table class="channels"><thead><tr>{head}</tr></thead>\n<tbody>\n'
+            + "\n".join(body) + "\n</tbody></table>")
+
+
+def _channel_outcome(rows: pd.DataFrame, outcome: str) -> str:
+    unit = str(rows.loc[rows["outcome"] == outcome, "unit"].iloc[0])
+    name = {"mean_lag_months": "change in mean lag",
+            "final_capability": "change in final capability"}.get(outcome, outcome)
+    return f"{name} ({unit})"
 
 
 # Assumptions, tables, glossary ----------------------------------------------------------------

@@ -56,6 +56,10 @@ OUTCOMES: dict[str, Outcome] = {
         "once it has adopted an open model at or above `world.covered_model_threshold_flop` "
         "(1e26) and keeps counting after moving on to a newer model: published weights are "
         "permanent and no shutdown reaches them."),
+    "mean_covered_open_copies": Outcome(
+        "copies of covered open weights beyond any switch, mean over months (count)",
+        "Mean over months of the stock above: how early the copies accumulate (a policy that "
+        "only delays covered open releases lowers it even when the final stock is the same)."),
     "final_covered_open_copies_share": Outcome(
         "adopters that have held covered open weights (share)",
         "Share of adopters that have ever adopted a covered open model, in the last month "

@@ -82,6 +82,8 @@ def render_report(report: ReportInput) -> str:
     parts.append(section("timeline", "What happened (event timeline)",
                          brief_evidence.timeline_html(report)))
     if report.kind == "comparison":
+        parts.append(section("channels", "Where the effect on each state came from",
+                             brief_evidence.channels_html(report)))
         parts.append(section("plots", "Plots", brief_evidence.plots_html(report)))
     parts += [
         section("assumptions", "Assumptions", brief_evidence.assumptions_html(summary)),

@@ -25,6 +25,7 @@ def KEY_OUTCOMES(state_names: list[str], columns=()) -> list[tuple[str, str]]:  
     keys += [
         "mean_kill_switch_coverage",
         "final_covered_open_copies",
+        "mean_covered_open_copies",
         "final_frontier_train_flop",
         "share_comply",
         "share_withhold",
@@ -157,6 +158,7 @@ OUTCOME_SERIES = {
     "state_months_to": "state_capability",
     "mean_kill_switch_coverage": "kill_switch_coverage",
     "final_covered_open_copies": "covered_open_copies",
+    "mean_covered_open_copies": "covered_open_copies",
     "final_covered_open_copies_share": "covered_open_copies_share",
     "final_covered_open_current_share": "covered_open_current_share",
     "state_final_open_weights_capability": "state_capability_open_weights",
