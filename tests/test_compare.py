@@ -150,6 +150,8 @@ def test_verdicts_say_no_clear_effect_when_the_interval_spans_zero() -> None:
     ("final_covered_open_copies", LOWER_IS_BETTER),
     ("mean_covered_open_copies", LOWER_IS_BETTER),
     ("open_base_upgrades", NO_DIRECTION),
+    ("state_fine_tune_families__prc", NO_DIRECTION),
+    ("state_final_open_weights_capability__prc", LOWER_IS_BETTER),
     ("private_value_forgone_musd", LOWER_IS_BETTER),
     ("state_mean_domestic_lag_months__prc", HIGHER_IS_BETTER),
     ("mean_open_lag_months", NO_DIRECTION),

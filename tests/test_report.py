@@ -32,7 +32,8 @@ RUN_SECTIONS = ["The question", "Key outcomes", "Caveats", "What these numbers r
                 "Glossary", "Provenance"]
 COMPARE_SECTIONS = ["The question", "Findings", "Costs", "Caveats", "What the findings rest on",
                     "Policy against baseline over time", "What happened (event timeline)",
-                    "Where the effect on each state came from", "Plots", "Assumptions", "Full tables", "Glossary", "Provenance"]
+                    "Where the effect on each state came from", "Plots", "Assumptions",
+                    "Full tables", "Glossary", "Provenance"]
 MANDATE = {"kind": "kill_switch", "start": "2024-07", "threshold_flop": 1e26,
            "threshold_usd": None}
 

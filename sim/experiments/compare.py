@@ -74,7 +74,6 @@ DIRECTIONS: dict[str, int] = {
     "state_final_open_weights_capability": LOWER_IS_BETTER,
     "state_final_open_weights_gain_oom": LOWER_IS_BETTER,
     "state_mean_open_weights_gain_months": LOWER_IS_BETTER,
-    "state_fine_tune_families": LOWER_IS_BETTER,
     "thefts": LOWER_IS_BETTER,
     "thefts_disclosed": LOWER_IS_BETTER,
     "incidents": LOWER_IS_BETTER,
