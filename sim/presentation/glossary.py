@@ -28,7 +28,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "cannot tell the policy's effect from none."),
     ("better / worse", "Judged by a regulator seeking security at the least cost: the "
      "competitor state further behind and later to each milestone, more kill-switch coverage, "
-     "fewer thefts, incidents, derivatives beyond any switch, relocations, markets left, "
+     "fewer thefts, incidents, copies of covered open weights beyond any switch, relocations, markets left, "
      "defiance, fines and costs. The open-weight lag and frontier capability have no direction: "
      "they trade one good against another."),
     ("assumption", "A parameter value with no published source (marked 'assumption' in the "
@@ -48,9 +48,14 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "measurement line, 1e26 FLOP by default), the share a shutdown can still reach: those whose "
      "only covered model is a shutdown-capable API model. Published weights are beyond any "
      "switch."),
-    ("derivatives beyond any switch (count)", "The share of adopters holding covered open "
-     "weights, scaled to the derivative models a leading open family accumulates (about "
-     "50,000): copies no shutdown can reach."),
+    ("copies beyond any switch (count)", "The share of adopters that have ever held covered "
+     "open weights, scaled to the derivative models a leading open family accumulates (about "
+     "50,000): copies no shutdown can reach. Published weights are permanent, so it never "
+     "falls."),
+    ("effect by channel", "How much of a policy's effect on a state's lag or capability came "
+     "from its own labs, military fine-tunes of foreign open weights, distillation or theft, "
+     "and how much from the frontier moving: each channel's exact Shapley share of the paired "
+     "difference; the shares sum to the effect."),
     ("withhold", "A lab keeps one model out of one market and goes on selling its other "
      "models there (Meta's multimodal Llama and the EU, 2024). Open weights released "
      "anywhere stay obtainable everywhere."),

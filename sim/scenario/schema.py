@@ -234,7 +234,8 @@ class WorldParams(Strict):
         "frontier-tier (assumption).")
     covered_model_threshold_flop: Flop = Field(
         1e26, description="Models at or above this training compute count as covered for "
-        "kill-switch coverage and derivatives beyond any switch: a measurement line, the same "
+        "kill-switch coverage and copies of covered open weights beyond any switch: a "
+        "measurement line, the same "
         "in every scenario of a comparison whatever its instruments (SB 1047: 1e26).")
     capability_milestones_flop: FlopSet = Field(
         [1e27, 1e28], description="Effective-compute levels whose first state access is "
