@@ -74,7 +74,9 @@ def printed(tmp_path_factory) -> tuple[Path, list[str], list[str]]:
 
 def test_page_one_holds_the_question_and_the_verdicts(printed):
     folder, pages, _ = printed
-    assert 3 <= len(pages) <= 16, f"{len(pages)} pages"
+    # 16 pages at a4b566a; the channel decomposition's section and the outcomes added with it
+    # (fine-tunes by capability and family, copies as a stock) take two more.
+    assert 3 <= len(pages) <= 18, f"{len(pages)} pages"
     first = words(pages[0])
     assert words("What if California had enacted SB 1047's kill switch in 2025, open weights "
                  "covered?") in first
