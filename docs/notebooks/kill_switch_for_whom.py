@@ -60,10 +60,10 @@ WHO = {
     "labs": ["cash_compliance_musd", "penalties_musd", "private_value_forgone_musd",
              "share_comply", "share_withhold", "share_defy", "relocations", "markets_left"],
     "the competitor state": ["state_mean_lag_months__prc", "state_mean_domestic_lag_months__prc",
-                             "state_months_to_1e27__prc"],
-    "adopters and the public": ["mean_kill_switch_coverage",
-                                "final_covered_open_copies_share", "incidents",
-                                "thefts"],
+                             "state_months_to_1e27__prc",
+                             "state_mean_open_weights_gain_months__prc"],
+    "adopters and the public": ["mean_kill_switch_coverage", "final_covered_open_copies",
+                                "mean_covered_open_copies", "incidents", "thefts"],
 }
 verdicts = comparison.verdicts.set_index("outcome")
 for who, keys in WHO.items():
@@ -71,6 +71,16 @@ for who, keys in WHO.items():
     for key in keys:
         if key in verdicts.index:
             print(f"  - {verdicts.loc[key, 'verdict']}")
+
+# %% [markdown]
+# Where did the change in the PRC's lag come from? Each pair's difference is split exactly
+# among the PRC's channels (its own labs, military fine-tunes of open weights, distillation,
+# theft) and the frontier's own move (Shapley values; they sum to the total):
+
+# %%
+channels = comparison.channels
+channels[channels["outcome"] == "mean_lag_months"][["component", "label", "mean", "ci95_low",
+                                                    "ci95_high"]]
 
 # %% [markdown]
 # Each pair's difference, their mean and its 95% interval, for the outcomes that moved:
