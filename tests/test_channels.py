@@ -134,3 +134,19 @@ def test_compare_prints_a_channel_table_per_policy_and_state(tmp_path: Path) -> 
     assert "fine-tunes of open weights" in result.output
     table = pd.read_csv(out / "channels.csv")
     assert set(table["component"]) == {*CHANNELS, FRONTIER, TOTAL}
+
+
+def test_compare_json_holds_the_channel_table(tmp_path: Path) -> None:
+    import json
+
+    from sim.cli import main
+
+    result = CliRunner().invoke(main, [
+        "compare", str(REPO / "scenarios" / "baseline.toml"),
+        str(REPO / "scenarios" / "kill_switch.toml"), "-n", "2", "-j", "1", "--no-plots",
+        "--json", "--set", "scenario.months=24", "--set", "world.ecosystem.adopters=300",
+        "--outcome", "incidents", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    channels = json.loads(result.output)["channels"]
+    assert {row["component"] for row in channels} == {*CHANNELS, FRONTIER, TOTAL}
+    assert {row["unit"] for row in channels} == {"months", "log10 effective FLOP"}

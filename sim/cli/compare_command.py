@@ -191,7 +191,8 @@ def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, 
         records = json.loads(with_labels(chosen, states).to_json(orient="records"))
         click.echo(json.dumps({"results": str(folder), "baseline": names[0],
                                "pairing": pairing, "replicates": replicates,
-                               "failed_runs": failed, "comparisons": records}, indent=2))
+                               "failed_runs": failed, "comparisons": records,
+                               "channels": _channel_records(folder)}, indent=2))
         return
     if failed:
         click.echo(f"warning: {failed} runs failed; see {folder / 'runs.csv'}", err=True)
@@ -206,6 +207,16 @@ def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, 
         if not quiet:
             _print_channels(folder, policy, states)
     click.echo(f"results: {folder}")
+
+
+def _channel_records(folder: Path) -> list[dict[str, Any]] | None:
+    """The channel decomposition (`channels.csv`) as JSON records; None without series."""
+    path = folder / "channels.csv"
+    if not path.exists():
+        return None
+    import pandas as pd
+
+    return json.loads(pd.read_csv(path).to_json(orient="records"))
 
 
 def _print_channels(folder: Path, policy: str, states: dict[str, str]) -> None:

@@ -28,9 +28,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "cannot tell the policy's effect from none."),
     ("better / worse", "Judged by a regulator seeking security at the least cost: the "
      "competitor state further behind and later to each milestone, more kill-switch coverage, "
-     "fewer thefts, incidents, copies of covered open weights beyond any switch, relocations, markets left, "
-     "defiance, fines and costs. The open-weight lag and frontier capability have no direction: "
-     "they trade one good against another."),
+     "fewer thefts, incidents, copies of covered open weights beyond any switch, "
+     "relocations, markets left, defiance, fines and costs. The open-weight lag and frontier "
+     "capability have no direction: they trade one good against another."),
     ("assumption", "A parameter value with no published source (marked 'assumption' in the "
      "scenario reference, docs/scenarios.md). Findings that rest on assumptions hold only as "
      "far as the assumptions do."),
