@@ -184,7 +184,7 @@ MEASUREMENTS: tuple[Measurement, ...] = (
         "no common scale, so only the sign is compared"),
     Measurement(
         "arena_open_closed", "open-closed gap narrows, 2024-01 -> 2025-02 (Arena)",
-        "the gap shrinks (Arena: 8.04% -> 1.70%); direction only", 0.0, math.inf, "months",
+        "the gap shrinks (Arena: ~8% -> 1.7%); direction only", 0.0, math.inf, "months",
         "mean", narrowing_between("open_lag_months", "2024-01", "2025-02"),
         ("ai_index_open_closed",),
         note="the open lag in 2024-01 minus 2025-02; only the sign is compared"),

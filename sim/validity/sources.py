@@ -116,7 +116,8 @@ SOURCES: dict[str, Source] = _sources(
     Source(
         "lesswrong_open_gap", "LessWrong",
         "How far behind are open models? (May 2026; gap smallest around DeepSeek-R1, Jan 2025)",
-        2026, "", "17 public and private benchmarks (LessWrong compilation)",
+        2026, "https://www.lesswrong.com/posts/rJcCrXyEsJKmmDpWG/how-far-behind-are-open-models",
+        "17 public and private benchmarks (LessWrong compilation)",
         "month of the smallest open-closed gap"),
     Source(
         "bass1969", "Bass, F. M.",
@@ -167,9 +168,10 @@ SOURCES: dict[str, Source] = _sources(
         "Chinese labs at or above the best US open model, Aug 2025"),
     Source(
         "caisi_deepseek_v4", "NIST Center for AI Standards and Innovation (CAISI)",
-        "CAISI Evaluation of DeepSeek V4 Pro (1 May 2026): the most capable PRC model "
-        "evaluated, about eight months behind the US frontier on nine benchmarks, two "
-        "non-public", 2026, "https://www.nist.gov/caisi",
+        "CAISI Evaluation of DeepSeek V4 Pro (1 May 2026): evaluated in April 2026, its "
+        "capabilities lag behind the frontier by about 8 months (IRT-style aggregate of 16 "
+        "benchmarks over 35 models, some non-public)", 2026,
+        "https://www.nist.gov/news-events/news/2026/05/caisi-evaluation-deepseek-v4-pro",
         "CAISI's benchmark suite (item-response aggregate, non-public items)",
         "best Chinese model's lag behind the US frontier, Apr-May 2026"),
     Source(
@@ -181,7 +183,7 @@ SOURCES: dict[str, Source] = _sources(
     Source(
         "ai_index_open_closed", "Stanford HAI (Maslej et al.)",
         "AI Index Report 2025: the gap between the best closed and open-weight models on "
-        "Chatbot Arena fell from 8.04% (Jan 2024) to 1.70% (Feb 2025)", 2025,
+        "Chatbot Arena fell to 1.7% by Feb 2025 (from about 8% in Jan 2024 [R])", 2025,
         "https://hai.stanford.edu/ai-index/2025-ai-index-report", ARENA,
         "open-closed gap, Jan 2024 vs Feb 2025"),
 )
