@@ -17,7 +17,7 @@ the factor's full range) exceeds both the Monte Carlo half-width of a 20-replica
 outcome at the defaults (`NOISE_SEEDS` replicates measure it) and the `mu_star` of a dummy
 factor that changes nothing (what seed noise alone gives an elementary effect).
 
-Run: `nice python -m sim.validity.screening --out docs/screening.csv` (about 15 CPU-minutes at
+Run: `nice python -m sim.validity.screening --workers 2 --out docs/screening.csv` (about 3 CPU-minutes at
 the settings below; docs/model.md §9.5 has the result).
 """
 
@@ -223,7 +223,7 @@ def _lookup(data: dict[str, Any], key: str) -> Any:
     while index < len(parts):
         part = parts[index]
         if isinstance(node, list):
-            node = next(item for item in node if item.get("name", item.get("kind")) == part)
+            node = next(item for item in node if (item.get("name") or item.get("kind")) == part)
         else:
             node = node[part]
         index += 1
