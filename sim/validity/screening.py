@@ -1,4 +1,4 @@
-"""Morris screening of the baseline: which parameters move the headline outcomes?
+"""Morris screening of the baseline: which parameters move the headline outcomes? [Morris91]
 
 Every numeric parameter whose default says "assumption" or rests on one anecdote, plus the ones
 already declared uncertain, is varied over a range (`FACTORS`, each with why the range spans
@@ -17,8 +17,9 @@ the factor's full range) exceeds both the Monte Carlo half-width of a 20-replica
 outcome at the defaults (`NOISE_SEEDS` replicates measure it) and the `mu_star` of a dummy
 factor that changes nothing (what seed noise alone gives an elementary effect).
 
-Run: `nice python -m sim.validity.screening --workers 2 --out docs/screening.csv` (about 3 CPU-minutes at
-the settings below; docs/model.md §9.5 has the result).
+Run: `nice python -m sim.validity.screening --workers 2 --out docs/screening.csv` (about 3
+CPU-minutes at the settings below; docs/screening.md has the result, docs/model.md §9.5 the
+parameters it made uncertain).
 """
 
 from __future__ import annotations
