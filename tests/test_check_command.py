@@ -13,7 +13,10 @@ def test_check_prints_every_section_and_writes_the_report(tmp_path):
     assert result.exit_code == 0, result.output
     for heading in (
         "Calibration: baseline",
+        "Independent measurements",
         "Historical replay",
+        "What each row rests on",
+        "margin",
         "Docking with closed-form",
         "Sources:",
         "checks:",
