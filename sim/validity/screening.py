@@ -156,7 +156,8 @@ FACTORS: tuple[Factor, ...] = (
            "assumption: 3 $M x 1/4-4 (DBRX/OLMo-class to a Reflection-AI-class raise)",
            scale="log"),
     Factor("startup_max_budget", ("developer_groups.us_open_startups.max_run_budget_musd",),
-           200.0, 4000.0, "Reflection AI raised $2B in Oct 2025 [Reflection25]; x1/10-2", scale="log"),
+           200.0, 4000.0, "Reflection AI raised $2B in Oct 2025 [Reflection25]; x1/10-2",
+           scale="log"),
     Factor("cn_tail_budget", ("developer_groups.cn_open_tail.run_budget_musd",), 0.5, 8.0,
            "assumption: 2 $M x 1/4-4", scale="log"),
     # The labs' choice utilities ------------------------------------------------------------
