@@ -168,8 +168,10 @@ class TheftParams(Strict):
     hazard_multiplier_per_tier: FactorPerTier = Field(
         2.0, description="Factor per tier of OC above SL (RAND 2024 feasibility scale, <=20% to "
         ">80%; assumption).", json_schema_extra=uncertain(1.5, 4.0))
-    max_hazard_per_month: Probability = Field(0.05, description="Cap on the monthly hazard "
-                                              "(assumption).")
+    max_hazard_per_month: Probability = Field(
+        0.05, description="Cap on the monthly hazard (assumption; range 0.02-0.1: an OC5 "
+        "attacker against SL1 succeeds within a few years, not months; not decisive in the "
+        "screening, docs/screening.md).", json_schema_extra=uncertain(0.02, 0.1, "log"))
     public_detection_probability: Probability = Field(
         0.3, description="Share of thefts that ever become public (assumption; the Ding case "
         "and OpenAI's 2023 breach came out; most intrusions are never disclosed).",
@@ -195,8 +197,10 @@ class ComplianceParams(Strict):
         0.01, description="Least noise, as a share of what one release is worth, so that free "
         "options do not make choices exact (assumption; range 0.003-0.03, a factor 3 either "
         "way).", json_schema_extra=uncertain(0.003, 0.03, "log"))
-    shade_margin_oom: MarginOom = Field(0.05, description="How far below a threshold a shaded "
-                                        "release lands, OOM (assumption).")
+    shade_margin_oom: MarginOom = Field(
+        0.05, description="How far below a threshold a shaded release lands, OOM (assumption; "
+        "range 0.02-0.2: from just under the line to a fifth of an OOM, the precision of a "
+        "lab's FLOP accounting).", json_schema_extra=uncertain(0.02, 0.2))
     planning_horizon_months: MonthCount = Field(
         36, description="Months of future covered releases a lab weighs against a permanent "
         "choice (relocating, leaving a market) (assumption; range 12-60: one to five years, "
@@ -262,10 +266,12 @@ class WorldParams(Strict):
         json_schema_extra=uncertain(0.02, 0.2, "log"))
     derivative_newsworthy_months: MonthCount = Field(
         24, description="A military fine-tune stops being news once the state fields a newer one "
-        "or after this many months (assumption).")
+        "or after this many months (assumption; range 12-36; ChatBIT was reported ~16 months "
+        "after Llama 2; not decisive in the screening).", json_schema_extra=uncertain(12, 36))
     aup_detection_multiplier: Multiplier = Field(
         1.5, description="Publicity is this many times likelier for a model whose licence bans "
-        "military use (assumption).")
+        "military use (assumption; range 1-3; the one case on record, ChatBIT, was a Llama "
+        "model; not decisive in the screening).", json_schema_extra=uncertain(1.0, 3.0))
     compute: ComputeParams = Field(default_factory=ComputeParams)
     follower: FollowerParams = Field(default_factory=FollowerParams)
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
