@@ -256,12 +256,22 @@ def borderline_text(report: ValidityReport, check: Check) -> str:
     reasons = []
     if check.passed and check.borderline:
         e = check.estimate
-        reasons.append(f"the 95% interval of its {e.statistic} "
-                       f"({format_value(e.value_low, check.unit)} to "
-                       f"{format_value(e.value_high, check.unit)}) reaches past the acceptance")
-    for full, count, fewer in report.unstable():
-        if full is check:
+        if check.unit == DATE and 0 <= check.margin < 1:
+            reasons.append("it passes with no month to spare")
+        else:
+            reasons.append(f"the 95% interval of its {e.statistic} "
+                           f"({format_value(e.value_low, check.unit)} to "
+                           f"{format_value(e.value_high, check.unit)}) reaches past the "
+                           "acceptance")
+    for count, rows in sorted(report.at_fewer.items()):
+        fewer = next((row for row in rows if row.name == check.name), None)
+        if fewer is None or not check.passed:
+            continue
+        if fewer.status != check.status:
             reasons.append(f"{fewer.status} at {count} replicates: {_with_unit(fewer)}, margin "
+                           f"{margin_text(fewer)}")
+        elif fewer.borderline:
+            reasons.append(f"borderline at {count} replicates: {_with_unit(fewer)}, margin "
                            f"{margin_text(fewer)}")
     return "; ".join(reasons)
 
