@@ -4,7 +4,9 @@ A formulation field is a schema field whose pydantic `json_schema_extra` contain
 `"formulation": True` (e.g. a choice among named ways a state's labs catch up); its allowed
 names are its `Literal` values. `regsim check --formulation KEY=NAME` runs the whole check with
 that field set in both checked scenarios, one report per formulation given. The discovery walks
-the schema, so any such field works without changes here.
+the schema, so any such field works without changes here. If a formulation's calibrated values
+are not selected by the field itself (for instance a per-formulation table the calibration
+writes), `formulation_overrides` is the one place to add them: both scenarios get its overrides.
 """
 
 from __future__ import annotations
