@@ -3,6 +3,8 @@ parameters, the same draws for every scenario of a comparison, and the intervals
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.experiments import uncertainty
@@ -33,7 +35,15 @@ def test_draws_depend_only_on_the_root_seed_and_cover_each_range():
     for parameter in parameters:
         values = np.array([d[parameter.key] for d in first])
         assert values.min() >= parameter.low and values.max() <= parameter.high
-        # Latin hypercube: one draw in each twentieth of the (unit) range.
+        # Latin hypercube: one draw in each twentieth of the (unit) range; an integer range
+        # (months) maps the twentieth [i/20, (i+1)/20] onto the integers it floors to.
+        if parameter.is_integer:
+            span = parameter.high - parameter.low + 1
+            assert all(int(v) == v for v in values)
+            assert all(parameter.low + math.floor(i / 20 * span) <= v
+                       <= min(parameter.low + math.floor((i + 1) / 20 * span), parameter.high)
+                       for i, v in enumerate(sorted(values)))
+            continue
         units = sorted(parameter.position(v) for v in values)
         assert all(i / 20 <= u <= (i + 1) / 20 for i, u in enumerate(units))
 

@@ -12,8 +12,19 @@ from sim.calendar import parse_month
 from sim.experiments.runner import run_scenario
 from sim.model import ecosystem
 from sim.model.world import RegSimModel
-from sim.validity import calibration, docking, replay
-from sim.validity.checks import DOCUMENTED, FAIL, PASS, median_estimate
+from sim.validity import calibration, docking, evidence, replay
+from sim.validity.checks import (
+    CALIBRATION,
+    CONSISTENCY,
+    DOCUMENTED,
+    FAIL,
+    PASS,
+    VALIDATION,
+    Estimate,
+    label_checks,
+    median_estimate,
+    range_margin,
+)
 from sim.validity.report import (
     CheckSettings,
     checks_frame,
@@ -124,6 +135,17 @@ def test_calibration_target_status_matches_its_documentation(baseline_run, targe
     assert check.passed == (not target.explanation), (check.name, check.model_text)
 
 
+@pytest.mark.parametrize("measurement", evidence.MEASUREMENTS, ids=lambda m: m.key)
+def test_independent_measurement_status_matches_its_documentation(baseline_run, measurement):
+    """Rows without a documented reason must pass; a documented failure is never hidden."""
+    check = measurement.check(baseline_run)
+    assert check.estimate.n > 0
+    if not measurement.explanation:
+        assert check.passed, (check.name, check.model_text)
+    if not check.passed:
+        assert check.explanation and check.status == DOCUMENTED
+
+
 def test_every_calibration_target_cites_a_known_source():
     for target in calibration.TARGETS:
         assert target.sources and all(key in SOURCES for key in target.sources)
@@ -207,10 +229,11 @@ def test_report_has_every_target_event_and_docking_case(small_report):
     ]
     assert [c.name for c in small_report.section("replay")] == [
         e.label for e in (*replay.EVENTS, *replay.STATISTICS)]
+    assert [c.name for c in small_report.section("evidence")] == [
+        m.label for m in evidence.MEASUREMENTS]
     assert sum(c.section == "docking" for c in small_report.checks) == 6
     kinds = {c.kind for c in small_report.checks}
     assert kinds == {"calibration", "validation", "consistency"}
-    assert sum(c.kind == "validation" for c in small_report.checks) >= 3
     assert len(set(names)) == len(names)
     assert {c.status for c in small_report.checks} <= {PASS, FAIL, DOCUMENTED}
 
@@ -252,3 +275,161 @@ def test_report_folder_is_written_whole(small_report, tmp_path):
         write_report(small_report, folder)
     assert write_report(small_report, folder, force=True) == folder
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+# Labels derived from data ------------------------------------------------------------------------
+def _schema_field_exists(key: str) -> bool:
+    """Whether a declared parameter ('world.a.b', 'developers.NAME.x', 'developers[].x',
+    'states[].x', 'regulators.R.policies.KIND.x') names a field of the scenario schema."""
+    from sim.model.policies import POLICY_KINDS
+    from sim.scenario.schema import DeveloperSpec, Scenario, StateSpec
+
+    parts = key.replace("[]", "").split(".")
+    if parts[0] in ("developers", "developer_groups"):
+        return parts[-1] in DeveloperSpec.model_fields
+    if parts[0] == "states":
+        return parts[-1] in StateSpec.model_fields
+    if parts[0] == "regulators":
+        return any(parts[-1] in kind.Params.model_fields for kind in POLICY_KINDS.values())
+    model = Scenario
+    for part in parts[:-1]:
+        model = model.model_fields[part].annotation
+    return parts[-1] in model.model_fields
+
+
+def _calibration_identities(checks):
+    identities = {s.identity for s in SOURCES.values() if s.sets}
+    identities |= {SOURCES[k].identity for c in checks if c.calibrated and not c.construction
+                   for k in c.sources}
+    return identities
+
+
+def test_every_rows_kind_follows_from_what_it_declares(small_report):
+    """The rules of `regsim check`'s labels, over every row: consistency rows say why they
+    hold by construction, calibration rows name the parameters set against them (which exist)
+    or share a measurement a parameter was set from, and a validation row has neither and
+    cites only measurements independent of every calibration source."""
+    checks = small_report.checks
+    identities = _calibration_identities(checks)
+    for check in checks:
+        mine = {SOURCES[k].identity for k in check.sources}
+        if check.construction:
+            assert check.kind == CONSISTENCY, check.name
+        elif check.calibrated:
+            assert check.kind == CALIBRATION, check.name
+            assert all(_schema_field_exists(key) for key in check.calibrated), check.calibrated
+        elif mine & identities:
+            assert check.kind == CALIBRATION, (check.name, mine & identities)
+        else:
+            assert check.kind == VALIDATION, check.name
+        if check.kind == VALIDATION:
+            assert not check.calibrated and not check.construction
+            assert not mine & identities, check.name
+            assert all(SOURCES[k].dataset and SOURCES[k].quantity for k in check.sources)
+    for check in small_report.section("docking"):
+        assert check.kind == CONSISTENCY
+    assert sum(c.kind == VALIDATION for c in checks) >= 8
+
+
+def test_a_source_that_set_a_parameter_makes_its_rows_calibration(small_report, monkeypatch):
+    import dataclasses
+
+    from sim.validity import sources
+
+    row = next(c for c in small_report.checks if c.kind == VALIDATION)
+    key = row.sources[0]
+    assert label_checks([dataclasses.replace(row, shared=())])[0].kind == VALIDATION
+    tainted = dataclasses.replace(sources.SOURCES[key], sets=("world.follower.delay_months",))
+    monkeypatch.setitem(sources.SOURCES, key, tainted)
+    assert label_checks([dataclasses.replace(row, shared=())])[0].kind == CALIBRATION
+    assert dataclasses.replace(row, calibrated=("world.follower.delay_months",)).kind == \
+        CALIBRATION
+    assert dataclasses.replace(row, construction="echoes an input").kind == CONSISTENCY
+
+
+def test_replay_rows_within_the_calibrated_window_are_not_validation(small_report):
+    by_name = {c.name: c for c in small_report.checks}
+    assert by_name["competitor's own labs: lag in 2024-25"].kind == CALIBRATION
+    assert by_name["competitor's lag narrows from 2023 to 2024-25"].kind == CALIBRATION
+    assert by_name["competitor's own labs: lag in 2023-H2"].kind == VALIDATION
+    assert by_name["frontier training compute growth, 2024-27"].kind == CONSISTENCY
+
+
+# Margins and borderline rows ---------------------------------------------------------------------
+def test_margin_is_the_distance_to_the_nearer_bound_and_borderline_when_the_interval_crosses():
+    inside = Estimate(5.0, 4.5, 5.5, 10, 10, "mean", 4.5, 5.5)
+    assert range_margin(inside, 3.0, 12.0) == (2.0, False)
+    crossing = Estimate(5.0, 2.0, 8.0, 10, 10, "mean", 2.0, 8.0)
+    assert range_margin(crossing, 3.0, 12.0) == (2.0, True)
+    outside = Estimate(13.0, 12.5, 13.5, 10, 10, "mean", 12.5, 13.5)
+    assert range_margin(outside, 3.0, 12.0) == (-1.0, False)
+    never = Estimate(math.inf, math.inf, math.inf, 0, 5, "median", math.inf, math.inf)
+    assert range_margin(never, parse_month("2026-05"), math.inf)[0] == math.inf
+
+
+def test_a_replay_date_exactly_at_its_tolerance_is_borderline():
+    """The Llama 3.1-405B case: a median six months from the real date passes with margin 0,
+    and when its interval reaches further it is borderline."""
+    real = parse_month("2024-07")
+    at_edge = median_estimate([real + 6.0] * 7 + [real + 8.0] * 6 + [real + 2.0] * 7)
+    margin, borderline = replay.date_margin(at_edge, real)
+    assert margin == 0 and borderline
+    late = median_estimate([real + 7.0] * 20)  # median 1 month too late, range 4 months
+    assert replay.date_margin(late, real) == (-4.0, False)
+
+
+def test_rows_are_reevaluated_on_fewer_replicates_and_differences_listed():
+    settings = CheckSettings(replicates=3, theft_replicates=60, bass_adopters=20_000,
+                             also_at=(2,))
+    report = run_checks(settings)
+    fewer = report.at_fewer[2]
+    assert [c.name for c in fewer] == [c.name for c in report.checks]
+    assert all(c.estimate.replicates == 2 for c in fewer if c.section != "docking")
+    from sim.validity.report import borderline_text
+
+    text = format_report(report)
+    for full, count, at_two in report.unstable():
+        assert count == 2 and full.status != at_two.status
+        assert "at 2 replicates" in borderline_text(report, full)
+        assert full.name in text.split("Borderline")[1]
+
+
+# Formulations ------------------------------------------------------------------------------------
+def test_formulation_fields_are_found_by_their_schema_flag_at_any_depth():
+    from typing import Literal
+
+    from pydantic import BaseModel, Field
+
+    from sim.validity.formulations import formulation_fields, parse_formulation
+
+    class Inner(BaseModel):
+        catch_up: Literal["proxy", "compute_bound"] = Field(
+            "proxy", json_schema_extra={"formulation": True})
+        other: Literal["a", "b"] = "a"
+
+    class Outer(BaseModel):
+        follower: Inner = Inner()
+        plain: int = 0
+
+    fields = formulation_fields(Outer)
+    assert fields == {"follower.catch_up": ("proxy", "compute_bound")}
+    assert parse_formulation("follower.catch_up=compute_bound", fields) == (
+        "follower.catch_up", "compute_bound")
+    for bad in ("follower.catch_up=nope", "follower.other=a", "follower.catch_up", "=x"):
+        with pytest.raises(ValueError):
+            parse_formulation(bad, fields)
+
+
+def test_a_formulation_is_set_in_both_checked_scenarios(monkeypatch):
+    from sim.validity import report as report_module
+
+    seen = []
+
+    def capture(scenario, replicates):
+        seen.append(scenario)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(report_module, "run_scenario", capture)
+    with pytest.raises(RuntimeError):
+        run_checks(CheckSettings(replicates=2), formulation={"scenario.description": "alpha"})
+    assert seen and seen[0].scenario.description == "alpha"

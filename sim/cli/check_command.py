@@ -1,4 +1,5 @@
-"""`regsim check`: the validity report (calibration, historical replay, docking)."""
+"""`regsim check`: the validity report (calibration, independent measurements, historical
+replay, docking), per formulation if asked."""
 
 from __future__ import annotations
 
@@ -26,6 +27,22 @@ STAGES = ("calibration", "replay", "bass", "theft", "compute")
 )
 @click.option("--quick", is_flag=True, help="Fewer replicates, for CI.")
 @click.option(
+    "--also-at",
+    "also_at",
+    type=click.IntRange(2, 10_000),
+    multiple=True,
+    help="Also evaluate every row on the first N replicates (those of --replicates N) and "
+    "mark rows whose result differs as borderline; repeatable, e.g. --also-at 12.",
+)
+@click.option(
+    "--formulation",
+    "formulations",
+    multiple=True,
+    metavar="KEY=NAME",
+    help="Check the model with formulation field KEY set to NAME (a schema field marked as a "
+    "formulation); repeat to check several, reported one after the other.",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -37,6 +54,8 @@ STAGES = ("calibration", "replay", "bass", "theft", "compute")
 def check(
     replicates: int | None,
     quick: bool,
+    also_at: tuple[int, ...],
+    formulations: tuple[str, ...],
     out_dir: Path | None,
     force: bool,
     no_plots: bool,
@@ -45,13 +64,23 @@ def check(
     """Check the model against calibration targets, history and closed-form models.
 
     Prints one table per section with each target, its source, the model's value with a 95%
-    interval and pass or fail, and writes the tables (CSV, Markdown) and plots to a folder.
-    Exits with status 1 if a check fails for a reason docs/model.md does not document.
+    interval, its margin and pass or fail, and writes the tables (CSV, Markdown) and plots to a
+    folder. Each row's kind (calibration, validation, consistency) is derived from what it
+    declares it rests on. Exits with status 1 if a check fails for a reason docs/model.md does
+    not document.
     """
     from sim.experiments.storage import ResultsExistError, check_writable, default_out_dir
-    from sim.validity.report import CheckSettings, format_report, run_checks
+    from sim.validity.formulations import parse_formulation
+    from sim.validity.report import CheckSettings, format_reports, run_checks
 
-    settings = CheckSettings.quick(replicates) if quick else CheckSettings(replicates or 20)
+    try:
+        chosen = [dict([parse_formulation(text)]) for text in formulations] or [{}]
+    except ValueError as error:
+        bad_input(str(error))
+    if quick:
+        settings = CheckSettings.quick(replicates, tuple(also_at))
+    else:
+        settings = CheckSettings(replicates or 20, also_at=tuple(also_at))
     auto_name = out_dir is None
     out_dir = out_dir or default_out_dir("check")
     if out_dir.exists() and not force:
@@ -63,9 +92,10 @@ def check(
     except OSError as error:
         environment_failure(f"cannot write the report to {out_dir}", error)
     try:
-        with progress_bar(len(STAGES), "regsim check", not quiet) as advance:
-            report = run_checks(settings, progress=lambda stage: advance(1))
-        folder = _write(report, out_dir, force, auto_name, _plot_writer(no_plots))
+        with progress_bar(len(STAGES) * len(chosen), "regsim check", not quiet) as advance:
+            reports = [run_checks(settings, lambda stage: advance(1), formulation)
+                       for formulation in chosen]
+        folder = _write(reports, out_dir, force, auto_name, _plot_writer(no_plots))
     except ResultsExistError as error:
         bad_input(str(error))
     except (OSError, MemoryError) as error:
@@ -74,23 +104,25 @@ def check(
         click.echo(f"error: the check failed: {describe_error(error)}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
     if not quiet:
-        click.echo(format_report(report))
+        click.echo(format_reports(reports))
     click.echo(f"report: {folder}")
-    if report.undocumented_failures:
-        names = ", ".join(c.name for c in report.undocumented_failures)
+    failures = [(r, c) for r in reports for c in r.undocumented_failures]
+    if failures:
+        names = ", ".join(c.name + (f" ({r.label})" if r.formulation else "")
+                          for r, c in failures)
         click.echo(f"error: undocumented failures: {names}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)
 
 
-def _write(report, out_dir: Path, force: bool, auto_name: bool, plot_writer) -> Path:
+def _write(reports, out_dir: Path, force: bool, auto_name: bool, plot_writer) -> Path:
     """Write the report's folder; a default name taken meanwhile by another process (checks
     started in the same second) moves on to the next free name: the report is not lost."""
     from sim.experiments.storage import ResultsExistError, next_free_name
-    from sim.validity.report import write_report
+    from sim.validity.report import write_reports
 
     while True:
         try:
-            return write_report(report, out_dir, force=force, plot_writer=plot_writer)
+            return write_reports(reports, out_dir, force=force, plot_writer=plot_writer)
         except ResultsExistError:
             if not auto_name:
                 raise

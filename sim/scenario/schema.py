@@ -168,8 +168,10 @@ class TheftParams(Strict):
     hazard_multiplier_per_tier: FactorPerTier = Field(
         2.0, description="Factor per tier of OC above SL (RAND 2024 feasibility scale, <=20% to "
         ">80%; assumption).", json_schema_extra=uncertain(1.5, 4.0))
-    max_hazard_per_month: Probability = Field(0.05, description="Cap on the monthly hazard "
-                                              "(assumption).")
+    max_hazard_per_month: Probability = Field(
+        0.05, description="Cap on the monthly hazard (assumption; range 0.02-0.1: an OC5 "
+        "attacker against SL1 succeeds within a few years, not months; not decisive in the "
+        "screening, docs/screening.md).", json_schema_extra=uncertain(0.02, 0.1, "log"))
     public_detection_probability: Probability = Field(
         0.3, description="Share of thefts that ever become public (assumption; the Ding case "
         "and OpenAI's 2023 breach came out; most intrusions are never disclosed).",
@@ -188,33 +190,46 @@ class ComplianceParams(Strict):
     relative_temperature: Probability = Field(
         0.25, description="Scale of utility noise in a lab's choices, relative to the cheapest "
         "option's cost (assumption): an option 25% costlier than the cheapest is chosen e^-1 as "
-        "often. Relative noise keeps big and small stakes equally decisive.")
+        "often. Relative noise keeps big and small stakes equally decisive. Range 0.1-0.5 "
+        "(assumption: from near-deterministic choices to a coin toss between options 50% apart; "
+        "no study measures it).", json_schema_extra=uncertain(0.1, 0.5))
     temperature_floor_share: Probability = Field(
         0.01, description="Least noise, as a share of what one release is worth, so that free "
-        "options do not make choices exact (assumption).")
-    shade_margin_oom: MarginOom = Field(0.05, description="How far below a threshold a shaded "
-                                        "release lands, OOM (assumption).")
+        "options do not make choices exact (assumption; range 0.003-0.03, a factor 3 either "
+        "way).", json_schema_extra=uncertain(0.003, 0.03, "log"))
+    shade_margin_oom: MarginOom = Field(
+        0.05, description="How far below a threshold a shaded release lands, OOM (assumption; "
+        "range 0.02-0.2: from just under the line to a fifth of an OOM, the precision of a "
+        "lab's FLOP accounting).", json_schema_extra=uncertain(0.02, 0.2))
     planning_horizon_months: MonthCount = Field(
         36, description="Months of future covered releases a lab weighs against a permanent "
-        "choice (relocating, leaving a market) (assumption).")
+        "choice (relocating, leaving a market) (assumption; range 12-60: one to five years, "
+        "the span of a lab's published roadmaps and of a compute generation or two).",
+        json_schema_extra=uncertain(12, 60))
     split_openness_kept_share: Probability = Field(
         0.5, description="Share of a release's openness value a lab keeps when it releases the "
-        "big model closed and a smaller one open (assumption).")
+        "big model closed and a smaller one open (assumption; range 0.2-0.8: Meta kept Llama 4 "
+        "Scout/Maverick open and Behemoth unreleased, which says the share is neither 0 nor 1).",
+        json_schema_extra=uncertain(0.2, 0.8))
     exit_cost_multiplier: Multiplier = Field(
         3.0, description="Leaving a market for good costs this many times the sales it gives up "
         "(other products, partners, reputation; assumption: no lab has left a major "
-        "jurisdiction, domain-facts-2 §4A).")
+        "jurisdiction, domain-facts-2 §4A; range 1-10: at 1 an exit costs only the sales, which "
+        "would make exits common; 10 makes them as rare as observed at any stake).",
+        json_schema_extra=uncertain(1.0, 10.0, "log"))
 
 
 class FollowerParams(Strict):
     delay_months: MonthCount = Field(
         2, description="Months a fast-follower lab needs to build on a better model it can "
-        "reach (distillation, fine-tuning, imitation; assumption: R1-distilled models came "
-        "days after R1, DeepSeek-V3 ~7 months after GPT-4o).")
+        "reach (distillation, fine-tuning, imitation; calibrated, docs/model.md §9; range 1-7: "
+        "R1-distilled models came days after R1, DeepSeek-V3 ~7 months after GPT-4o).",
+        json_schema_extra=uncertain(1, 7))
     closed_teacher_extra_oom: Oom = Field(
         0.1, description="Extra capability lost when learning from a closed model's outputs "
         "rather than from open weights, OOM (assumption; Gudibande et al. 2023: imitation "
-        "copies style more than knowledge).")
+        "copies style more than knowledge; range 0-0.3, up to the distillation discount).",
+        json_schema_extra=uncertain(0.0, 0.3))
     leakage_share: Probability = Field(
         0.8, description="Share of API access left where a closed model is not served "
         "(proxies, resellers); learning through leakage takes delay / share months "
@@ -252,10 +267,12 @@ class WorldParams(Strict):
         json_schema_extra=uncertain(0.02, 0.2, "log"))
     derivative_newsworthy_months: MonthCount = Field(
         24, description="A military fine-tune stops being news once the state fields a newer one "
-        "or after this many months (assumption).")
+        "or after this many months (assumption; range 12-36; ChatBIT was reported ~16 months "
+        "after Llama 2; not decisive in the screening).", json_schema_extra=uncertain(12, 36))
     aup_detection_multiplier: Multiplier = Field(
         1.5, description="Publicity is this many times likelier for a model whose licence bans "
-        "military use (assumption).")
+        "military use (assumption; range 1-3; the one case on record, ChatBIT, was a Llama "
+        "model; not decisive in the screening).", json_schema_extra=uncertain(1.0, 3.0))
     compute: ComputeParams = Field(default_factory=ComputeParams)
     follower: FollowerParams = Field(default_factory=FollowerParams)
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
@@ -303,8 +320,11 @@ class DeveloperSpec(Strict):
     cadence_months: MonthRange = Field(
         [4, 8], description="[min, max] months between releases (assumption: frontier labs "
         "released a new model every ~4-6 months in 2023-25, Epoch database).")
-    capability_offset_oom: SignedOom = Field(0.0, description="Lab-specific algorithmic edge, OOM "
-                                             "of effective compute (assumption).")
+    capability_offset_oom: SignedOom = Field(
+        0.0, description="Lab-specific algorithmic edge, OOM of effective compute (assumption; "
+        "range -0.3 to 0.3 for the Chinese labs in the baseline's [uncertainty]: the replay "
+        "dates their first model above GPT-4 four months early, so a handicap is plausible).",
+        json_schema_extra=uncertain(-0.3, 0.3))
     follower_discount_oom: Oom | None = Field(
         None, description="A fast follower: its releases reach at least the best model it can "
         "learn from, less this many OOM (none: only its own compute counts; calibrated, see "
@@ -317,21 +337,26 @@ class DeveloperSpec(Strict):
         "markets; assumption).")
     annual_revenue_musd: MoneyMusd = Field(
         1000.0, description="Its AI revenue per year at the start, USD M: what its releases and "
-        "markets are worth (assumption). This and its other money values grow with its "
-        "frontier-run budget.")
-    openness_value_musd: MoneyMusd = Field(0.0, description="Value it puts on releasing a model "
-                                           "open rather than closed, USD M per release "
-                                           "(assumption).")
+        "markets are worth (assumption; OpenAI's ~$3.7B in 2024 is the one sourced value; the "
+        "baseline draws each lab's x1/2-2 under --uncertainty). This and its other money values "
+        "grow with its frontier-run budget.")
+    openness_value_musd: MoneyMusd = Field(
+        0.0, description="Value it puts on releasing a model open rather than closed, USD M per "
+        "release (assumption: no lab states one; the baseline draws each lab's x1/4-4 under "
+        "--uncertainty, an order of magnitude either side of the stated guess).")
     capability_value_musd_per_oom: MoneyMusd = Field(
         500.0, description="Value of one OOM more training compute in a release, USD M "
-        "(assumption).")
-    delay_cost_musd_per_month: MoneyMusd = Field(5.0, description="Cost of a month's delay of a "
-                                                 "release, USD M (assumption).")
+        "(assumption; the baseline draws each lab's x1/4-4 under --uncertainty).")
+    delay_cost_musd_per_month: MoneyMusd = Field(
+        5.0, description="Cost of a month's delay of a release, USD M (assumption; the baseline "
+        "draws each lab's x1/4-4 under --uncertainty: from a week's to a month's revenue).")
     relocation_cost_musd: MoneyMusd = Field(500.0, description="Cost of moving domicile, USD M "
                                             "(assumption).")
     defiance_reputation_share: Probability = Field(
         0.2, description="Share of a release's sales in a jurisdiction it loses in reputation, "
-        "partners and legal exposure by openly defying that jurisdiction's rules (assumption).")
+        "partners and legal exposure by openly defying that jurisdiction's rules (assumption; "
+        "range 0.05-0.5: DeepSeek kept operating after Italy's block, an established lab's "
+        "partners would not).", json_schema_extra=uncertain(0.05, 0.5))
     relocation_months: MonthCount = Field(12, description="Months a move takes (assumption).")
     relocation_jurisdiction: Jurisdiction = Field("ROW", description="Where it would move.")
     aup_bans_military: bool = Field(False, description="Its licence bans military use (Llama AUP).")
@@ -390,14 +415,18 @@ class StateSpec(Strict):
     absorption_months: MonthRange = Field(
         [3, 12], description="[min, max] months from an open release to a military fine-tune "
         "(Llama 2 -> ChatBIT paper ~11 months; Norinco used DeepSeek-R1 within a month).")
-    absorption_discount_oom: Oom = Field(0.0, description="Capability lost in the fine-tune, OOM "
-                                         "(assumption).")
+    absorption_discount_oom: Oom = Field(
+        0.0, description="Capability lost in the fine-tune, OOM (assumption; range 0-0.3: "
+        "ChatBIT claimed ~90% of GPT-4 from Llama 13B, CSET judged it of limited use).",
+        json_schema_extra=uncertain(0.0, 0.3))
     distillation_hazard_per_month: HazardPerMonth = Field(
         0.3, description="Monthly chance of distilling the best foreign closed model it can "
         "reach (assumption; distillation campaigns ran continuously in 2024-26: Microsoft "
         "2025, Anthropic 2026).", json_schema_extra=uncertain(0.05, 0.6))
-    distillation_months: int = Field(3, ge=0, le=60, description="Months a distillation takes "
-                                     "(assumption).")
+    distillation_months: int = Field(
+        3, ge=0, le=60, description="Months a distillation takes (assumption; range 1-6: "
+        "R1-distilled students came within days of R1, a campaign of 16M exchanges ran for "
+        "months, Anthropic 2026).", json_schema_extra=uncertain(1, 6))
     distillation_discount_oom: Oom = Field(
         0.3, description="Capability lost by distilling through an API, OOM (assumption; "
         "DeepSeek-R1's distilled students reach 87-97% of the teacher on reasoning tasks, "

@@ -3,9 +3,10 @@
 Each target is measured per replicate on the baseline (2024-01 start, no new policy) over its
 window, then summarised over replicates (mean with a 95% t-interval, or for dates the median
 with the 2.5-97.5% range). A target passes when that central value lies in its acceptance range.
-Each row says what kind of check it is: **calibration** (a parameter was set against it),
-**validation** (no parameter was), or **consistency** (it echoes an input). Where a target cannot
-be met with sourced values, `explanation` says why; docs/model.md ("Validity") repeats it.
+Each row declares what it rests on: the parameters set against it (`calibrated`) or why it holds
+by construction (`construction`); its kind is derived from these and its sources
+(`sim.validity.checks.Check.kind`). Where a target cannot be met with sourced values,
+`explanation` says why; docs/model.md ("Validity") repeats it.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ import numpy as np
 from sim.calendar import parse_month
 from sim.experiments.results import ReplicateResult, RunResult
 from sim.validity.checks import (
-    CALIBRATION,
-    CONSISTENCY,
     DATE,
-    VALIDATION,
     Check,
     Estimate,
     mean_estimate,
     median_estimate,
+    range_margin,
     within,
 )
 
@@ -51,7 +50,10 @@ class Target:
     statistic: str
     measure: Measure
     sources: tuple[str, ...]
-    kind: str
+    calibrated: tuple[str, ...] = ()
+    """Scenario parameters set against this target."""
+    construction: str = ""
+    """Why it holds by construction or which input it echoes."""
     explanation: str = ""
     note: str = ""
 
@@ -62,8 +64,11 @@ class Target:
         summary = mean_estimate if self.statistic == "mean" else median_estimate
         estimate: Estimate = summary(values)
         passed = within(estimate.value, self.low, self.high)
+        margin, borderline = range_margin(estimate, self.low, self.high,
+                                          1.0 if self.unit == DATE else 0.0)
         return Check("calibration", self.label, self.target, self.sources, estimate, self.unit,
-                     passed, "" if passed else self.explanation, self.note, self.kind)
+                     passed, "" if passed else self.explanation, self.note, self.calibrated,
+                     self.construction, margin, borderline)
 
 
 # Measures --------------------------------------------------------------------------------------
@@ -129,62 +134,71 @@ TARGETS: tuple[Target, ...] = (
         "frontier_compute_growth", "frontier training compute growth, 2024-27",
         "4-5x/yr = +0.60 to +0.70 OOM/yr", math.log10(4), math.log10(5), "OOM/yr", "mean",
         summary_value("frontier_train_flop_growth_oom_per_year_4y"), ("epoch_compute",),
-        CALIBRATION,
-        note="slope of the largest released run (log10 FLOP) over the first 48 months; the FLOP "
-        "price decline (1.9x/yr) was derived from it and the spending growth"),
+        construction="the FLOP price decline (1.9x/yr) was derived as this target (4.5x/yr) "
+        "over the spending growth (2.4x/yr), so the slope echoes those inputs",
+        note="slope of the largest released run (log10 FLOP) over the first 48 months"),
     Target(
         "frontier_compute_mid_2025", "largest training run in mid-2025 (2025-07)",
         "~5e26 FLOP +/- 0.3 OOM = 26.4 to 27.0 log10 FLOP", math.log10(5e26) - 0.3,
         math.log10(5e26) + 0.3, "log10 FLOP", "mean",
-        value_at("frontier_train_flop", "2025-07"), ("epoch_database",), CALIBRATION,
+        value_at("frontier_train_flop", "2025-07"), ("epoch_database",),
+        calibrated=("developers.xai.run_budget_musd", "developers.openai.run_budget_musd",
+                    "developers.google_deepmind.run_budget_musd"),
         note="Grok 4 ~5e26 (Epoch); the frontier labs' budgets were set from Grok-3"),
     Target(
         "frontier_run_cost_2027", "cost of the largest run by 2027-12",
         "> $1B (Cottier et al. 2024: the largest runs pass $1B by 2027)", 1000.0, math.inf,
         "USD M", "mean", value_at("frontier_run_cost_musd", "2027-12"), ("cottier_costs",),
-        VALIDATION),
+        construction="the labs' spending grows at Cottier et al.'s 2.4x/yr from budgets set "
+        "on 2024-25 runs: the 2027 cost extrapolates that input"),
     Target(
         "compute_within_ceiling", "largest run against the feasibility ceiling",
         "never above the ceiling of its month (Sevilla et al. 2024: ~2e29 by 2030)",
         -math.inf, 1e-9, "OOM above", "mean", largest_run_over_ceiling, ("epoch_2030",),
-        CONSISTENCY, note="true by construction: a run is capped at the ceiling"),
+        construction="a run is capped at the ceiling of its month"),
     Target(
         "models_above_1e25_per_month", "new models >= 1e25 FLOP per month, 2024",
         "1.2-2.5 per month (Epoch CSV: 14 explicit in 2024; Epoch with imputed ~2/month)",
         1.2, 2.5, "per month", "mean", window_mean("new_models_above_1e25_flop", 12),
-        ("epoch_1e25", "epoch_database"), VALIDATION,
-        note="the roster and release cadence come from the record, not from this count"),
+        ("epoch_1e25", "epoch_database"),
+        calibrated=("developers[].initial_run_flop", "developers[].run_budget_musd"),
+        note="each lab's 2024 run was set to its recorded 2024 model, so the count of models "
+        "above 1e25 in 2024 follows from the same records"),
     Target(
         "first_model_above_1e26", "first model of any kind >= 1e26 FLOP",
         "2025-02 (Grok-3), accepted 2024-12 to 2025-06", parse_month("2024-12"),
         parse_month("2025-06"), DATE, "median", first_release_month(1e26, open_only=False),
-        ("epoch_thresholds",), CALIBRATION,
+        ("epoch_thresholds",),
+        calibrated=("developers.xai.run_budget_musd", "developers.xai.first_cluster_months"),
         note="xAI's budget and compute generation were set from Grok-3"),
     Target(
         "first_open_above_1e26", "first open-weight model >= 1e26 FLOP",
         "none through 2026-04 (Epoch CSV snapshot); Epoch's Jan 2025 projection of Nov 2025 "
         "did not happen", parse_month("2026-05"), math.inf, DATE, "median",
         first_release_month(1e26, open_only=True), ("epoch_database", "epoch_open_1e26"),
-        VALIDATION,
+        calibrated=("developers.meta.open_size_limit_flop",
+                    "developers.nvidia.open_size_limit_flop"),
         note="the hybrid labs' open-size limits come from their largest open releases, so US "
         "labs cannot cross; the date is set by the fast-following Chinese open labs"),
     Target(
         "open_lag", "open-weight lag behind the frontier, 2024-26",
         "3-12 months (ECI 3-4, benchmarks ~12)", 3.0, 12.0, "months", "mean",
-        window_mean("open_lag_months"), ("epoch_eci_gap", "epoch_open_report"), CALIBRATION,
+        window_mean("open_lag_months"), ("epoch_eci_gap", "epoch_open_report"),
+        calibrated=("world.follower.delay_months", "world.follower.leakage_share"),
         note="the fast-follower delay and leakage share were set against this and the "
         "competitor's lag"),
     Target(
         "state_domestic_lag", "competitor's own labs: lag behind the frontier, 2024-26",
         "~7 months (4-14), Chinese-developed models (Epoch ECI)", 4.0, 14.0, "months", "mean",
-        window_mean(f"state_domestic_lag_months__{STATE}"), ("epoch_us_china",), CALIBRATION,
+        window_mean(f"state_domestic_lag_months__{STATE}"), ("epoch_us_china",),
+        calibrated=("developers[].follower_discount_oom",),
         note="measured on the state's domestic models only, the quantity Epoch measures; the "
         "followers' discount was set against it"),
     Target(
         "absorption_delay", "open release -> military fine-tune",
         "1-12 months (Norinco/DeepSeek-R1 < 1; ChatBIT ~11)", 1.0, 12.0, "months", "mean",
-        absorption_delay, ("chatbit",), CONSISTENCY,
-        note="echoes the input absorption_months"),
+        absorption_delay, ("chatbit",),
+        construction="echoes the input states.prc.absorption_months ([3, 12])"),
 )
 """The baseline's targets: docs/model.md's table, from domain-facts and domain-facts-2."""
 

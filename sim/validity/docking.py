@@ -24,7 +24,9 @@ from sim.experiments.runner import build_model, release_model, run_replicate
 from sim.experiments.seeds import replicate_seeds
 from sim.model.ecosystem import bass_closed_form
 from sim.scenario.schema import EcosystemParams, Scenario
-from sim.validity.checks import CONSISTENCY, Check, Estimate, mean_estimate
+from sim.validity.checks import Check, Estimate, mean_estimate
+
+CODE = "the code against a closed form of its own equations"
 
 BASS_TOLERANCE = 0.01
 """Largest acceptable |model share - F(t)| (absolute)."""
@@ -103,7 +105,8 @@ class BassDocking:
             estimate,
             "abs. error",
             error < BASS_TOLERANCE,
-            kind=CONSISTENCY,
+            construction=CODE,
+            margin=BASS_TOLERANCE - error,
         )
 
 
@@ -166,7 +169,8 @@ class TheftDocking:
                 "months",
                 bool(mean_ok),
                 note=note,
-                kind=CONSISTENCY,
+                construction=CODE,
+                margin=THEFT_MEAN_SIGMAS * standard_error - abs(mean.value - self.expected_mean),
             ),
             Check(
                 "docking",
@@ -176,7 +180,8 @@ class TheftDocking:
                 Estimate(self.chi2_p_value, math.nan, math.nan, n, n, "p-value"),
                 "p-value",
                 self.chi2_p_value >= THEFT_CHI2_ALPHA,
-                kind=CONSISTENCY,
+                construction=CODE,
+                margin=self.chi2_p_value - THEFT_CHI2_ALPHA,
             ),
         ]
 
@@ -291,7 +296,8 @@ class ComputeDocking:
             "OOM/yr",
             self.max_abs_error < COMPUTE_TOLERANCE_OOM,
             note=f"max |error| = {self.max_abs_error:.2g} OOM",
-            kind=CONSISTENCY,
+            construction=CODE,
+            margin=COMPUTE_TOLERANCE_OOM - self.max_abs_error,
         )
 
 

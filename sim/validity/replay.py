@@ -24,13 +24,12 @@ from sim.calendar import parse_month
 from sim.experiments.results import ReplicateResult, RunResult
 from sim.scenario.schema import Scenario
 from sim.validity.checks import (
-    CALIBRATION,
-    CONSISTENCY,
     DATE,
-    VALIDATION,
     Check,
+    Estimate,
     mean_estimate,
     median_estimate,
+    range_margin,
     within,
 )
 
@@ -118,29 +117,49 @@ class ReplayEvent:
     definition: str
     measure: Measure
     sources: tuple[str, ...]
-    kind: str = VALIDATION
+    calibrated: tuple[str, ...] = ()
+    construction: str = ""
     explanation: str = ""
     note: str = ""
+    section: str = "replay"
 
     def check(self, run: RunResult, scenario: Scenario) -> Check:
         estimate = median_estimate(self.measure(r, scenario) for r in run.replicates)
         real = parse_month(self.real_month)
-        passed = bool(
-            estimate.low - RANGE_TOLERANCE_MONTHS <= real <= estimate.high + RANGE_TOLERANCE_MONTHS
-            and abs(estimate.value - real) <= MEDIAN_TOLERANCE_MONTHS
-        )
+        margin, borderline = date_margin(estimate, real)
         return Check(
-            "replay",
+            self.section,
             self.label,
             f"{self.real_month}: {self.definition}",
             self.sources,
             estimate,
             DATE,
-            passed,
+            margin >= 0,
             self.explanation,
             self.note,
-            self.kind,
+            self.calibrated,
+            self.construction,
+            margin,
+            borderline,
         )
+
+
+def date_margin(estimate: Estimate, real: float) -> tuple[float, bool]:
+    """(margin, borderline) of a real date against the model's median and range: the months
+    to spare under the rule (median within MEDIAN_TOLERANCE_MONTHS of the real month, real
+    month within the widened range; negative: fails by that much), and whether it is
+    borderline: it passes with no month to spare, or the median's 95% interval reaches past the
+    median tolerance."""
+    if math.isnan(estimate.value):
+        return -math.inf, False
+    median_slack = MEDIAN_TOLERANCE_MONTHS - abs(estimate.value - real)
+    range_slack = min(real - (estimate.low - RANGE_TOLERANCE_MONTHS),
+                      estimate.high + RANGE_TOLERANCE_MONTHS - real)
+    margin = min(median_slack, range_slack)
+    if math.isnan(margin):
+        margin = -math.inf
+    reach = max(abs(estimate.value_low - real), abs(estimate.value_high - real))
+    return margin, bool(0 <= margin < 1 or (margin >= 0 and reach > MEDIAN_TOLERANCE_MONTHS))
 
 
 EVENTS: tuple[ReplayEvent, ...] = (
@@ -151,8 +170,7 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "Meta's first release in the replay",
         first_release,
         ("llama2_licence",),
-        CONSISTENCY,
-        note="the replay starts with Llama 2's release",
+        construction="the replay starts with Llama 2's release",
     ),
     ReplayEvent(
         "state_gpt4",
@@ -160,8 +178,7 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "2024-05",
         "state capability reaches GPT-4's",
         state_reaches_gpt4,
-        ("epoch_us_china", "epoch_database"),
-        VALIDATION,
+        ("epoch_us_china_gpt4",),
         explanation=(
             "Early: on the model's one axis of effective compute, GLM-4 (1.2e25 FLOP, Jan 2024, "
             "with 2023-24 algorithms) already matches GPT-4 (2.1e25 FLOP of 2022-23). Epoch's "
@@ -171,7 +188,8 @@ EVENTS: tuple[ReplayEvent, ...] = (
         ),
         note=(
             "GPT-4 = 2.1e25 FLOP at 2023-03 algorithms = 25.17 log10 effective FLOP from a "
-            "2023-07 start; the state's own labs' models only"
+            "2023-07 start (Epoch's database: the level's definition in the model's units, "
+            "not the measurement compared); the state's own labs' models only"
         ),
     ),
     ReplayEvent(
@@ -181,8 +199,7 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "first military fine-tune of a Meta model",
         first_absorption_of_open_lab,
         ("chatbit",),
-        CONSISTENCY,
-        note="follows Llama 2's date and the input absorption_months",
+        construction="Llama 2's date plus the input states.prc.absorption_months",
     ),
     ReplayEvent(
         "llama31",
@@ -191,7 +208,13 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "first open-weight release >= 3.8e25 FLOP",
         first_open_at_least(3.8e25),
         ("epoch_database",),
-        CONSISTENCY,
+        calibrated=("developers.meta.first_cluster_months",),
+        explanation=(
+            "At its tolerance: Meta's 405B-class compute arrives in 2024-06 to 2024-08 (set "
+            "from Llama 3.1), but the release waits for Meta's next cadence slot (every 4-8 "
+            "months, an assumption), so the median release is about six months late and moves "
+            "by a month or two with the replicates (pass at 20, fail at 12)."
+        ),
         note="Meta's compute generation in the replay was set from it",
     ),
     ReplayEvent(
@@ -202,7 +225,7 @@ EVENTS: tuple[ReplayEvent, ...] = (
         lambda r, s: _first_event(r, s, lambda e: e["kind"] == "release"
                                   and e["train_flop"] >= 26.0),
         ("epoch_thresholds",),
-        CALIBRATION,
+        calibrated=("developers.xai.run_budget_musd", "developers.xai.first_cluster_months"),
         note="xAI's budget and compute generations were set from Grok-2 and Grok-3",
     ),
     ReplayEvent(
@@ -211,8 +234,7 @@ EVENTS: tuple[ReplayEvent, ...] = (
         "2025-01",
         "first month of the smallest open lag",
         smallest_open_lag,
-        ("lesswrong_open_gap", "epoch_eci_gap"),
-        VALIDATION,
+        ("lesswrong_open_gap",),
         explanation=(
             "In the model the open frontier comes closest to the frontier when Llama 3.1-405B "
             "arrives (2024-07), as Epoch's Nov 2024 report found on its data ('Llama 3.1-405B "
@@ -268,16 +290,20 @@ class ReplayStatistic:
     statistic: str
     measure: Measure
     sources: tuple[str, ...]
-    kind: str = VALIDATION
+    calibrated: tuple[str, ...] = ()
+    construction: str = ""
     explanation: str = ""
     note: str = ""
+    section: str = "replay"
 
     def check(self, run: RunResult, scenario: Scenario) -> Check:
         values = [self.measure(r, scenario) for r in run.replicates]
         estimate = (mean_estimate if self.statistic == "mean" else median_estimate)(values)
         passed = within(estimate.value, self.low, self.high)
-        return Check("replay", self.label, self.target, self.sources, estimate, self.unit,
-                     passed, self.explanation, self.note, self.kind)
+        margin, borderline = range_margin(estimate, self.low, self.high)
+        return Check(self.section, self.label, self.target, self.sources, estimate, self.unit,
+                     passed, self.explanation, self.note, self.calibrated, self.construction,
+                     margin, borderline)
 
 
 STATISTICS: tuple[ReplayStatistic, ...] = (
@@ -285,26 +311,31 @@ STATISTICS: tuple[ReplayStatistic, ...] = (
         "lag_2023", "competitor's own labs: lag in 2023-H2", "12-14 months, accepted 10-16",
         10.0, 16.0, "months", "mean",
         window_value(f"state_domestic_lag_months__{STATE}", "2023-07", "2023-12"),
-        ("epoch_us_china",), VALIDATION),
+        ("epoch_us_china_2023",),
+        note="the followers' discount was set on the 2024-26 mean, not on 2023"),
     ReplayStatistic(
         "lag_2024_25", "competitor's own labs: lag in 2024-25", "6-8 months, accepted 4-10",
         4.0, 10.0, "months", "mean",
         window_value(f"state_domestic_lag_months__{STATE}", "2024-01", "2025-12"),
-        ("epoch_us_china",), VALIDATION),
+        ("epoch_us_china",),
+        note="inside the 2024-26 window whose mean set the followers' discount"),
     ReplayStatistic(
         "narrowing", "competitor's lag narrows from 2023 to 2024-25",
         "2023-H2 lag minus 2024-25 lag > 0 (12-14 -> 6-8 months)", 0.0, math.inf, "months",
-        "mean", narrowing, ("epoch_us_china",), VALIDATION,
-        note="emerges from fast-following once the Chinese labs' 2024 generation is out"),
+        "mean", narrowing, ("epoch_us_china_2023", "epoch_us_china"),
+        note="one end is the 2024-26 lag the followers' discount was set against"),
     ReplayStatistic(
         "incidents", "publicised military fine-tunes of foreign models, 2023-07 to 2025-12",
         "1 on record (ChatBIT), accepted 0-3", 0.0, 3.0, "count", "mean",
-        events_between("incident", "2023-07", "2025-12"), ("chatbit",), VALIDATION),
+        events_between("incident", "2023-07", "2025-12"), ("chatbit",),
+        calibrated=("world.derivative_publicity_per_month",),
+        note="the publicity rate was set around this one case"),
     ReplayStatistic(
         "thefts_disclosed", "state thefts of frontier weights made public, 2023-07 to 2025-12",
         "0 on record: the median replicate has none", 0.0, 0.0, "count", "median",
         events_between("theft_disclosed", "2023-07", "2025-12"), ("theft_record",),
-        CALIBRATION, note="the theft hazard's default was bounded by this record"),
+        calibrated=("world.theft.hazard_per_month_at_parity",),
+        note="the theft hazard's default was bounded by this record"),
 )
 
 
