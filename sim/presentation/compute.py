@@ -234,3 +234,11 @@ def engine() -> Engine:
         if _engine is None:
             _engine = Engine()
         return _engine
+
+
+def shutdown_engine() -> None:
+    """Stop the server's engine's workers, if it was started (at server exit)."""
+    with _engine_lock:
+        pool = _engine
+    if pool is not None:
+        pool.shutdown()

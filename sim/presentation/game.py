@@ -27,7 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.calendar import format_month, parse_month
 from sim.presentation.live_charts import Actor, HeadlineValue, change_words, headline_values
-from sim.presentation.narrative import DigestLine, Frequency, compare_frequencies, digest
+from sim.presentation.narrative import (
+    DigestLine,
+    Frequency,
+    compare_frequencies,
+    digest,
+    with_change_notes,
+)
 from sim.presentation.runs import RunSet
 from sim.presentation.workshop import DEFAULT_DRAWS, MAX_DRAWS, Workshop
 from sim.scenario.schema import Scenario
@@ -294,9 +300,11 @@ def round_summary(workshop: Workshop, game: Game, index: int, policy: RunSet,
     written = [draw.events for draw in baseline.draws]
     draw = policy.draws[min(max(story_draw, 0), policy.size - 1)]
     start, end = round_dates(workshop, index)
+    notes = {change.month: change.note for change in workshop.original.changes if change.note}
     return RoundSummary(index + 1, start, end, tuple(decisions(workshop, game, index)),
                         tuple(outcomes), tuple(compare_frequencies(events, written, first, last)),
-                        tuple(digest(draw.events, first, last)), policy.size)
+                        tuple(with_change_notes(digest(draw.events, first, last), notes)),
+                        policy.size)
 
 
 def _since(entry: HeadlineValue, change: float) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 MEANINGFUL_KINDS = frozenset(
@@ -237,6 +237,18 @@ def digest(events: Iterable[Mapping[str, Any]], start_step: int = 0,
             lines[key] = DigestLine(month, month, step, step, kind, KIND_TAGS.get(kind, kind),
                                     plain_text(event))
     return sorted(lines.values(), key=lambda line: line.step)
+
+
+def with_change_notes(lines: Iterable[DigestLine],
+                      notes: Mapping[str, str]) -> list[DigestLine]:
+    """The lines with each dated change told by its scenario note (`notes`: month 'YYYY-MM'
+    -> the `[[changes]]` entry's note), as the scenario language documents; a change without
+    a note keeps the model's sentence."""
+    told_lines = []
+    for line in lines:
+        note = notes.get(line.month, "") if line.kind == "change" else ""
+        told_lines.append(replace(line, text=f"Scheduled change: {note}") if note else line)
+    return told_lines
 
 
 @dataclass(frozen=True)
