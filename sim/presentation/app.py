@@ -504,8 +504,8 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
                                           state.shown), game_now.played)
             else:
                 draw = min(story_draw.value, policy.size - 1)
-                lines = with_change_notes(digest(policy.draws[draw].events, 0, month),
-                                          _change_notes(request))
+                lines = digest(with_change_notes(policy.draws[draw].events,
+                                                 _change_notes(request)), 0, month)
                 Narrative(lines, draw, policy.size, story_draw.set, conceal)
     with solara.Div(classes=["regsim-charts", "regsim-secondary"]):
         for spec in live_charts.secondary_charts():

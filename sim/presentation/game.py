@@ -303,7 +303,7 @@ def round_summary(workshop: Workshop, game: Game, index: int, policy: RunSet,
     notes = {change.month: change.note for change in workshop.original.changes if change.note}
     return RoundSummary(index + 1, start, end, tuple(decisions(workshop, game, index)),
                         tuple(outcomes), tuple(compare_frequencies(events, written, first, last)),
-                        tuple(with_change_notes(digest(draw.events, first, last), notes)),
+                        tuple(digest(with_change_notes(draw.events, notes), first, last)),
                         policy.size)
 
 

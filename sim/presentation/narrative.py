@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 MEANINGFUL_KINDS = frozenset(
@@ -239,16 +239,16 @@ def digest(events: Iterable[Mapping[str, Any]], start_step: int = 0,
     return sorted(lines.values(), key=lambda line: line.step)
 
 
-def with_change_notes(lines: Iterable[DigestLine],
-                      notes: Mapping[str, str]) -> list[DigestLine]:
-    """The lines with each dated change told by its scenario note (`notes`: month 'YYYY-MM'
-    -> the `[[changes]]` entry's note), as the scenario language documents; a change without
-    a note keeps the model's sentence."""
-    told_lines = []
-    for line in lines:
-        note = notes.get(line.month, "") if line.kind == "change" else ""
-        told_lines.append(replace(line, text=f"Scheduled change: {note}") if note else line)
-    return told_lines
+def with_change_notes(events: Iterable[Mapping[str, Any]],
+                      notes: Mapping[str, str]) -> list[Mapping[str, Any]]:
+    """The events with each dated change told by its scenario note (`notes`: month 'YYYY-MM'
+    -> the `[[changes]]` entry's note), as the scenario language documents; a change without a
+    note keeps the model's sentence. Applied before `digest`, so two notes are two lines."""
+    told_events: list[Mapping[str, Any]] = []
+    for event in events:
+        note = notes.get(str(event.get("month", ""))) if event.get("kind") == "change" else None
+        told_events.append({**event, "text": f"Scheduled change: {note}"} if note else event)
+    return told_events
 
 
 @dataclass(frozen=True)

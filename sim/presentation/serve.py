@@ -13,6 +13,7 @@ then shut down, so no semaphore or process is left behind.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 PAGE_MODULE = "sim.presentation.app"
@@ -35,6 +36,8 @@ LOGGING = {
 
 def main(argv: list[str]) -> int:
     """Serve the dashboard on HOST PORT until stopped; the exit status (3: did not start)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):  # stopped while starting: nothing to clean
+        signal.signal(sig, _exit_at_once)
     host, port = argv[0], int(argv[1])
     os.environ["SOLARA_APP"] = PAGE_MODULE
     os.environ["SERVER_NAME"] = host
@@ -52,11 +55,24 @@ def main(argv: list[str]) -> int:
                             log_config=LOGGING, loop="asyncio", access_log=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
     server = uvicorn.Server(config)
+
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    # Uvicorn handles the signals while it serves, then raises the one it caught again: these
+    # handlers take it (its default would kill this process before the workers are stopped,
+    # leaking the pool's semaphores).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
     try:
         server.run()
     finally:
         shutdown_engine()
     return 0 if server.started else STARTUP_FAILURE_EXIT_STATUS
+
+
+def _exit_at_once(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":
