@@ -203,3 +203,14 @@ def test_a_team_name_with_control_characters_is_cleaned_and_the_game_exports(sho
     saved = json.loads(games.save(short, game))
     saved["teams"][0]["name"] = "Loaded\x07 team"
     assert games.load(short, json.dumps(saved)).teams[0].name == "Loaded team"
+
+
+def test_a_game_of_many_long_named_teams_exports(short, tmp_path):
+    """The export's description names every team and move; it is cut to the scenario's
+    limit rather than failing ('# could not export')."""
+    teams = [games.Team(short.roles[i % len(short.roles)].key, f"{i:02d} " + "n" * 80)
+             for i in range(80)]
+    game = games.new_game(short, teams, short.defaults(), 5)
+    exported = tmp_path / "game.toml"
+    exported.write_text(games.export_toml(short, game), encoding="utf-8")
+    assert load_scenario(exported).scenario.description.startswith("Exported from")
