@@ -83,13 +83,15 @@ class RequestLog:
 
 
 @contextlib.contextmanager
-def app_server(scenario: str, log: Path) -> Iterator[str]:
-    """`regsim app SCENARIO` on a free loopback port; yields its URL; stops its process group."""
+def app_server(scenario: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`regsim app SCENARIO` on a free loopback port (`env` added to this environment); yields
+    its URL; stops its process group."""
     port = free_port()
     with log.open("w") as stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "sim.cli", "app", scenario, "--port", str(port)],
-            cwd=REPO, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=REPO, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for_http(url, process, log)

@@ -999,13 +999,14 @@ def _widgets(root, widget_type):
 
 
 def test_app_command_serves_the_page_module_on_loopback_without_a_browser():
-    from sim.cli.app_command import DEFAULT_HOST, solara_command
+    from sim.cli.app_command import DEFAULT_HOST, server_command
+    from sim.presentation import serve
 
-    command = solara_command(DEFAULT_HOST, 9999)
+    command = server_command(DEFAULT_HOST, 9999)
     assert DEFAULT_HOST == "127.0.0.1"
-    assert command[:5] == [sys.executable, "-m", "solara", "run", "sim.presentation.app"]
-    assert {"--production", "--no-open", "--no-check-version"} <= set(command)
-    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert command == [sys.executable, "-P", "-m", "sim.presentation.serve", "127.0.0.1",
+                       "9999"]
+    assert serve.PAGE_MODULE == "sim.presentation.app"
 
 
 def test_app_command_passes_the_scenario_and_hides_solaras_chrome():

@@ -41,12 +41,13 @@ from sim.presentation.dashboard_parts import (
     LeverPanel,
     Narrative,
     RoundSummaries,
+    SessionFile,
     Transport,
     text,
 )
 from sim.presentation.levers import grouped
 from sim.presentation.live_charts import Actor, actor_of
-from sim.presentation.narrative import digest
+from sim.presentation.narrative import digest, with_change_notes
 from sim.presentation.runs import RunSet
 from sim.presentation.workshop import (
     DEFAULT_DRAWS,
@@ -313,9 +314,15 @@ def SidePanel(workshop: Workshop, values: dict[str, Any], draws: solara.Reactive
     text("regsim workshop", ["regsim-brand"])
     items = [{"text": f"{entry.name}: {entry.question}", "value": str(entry.path.resolve())}
              for entry in picker_choices(workshop.path)]
-    solara.v.Select(label="Scenario", items=items, v_model=workshop.path,
-                    on_v_model=selected_path.set, dense=True, hide_details=True,
-                    class_="regsim-picker")
+    offered = {item["value"] for item in items}
+
+    def pick(value: Any) -> None:
+        # The browser may send anything as the value: open only a scenario the picker offered.
+        if isinstance(value, str) and value in offered:
+            selected_path.set(value)
+
+    solara.v.Select(label="Scenario", items=items, v_model=workshop.path, on_v_model=pick,
+                    dense=True, hide_details=True, class_="regsim-picker")
     solara.ToggleButtonsSingle(value=mode, values=list(MODES), on_value=set_mode,
                                classes=["regsim-modes"], dense=True)
     if mode == "game":
@@ -414,22 +421,43 @@ def _export_game(workshop: Workshop, current: games.Game) -> bytes:
 @solara.component
 def SessionLoader(workshop: Workshop, game: solara.Reactive, playback: solara.Reactive,
                   message: solara.Reactive) -> None:
-    """Load a saved session (JSON, validated) to replay it."""
+    """Load a saved session (JSON, validated, never evaluated) to replay it: dropped on the
+    zone or chosen with the button. The file's text arrives as a widget event, handled in the
+    page's event loop like a lever change (Solara's FileDrop calls back from a thread, where
+    starting the computation raised "no running event loop")."""
 
-    def on_file(info: dict) -> None:
+    def on_event(name: str, data: Any) -> None:
+        if name != "session" or not isinstance(data, dict):
+            return
+        shown = session_file_name(data.get("name"))
         try:
-            loaded = games.load(workshop, info["file_obj"].read(games.MAX_SESSION_BYTES + 1))
+            loaded = games.load(workshop, _session_text(data))
         except games.SessionError as error:
-            message.set(f"{info.get('name', 'file')}: {error}")
+            message.set(f"{shown}: {error}")
             return
         message.set("")
         game.set(games.replay(loaded))
         playback.set(play.window(playback.value, 1, 1, 1))
 
-    solara.FileDrop(label="Or drop a saved session here to replay it", on_file=on_file,
-                    lazy=True)
+    SessionFile("Or drop a saved session here to replay it", games.MAX_SESSION_BYTES, on_event)
     if message.value:
         text(message.value, ["regsim-warning"])
+
+
+def _session_text(data: dict) -> str:
+    """The file's text from the browser's message (refused when the browser sent none: too
+    large to send)."""
+    content = data.get("text")
+    if not isinstance(content, str):
+        raise games.SessionError(f"the session file is larger than "
+                                 f"{games.MAX_SESSION_BYTES:,} bytes")
+    return content
+
+
+def session_file_name(name: Any, limit: int = 80) -> str:
+    """A file name from the browser, on one line and short (it is only shown, as text)."""
+    shown = " ".join("".join(ch if ch.isprintable() else " " for ch in str(name or "")).split())
+    return (shown[: limit - 1] + "…" if len(shown) > limit else shown) or "file"
 
 
 @solara.component
@@ -476,11 +504,18 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
                                           state.shown), game_now.played)
             else:
                 draw = min(story_draw.value, policy.size - 1)
-                lines = digest(policy.draws[draw].events, 0, month)
+                lines = digest(with_change_notes(policy.draws[draw].events,
+                                                 _change_notes(request)), 0, month)
                 Narrative(lines, draw, policy.size, story_draw.set, conceal)
     with solara.Div(classes=["regsim-charts", "regsim-secondary"]):
         for spec in live_charts.secondary_charts():
             ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
+
+
+def _change_notes(request: Request) -> dict[str, str]:
+    """Month -> note of the dated changes of the settings shown."""
+    scenario = request.policy if request.policy is not None else request.baseline
+    return {change.month: change.note for change in scenario.changes if change.note}
 
 
 def _summaries(workshop: Workshop, game_now: games.Game, results: Results, actor: Actor,
@@ -516,10 +551,17 @@ def _css(key: str) -> str:
 @solara.component
 def Page() -> None:
     """The dashboard for the picked scenario (the `regsim app` one at first)."""
-    path = load_workshop(selected_path.value or default_scenario_path()).path
+    path = load_workshop(picked(selected_path.value)).path
     solara.Title(f"regsim workshop: {load_workshop(path).name}")
     solara.Style(STYLE)
     Dashboard(path).key(path)
+
+
+def picked(value: str) -> str:
+    """The scenario to open: the picked one if the picker offers it, else `regsim app`'s."""
+    default = default_scenario_path()
+    offered = {str(entry.path.resolve()) for entry in picker_choices(default)}
+    return value if value in offered else default
 
 
 def _warm_start() -> None:

@@ -107,13 +107,22 @@ class Engine:
         pool = self._executor()
         return [pool.submit(_warm_up) for _ in range(self.workers)]
 
-    def shutdown(self) -> None:
-        """Stop the workers (pending replicates are cancelled)."""
+    def shutdown(self, terminate_running: bool = False) -> None:
+        """Stop the workers (pending replicates are cancelled; running ones are waited for,
+        or with `terminate_running` stopped at once)."""
         with self._lock:
             pool, self._pool = self._pool, None
             self._pending.clear()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        if terminate_running:
+            if hasattr(pool, "terminate_workers"):  # Python 3.14+
+                pool.terminate_workers()
+                return
+            # No public way before 3.14: the executor's own record of its processes.
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
     # The cache ------------------------------------------------------------------------------
     def cached(self, scenario: Scenario, seeds: Sequence[int]) -> RunSet | None:
@@ -234,3 +243,13 @@ def engine() -> Engine:
         if _engine is None:
             _engine = Engine()
         return _engine
+
+
+def shutdown_engine() -> None:
+    """Stop the server's engine's workers at once, if it was started (at server exit: the
+    replicates still running are not waited for, so the server stops within seconds and
+    releases the pool's semaphores)."""
+    with _engine_lock:
+        pool = _engine
+    if pool is not None:
+        pool.shutdown(terminate_running=True)

@@ -106,11 +106,16 @@ def LeverPanel(groups: Sequence[tuple[str, Sequence[Lever]]], values: dict[str, 
     levers = {lever.path: lever for _, group in shown for lever in group}
 
     def on_event(name: str, data: Any) -> None:
-        if name != "lever" or not isinstance(data, dict) or data.get("path") not in levers:
-            return
+        if name != "lever" or not isinstance(data, dict) or not isinstance(
+                data.get("path"), str) or data["path"] not in levers:
+            return  # the browser sends only the panel's own levers; ignore anything else
         lever = levers[data["path"]]
-        if "position" in data:
-            on_lever(lever.path, lever.value_at(float(data["position"])))
+        if data.get("toggle") is True and lever.control == "switch":
+            on_lever(lever.path, not values.get(lever.path))  # every click flips: none lost
+        elif "position" in data:
+            position = data["position"]
+            if isinstance(position, int | float) and not isinstance(position, bool):
+                on_lever(lever.path, lever.value_at(float(position)))
         else:
             on_lever(lever.path, data.get("value"))
 
@@ -127,6 +132,12 @@ def _relevant(levers: Sequence[Lever], values: dict[str, Any]) -> bool:
 
 
 # The game ---------------------------------------------------------------------------------------
+
+
+@solara.component
+def SessionFile(label: str, max_bytes: int, on_event: Callable[[str, Any], None]) -> None:
+    """A drop zone and a "choose" button for a saved session (see `widgets.SessionFile`)."""
+    widgets.SessionFile.element(label=label, max_bytes=max_bytes, on_event=on_event)
 
 
 @solara.component

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,7 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.calendar import format_month, parse_month
 from sim.presentation.live_charts import Actor, HeadlineValue, change_words, headline_values
-from sim.presentation.narrative import DigestLine, Frequency, compare_frequencies, digest
+from sim.presentation.narrative import (
+    DigestLine,
+    Frequency,
+    compare_frequencies,
+    digest,
+    with_change_notes,
+)
 from sim.presentation.runs import RunSet
 from sim.presentation.workshop import DEFAULT_DRAWS, MAX_DRAWS, Workshop
 from sim.scenario.schema import Scenario
@@ -35,6 +43,11 @@ ROUND_MONTHS = 24
 SESSION_FORMAT = "regsim-workshop-session"
 SESSION_VERSION = 1
 MAX_SESSION_BYTES = 1_000_000
+MAX_SESSION_DEPTH = 8
+"""Deepest nesting of arrays and objects a session may hold (a saved one has 4): deeper JSON is
+refused before parsing (Python's parser recurses, so a nesting bomb raised RecursionError)."""
+MAX_MESSAGE_CHARS = 300
+"""A refusal quotes at most this much of the file (a message is one line for the room)."""
 MAX_TEAM_NAME = 60
 
 
@@ -195,7 +208,11 @@ def _role_title(workshop: Workshop, key: str) -> str:
 
 
 def _team_name(name: str) -> str:
-    text = " ".join(str(name).split())[:MAX_TEAM_NAME]
+    """The name on one line without control or format characters (a control character made
+    the exported scenario invalid; bidi marks reverse the text around them)."""
+    shown = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                    for ch in str(name))
+    text = " ".join(shown.split())[:MAX_TEAM_NAME]
     return text or "a team"
 
 
@@ -283,9 +300,11 @@ def round_summary(workshop: Workshop, game: Game, index: int, policy: RunSet,
     written = [draw.events for draw in baseline.draws]
     draw = policy.draws[min(max(story_draw, 0), policy.size - 1)]
     start, end = round_dates(workshop, index)
+    notes = {change.month: change.note for change in workshop.original.changes if change.note}
     return RoundSummary(index + 1, start, end, tuple(decisions(workshop, game, index)),
                         tuple(outcomes), tuple(compare_frequencies(events, written, first, last)),
-                        tuple(digest(draw.events, first, last)), policy.size)
+                        tuple(digest(with_change_notes(draw.events, notes), first, last)),
+                        policy.size)
 
 
 def _since(entry: HeadlineValue, change: float) -> str:
@@ -347,12 +366,33 @@ def save(workshop: Workshop, game: Game) -> str:
 
 
 def load(workshop: Workshop, text: str | bytes) -> Game:
-    """A saved session, checked against this scenario. Raises SessionError (one line)."""
+    """A saved session, checked against this scenario. Raises SessionError (one short line)
+    for anything else: no other exception escapes, whatever the bytes."""
+    try:
+        return _load(workshop, text)
+    except SessionError as error:
+        message = " ".join(str(error).split())
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[: MAX_MESSAGE_CHARS - 1] + "…"
+        raise SessionError(message) from None
+
+
+def _load(workshop: Workshop, text: str | bytes) -> Game:
+    if not isinstance(text, str | bytes):
+        raise SessionError("not a saved session (not text)")
     if len(text) > MAX_SESSION_BYTES:
         raise SessionError(f"the session file is larger than {MAX_SESSION_BYTES:,} bytes")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SessionError("not a saved session (not UTF-8 text)") from None
+    if _nesting_depth(text) > MAX_SESSION_DEPTH:
+        raise SessionError(f"not a saved session (nested deeper than {MAX_SESSION_DEPTH} "
+                           "levels)")
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as error:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
         raise SessionError(f"not a saved session (not JSON: {error})") from None
     try:
         saved = _SavedSession.model_validate(data)
@@ -372,6 +412,9 @@ def load(workshop: Workshop, text: str | bytes) -> Game:
         raise SessionError(f"{len(saved.rounds)} rounds do not fit the scenario's horizon")
     rounds = []
     for index, entry in enumerate(saved.rounds):
+        unset = sorted(path for path, value in entry.set.items() if value is None)
+        if unset:
+            raise SessionError(f"round {index + 1}: {unset[0]}: expected a value, found null")
         try:
             rounds.append(workshop.values(entry.set))
         except ValueError as error:
@@ -380,7 +423,41 @@ def load(workshop: Workshop, text: str | bytes) -> Game:
     played = min(saved.played, current + 1)
     teams = [Team(team.role, team.name) for team in saved.teams]
     game = new_game(workshop, teams, rounds[0], saved.draws)
-    return replace(game, rounds=tuple(rounds), current=current, played=played)
+    game = replace(game, rounds=tuple(rounds), current=current, played=played)
+    _check_playable(workshop, game)
+    return game
+
+
+def _check_playable(workshop: Workshop, game: Game) -> None:
+    """Refuse a session whose rounds, all of them, do not make a valid scenario (values out of
+    range): it is refused when loaded, not when a later round is played."""
+    whole = replace(game, current=len(game.rounds) - 1)
+    try:
+        game_scenario(workshop, whole)
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        lines = str(error).splitlines()
+        detail = "; ".join(line.strip() for line in lines[1:3]) if len(lines) > 1 else lines[0]
+        raise SessionError(f"the session's settings are not a valid scenario: {detail}") \
+            from None
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON text (strings skipped), without parsing it."""
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def replay(game: Game) -> Game:

@@ -239,6 +239,18 @@ def digest(events: Iterable[Mapping[str, Any]], start_step: int = 0,
     return sorted(lines.values(), key=lambda line: line.step)
 
 
+def with_change_notes(events: Iterable[Mapping[str, Any]],
+                      notes: Mapping[str, str]) -> list[Mapping[str, Any]]:
+    """The events with each dated change told by its scenario note (`notes`: month 'YYYY-MM'
+    -> the `[[changes]]` entry's note), as the scenario language documents; a change without a
+    note keeps the model's sentence. Applied before `digest`, so two notes are two lines."""
+    told_events: list[Mapping[str, Any]] = []
+    for event in events:
+        note = notes.get(str(event.get("month", ""))) if event.get("kind") == "change" else None
+        told_events.append({**event, "text": f"Scheduled change: {note}"} if note else event)
+    return told_events
+
+
 @dataclass(frozen=True)
 class Frequency:
     """In how many draws an event shape happened in a window, policy and baseline."""

@@ -113,6 +113,18 @@ class Story(_Template):
         self._emit("draw", data)
 
 
+class SessionFile(_Template):
+    """A drop zone and a file chooser for a saved session; `on_event('session', {name, size,
+    text})` with the file's text (None when it is larger than `max_bytes`)."""
+
+    template_file = (__file__, "session_file.vue")
+    label = traitlets.Unicode("").tag(sync=True)
+    max_bytes = traitlets.Int(0).tag(sync=True)
+
+    def vue_load_session(self, data: Any) -> None:
+        self._emit("session", data)
+
+
 class RoundSummaries(ipyvuetify.VuetifyTemplate):
     template_file = (__file__, "round_summaries.vue")
     summaries = traitlets.List([]).tag(sync=True)

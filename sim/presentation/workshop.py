@@ -33,6 +33,7 @@ from sim.presentation.roles import Role, role_labs, roles_for
 from sim.scenario.loader import BundledScenario, bundled_scenarios, find_scenario, load_scenario
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import Scenario
+from sim.scenario.types import MAX_DESCRIPTION_CHARS
 
 SCENARIO_ENV_VAR = "REGSIM_APP_SCENARIO"
 """Environment variable through which `regsim app` tells the page which scenario to load."""
@@ -158,8 +159,11 @@ class Workshop:
         meta["name"] = (self.name[: 64 - len(EXPORT_SUFFIX)] + EXPORT_SUFFIX)
         changes = self.changes(self.values(values))
         summary = "; ".join(changes) if changes else "no lever moved"
-        meta["description"] = (f"Exported from the regsim workshop dashboard ({self.name}): "
-                               f"{summary}.{(' ' + note) if note else ''}")
+        description = (f"Exported from the regsim workshop dashboard ({self.name}): "
+                       f"{summary}.{(' ' + note) if note else ''}")
+        if len(description) > MAX_DESCRIPTION_CHARS:  # many moves and teams: the file holds all
+            description = description[: MAX_DESCRIPTION_CHARS - 1] + "…"
+        meta["description"] = description
         exported = Scenario.model_validate(raw)
         header = (f"# regsim workshop export of {Path(self.path).name}: `regsim run` on this "
                   f"file gives the dashboard's numbers ({draws} replicates).\n")
