@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sim.presentation.headlines import CHARTS as HEADLINE_CHARTS
+from sim.dashboard.headlines import CHARTS as HEADLINE_CHARTS
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +33,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about", "file"}
 SERVER_START_S = 120.0
 CHARTS = len(HEADLINE_CHARTS)
-"""Chart cards on the page: every chart of `sim.presentation.headlines`."""
+"""Chart cards on the page: every chart of `sim.dashboard.headlines`."""
 
 READY = """old => {
   const status = document.querySelector('.regsim-status');

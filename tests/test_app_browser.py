@@ -85,7 +85,7 @@ class Page:
 
     def numbers(self) -> dict[str, str]:
         """Every headline and side-table number on screen, by key."""
-        from sim.presentation.headlines import strip, table
+        from sim.dashboard.headlines import strip, table
 
         shown = {entry.key: self.headline(entry.key) for entry in strip()}
         for entry in table():
@@ -309,8 +309,8 @@ def _regsim_run(scenario: Path, folder: Path) -> Path:
 def _expected_headlines(run: Path, month: int) -> dict[str, str]:
     """The headline and side-table numbers from a `regsim run` folder's time series at month
     index `month`, computed here with pandas and worded as the dashboard words them."""
-    from sim.presentation.headlines import HEADLINES
-    from sim.presentation.live_charts import in_unit
+    from sim.dashboard.headlines import HEADLINES
+    from sim.dashboard.live_charts import in_unit
 
     series = pd.read_csv(run / "timeseries.csv")
     words = {}

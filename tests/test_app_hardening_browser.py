@@ -121,8 +121,8 @@ def page(chromium):
 
 def _key(small: Path, values: dict, draws: int = 10) -> str:
     """The status key the page shows for these lever values (see `app.plan`)."""
-    from sim.presentation import app
-    from sim.presentation.workshop import load_workshop
+    from sim.dashboard import app
+    from sim.dashboard.workshop import load_workshop
 
     workshop = load_workshop(str(small))
     return app.plan(workshop, workshop.values(values), draws, None).key

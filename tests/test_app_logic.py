@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS, scenario_from, small_world, with_policy
 
-from sim.presentation import game as games
-from sim.presentation import live_charts, playback, widgets, wording
-from sim.presentation import workshop as ws
-from sim.presentation.compute import Engine, scenario_key, simulate
-from sim.presentation.headlines import (
+from sim.dashboard import game as games
+from sim.dashboard import live_charts, playback, widgets
+from sim.dashboard import workshop as ws
+from sim.dashboard.compute import Engine, scenario_key, simulate
+from sim.dashboard.headlines import (
     BASELINE_COLOR,
     CHARTS,
     HEADLINES,
@@ -31,10 +31,11 @@ from sim.presentation.headlines import (
     strip,
     table,
 )
-from sim.presentation.levers import LEVERS, instrument_words, levers_for, toml_literal
+from sim.dashboard.levers import LEVERS, instrument_words, levers_for, toml_literal
+from sim.dashboard.runs import RunSet, mean_of_defined, percentile
+from sim.dashboard.workshop import load_workshop
+from sim.presentation import wording
 from sim.presentation.narrative import compare_frequencies, digest, shape, told
-from sim.presentation.runs import RunSet, mean_of_defined, percentile
-from sim.presentation.workshop import load_workshop
 from sim.scenario.loader import load_scenario
 
 KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
@@ -416,7 +417,7 @@ def test_workers_exit_when_the_server_dies_without_stopping_them(tmp_path):
     script = tmp_path / "server.py"
     script.write_text(
         "import os\n"
-        "from sim.presentation.compute import Engine\n"
+        "from sim.dashboard.compute import Engine\n"
         "if __name__ == '__main__':\n"
         "    pool = Engine(workers=2)\n"
         "    print(' '.join(str(f.result()) for f in pool.warm()), flush=True)\n"
@@ -484,7 +485,7 @@ def test_the_answer_shares_are_the_covered_answers_by_action_month_by_month(shor
 
 
 def test_a_share_with_nothing_to_share_is_undefined_not_zero():
-    from sim.presentation.runs import Draw
+    from sim.dashboard.runs import Draw
 
     def draw(comply, others):
         numbers = {"responses_comply": np.array(comply, float),
@@ -775,7 +776,7 @@ def test_a_headline_or_chart_the_model_does_not_write_reads_not_available(pair):
     spec = live_charts.primary_charts()[0]
     from dataclasses import replace
 
-    from sim.presentation.headlines import Series
+    from sim.dashboard.headlines import Series
     gone = replace(spec, series=(Series("no_such_column", "gone", "#000"),))
     assert live_charts.chart_option(gone, policy, baseline, live_charts.actor_of([], {}))
     assert "not in this model's outputs" in live_charts.chart_caption(
@@ -960,7 +961,7 @@ def test_the_page_renders_its_panels_as_a_few_widgets():
     solara = pytest.importorskip("solara")
     import ipywidgets
 
-    from sim.presentation import app
+    from sim.dashboard import app
 
     async def render():
         box, context = solara.render(app.Page(), handle_error=False)
@@ -969,7 +970,7 @@ def test_the_page_renders_its_panels_as_a_few_widgets():
         finally:
             context.close()
 
-    from sim.presentation.compute import engine
+    from sim.dashboard.compute import engine
 
     workshop = load_workshop(ws.default_scenario_path())
     pool = engine()
@@ -1000,13 +1001,13 @@ def _widgets(root, widget_type):
 
 def test_app_command_serves_the_page_module_on_loopback_without_a_browser():
     from sim.cli.app_command import DEFAULT_HOST, server_command
-    from sim.presentation import serve
+    from sim.dashboard import serve
 
     command = server_command(DEFAULT_HOST, 9999)
     assert DEFAULT_HOST == "127.0.0.1"
-    assert command == [sys.executable, "-P", "-m", "sim.presentation.serve", "127.0.0.1",
+    assert command == [sys.executable, "-P", "-m", "sim.dashboard.serve", "127.0.0.1",
                        "9999"]
-    assert serve.PAGE_MODULE == "sim.presentation.app"
+    assert serve.PAGE_MODULE == "sim.dashboard.app"
 
 
 def test_app_command_passes_the_scenario_and_hides_solaras_chrome():

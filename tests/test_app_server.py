@@ -150,7 +150,7 @@ def test_the_printed_address_can_be_opened(host, url):
 
 
 def test_closed_pages_kernels_are_culled_within_minutes_not_a_day(monkeypatch):
-    from sim.presentation.workshop import SCENARIO_ENV_VAR
+    from sim.dashboard.workshop import SCENARIO_ENV_VAR
 
     monkeypatch.delenv("SOLARA_KERNEL_CULL_TIMEOUT", raising=False)
     env = app_command.server_environment("/x/baseline.toml")
@@ -172,7 +172,7 @@ def test_relative_pythonpath_entries_do_not_reach_the_server(monkeypatch):
 
 
 def _guard(host: str, port: int):
-    from sim.presentation.origin_guard import OriginGuard
+    from sim.dashboard.origin_guard import OriginGuard
 
     return OriginGuard(None, host, port)
 
@@ -224,7 +224,7 @@ def test_foreign_host_and_origin_headers_are_refused(kind, headers, answer):
 
 
 def test_a_host_opened_on_purpose_is_allowed_and_every_interface_takes_any_name():
-    from sim.presentation.origin_guard import allowed_hosts, host_allowed
+    from sim.dashboard.origin_guard import allowed_hosts, host_allowed
 
     assert host_allowed("192.168.1.5:80", allowed_hosts("192.168.1.5"), 80)
     assert not host_allowed("evil.example:80", allowed_hosts("192.168.1.5"), 80)
@@ -243,9 +243,9 @@ def test_the_picker_opens_only_the_scenarios_it_offered(monkeypatch, tmp_path):
     """Regression: a crafted websocket message set the picker's value to /etc/passwd and the
     page read it (its first values reached the error page); a forged value is ignored."""
     solara = pytest.importorskip("solara")
-    from sim.presentation import app
-    from sim.presentation.compute import engine
-    from sim.presentation.workshop import SCENARIO_ENV_VAR
+    from sim.dashboard import app
+    from sim.dashboard.compute import engine
+    from sim.dashboard.workshop import SCENARIO_ENV_VAR
 
     secret = tmp_path / "secret.toml"
     secret.write_text('[scenario]\nname = "secret"\nquestion = "leaked?"\n')
@@ -315,10 +315,10 @@ def test_the_dashboards_narrative_tells_the_note_of_a_real_run(tmp_path):
     """The same through the page's own steps: a scenario's [[changes]] note, the model's event
     of a real run, the narrative's line."""
     pytest.importorskip("solara")
-    from sim.presentation import app
-    from sim.presentation.compute import simulate
+    from sim.dashboard import app
+    from sim.dashboard.compute import simulate
+    from sim.dashboard.workshop import load_workshop
     from sim.presentation.narrative import digest, with_change_notes
-    from sim.presentation.workshop import load_workshop
 
     path = tmp_path / "noted.toml"
     path.write_text(f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n[scenario]\n'

@@ -14,8 +14,8 @@ import random
 import pytest
 from conftest import SCENARIOS
 
-from sim.presentation import game as games
-from sim.presentation.workshop import load_workshop
+from sim.dashboard import game as games
+from sim.dashboard.workshop import load_workshop
 from sim.scenario.loader import load_scenario
 
 KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"

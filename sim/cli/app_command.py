@@ -1,7 +1,7 @@
 """`regsim app`: serve the workshop dashboard (Solara) on this machine, offline.
 
-The page lives in `sim.presentation.app`; this command checks the scenario and `--host`, then
-runs the server (`sim.presentation.serve`) in a subprocess bound to 127.0.0.1 unless `--host`
+The page lives in `sim.dashboard.app`; this command checks the scenario and `--host`, then
+runs the server (`sim.dashboard.serve`) in a subprocess bound to 127.0.0.1 unless `--host`
 says otherwise, with Solara's telemetry off (nothing leaves the machine) and no browser opened.
 The server's interpreter runs with `-P` in the package's folder, so no file in the working
 directory can stand in for a module (a `solara.py` there used to run instead of Solara). It
@@ -31,7 +31,7 @@ from sim.cli.common import RUN_FAILURE_EXIT_STATUS, bad_input, load_or_exit
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-SERVER_MODULE = "sim.presentation.serve"
+SERVER_MODULE = "sim.dashboard.serve"
 APP_PACKAGES = ("solara",)
 WILDCARD_HOSTS = ("0.0.0.0", "::")
 LISTEN_POLL_S = 0.2
@@ -65,7 +65,7 @@ def server_folder() -> str:
 def server_environment(scenario_path: str) -> dict[str, str]:
     """This process's environment plus the scenario to open, Solara's telemetry off, its
     "runs on Solara" banner hidden (no chrome in front of the room) and its hook linter off."""
-    from sim.presentation.workshop import SCENARIO_ENV_VAR
+    from sim.dashboard.workshop import SCENARIO_ENV_VAR
 
     env = dict(os.environ)
     env[SCENARIO_ENV_VAR] = scenario_path

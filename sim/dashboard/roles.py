@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sim.dashboard.levers import Lever
 from sim.model.jurisdiction import within_any
-from sim.presentation.levers import Lever
 from sim.scenario.schema import Scenario
 
 ROLE_WORDS: dict[str, tuple[str, str]] = {

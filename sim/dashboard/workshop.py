@@ -9,7 +9,7 @@
   switched-off instrument changes no number (tested); the grey baseline is the scenario with
   the added instruments present and off, the very file an export with no lever moved writes.
 - **Levers -> scenario.** Lever values (scenario units, keyed by `--set` path; see
-  `sim.presentation.levers`) become `--set` overrides (`sim.scenario.overrides`), validated like
+  `sim.dashboard.levers`) become `--set` overrides (`sim.scenario.overrides`), validated like
   any scenario file.
 - **Seeds.** N draws use the seeds `regsim run` gives N replicates of the scenario's root seed,
   so an exported scenario reproduces the dashboard's numbers exactly.
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.dashboard.levers import Lever, by_path, changed, grouped, levers_for
+from sim.dashboard.roles import Role, role_labs, roles_for
 from sim.experiments.seeds import replicate_seeds
-from sim.presentation.levers import Lever, by_path, changed, grouped, levers_for
-from sim.presentation.roles import Role, role_labs, roles_for
 from sim.scenario.loader import BundledScenario, bundled_scenarios, find_scenario, load_scenario
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.schema import Scenario

@@ -1,6 +1,6 @@
 """The game mode: teams play roles in two-year rounds; the model computes what follows.
 
-A `Game` holds the teams (a role each, see `sim.presentation.roles`), the lever values of every
+A `Game` holds the teams (a role each, see `sim.dashboard.roles`), the lever values of every
 round so far, the round being set and how many rounds have been played (revealed). Round k
 covers months [24k, 24k + 23]. The first round's values are the scenario's settings; each later
 round's moves become a dated change at the round's first month, in the scenario language's
@@ -26,7 +26,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.calendar import format_month, parse_month
-from sim.presentation.live_charts import Actor, HeadlineValue, change_words, headline_values
+from sim.dashboard.live_charts import Actor, HeadlineValue, change_words, headline_values
+from sim.dashboard.runs import RunSet
+from sim.dashboard.workshop import DEFAULT_DRAWS, MAX_DRAWS, Workshop
 from sim.presentation.narrative import (
     DigestLine,
     Frequency,
@@ -34,8 +36,6 @@ from sim.presentation.narrative import (
     digest,
     with_change_notes,
 )
-from sim.presentation.runs import RunSet
-from sim.presentation.workshop import DEFAULT_DRAWS, MAX_DRAWS, Workshop
 from sim.scenario.schema import Scenario
 
 ROUND_MONTHS = 24

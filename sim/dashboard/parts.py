@@ -1,7 +1,7 @@
 """The dashboard's Solara components: headline strip, chart cards, narrative, levers, playback
-controls and the game's panels. `sim.presentation.app` wires them to the session.
+controls and the game's panels. `sim.dashboard.app` wires them to the session.
 
-The heavy panels are single template widgets (`sim.presentation.widgets`) fed plain data;
+The heavy panels are single template widgets (`sim.dashboard.widgets`) fed plain data;
 every string from a scenario or a saved session (questions, labels, team names, event
 sentences) reaches the browser as data and is shown as text, never as markup.
 """
@@ -16,15 +16,16 @@ from typing import Any
 
 import solara
 
-from sim.presentation import game as games
-from sim.presentation import live_charts, widgets, wording
-from sim.presentation.headlines import ChartSpec
-from sim.presentation.levers import Lever
-from sim.presentation.live_charts import Actor, HeadlineValue
+from sim.dashboard import game as games
+from sim.dashboard import live_charts, widgets
+from sim.dashboard.headlines import ChartSpec
+from sim.dashboard.levers import Lever
+from sim.dashboard.live_charts import Actor, HeadlineValue
+from sim.dashboard.playback import SPEEDS, Playback
+from sim.dashboard.roles import Role
+from sim.dashboard.runs import RunSet
+from sim.presentation import wording
 from sim.presentation.narrative import DigestLine
-from sim.presentation.playback import SPEEDS, Playback
-from sim.presentation.roles import Role
-from sim.presentation.runs import RunSet
 
 CHART_HEIGHT_PX = 178
 NARRATIVE_LIMIT = 30

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from sim.presentation.runs import Draw, RunSet, draw_from
+from sim.dashboard.runs import Draw, RunSet, draw_from
 from sim.scenario.schema import Scenario
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))

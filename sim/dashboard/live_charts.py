@@ -9,7 +9,7 @@ log axis, with log10 effective FLOP in the hover text.
 
 Options are plain data (JSON): no JavaScript functions, so nothing from a scenario file can run
 in the browser. Text is drawn on the canvas (`renderMode: richText`), never as markup.
-What is drawn comes from `sim.presentation.headlines`.
+What is drawn comes from `sim.dashboard.headlines`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.presentation import wording
-from sim.presentation.headlines import (
+from sim.dashboard.headlines import (
     BASELINE_COLOR,
     CHANNEL_COLORS,
     CHANNEL_WORDS,
@@ -33,7 +32,8 @@ from sim.presentation.headlines import (
     strip,
     table,
 )
-from sim.presentation.runs import RunSet
+from sim.dashboard.runs import RunSet
+from sim.presentation import wording
 
 FONT_PX = 14
 """Every chart text: readable from the back of a room at 1366 px wide."""

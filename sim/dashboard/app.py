@@ -1,12 +1,12 @@
-"""The workshop dashboard page (served by `regsim app`, i.e. `solara run sim.presentation.app`).
+"""The workshop dashboard page (served by `regsim app`, i.e. `solara run sim.dashboard.app`).
 
 Built from Solara components (Mesa is the model; none of Mesa's developer controls are shown).
-On every lever change the page asks the compute engine (`sim.presentation.compute`: a warm
+On every lever change the page asks the compute engine (`sim.dashboard.compute`: a warm
 worker pool, a cache, cancellation of superseded requests) for the whole horizon of the
 current settings and of the scenario as written, over N draws with the same seeds, and redraws
 every chart and headline at once. Play, Step and Reset only reveal computed months
-(`sim.presentation.playback`). Three modes: explore; predict, then reveal (results hidden
-until the facilitator reveals them); and the game (`sim.presentation.game`).
+(`sim.dashboard.playback`). Three modes: explore; predict, then reveal (results hidden
+until the facilitator reveals them); and the game (`sim.dashboard.game`).
 
 Layout for a 1366x768 projector: levers on the left (policies, then assumptions), and on the
 right the question and playback controls, a strip of four headline numbers, four charts, a
@@ -29,11 +29,13 @@ from typing import Any
 import solara
 import solara.lab
 
-from sim.presentation import game as games
-from sim.presentation import live_charts, wording
-from sim.presentation import playback as play
-from sim.presentation.compute import engine, scenario_key
-from sim.presentation.dashboard_parts import (
+from sim.dashboard import game as games
+from sim.dashboard import live_charts
+from sim.dashboard import playback as play
+from sim.dashboard.compute import engine, scenario_key
+from sim.dashboard.levers import grouped
+from sim.dashboard.live_charts import Actor, actor_of
+from sim.dashboard.parts import (
     ChartCard,
     GameSetup,
     HeadlineStrip,
@@ -45,11 +47,8 @@ from sim.presentation.dashboard_parts import (
     Transport,
     text,
 )
-from sim.presentation.levers import grouped
-from sim.presentation.live_charts import Actor, actor_of
-from sim.presentation.narrative import digest, with_change_notes
-from sim.presentation.runs import RunSet
-from sim.presentation.workshop import (
+from sim.dashboard.runs import RunSet
+from sim.dashboard.workshop import (
     DEFAULT_DRAWS,
     DRAW_CHOICES,
     SCENARIO_ENV_VAR,
@@ -58,6 +57,8 @@ from sim.presentation.workshop import (
     load_workshop,
     picker_choices,
 )
+from sim.presentation import wording
+from sim.presentation.narrative import digest, with_change_notes
 
 MODES = {"explore": "Explore", "predict": "Predict, then reveal", "game": "Game"}
 

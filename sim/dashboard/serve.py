@@ -1,5 +1,5 @@
 """The dashboard's web server, started from code: `regsim app` runs
-`python -P -m sim.presentation.serve HOST PORT` from the package's own folder.
+`python -P -m sim.dashboard.serve HOST PORT` from the package's own folder.
 
 Solara's `solara run` command (run as `python -m solara`) put the working directory first on
 `sys.path`, so a `solara.py` there ran instead of Solara. Here the interpreter is started with
@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 
-PAGE_MODULE = "sim.presentation.app"
+PAGE_MODULE = "sim.dashboard.app"
 GRACEFUL_SHUTDOWN_S = 3
 """Seconds uvicorn waits for open pages (websockets) when stopping."""
 STARTUP_FAILURE_EXIT_STATUS = 3
@@ -48,8 +48,8 @@ def main(argv: list[str]) -> int:
     settings.main.mode = "production"
     from solara.server.starlette import app
 
-    from sim.presentation.compute import shutdown_engine
-    from sim.presentation.origin_guard import OriginGuard
+    from sim.dashboard.compute import shutdown_engine
+    from sim.dashboard.origin_guard import OriginGuard
 
     config = uvicorn.Config(OriginGuard(app, host, port), host=host, port=port,
                             log_config=LOGGING, loop="asyncio", access_log=False,

@@ -4,7 +4,7 @@ A `Draw` is one replicate, made compact to cross a process boundary: each numeri
 column as a float array over months, each text column (the competitor's best channel) as a
 tuple, the event log and the summary. A `RunSet` is the draws of one scenario over the same
 seeds as `regsim run` would use, with the month-by-month mean and replicate band of any column
-(or a column's share of others) and the measures of `sim.presentation.headlines`.
+(or a column's share of others) and the measures of `sim.dashboard.headlines`.
 
 Statistics follow `regsim run` exactly: per draw, the mean of a series skips undefined months
 (`sim.model.outputs`); over draws, the mean skips undefined draws (`sim.experiments.stats`).
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.presentation.headlines import Measure
+from sim.dashboard.headlines import Measure
 
 BAND_PERCENTILES = (10.0, 90.0)
 """The replicate band: the middle 80% of draws."""

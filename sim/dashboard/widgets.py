@@ -24,9 +24,9 @@ from typing import Any
 import ipyvuetify
 import traitlets
 
+from sim.dashboard.levers import Lever
+from sim.dashboard.live_charts import HeadlineValue
 from sim.presentation import wording
-from sim.presentation.levers import Lever
-from sim.presentation.live_charts import HeadlineValue
 from sim.presentation.narrative import DigestLine
 
 MAX_WORDS_STEPS = 240
@@ -214,7 +214,7 @@ def story_data(lines: Iterable[DigestLine], limit: int | None = None) -> list[di
 
 
 def summary_data(summary: Any) -> dict[str, Any]:
-    """A `sim.presentation.game.RoundSummary` for the template."""
+    """A `sim.dashboard.game.RoundSummary` for the template."""
     return {
         "number": summary.number,
         "title": f"Round {summary.number}: {wording.month(summary.first_month)} to "
