@@ -223,11 +223,12 @@ class ComputeBoundParams(Strict):
     """Parameters of the `compute_bound` catch-up formulation (docs/model.md §7.3)."""
 
     catch_up_algorithmic_progress_oom_per_year: PositiveOomPerYear = Field(
-        1.1, description="How fast the training compute needed to reach a capability the "
+        1.4, description="How fast the training compute needed to reach a capability the "
         "frontier already has falls, OOM/yr (Scher 2025: ~12.7x/yr = 1.10 OOM/yr, 16-26x/yr in "
         "other fits, possibly too high; it cannot be below frontier algorithmic progress, Ho et "
         "al. 2024: 2.8x/yr = 0.45). Calibrated per formulation (docs/model.md §9.1): the "
-        "sourced value 1.1 gives the competitor's lag in range.",
+        "calibration ends at the top of the sourced range (26x/yr) with the lag still above 7 "
+        "months.",
         json_schema_extra=uncertain(0.6, 1.4))
     knowledge_lag_months: MonthCount = Field(
         3, description="Months before an innovation behind a released model can be replicated "
@@ -240,7 +241,7 @@ class OpenWeightBaseParams(Strict):
     """Parameters of the `open_weight_base` catch-up formulation (docs/model.md §7.3)."""
 
     post_training_gain_oom: Oom = Field(
-        0.6, description="Capability a follower adds to a released open model it builds on, by "
+        0.8, description="Capability a follower adds to a released open model it builds on, by "
         "its own post-training and data, OOM of effective compute (Davidson et al. 2023: "
         "post-training enhancements are worth 5-30x training compute, 0.7-1.5 OOM, most "
         "already in the released model; assumption for the share left to a follower). "
