@@ -40,11 +40,13 @@ class ChipExportControlsParams(PolicyParams):
         0.1, description="Share of the still-denied compute replaced by domestic chips in "
         "2024-01 under world.chip_supply.formulation 'substitution_rate' ([D]: Huawei Ascend "
         "<= 200k in 2025 against > 2M Nvidia shipments; 2 of 22 Chinese notable models trained "
-        "on Chinese chips, CNAS 2025).")
+        "on Chinese chips, CNAS 2025; range 0-0.3, assumption: none to three times the default).",
+        json_schema_extra={"range": [0.0, 0.3], "scale": "linear"})
     domestic_substitution_growth_per_year: Probability = Field(
         0.05, description="Yearly growth of that share, in share points, under "
         "substitution_rate (assumption; Ascend output estimates for 2025 range 0.2-0.8M: "
-        "world.chip_supply's production formulations use them instead).")
+        "world.chip_supply's production formulations use them instead; the range spans no "
+        "growth to twice the default).", json_schema_extra={"range": [0.0, 0.1], "scale": "linear"})
 
 
 @register
