@@ -223,13 +223,14 @@ class ComputeBoundParams(Strict):
     """Parameters of the `compute_bound` catch-up formulation (docs/model.md §7.3)."""
 
     catch_up_algorithmic_progress_oom_per_year: PositiveOomPerYear = Field(
-        1.4, description="How fast the training compute needed to reach a capability the "
-        "frontier already has falls, OOM/yr (Scher 2025: ~12.7x/yr = 1.10 OOM/yr, 16-26x/yr in "
-        "other fits, possibly too high; it cannot be below frontier algorithmic progress, Ho et "
-        "al. 2024: 2.8x/yr = 0.45). Calibrated per formulation (docs/model.md §9.1): the "
-        "calibration ends at the top of the sourced range (26x/yr) with the lag still above 7 "
-        "months.",
-        json_schema_extra=uncertain(0.6, 1.4))
+        1.78, description="How fast the training compute needed to reach a capability the "
+        "frontier already has falls, OOM/yr (Scher 2025, LessWrong, 'Catch-up algorithmic "
+        "progress might actually be 60x per year': 16-60x/yr over 2023-25 including "
+        "post-training, ~12.7x/yr in another fit, possibly too high; the range runs from 3x/yr, "
+        "frontier algorithmic progress (Ho et al. 2024), i.e. no catch-up advantage, to 60x/yr). "
+        "Calibrated per formulation (docs/model.md §9.1): it ends at the top of the range with "
+        "the competitor's lag still above 7 months.",
+        json_schema_extra=uncertain(0.48, 1.78))
     knowledge_lag_months: MonthCount = Field(
         3, description="Months before an innovation behind a released model can be replicated "
         "by others (papers, staff, inspection of outputs; assumption: DeepSeek-V3 matched "

@@ -222,7 +222,7 @@ CALIBRATED: dict[str, FormulationCalibration] = {
         0.8, 9.31),
     "compute_bound": FormulationCalibration(
         "compute_bound", "world.follower.compute_bound.catch_up_algorithmic_progress_oom_per_year",
-        (0.6, 0.8, 1.0, 1.1, 1.2, 1.4), 1.4, 9.79),
+        (0.48, 0.6, 0.8, 1.0, 1.1, 1.2, 1.4, 1.6, 1.78), 1.78, 9.52),
     "open_weight_base": FormulationCalibration(
         "open_weight_base", "world.follower.open_weight_base.post_training_gain_oom",
         (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2), 0.8, 7.15),
