@@ -59,7 +59,15 @@ class ChipExportControls(Policy):
         p = self.params
         if not self.in_force() or not within_any(jurisdiction, p.target_jurisdictions):
             return 1.0
-        supply = self.regulator.model.params.world.chip_supply
         return chip_supply.access_share(
-            p.strength * (1.0 - p.smuggling_leak_share), supply, month,
+            p.strength * (1.0 - p.smuggling_leak_share), self.chip_supply(), month,
             p.domestic_substitution_2024, p.domestic_substitution_growth_per_year)
+
+    def chip_supply(self):
+        """The world's domestic chip supply (`world.chip_supply`); its defaults for an
+        instrument that stands alone, without a model (the compute docking's closed form)."""
+        if self.regulator is None:
+            from sim.scenario.schema import ChipSupplyParams
+
+            return ChipSupplyParams()
+        return self.regulator.model.params.world.chip_supply
