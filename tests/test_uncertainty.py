@@ -33,11 +33,11 @@ def test_draws_depend_only_on_the_root_seed_and_cover_each_range():
     assert first == uncertainty.draws(parameters, 7, 20)
     assert first != uncertainty.draws(parameters, 8, 20)
     for parameter in parameters:
-        if not parameter.is_range:  # a formulation: every option drawn, in equal shares
+        if not parameter.is_range:  # a formulation: every option drawn, in near-equal shares
             drawn = [d[parameter.key] for d in first]
             assert set(drawn) == set(parameter.values)
             assert max(map(drawn.count, parameter.values)) - min(
-                map(drawn.count, parameter.values)) <= 1
+                map(drawn.count, parameter.values)) <= 2
             continue
         values = np.array([d[parameter.key] for d in first])
         assert values.min() >= parameter.low and values.max() <= parameter.high
