@@ -228,7 +228,7 @@ class ComputeBoundParams(Strict):
         "progress might actually be 60x per year': 16-60x/yr over 2023-25 including "
         "post-training, ~12.7x/yr in another fit, possibly too high; the range runs from 3x/yr, "
         "frontier algorithmic progress (Ho et al. 2024), i.e. no catch-up advantage, to 60x/yr). "
-        "Calibrated per formulation (docs/model.md §9.1): it ends at the top of the range with "
+        "Calibrated per formulation (docs/model.md §9.1.1): it ends at the top of the range with "
         "the competitor's lag still above 7 months.",
         json_schema_extra=uncertain(0.48, 1.78))
     knowledge_lag_months: MonthCount = Field(
@@ -246,7 +246,7 @@ class OpenWeightBaseParams(Strict):
         "its own post-training and data, OOM of effective compute (Davidson et al. 2023: "
         "post-training enhancements are worth 5-30x training compute, 0.7-1.5 OOM, most "
         "already in the released model; assumption for the share left to a follower). "
-        "Calibrated per formulation (docs/model.md §9.1).",
+        "Calibrated per formulation (docs/model.md §9.1.1).",
         json_schema_extra=uncertain(0.0, 1.2))
 
 

@@ -317,13 +317,13 @@ def formulation_checks(baseline: Scenario, replay_scenario: Scenario,
 
 MISSED = {
     "proxy_learning": "proxy learning with its calibrated leakage does not bring this lag into "
-    "range (docs/model.md §9.1)",
+    "range (docs/model.md §9.1.1)",
     "compute_bound": "the Chinese labs' own compute, with catch-up algorithmic progress at the "
-    "top of its sourced range (26x/yr), leaves them further behind than measured: under this "
-    "formulation the measured lag needs more than own compute (docs/model.md §9.1)",
+    "top of its sourced range (60x/yr), leaves them further behind than measured: under this "
+    "formulation the measured lag needs more than own compute (docs/model.md §9.1.1)",
     "open_weight_base": "the best open base in 2023 (Llama 2 70B, 8.4e23 FLOP) was far behind "
     "GPT-4, so followers that build on open weights trail further than measured before 2024 "
-    "(docs/model.md §9.1)",
+    "(docs/model.md §9.1.1)",
 }
 """Why a formulation misses a lag row, where it does (shown by `regsim check`)."""
 
