@@ -275,3 +275,18 @@ def test_the_check_reports_each_formulations_lag_rows():
         assert all(c.kind == "calibration" and c.section == "calibration" for c in rows)
         assert all(c.passed or c.explanation for c in rows)  # a miss says why
         assert "chosen from" in rows[0].note
+
+
+def test_restricting_us_open_weights_acts_on_the_own_labs_only_where_they_build_on_them():
+    """The kill switch's effect on the PRC's own labs comes out of the mechanism: large under
+    open_weight_base, none under compute_bound (knowledge diffuses from closed models too)."""
+    key = "state_mean_domestic_lag_months__prc"
+    effects = {}
+    for catch_up in ("compute_bound", "open_weight_base"):
+        baseline = Scenario.model_validate(small_raw("baseline", 120, catch_up))
+        mandate = Scenario.model_validate(small_raw("kill_switch", 120, catch_up))
+        effects[catch_up] = np.mean([run_replicate(mandate, s).summary[key]
+                                     - run_replicate(baseline, s).summary[key]
+                                     for s in range(3)])
+    assert effects["open_weight_base"] > 1.0
+    assert abs(effects["compute_bound"]) < 0.05
