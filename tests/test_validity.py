@@ -224,9 +224,14 @@ def small_report():
 
 def test_report_has_every_target_event_and_docking_case(small_report):
     names = [check.name for check in small_report.checks]
+    per_formulation = [
+        f"{label} [{formulation}]" for formulation in calibration.CALIBRATED
+        for label in [t.label for t in calibration.TARGETS
+                      if t.key in calibration.FORMULATION_TARGETS]
+        + [s.label for s in replay.STATISTICS if s.key in calibration.FORMULATION_REPLAY]]
     assert [c.name for c in small_report.section("calibration")] == [
         t.label for t in calibration.TARGETS
-    ]
+    ] + per_formulation
     assert [c.name for c in small_report.section("replay")] == [
         e.label for e in (*replay.EVENTS, *replay.STATISTICS)]
     assert [c.name for c in small_report.section("evidence")] == [

@@ -151,18 +151,25 @@ def run_checks(
         "theft",
         lambda: docking.theft_docking(settings.theft_hazard_per_month, settings.theft_replicates),
     )
+    formulation_runs = timed("formulations", lambda: calibration.formulation_runs(
+        baseline, replay_scenario, lambda scenario: run_scenario(scenario, settings.replicates)))
     compute = timed("compute", lambda: [
         docking.compute_docking(),
         docking.compute_docking(strength=0.75),
         docking.compute_docking(budget_musd=1e6, label="at the feasibility ceiling"),
     ])
     docked = [bass.check(), *theft.checks(), *(c.check() for c in compute)]
-    checks = _model_checks(calibration_run, replay_run, replay_scenario) + docked
-    at_fewer = {
-        count: _model_checks(_first(calibration_run, count), _first(replay_run, count),
-                             replay_scenario) + docked
-        for count in settings.also_at if 2 <= count < settings.replicates
-    }
+
+    def rows(count: int) -> list[Check]:
+        """Every model row measured on the first `count` replicates of each run."""
+        return _model_checks(
+            _first(calibration_run, count), _first(replay_run, count), replay_scenario,
+            {name: (_first(base, count), _first(short, count))
+             for name, (base, short) in formulation_runs.items()})
+
+    checks = rows(settings.replicates) + docked
+    at_fewer = {count: rows(count) + docked
+                for count in settings.also_at if 2 <= count < settings.replicates}
     return ValidityReport(
         checks,
         settings,
@@ -178,10 +185,12 @@ def run_checks(
     )
 
 
-def _model_checks(calibration_run: RunResult, replay_run: RunResult, replay_scenario: Scenario
-                  ) -> list[Check]:
-    """Rows measured on the baseline and the replay, labelled (kinds derived from data)."""
+def _model_checks(calibration_run: RunResult, replay_run: RunResult, replay_scenario: Scenario,
+                  formulation_runs: dict[str, tuple[RunResult, RunResult]]) -> list[Check]:
+    """Rows measured on the baseline, each catch-up formulation and the replay, labelled (kinds
+    derived from data)."""
     rows = (calibration.check_calibration(calibration_run)
+            + calibration.formulation_checks(formulation_runs, replay_scenario)
             + evidence.check_evidence(calibration_run)
             + replay.check_replay(replay_run, replay_scenario))
     return label_checks(rows)
