@@ -26,8 +26,14 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
     replicate), add each row's plain-language `verdict` (states named by `states`, name ->
     label), write `comparison.csv` and, with `plots`, `plots/comparison.png` of the `shown`
     outcomes (default: the key outcomes). Returns the table (`COMPARISON_COLUMNS` and
-    `verdict`; differences in each outcome's units)."""
-    from sim.experiments.compare import numeric_outcomes, paired_comparison, write_comparison
+    `verdict`; differences in each outcome's units). Marks the folder's manifest complete
+    once everything is written."""
+    from sim.experiments.compare import (
+        mark_complete,
+        numeric_outcomes,
+        paired_comparison,
+        write_comparison,
+    )
     from sim.presentation.compare_report import verdict
 
     table = paired_comparison(runs, names[0], list(names[1:]), numeric_outcomes(runs))
@@ -38,4 +44,5 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
 
         write_comparison_plot(runs, table, names[0], list(shown) or key_outcomes(runs, states),
                               Path(folder) / "plots" / "comparison.png", states)
+    mark_complete(Path(folder))
     return table

@@ -47,12 +47,14 @@ import sim
 from sim.experiments.engine import OK, run_tasks
 from sim.experiments.executors import ExecutorInfo
 from sim.experiments.journal import RunJournal, write_runs_table
+from sim.experiments.manifests import COMPLETE
 from sim.experiments.models import RunTask, ScenarioModel
 from sim.experiments.seeds import replicate_seeds
 from sim.experiments.stats import mean_ci
 from sim.experiments.storage import (
     FLOAT_FORMAT,
     MANIFEST_NAME,
+    PARTIAL_MARKER,
     ResultsExistError,
     git_state,
     package_versions,
@@ -144,10 +146,13 @@ def run_comparison(
 
     `replicate_values` are parameter-uncertainty draws (`sim.experiments.uncertainty`), one
     mapping per replicate, applied to every scenario alike so that the pairs stay paired.
-    Raises ResultsExistError if `folder` exists and is not empty.
+    The manifest says `"status": "running"` until `mark_complete`. `folder` is normally the
+    temporary folder of a `PendingFolder`, renamed into place once complete, so that an
+    interrupted comparison leaves nothing half-written. Raises ResultsExistError if `folder`
+    holds anything else.
     """
     folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()):
+    if folder.exists() and any(entry.name != PARTIAL_MARKER for entry in folder.iterdir()):
         raise ResultsExistError(f"{folder} already exists; choose another --out")
     folder.mkdir(parents=True, exist_ok=True)
     names = list(scenarios)
@@ -195,6 +200,14 @@ def merge_series(folder: Path) -> dict[str, int]:
     return counts
 
 
+def mark_complete(folder: Path) -> None:
+    """Record in the manifest that every file of the comparison is written (`"status":
+    "complete"`); a folder without it is refused by `regsim report` and `sim.open`."""
+    manifest = _read_manifest(Path(folder))
+    manifest["status"] = COMPLETE
+    _write_manifest(Path(folder), manifest)
+
+
 def _read_manifest(folder: Path) -> dict[str, Any]:
     return json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
 
@@ -219,7 +232,7 @@ def _write_inputs(folder: Path, scenarios: Mapping[str, Mapping[str, Any]], root
         hashes[name] = hashlib.sha256(text.encode()).hexdigest()
     commit, dirty = git_state()
     manifest = {
-        "regsim_version": sim.__version__, "kind": "comparison",
+        "regsim_version": sim.__version__, "kind": "comparison", "status": "running",
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "baseline": next(iter(scenarios)), "policies": list(scenarios)[1:],
         "scenario_sha256": hashes, "root_seed": int(root_seed),

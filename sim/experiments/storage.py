@@ -189,27 +189,6 @@ def check_writable(out_dir: Path, force: bool = False) -> None:
     PendingFolder(Path(out_dir), force).discard()
 
 
-def claim_folder(out_dir: Path, auto_name: bool = False) -> Path:
-    """Create the empty folder `out_dir` for results written as they come (sweeps,
-    comparisons) and return it; with `auto_name`, the next free name if it is taken.
-
-    An explicit `out_dir` may exist if it is an empty folder; otherwise ResultsExistError.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        try:
-            out_dir.mkdir()
-            return out_dir
-        except FileExistsError:
-            if auto_name:
-                out_dir = next_free_name(out_dir)
-                continue
-            if out_dir.is_dir() and not out_dir.is_symlink() and not any(out_dir.iterdir()):
-                return out_dir
-            raise ResultsExistError(f"{out_dir} already exists; choose another --out") from None
-
-
 def clean_stale_temporaries(folder: Path) -> list[Path]:
     """Remove the temporary folders (``.NAME.tmp-PID``, ``.NAME.old-PID``) that processes
     killed while writing left in `folder`: only regsim's (marked), only of dead processes.

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.presentation.brief_page_one import GRADE_CLASSES
 from sim.presentation.brief_summary import PolicyFindings, Summary, key_outcome_keys
-from sim.presentation.embed import safe_image_bytes
+from sim.presentation.embed import safe_image_bytes, why_not_embedded
 from sim.presentation.event_timeline import (
     EventTally,
     Labels,
@@ -268,9 +268,9 @@ def plots_html(report: ReportInput) -> str:
     for plot in report.plots:
         data = safe_image_bytes(report.folder, plot)
         if data is None:  # a link, a pipe, or not a PNG: never embed what a folder points at
-            raise ReportError(f"{plot}: not a PNG image of this folder (a link, a special "
-                              "file or not an image); a report embeds only the folder's own "
-                              "plots: remove it to write the report")
+            raise ReportError(f"{plot}: not embedded: {why_not_embedded(report.folder, plot)}; "
+                              "a report embeds only PNG images that are the folder's own "
+                              "regular files")
         caption = PLOT_CAPTIONS.get(plot.stem, plot.stem.replace("_", " "))
         figures.append(figure(data, f"{plot.stem} plot", caption))
     return "\n".join(figures)
