@@ -79,7 +79,8 @@ def read_manifest(path: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ManifestError(f"{path}: not valid JSON ({_first_line(error)})") from None
+        raise ManifestError(f"{path}: cannot read: not valid JSON "
+                            f"({_first_line(error)})") from None
     if not isinstance(manifest, dict):
         raise ManifestError(f"{path}: expected a JSON object; found {_short(manifest)}")
     return manifest

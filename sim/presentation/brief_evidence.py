@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.presentation.brief_page_one import GRADE_CLASSES
 from sim.presentation.brief_summary import PolicyFindings, Summary, key_outcome_keys
-from sim.presentation.embed import safe_image_bytes, why_not_embedded
+from sim.presentation.embed import in_folder, safe_image_bytes, why_not_embedded
 from sim.presentation.event_timeline import (
     EventTally,
     Labels,
@@ -266,9 +266,11 @@ def plots_html(report: ReportInput) -> str:
         return note("No plots in this folder (it was run with --no-plots).")
     figures = []
     for plot in report.plots:
-        data = safe_image_bytes(report.folder, plot)
+        where = in_folder(report.folder, plot)
+        data = safe_image_bytes(report.folder, where)
         if data is None:  # a link, a pipe, or not a PNG: never embed what a folder points at
-            raise ReportError(f"{plot}: not embedded: {why_not_embedded(report.folder, plot)}; "
+            raise ReportError(f"{plot}: not a PNG image of this folder: "
+                              f"{why_not_embedded(report.folder, where)}; "
                               "a report embeds only PNG images that are the folder's own "
                               "regular files")
         caption = PLOT_CAPTIONS.get(plot.stem, plot.stem.replace("_", " "))

@@ -24,10 +24,17 @@ def safe_image_bytes(folder: str | os.PathLike[str], path: str | os.PathLike[str
     """The bytes of the PNG image at `path` if it may be embedded in a report of `folder`,
     else None (see the module docstring; `why_not_embedded` says why).
 
-    `path` is a path as listed from the folder (`folder / "plots" / "x.png"`, relative to the
-    working directory when `folder` is), never joined to `folder` again."""
+    `path` is absolute, or relative to `folder` ("plots/x.png"); `in_folder` gives that form
+    of a path listed from a folder that may itself be relative."""
     data, _ = _image(Path(folder), Path(path))
     return data
+
+
+def in_folder(folder: str | os.PathLike[str], listed: str | os.PathLike[str]) -> Path:
+    """The path of `listed` (found by listing `folder`: `folder / "plots" / "x.png"`)
+    relative to `folder`, so that it is not joined to `folder` twice when `folder` is a
+    relative path."""
+    return Path(listed).relative_to(Path(folder))
 
 
 def why_not_embedded(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
@@ -36,6 +43,7 @@ def why_not_embedded(folder: str | os.PathLike[str], path: str | os.PathLike[str
 
 
 def _image(folder: Path, path: Path) -> tuple[bytes | None, str]:
+    path = path if path.is_absolute() else folder / path
     if path.is_symlink():
         return None, "is a symbolic link"
     if not is_inside(folder, path):
