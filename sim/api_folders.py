@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiments.csv_cells import read_back
 from sim.experiments.manifests import (
     ManifestError,
     comparison_manifest,
@@ -98,7 +99,7 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(io.BytesIO(read_bytes(path)))
+        frame = read_back(pd.read_csv(io.BytesIO(read_bytes(path))))
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as error:
         raise ResultsFolderError(f"{path}: expected a CSV table: {_first_line(error)}") from None

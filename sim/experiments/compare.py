@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.experiments.csv_cells import read_back, write_csv
 from sim.experiments.engine import OK, run_tasks
 from sim.experiments.executors import ExecutorInfo
 from sim.experiments.journal import RunJournal, write_runs_table
@@ -52,7 +53,6 @@ from sim.experiments.models import RunTask, ScenarioModel
 from sim.experiments.seeds import replicate_seeds
 from sim.experiments.stats import mean_ci
 from sim.experiments.storage import (
-    FLOAT_FORMAT,
     MANIFEST_NAME,
     PARTIAL_MARKER,
     ResultsExistError,
@@ -178,7 +178,7 @@ def run_comparison(
                      lambda point_id: {"scenario": names[point_id]})
     if save_series:
         merge_series(folder)
-    return pd.read_csv(folder / RUNS_NAME)
+    return read_back(pd.read_csv(folder / RUNS_NAME))
 
 
 def merge_series(folder: Path) -> dict[str, int]:
@@ -319,5 +319,5 @@ def numeric_outcomes(runs: pd.DataFrame) -> list[str]:
 def write_comparison(frame: pd.DataFrame, folder: Path) -> Path:
     """Write the comparison table as `comparison.csv` (fixed float format)."""
     path = Path(folder) / COMPARISON_NAME
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    write_csv(frame, path)
     return path

@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.experiments.csv_cells import write_csv
 from sim.experiments.results import RunResult
 from sim.experiments.stats import outcomes_table
 
-FLOAT_FORMAT = "%.10g"  # fixed, so identical inputs give byte-identical CSVs
 RECORDED_PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "scipy", "pydantic", "click")
 GIT_TIMEOUT_S = 10.0
 MANIFEST_NAME = "manifest.json"
@@ -335,7 +335,7 @@ def _write_contents(result: RunResult, folder: Path, plot_writer: PlotWriter | N
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    write_csv(frame, path)
 
 
 def numeric_summary_keys(summaries: pd.DataFrame) -> list[str]:

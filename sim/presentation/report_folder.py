@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sim.experiments.csv_cells import read_back
 from sim.experiments.manifests import (
     ManifestError,
     comparison_manifest,
@@ -288,7 +289,7 @@ def _read_text(path: Path, missing_ok: bool = False) -> str | None:
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     data = _read_bytes(path)
     try:
-        frame = pd.read_csv(io.BytesIO(data))
+        frame = read_back(pd.read_csv(io.BytesIO(data)))
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as error:
         raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None

@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 import sim
+from sim.experiments.csv_cells import write_csv
 from sim.experiments.results import RunResult
 from sim.experiments.runner import run_scenario
 from sim.experiments.storage import (
-    FLOAT_FORMAT,
     MANIFEST_NAME,
     git_state,
     package_versions,
@@ -297,10 +297,8 @@ def replay_dates_frame(report: ValidityReport) -> pd.DataFrame:
 
 
 def _write_contents(report: ValidityReport, folder: Path, plot_writer: PlotWriter | None) -> None:
-    checks_frame(report).to_csv(
-        folder / "checks.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
-    )
-    replay_dates_frame(report).to_csv(folder / "replay_dates.csv", index=False, lineterminator="\n")
+    write_csv(checks_frame(report), folder / "checks.csv")
+    write_csv(replay_dates_frame(report), folder / "replay_dates.csv", float_format=None)
     (folder / "checks.md").write_text(to_markdown(report), encoding="utf-8")
     if plot_writer is not None:
         plot_writer(report, folder / "plots")
