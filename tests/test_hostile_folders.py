@@ -390,3 +390,42 @@ def test_report_refuses_a_linked_parquet_table(folders: dict[str, Path], tmp_pat
     with pytest.raises(ResultsFolderError, match="symbolic link"):
         results = sim.open(folder)
         _ = results.timeseries if name == "timeseries.parquet" else results.events
+
+
+# A real read-only file system, in a private mount namespace --------------------------------
+
+
+def _can_mount_privately() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.parametrize("command", [["discover", *DISCOVER_ARGS, "--no-plots"],
+                                     ["robustness", "--no-plots"], ["report"]],
+                         ids=["discover", "robustness", "report"])
+def test_commands_on_a_read_only_folder_fail_with_one_line(
+        folders: dict[str, Path], tmp_path: Path, command: list[str]) -> None:
+    import subprocess
+    import sys
+
+    if not _can_mount_privately():
+        pytest.skip("needs `unshare -rm` to mount a private tmpfs (the same failure is "
+                    "injected in-process above)")
+    source = folders["compare" if command[0] == "report" else "sweep"]
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (f"mount -t tmpfs tmpfs {disk} && cp -r {source} {disk}/folder && "
+              f"mount -o remount,ro {disk} && exec \"$@\"")
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", sys.executable, "-m",
+                             "sim.cli", command[0], str(disk / "folder"), *command[1:]],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Read-only file system" in lines[0]
