@@ -40,7 +40,8 @@ MAX_NAME_CHARS = 120
 @click.option("--independent", is_flag=True, help="Give each policy its own seeds instead of "
               "the baseline's (unpaired; for showing what pairing gains).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Results folder (default: results/<baseline>-vs-<policies>-<UTC time>).")
+              help="Results folder (default: results/<baseline>-vs-<policies>-<UTC time>, "
+              "long names shortened).")
 @click.option("--force", is_flag=True, help="Replace an existing comparison folder at --out "
               "(only once the new one is complete).")
 @click.option("--workers", "-j", type=click.IntRange(1, 4096), help="Local worker processes "
