@@ -24,7 +24,9 @@ off, every successful run's monthly series and event log: `timeseries.parquet` a
 `events.parquet` (leading columns `scenario` and `replicate`; `sim.experiments.models`
 describes the event columns). Each worker writes one Parquet part per run and the parts are
 merged one at a time at the end, so memory stays flat; on a cluster the folder must then be
-on a file system every worker reaches.
+on a file system every worker reaches. The manifest's `status` is "running" until every file
+is written (`mark_complete`); the callers build the folder in a hidden temporary folder
+(`sim.experiments.storage.PendingFolder`) renamed into place only then.
 """
 
 from __future__ import annotations
