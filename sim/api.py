@@ -145,7 +145,7 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.compare import run_comparison
     from sim.experiments.executors import warm_executor
-    from sim.experiments.storage import claim_folder
+    from sim.experiments.storage import PendingFolder
 
     if not policies:
         raise ValueError("compare needs a baseline and at least one policy scenario")
@@ -164,14 +164,22 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
                                          count) if uncertainty else [])
     raws = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
-    folder, scratch = (claim_folder(Path(out)), None) if out is not None else scratch_folder(
-        "compare")
+    target, scratch = (Path(out), None) if out is not None else scratch_folder("compare")
     states = {s.name: s.label or s.name for s in loaded[0].states}
-    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
-        runs = run_comparison(folder, raws, root_seed, count, executor, independent,
-                              save_series=series, replicate_values=draws)
-    table = finish_comparison(folder, runs, names, states, plots=plots)
+    # Written in a hidden temporary folder and renamed into place once complete, as by
+    # `regsim compare`: an interrupted comparison leaves nothing half-written at `out`.
+    with PendingFolder(target, force=_empty_folder(target)) as pending:
+        with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
+            runs = run_comparison(pending.temp_dir, raws, root_seed, count, executor,
+                                  independent, save_series=series, replicate_values=draws)
+        table = finish_comparison(pending.temp_dir, runs, names, states, plots=plots)
+        folder = pending.commit()
     return ComparisonResults(folder, runs, table, states, scratch)
+
+
+def _empty_folder(path: Path) -> bool:
+    """An empty folder (not a link), which a new results folder may take the place of."""
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
 
 
 def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = None,

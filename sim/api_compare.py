@@ -27,8 +27,14 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
     label), write `comparison.csv` and, with `plots`, `plots/comparison.png` of the `shown`
     outcomes (default: the key outcomes). With the monthly series kept, also decompose each
     effect on each state by channel (`channels.csv`, `plots/channel_effects.png`). Returns the
-    table (`COMPARISON_COLUMNS` and `verdict`; differences in each outcome's units)."""
-    from sim.experiments.compare import numeric_outcomes, paired_comparison, write_comparison
+    table (`COMPARISON_COLUMNS` and `verdict`; differences in each outcome's units). Marks the
+    folder's manifest complete once everything is written."""
+    from sim.experiments.compare import (
+        mark_complete,
+        numeric_outcomes,
+        paired_comparison,
+        write_comparison,
+    )
     from sim.presentation.compare_report import verdict
 
     table = paired_comparison(runs, names[0], list(names[1:]), numeric_outcomes(runs))
@@ -40,6 +46,7 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
         write_comparison_plot(runs, table, names[0], list(shown) or key_outcomes(runs, states),
                               Path(folder) / "plots" / "comparison.png", states)
     write_channel_decomposition(folder, names, states, plots)
+    mark_complete(Path(folder))
     return table
 
 

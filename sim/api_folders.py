@@ -20,13 +20,19 @@ from typing import Any
 
 import pandas as pd
 
-from sim.files import MIB, UnreadableFileError, kind_of, read_regular_file
+from sim.experiments.csv_cells import read_back
+from sim.experiments.manifests import (
+    ManifestError,
+    comparison_manifest,
+    read_manifest,
+    run_manifest,
+)
+from sim.files import MIB, UnreadableFileError, folder_entry, read_regular_file
 
 MAX_TABLE_BYTES = 1024 * MIB
 """Largest file read back (a run's timeseries.csv of 1,000 replicates is some 150 MiB)."""
 MANIFEST, COMPARISON = "manifest.json", "comparison.csv"
 ANALYSIS_KINDS = ("discovery", "robustness")
-_SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 
 class ResultsFolderError(ValueError):
@@ -37,7 +43,7 @@ def open_folder(folder: Path):
     """The results in `folder`, by kind (see the module docstring)."""
     if not folder.is_dir():
         raise ResultsFolderError(f"{folder}: not a folder; expected a regsim results folder")
-    manifest = read_json(folder / MANIFEST) if os.path.lexists(folder / MANIFEST) else {}
+    manifest = read_manifest_of(folder) if os.path.lexists(folder / MANIFEST) else {}
     kind = manifest.get("kind")
     if kind == "sweep":
         return open_sweep(folder)
@@ -52,6 +58,19 @@ def open_folder(folder: Path):
 
 
 # Readers -------------------------------------------------------------------------------------
+
+
+def read_manifest_of(folder: Path) -> dict[str, Any]:
+    """The folder's manifest.json as a JSON object (`sim.experiments.manifests`)."""
+    return _checked(read_manifest, folder / MANIFEST)
+
+
+def _checked(reader: Any, *args: Any) -> Any:
+    """`reader(*args)` with its ManifestError raised as ResultsFolderError."""
+    try:
+        return reader(*args)
+    except ManifestError as error:
+        raise ResultsFolderError(str(error)) from None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -80,7 +99,7 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(io.BytesIO(read_bytes(path)))
+        frame = read_back(pd.read_csv(io.BytesIO(read_bytes(path))))
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as error:
         raise ResultsFolderError(f"{path}: expected a CSV table: {_first_line(error)}") from None
@@ -92,11 +111,11 @@ def read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
 
 def read_parquet(path: Path) -> pd.DataFrame | None:
     """A Parquet table, or None if the folder has none; refused if not a regular file."""
-    if not os.path.lexists(path):
-        return None
-    reason = kind_of(path, follow_symlinks=False)
-    if reason is not None:
-        raise ResultsFolderError(f"{path}: {reason}")
+    try:
+        if folder_entry(path) is None:
+            return None
+    except UnreadableFileError as error:
+        raise ResultsFolderError(f"{path}: {error.reason}") from None
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError) as error:
@@ -133,7 +152,9 @@ def open_run(folder: Path, manifest: dict[str, Any]):
     from sim.api_results import RunResults
     from sim.experiments.results import ReplicateResult, RunResult
 
+    checked = _checked(run_manifest, manifest, folder / MANIFEST)
     text = read_text(folder / "scenario.toml")
+    _parse_toml(text, folder / "scenario.toml")
     summaries = read_csv(folder / "summaries.csv", ("replicate", "seed"))
     series = read_csv(folder / "timeseries.csv", ("replicate",))
     events = read_events(folder / "events.jsonl")
@@ -150,19 +171,25 @@ def open_run(folder: Path, manifest: dict[str, Any]):
         own = series[series["replicate"] == index].drop(columns="replicate")
         replicates.append(ReplicateResult(index, seed, own.reset_index(drop=True), row,
                                           by_replicate.get(index, [])))
+    months = checked.months
+    if months is None:
+        months = int(series["replicate"].value_counts().max()) if len(series) else 0
     result = RunResult(
-        scenario_name=str(manifest.get("scenario_name")), question=str(
-            manifest.get("question") or ""),
-        resolved_scenario_toml=text, scenario_sha256=str(manifest.get("scenario_sha256")),
-        root_seed=_int(manifest.get("root_seed", 0), folder / MANIFEST),
+        scenario_name=checked.scenario_name, question=checked.question,
+        resolved_scenario_toml=text, scenario_sha256=checked.scenario_sha256,
+        root_seed=checked.root_seed,
         replicate_seeds=[r.seed for r in replicates], replicates=replicates,
-        timings_s=dict(manifest.get("timings_s") or {}),
-        state_names=[str(s) for s in manifest.get("state_names") or []],
-        regulator_names=[str(r) for r in manifest.get("regulator_names") or []],
-        start=str(manifest.get("start") or "2024-01"),
-        months=_int(manifest.get("months", len(series)), folder / MANIFEST),
-        uncertain_parameters=[str(p) for p in manifest.get("uncertain_parameters") or []])
+        timings_s=dict(checked.timings_s), state_names=list(checked.state_names),
+        regulator_names=list(checked.regulator_names), start=checked.start or "2024-01",
+        months=months, uncertain_parameters=list(checked.uncertain_parameters))
     return RunResults(result, folder, outcomes)
+
+
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ResultsFolderError(f"{path}: expected TOML: {_first_line(error)}") from None
 
 
 def _int(value: Any, path: Path) -> int:
@@ -181,11 +208,11 @@ def open_comparison(folder: Path, manifest: dict[str, Any]):
     """A `regsim compare` folder as ComparisonResults."""
     from sim.api_results import ComparisonResults
 
-    names = [manifest.get("baseline"), *(manifest.get("policies") or [])]
-    for name in names:  # each names a file scenarios/NAME.toml: no "../" out of the folder
-        if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
-            raise ResultsFolderError(f"{folder / MANIFEST}: expected scenario names; found "
-                                     f"{name!r:.60}")
+    checked = _checked(comparison_manifest, manifest, folder / MANIFEST)
+    if not checked.complete:
+        raise ResultsFolderError(f"{folder}: an incomplete comparison (its runs did not "
+                                 "finish); run it again")
+    names = [checked.baseline, *checked.policies]
     runs = read_csv(folder / "runs.csv", ("scenario", "replicate", "status"))
     table = read_csv(folder / COMPARISON, ("policy", "outcome", "difference_mean", "ci95_low",
                                            "ci95_high"))
@@ -198,10 +225,7 @@ def _state_labels(folder: Path, baseline: str) -> dict[str, str]:
     path = folder / "scenarios" / f"{baseline}.toml"
     if not os.path.lexists(path):
         return {}
-    try:
-        raw = tomllib.loads(read_text(path))
-    except (ValueError, RecursionError) as error:
-        raise ResultsFolderError(f"{path}: expected TOML: {_first_line(error)}") from None
+    raw = _parse_toml(read_text(path), path)
     states = raw.get("states") if isinstance(raw.get("states"), list) else []
     return {str(s["name"]): str(s.get("label") or s["name"]) for s in states
             if isinstance(s, dict) and isinstance(s.get("name"), str)}

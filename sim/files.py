@@ -139,3 +139,17 @@ def is_inside(folder: Path, path: Path) -> bool:
     except (OSError, RuntimeError, ValueError):
         return False
     return target == root or root in target.parents
+
+
+def folder_entry(path: str | os.PathLike[str]) -> Path | None:
+    """`path` if it is a regular file (not a symbolic link), None if nothing is there.
+
+    The one rule for a file of a results folder that is read later by path (a Parquet table
+    opened by pyarrow, which would follow a link anywhere): raises UnreadableFileError if
+    something else is there (a link, even to a file inside the folder, a folder, a pipe)."""
+    if not os.path.lexists(path):
+        return None
+    reason = kind_of(path, follow_symlinks=False)
+    if reason is not None:
+        raise UnreadableFileError(path, reason)
+    return Path(path)

@@ -473,7 +473,7 @@ CASES: dict[str, Case] = {
                                           "manifest.json: cannot read"),
     "a sweep folder": Case(report(as_sweep), "is a sweep folder"),
     "a compare folder naming ../ files": Case(compare_report_naming("../../outside/secret"),
-                                              "manifest.json: expected scenario names"),
+                                              "manifest.json: baseline: expected a scenario name"),
     # Arguments
     "an unparseable scheduler": Case(lambda tmp: ["sweep", str(BASELINE), "--param",
                                                   "world.theft.hazard_per_month_at_parity=0.1",

@@ -22,8 +22,8 @@ import pandas as pd
 
 import sim
 from sim.analysis.sweep_data import SweepDataError
+from sim.experiments.csv_cells import write_csv
 from sim.experiments.storage import (
-    FLOAT_FORMAT,
     MANIFEST_NAME,
     RECORDED_PACKAGES,
     ResultsExistError,
@@ -81,8 +81,7 @@ def write_analysis(
 
     def fill(folder: Path) -> None:
         for name, frame in tables.items():
-            frame.to_csv(folder / f"{name}.csv", index=False, float_format=FLOAT_FORMAT,
-                         lineterminator="\n")
+            write_csv(frame, folder / f"{name}.csv")
         _write_json(folder / SUMMARY_NAME, summary)
         if plot_writer is not None:
             (folder / PLOTS_DIR).mkdir()

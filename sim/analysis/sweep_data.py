@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.csv_cells import read_back
 from sim.experiments.design import LEVER, Design, Parameter, toml_literal
 
 PER_POINT, PER_RUN = "point", "run"
@@ -98,7 +99,7 @@ def load_sweep(folder: Path) -> SweepData:
             raise SweepDataError(f"{folder / name}: missing; the sweep folder is incomplete")
     try:
         design = load_design(folder)
-        points = pd.read_csv(folder / POINTS_NAME).set_index("point_id")
+        points = read_back(pd.read_csv(folder / POINTS_NAME)).set_index("point_id")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SweepDataError(f"{folder}: cannot read the design or points.csv: "
                              f"{_one_line(error)}") from None

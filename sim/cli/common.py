@@ -3,8 +3,9 @@ scenario problems are printed."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -46,6 +47,16 @@ def environment_failure(what: str, error: BaseException) -> NoReturn:
     out of memory): one line, exit status 1."""
     click.echo(f"error: {what}: {describe_error(error)}", err=True)
     raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+
+
+@contextlib.contextmanager
+def writing(what: str) -> Iterator[None]:
+    """Exit 1 with one line (`environment_failure`) if the block cannot write its output: a
+    read-only, full or missing place (OSError), or no memory left."""
+    try:
+        yield
+    except (OSError, MemoryError) as error:
+        environment_failure(what, error)
 
 
 def describe_error(error: BaseException) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -19,10 +18,13 @@ from sim.cli.common import (
     check_scheduler_address,
     environment_failure,
     load_or_exit,
+    reserve_output,
 )
 from sim.cli.progress import progress_bar
 
 INTERRUPTED_EXIT_STATUS = 130
+MAX_NAME_CHARS = 120
+"""Longest default folder name before its time stamp (file names are limited to 255 bytes)."""
 
 
 @click.command()
@@ -38,7 +40,10 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--independent", is_flag=True, help="Give each policy its own seeds instead of "
               "the baseline's (unpaired; for showing what pairing gains).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Results folder (default: results/<baseline>-vs-<policies>-<UTC time>).")
+              help="Results folder (default: results/<baseline>-vs-<policies>-<UTC time>, "
+              "long names shortened).")
+@click.option("--force", is_flag=True, help="Replace an existing comparison folder at --out "
+              "(only once the new one is complete).")
 @click.option("--workers", "-j", type=click.IntRange(1, 4096), help="Local worker processes "
               "(default: the number of CPUs; 1 runs in this process).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on this Dask scheduler.")
@@ -52,7 +57,7 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
 def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed: int | None,
             overrides: Sequence[str], uncertainty: bool, independent: bool,
-            out_dir: Path | None,
+            out_dir: Path | None, force: bool,
             workers: int | None, scheduler: str | None, outcomes: Sequence[str],
             no_plots: bool, no_series: bool, quiet: bool, as_json: bool) -> None:
     """Compare each POLICY scenario with BASELINE on paired replicates (common random
@@ -63,6 +68,8 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     `regsim report`; from the series, each effect on each state decomposed by channel (own
     labs, fine-tunes of open weights, distillation, theft; Shapley, paired), printed per
     policy and written to channels.csv and plots/channel_effects.png.
+    The folder appears only once complete (it is written in a hidden temporary folder): an
+    interrupted comparison leaves nothing half-written; run it again.
     Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
     """
     import tomllib
@@ -84,40 +91,40 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
                                         key=lambda size: size.replicate_seconds()),
                                     replicates * len(loaded)))
-    folder = _claim(out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}"),
-                    auto_name=out_dir is None)
+    pending = reserve_output(out_dir or default_out_dir(comparison_name(names)), force,
+                             auto_name=out_dir is None)
     from sim.experiments import uncertainty as parameter_uncertainty
 
     draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
                                          replicates) if uncertainty else [])
-    try:
-        runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
-                    not (quiet or as_json), not no_series, draws)
-        states = {s.name: s.label or s.name for s in loaded[0].states}
-        _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
-    except (OSError, MemoryError) as error:
-        environment_failure(f"the comparison stopped ({folder})", error)
-    finally:
-        _drop_if_empty(folder)
+    with pending:  # written in a hidden temporary folder, renamed into place once complete
+        work = pending.temp_dir
+        try:
+            runs = _run(work, scenarios, root_seed, replicates, independent, workers,
+                        scheduler, not (quiet or as_json), not no_series, draws)
+            states = {s.name: s.label or s.name for s in loaded[0].states}
+            chosen = _finish(work, runs, names, outcomes, states, no_plots)
+            folder = pending.commit()
+        except (OSError, MemoryError) as error:
+            environment_failure(f"the comparison stopped ({pending.out_dir})", error)
+    failed = int((runs["status"] != "ok").sum())
+    _print(folder, chosen, names, runs, quiet, as_json, independent, failed, states)
+    if failed:
+        raise SystemExit(RUN_FAILURE_EXIT_STATUS)
 
 
-def _claim(folder: Path, auto_name: bool) -> Path:
-    """The comparison's folder, created now (before anything runs): the next free name for a
-    default one; exit 2 if an explicit one holds anything, 1 if it cannot be created."""
-    from sim.experiments.storage import ResultsExistError, claim_folder
-
-    try:
-        return claim_folder(folder, auto_name)
-    except ResultsExistError:
-        bad_input(f"results folder {folder} already exists; choose another --out")
-    except OSError as error:
-        environment_failure(f"cannot create the results folder {folder}", error)
-
-
-def _drop_if_empty(folder: Path) -> None:
-    """Remove the folder if nothing was written to it (e.g. no executor could be had)."""
-    with contextlib.suppress(OSError):
-        folder.rmdir()
+def comparison_name(names: Sequence[str]) -> str:
+    """The default folder name's stem: `<baseline>-vs-<policies>`, cut to stay well within
+    file-name limits (255 bytes) with its time stamp: when the names are long, each is
+    shortened and the full list is in the manifest."""
+    name = f"{names[0]}-vs-{'-'.join(names[1:])}"
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    policies = names[1:]
+    room = max(4, (MAX_NAME_CHARS - len("-vs-") - 12) // len(names) - 1)
+    shortened = [n[:room] for n in (names[0], *policies[:3])]
+    more = f"-and-{len(policies) - 3}" if len(policies) > 3 else ""
+    return f"{shortened[0]}-vs-{'-'.join(shortened[1:])}{more}"[:MAX_NAME_CHARS]
 
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
@@ -160,8 +167,9 @@ def _warn_of_missing_series(folder: Path, runs: Any) -> None:
 
 
 def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
-            states: dict[str, str], no_plots: bool, quiet: bool, as_json: bool,
-            independent: bool) -> None:
+            states: dict[str, str], no_plots: bool) -> Any:
+    """Write comparison.csv and the plot (marking the folder complete); return the rows of
+    the outcomes shown."""
     from sim.api_compare import finish_comparison, key_outcomes
     from sim.experiments.compare import numeric_outcomes
 
@@ -172,11 +180,7 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
                       f"{', '.join(available)}")
     shown = list(outcomes) or key_outcomes(runs, states)
     table = finish_comparison(folder, runs, names, states, shown, plots=not no_plots)
-    chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
-    failed = int((runs["status"] != "ok").sum())
-    _print(folder, chosen, names, runs, quiet, as_json, independent, failed, states)
-    if failed:
-        raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+    return table.set_index("outcome").loc[shown].reset_index()[table.columns]
 
 
 def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, as_json: bool,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import bad_input
+from sim.cli.common import bad_input, writing
 
 ANALYSIS_MODULES = {"prim": "prim", "sklearn": "scikit-learn"}
 """Modules of the `analysis` extra, and their package names."""
@@ -60,7 +60,8 @@ def discover(sweep_dir: Path, outcome: str, below: float | None, above: float | 
     """Find where in a finished sweep's design OUTCOME is below (or above) a value: PRIM
     boxes with coverage and density, the peeling trajectory, and feature scores.
 
-    Exit status: 0 done, 2 bad input (not a finished sweep, unknown outcome, no cases of
+    Exit status: 0 done, 1 the results cannot be written (a read-only or
+    full disk), 2 bad input (not a finished sweep, unknown outcome, no cases of
     interest or only cases of interest).
     """
     require_analysis_extra("discover")
@@ -78,8 +79,9 @@ def discover(sweep_dir: Path, outcome: str, below: float | None, above: float | 
         summary = result.summary()
         tables = {"box": result.box, "trajectory": result.trajectory,
                   "trajectory_limits": result.limits, "feature_scores": result.feature_scores}
-        written = write_analysis(folder, "discovery", sweep_dir, summary, tables, force,
-                                 None if no_plots else _plot_writer(result))
+        with writing(f"cannot write the discovery to {folder}"):
+            written = write_analysis(folder, "discovery", sweep_dir, summary, tables, force,
+                                     None if no_plots else _plot_writer(result))
     except SweepDataError as error:
         bad_input(str(error))
     if as_json:
@@ -109,3 +111,4 @@ def _jsonable(summary: dict) -> dict:
     from sim.analysis.folders import jsonable
 
     return jsonable(summary)
+

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import bad_input
+from sim.cli.common import bad_input, writing
 
 
 @click.command()
@@ -33,7 +33,8 @@ def robustness(sweep_dir: Path, outcomes: Sequence[str], criteria: Sequence[str]
     each --satisfice criterion.
 
     The sweep must cross every lever combination with the same futures (grid, or lhs with
-    levers given as lists of options). Exit status: 0 done, 2 bad input.
+    levers given as lists of options). Exit status: 0 done, 1 the results cannot be written
+    (a read-only or full disk), 2 bad input.
     """
     from sim.analysis.folders import default_folder, jsonable, write_analysis
     from sim.analysis.robustness import robustness as run_robustness
@@ -46,8 +47,9 @@ def robustness(sweep_dir: Path, outcomes: Sequence[str], criteria: Sequence[str]
         tables = {"robustness": result.table, "satisficing": result.satisficing,
                   "regret": result.regret, "combinations": result.combinations,
                   "futures": result.futures}
-        written = write_analysis(folder, "robustness", sweep_dir, summary, tables, force,
-                                 None if no_plots else _plot_writer(result))
+        with writing(f"cannot write the robustness analysis to {folder}"):
+            written = write_analysis(folder, "robustness", sweep_dir, summary, tables, force,
+                                     None if no_plots else _plot_writer(result))
     except SweepDataError as error:
         bad_input(str(error))
     if as_json:
@@ -70,3 +72,4 @@ def _plot_writer(result):
         return write_robustness_plots(result, plots_dir)
 
     return write
+

@@ -243,11 +243,11 @@ def decompose_folder(folder: Path, names: Sequence[str], states: Sequence[str]
 
 
 def write_channels(table: pd.DataFrame, folder: Path) -> Path:
-    """Write the decomposition as `channels.csv` (fixed float format)."""
-    from sim.experiments.storage import FLOAT_FORMAT
+    """Write the decomposition as `channels.csv` (fixed float format, text cells made safe)."""
+    from sim.experiments.csv_cells import write_csv
 
     path = Path(folder) / CHANNELS_NAME
-    table.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    write_csv(table, path)
     return path
 
 

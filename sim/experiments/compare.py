@@ -24,7 +24,9 @@ off, every successful run's monthly series and event log: `timeseries.parquet` a
 `events.parquet` (leading columns `scenario` and `replicate`; `sim.experiments.models`
 describes the event columns). Each worker writes one Parquet part per run and the parts are
 merged one at a time at the end, so memory stays flat; on a cluster the folder must then be
-on a file system every worker reaches.
+on a file system every worker reaches. The manifest's `status` is "running" until every file
+is written (`mark_complete`); the callers build the folder in a hidden temporary folder
+(`sim.experiments.storage.PendingFolder`) renamed into place only then.
 """
 
 from __future__ import annotations
@@ -44,15 +46,17 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.experiments.csv_cells import read_back, write_csv
 from sim.experiments.engine import OK, run_tasks
 from sim.experiments.executors import ExecutorInfo
 from sim.experiments.journal import RunJournal, write_runs_table
+from sim.experiments.manifests import COMPLETE
 from sim.experiments.models import RunTask, ScenarioModel
 from sim.experiments.seeds import replicate_seeds
 from sim.experiments.stats import mean_ci
 from sim.experiments.storage import (
-    FLOAT_FORMAT,
     MANIFEST_NAME,
+    PARTIAL_MARKER,
     ResultsExistError,
     git_state,
     package_versions,
@@ -148,10 +152,13 @@ def run_comparison(
 
     `replicate_values` are parameter-uncertainty draws (`sim.experiments.uncertainty`), one
     mapping per replicate, applied to every scenario alike so that the pairs stay paired.
-    Raises ResultsExistError if `folder` exists and is not empty.
+    The manifest says `"status": "running"` until `mark_complete`. `folder` is normally the
+    temporary folder of a `PendingFolder`, renamed into place once complete, so that an
+    interrupted comparison leaves nothing half-written. Raises ResultsExistError if `folder`
+    holds anything else.
     """
     folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()):
+    if folder.exists() and any(entry.name != PARTIAL_MARKER for entry in folder.iterdir()):
         raise ResultsExistError(f"{folder} already exists; choose another --out")
     folder.mkdir(parents=True, exist_ok=True)
     names = list(scenarios)
@@ -177,7 +184,7 @@ def run_comparison(
                      lambda point_id: {"scenario": names[point_id]})
     if save_series:
         merge_series(folder)
-    return pd.read_csv(folder / RUNS_NAME)
+    return read_back(pd.read_csv(folder / RUNS_NAME))
 
 
 def merge_series(folder: Path) -> dict[str, int]:
@@ -197,6 +204,14 @@ def merge_series(folder: Path) -> dict[str, int]:
     for parts in (TIMESERIES_PARTS, EVENTS_PARTS):  # merged: only now safe to drop
         shutil.rmtree(folder / parts, ignore_errors=True)
     return counts
+
+
+def mark_complete(folder: Path) -> None:
+    """Record in the manifest that every file of the comparison is written (`"status":
+    "complete"`); a folder without it is refused by `regsim report` and `sim.open`."""
+    manifest = _read_manifest(Path(folder))
+    manifest["status"] = COMPLETE
+    _write_manifest(Path(folder), manifest)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -223,7 +238,7 @@ def _write_inputs(folder: Path, scenarios: Mapping[str, Mapping[str, Any]], root
         hashes[name] = hashlib.sha256(text.encode()).hexdigest()
     commit, dirty = git_state()
     manifest = {
-        "regsim_version": sim.__version__, "kind": "comparison",
+        "regsim_version": sim.__version__, "kind": "comparison", "status": "running",
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "baseline": next(iter(scenarios)), "policies": list(scenarios)[1:],
         "scenario_sha256": hashes, "root_seed": int(root_seed),
@@ -310,5 +325,5 @@ def numeric_outcomes(runs: pd.DataFrame) -> list[str]:
 def write_comparison(frame: pd.DataFrame, folder: Path) -> Path:
     """Write the comparison table as `comparison.csv` (fixed float format)."""
     path = Path(folder) / COMPARISON_NAME
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    write_csv(frame, path)
     return path

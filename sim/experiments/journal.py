@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiments.csv_cells import FLOAT_FORMAT, NumberText, neutralise
 from sim.experiments.design import toml_literal
-from sim.experiments.storage import FLOAT_FORMAT
 
 RunKey = tuple[int, int]
 """(point id, replicate)."""
@@ -152,7 +152,7 @@ def write_runs_table(
     rows = 0
     with open(temporary, "w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow([neutralise(column) for column in header])
         for record in sorted_records(journal_path):
             outcomes = record.get("outcomes") or {}
             design = design_values(record["point_id"])
@@ -161,22 +161,27 @@ def write_runs_table(
             row += [record["status"]]
             row += [outcomes.get(column) for column in outcome_columns]
             row += [record.get("error"), record.get("traceback")]
-            writer.writerow([format_cell(value) for value in row])
+            writer.writerow([neutralise(format_cell(value)) for value in row])
             rows += 1
     os.replace(temporary, table_path)
     return rows
 
 
 def format_cell(value: Any) -> str:
-    """One CSV cell: floats in the fixed format, NaN and None empty, arrays as TOML."""
+    """One CSV cell: floats in the fixed format (as NumberText, which is never neutralised
+    against spreadsheet formulas), NaN and None empty, arrays as TOML."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return "" if math.isnan(value) else FLOAT_FORMAT % value
-    if isinstance(value, int | str):
-        return str(value)
+        return "" if math.isnan(value) else NumberText(FLOAT_FORMAT % value)
+    if isinstance(value, int):
+        return NumberText(value)
+    if isinstance(value, str):
+        return value
     return toml_literal(value)
 
 

@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.experiments.csv_cells import write_csv
 from sim.experiments.results import RunResult
 from sim.experiments.stats import outcomes_table
 
-FLOAT_FORMAT = "%.10g"  # fixed, so identical inputs give byte-identical CSVs
 RECORDED_PACKAGES = ("mesa", "numpy", "pandas", "matplotlib", "scipy", "pydantic", "click")
 GIT_TIMEOUT_S = 10.0
 MANIFEST_NAME = "manifest.json"
@@ -187,27 +187,6 @@ def check_writable(out_dir: Path, force: bool = False) -> None:
     """Raise ResultsExistError or OSError now if a results folder cannot be written at
     `out_dir` (a trial temporary folder is created and removed)."""
     PendingFolder(Path(out_dir), force).discard()
-
-
-def claim_folder(out_dir: Path, auto_name: bool = False) -> Path:
-    """Create the empty folder `out_dir` for results written as they come (sweeps,
-    comparisons) and return it; with `auto_name`, the next free name if it is taken.
-
-    An explicit `out_dir` may exist if it is an empty folder; otherwise ResultsExistError.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        try:
-            out_dir.mkdir()
-            return out_dir
-        except FileExistsError:
-            if auto_name:
-                out_dir = next_free_name(out_dir)
-                continue
-            if out_dir.is_dir() and not out_dir.is_symlink() and not any(out_dir.iterdir()):
-                return out_dir
-            raise ResultsExistError(f"{out_dir} already exists; choose another --out") from None
 
 
 def clean_stale_temporaries(folder: Path) -> list[Path]:
@@ -356,7 +335,7 @@ def _write_contents(result: RunResult, folder: Path, plot_writer: PlotWriter | N
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    write_csv(frame, path)
 
 
 def numeric_summary_keys(summaries: pd.DataFrame) -> list[str]:

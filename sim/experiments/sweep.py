@@ -43,6 +43,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim.experiments.csv_cells import write_csv
 from sim.experiments.design import Design
 from sim.experiments.engine import OK, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
@@ -58,7 +59,6 @@ from sim.experiments.models import (
 from sim.experiments.seeds import replicate_seeds
 from sim.experiments.sensitivity import analyse, point_means
 from sim.experiments.storage import (
-    FLOAT_FORMAT,
     MANIFEST_NAME,
     RECORDED_PACKAGES,
     PendingFolder,
@@ -152,7 +152,7 @@ def _write_new_sweep(folder: Path, model: ScenarioModel | FunctionModel, design:
                      root_seed: int, replicates: int, name: str, save_timeseries: bool) -> None:
     model_description = _describe_model(model, folder, save_timeseries)
     _write_json(folder / DESIGN_JSON, design.describe())
-    _design_frame(design).to_csv(folder / DESIGN_CSV, index=False, lineterminator="\n")
+    write_csv(_design_frame(design), folder / DESIGN_CSV, float_format=None)
     commit, dirty = git_state()
     manifest = {
         "regsim_version": sim.__version__, "kind": "sweep", "status": RUNNING, "name": name,
@@ -360,7 +360,7 @@ def _write_tables(folder: Path, design: Design) -> dict[str, int]:
 
 def _atomic_csv(frame: pd.DataFrame, path: Path) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(temporary, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    write_csv(frame, temporary)
     os.replace(temporary, path)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.presentation.brief_page_one import GRADE_CLASSES
 from sim.presentation.brief_summary import PolicyFindings, Summary, key_outcome_keys
-from sim.presentation.embed import safe_image_bytes
+from sim.presentation.embed import in_folder, safe_image_bytes, why_not_embedded
 from sim.presentation.event_timeline import (
     EventTally,
     Labels,
@@ -277,11 +277,13 @@ def plots_html(report: ReportInput) -> str:
 
 def _plot_figure(report: ReportInput, plot: Path) -> str:
     """One of the folder's plots as an embedded figure with its caption."""
-    data = safe_image_bytes(report.folder, plot)
+    where = in_folder(report.folder, plot)
+    data = safe_image_bytes(report.folder, where)
     if data is None:  # a link, a pipe, or not a PNG: never embed what a folder points at
-        raise ReportError(f"{plot}: not a PNG image of this folder (a link, a special "
-                          "file or not an image); a report embeds only the folder's own "
-                          "plots: remove it to write the report")
+        raise ReportError(f"{plot}: not a PNG image of this folder: "
+                          f"{why_not_embedded(report.folder, where)}; "
+                          "a report embeds only PNG images that are the folder's own "
+                          "regular files")
     caption = PLOT_CAPTIONS.get(plot.stem, plot.stem.replace("_", " "))
     return figure(data, f"{plot.stem} plot", caption)
 

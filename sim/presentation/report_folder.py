@@ -16,10 +16,9 @@ logs are streamed later, by the timeline, from the paths recorded here.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-import json
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +26,17 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sim.experiments.csv_cells import read_back
+from sim.experiments.manifests import (
+    ManifestError,
+    comparison_manifest,
+    is_month,
+    is_scenario_name,
+    read_manifest,
+    run_manifest,
+)
 from sim.experiments.stats import outcomes_table
-from sim.files import MIB, UnreadableFileError, read_regular_file
+from sim.files import MIB, UnreadableFileError, folder_entry, read_regular_file
 
 MANIFEST = "manifest.json"
 COMPARISON = "comparison.csv"
@@ -38,7 +46,6 @@ DIFFERENCE_COLUMNS = ("mean_difference", "difference_mean")
 """The mean paired difference is read from whichever of these comparison.csv has."""
 MAX_INPUT_BYTES = 256 * MIB
 """Largest file of a folder read for a report (tables, event log, manifest)."""
-_SCENARIO_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 DEFAULT_START = "2024-01"
 """The schema's default first month, for a folder whose scenario does not say."""
 
@@ -104,25 +111,30 @@ def read_folder(folder: str | os.PathLike[str]) -> ReportInput:
 
 def read_run_folder(path: Path) -> ReportInput:
     """A `regsim run` results folder; only `manifest.json` is required."""
-    manifest = _read_json(path / MANIFEST)
-    if manifest.get("kind") == "sweep":
+    raw = _manifest(path / MANIFEST)
+    if raw.get("kind") == "sweep":
         raise ReportError(f"{path} is a sweep folder; `regsim report` writes briefs of run and "
                           "compare folders (a sweep's results are its sensitivity.csv, "
                           "points.csv and plots/)")
-    name = str(manifest.get("scenario_name") or path.name)
-    report = ReportInput(path, "run", manifest, names=[name], plots=_plots(path))
+    if raw.get("kind") == "comparison":  # no comparison.csv: its runs never finished
+        raise ReportError(_incomplete(path))
+    if raw.get("kind") is not None:
+        raise ReportError(f"{path / MANIFEST}: kind: expected a run or comparison; found "
+                          f"{str(raw.get('kind'))[:60]!r}")
+    manifest = _checked(run_manifest, raw, path / MANIFEST)
+    name = manifest.scenario_name
+    report = ReportInput(path, "run", raw, names=[name], plots=_plots(path))
     text = _read_text(path / "scenario.toml", missing_ok=True)
-    _add_scenario(report, name, text, str(manifest.get("question") or ""))
-    report.state_names = [str(s) for s in manifest.get("state_names") or []]
+    _add_scenario(report, name, text, manifest.question, path / "scenario.toml")
+    report.state_names = list(manifest.state_names)
     report.state_labels = _state_labels(report.raws.get(name, {}), report.state_names)
-    report.starts[name] = str(manifest.get("start") or report.starts[name])
-    report.replicates[name] = _int(manifest.get("replicates"))
+    report.starts[name] = manifest.start or report.starts[name]
+    report.replicates[name] = manifest.replicates or 0
     if (path / "outcomes.csv").is_file():
         report.outcomes.append(
             (name, _read_csv(path / "outcomes.csv", ("outcome", "mean", "ci95_low", "ci95_high")))
         )
-    if (path / EVENTS_JSONL).is_file():
-        report.events_path = path / EVENTS_JSONL
+    report.events_path = _entry(path / EVENTS_JSONL)
     return report
 
 
@@ -131,30 +143,36 @@ def read_compare_folder(path: Path) -> ReportInput:
     comparison = _read_csv(path / COMPARISON, ("outcome", "ci95_low", "ci95_high"))
     if not any(column in comparison.columns for column in DIFFERENCE_COLUMNS):
         raise ReportError(f"{path / COMPARISON}: missing column mean_difference")
-    manifest = _read_json(path / MANIFEST) if (path / MANIFEST).is_file() else {}
-    names = _compared_names(manifest, comparison)
+    manifest = _manifest(path / MANIFEST) if os.path.lexists(path / MANIFEST) else {}
+    names = _compared_names(manifest, comparison, path)
     report = ReportInput(path, "comparison", manifest, names=names, comparison=comparison,
                          plots=_plots(path))
     for name in names:
-        text = _read_text(path / "scenarios" / f"{name}.toml", missing_ok=True)
-        _add_scenario(report, name, text, "")
+        scenario = path / "scenarios" / f"{name}.toml"
+        _add_scenario(report, name, _read_text(scenario, missing_ok=True), "", scenario)
     report.state_names = _states_in(comparison["outcome"])
     report.state_labels = _state_labels(report.raws.get(report.baseline, {}),
                                         report.state_names)
     if (path / "runs.csv").is_file():
         _add_runs(report, path / "runs.csv")
-    for name, attribute in ((TIMESERIES, "timeseries_path"), (EVENTS_PARQUET, "events_path")):
-        if (path / name).is_file():
-            setattr(report, attribute, path / name)
+    report.timeseries_path = _entry(path / TIMESERIES)
+    report.events_path = _entry(path / EVENTS_PARQUET)
     return report
 
 
-def _add_scenario(report: ReportInput, name: str, text: str | None, question: str) -> None:
+def _add_scenario(report: ReportInput, name: str, text: str | None, question: str,
+                  path: Path) -> None:
     raw = _toml(text)
     meta = raw.get("scenario") if isinstance(raw.get("scenario"), dict) else {}
+    start = meta.get("start", DEFAULT_START)
+    if isinstance(start, dt.date):  # a TOML date
+        start = f"{start.year:04d}-{start.month:02d}"
+    if not is_month(start):
+        raise ReportError(f"{path}: scenario.start: expected a month as 'YYYY-MM' (month "
+                          f"01-12); found {str(start)[:40]!r}")
     report.raws[name] = raw
     report.questions.append((name, question or str(meta.get("question") or "")))
-    report.starts[name] = str(meta.get("start") or DEFAULT_START)
+    report.starts[name] = start
     if text is not None:
         report.scenario_texts.append((name, text))
 
@@ -176,15 +194,42 @@ def _add_runs(report: ReportInput, path: Path) -> None:
             report.outcomes.append((name, outcomes_table(mine, keys)))
 
 
-def _compared_names(manifest: dict[str, Any], comparison: pd.DataFrame) -> list[str]:
-    names = [manifest["baseline"]] if manifest.get("baseline") else []
-    names += list(manifest.get("policies") or [])
-    if not names and "policy" in comparison.columns:
+def _compared_names(manifest: dict[str, Any], comparison: pd.DataFrame,
+                    folder: Path) -> list[str]:
+    if manifest:
+        checked = _checked(comparison_manifest, manifest, folder / MANIFEST)
+        if not checked.complete:
+            raise ReportError(_incomplete(folder))
+        return [checked.baseline, *checked.policies]
+    names = []
+    if "policy" in comparison.columns:  # an old folder without a manifest
         names = ["baseline"] + [str(policy) for policy in comparison["policy"].unique()]
     for name in names:  # each names a file scenarios/NAME.toml: no "../" out of the folder
-        if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
-            raise ReportError(f"{MANIFEST}: expected scenario names; found {name!r:.60}")
-    return [str(name) for name in names]
+        if not is_scenario_name(name):
+            raise ReportError(f"{folder / COMPARISON}: policy: expected scenario names; found "
+                              f"{name!r:.60}")
+    if not names:
+        raise ReportError(f"{folder / COMPARISON}: policy: expected at least one policy")
+    return names
+
+
+def _incomplete(folder: Path) -> str:
+    return (f"{folder}: an incomplete comparison (its runs did not finish); run the "
+            "comparison again, with --force to replace this folder")
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    try:
+        return read_manifest(path)
+    except ManifestError as error:
+        raise ReportError(str(error)) from None
+
+
+def _checked(reader: Any, manifest: dict[str, Any], path: Path) -> Any:
+    try:
+        return reader(manifest, path)
+    except ManifestError as error:
+        raise ReportError(str(error)) from None
 
 
 def _toml(text: str | None) -> dict[str, Any]:
@@ -219,6 +264,14 @@ def _plot_rank(path: Path) -> tuple[int, str]:
     return (PLOT_ORDER.index(stem) if stem in PLOT_ORDER else len(PLOT_ORDER), stem)
 
 
+def _entry(path: Path) -> Path | None:
+    """A file read later by path (streamed), if the folder has it: its own regular file only."""
+    try:
+        return folder_entry(path)
+    except UnreadableFileError as error:
+        raise ReportError(f"{path}: {error.reason}") from None
+
+
 def _read_bytes(path: Path) -> bytes:
     """A file of the folder: a regular file (no link, device or pipe), size-capped."""
     try:
@@ -233,20 +286,10 @@ def _read_text(path: Path, missing_ok: bool = False) -> str | None:
     return _read_bytes(path).decode("utf-8", errors="replace")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(_read_bytes(path).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{path}: expected a JSON object")
-    return data
-
-
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     data = _read_bytes(path)
     try:
-        frame = pd.read_csv(io.BytesIO(data))
+        frame = read_back(pd.read_csv(io.BytesIO(data)))
     except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as error:
         raise ReportError(f"{path}: cannot read: {_first_line(error)}") from None
@@ -259,10 +302,3 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

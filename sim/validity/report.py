@@ -31,10 +31,10 @@ from pathlib import Path
 import pandas as pd
 
 import sim
+from sim.experiments.csv_cells import write_csv
 from sim.experiments.results import RunResult
 from sim.experiments.runner import run_scenario
 from sim.experiments.storage import (
-    FLOAT_FORMAT,
     MANIFEST_NAME,
     git_state,
     package_versions,
@@ -442,15 +442,13 @@ def formulation_slug(report: ValidityReport) -> str:
 def _write_several(reports: list[ValidityReport], folder: Path,
                    plot_writer: PlotWriter | None) -> None:
     frame = pd.concat([checks_frame(report) for report in reports], ignore_index=True)
-    frame.to_csv(folder / "checks.csv", index=False, float_format=FLOAT_FORMAT,
-                 lineterminator="\n")
+    write_csv(frame, folder / "checks.csv")
     markdown = "\n".join(to_markdown(r, f"# regsim validity report: {r.label}") for r in reports)
     (folder / "checks.md").write_text(markdown, encoding="utf-8")
     for report in reports:
         sub = folder / formulation_slug(report)
         sub.mkdir()
-        replay_dates_frame(report).to_csv(sub / "replay_dates.csv", index=False,
-                                          lineterminator="\n")
+        write_csv(replay_dates_frame(report), sub / "replay_dates.csv", float_format=None)
         if plot_writer is not None:
             plot_writer(report, sub / "plots")
     manifest = _manifest(reports[0])
@@ -474,10 +472,8 @@ def replay_dates_frame(report: ValidityReport) -> pd.DataFrame:
 
 
 def _write_contents(report: ValidityReport, folder: Path, plot_writer: PlotWriter | None) -> None:
-    checks_frame(report).to_csv(
-        folder / "checks.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
-    )
-    replay_dates_frame(report).to_csv(folder / "replay_dates.csv", index=False, lineterminator="\n")
+    write_csv(checks_frame(report), folder / "checks.csv")
+    write_csv(replay_dates_frame(report), folder / "replay_dates.csv", float_format=None)
     (folder / "checks.md").write_text(to_markdown(report), encoding="utf-8")
     if plot_writer is not None:
         plot_writer(report, folder / "plots")
