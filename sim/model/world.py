@@ -15,7 +15,7 @@ from functools import lru_cache
 import mesa
 
 from sim.calendar import format_month, parse_month
-from sim.model import enforcement
+from sim.model import distillation, enforcement
 from sim.model.compute import CostModel
 from sim.model.developers import Developer
 from sim.model.ecosystem import Ecosystem
@@ -126,7 +126,8 @@ class RegSimModel(mesa.Model):
     def learned_capability(self, lab: Developer) -> float:
         """The best capability a fast-follower lab can build from others' models now: an open
         model after `follower.delay_months`, a closed one after delay / access (access 1 where
-        it is served in the lab's domicile, else the leakage share, cut by API KYC rules),
+        it is served in the lab's domicile, else the leakage share, cut by a legal serving ban
+        under the `reseller_chain` formulation and by API KYC rules, `sim.model.distillation`),
         less the lab's follower discount (log10 effective FLOP; -inf for other labs)."""
         discount = lab.params.follower_discount_oom
         if discount is None:
@@ -147,9 +148,7 @@ class RegSimModel(mesa.Model):
             if artifact.capability - loss <= best:
                 continue
             teacher = self._developers_by_name[artifact.developer]
-            served = teacher.sells_into(lab.jurisdiction) and artifact.offered_in(lab.jurisdiction)
-            access = (1.0 if served else follower.leakage_share) * \
-                self.distillation_access_factor([lab.jurisdiction], teacher)
+            access = distillation.api_access_share(self, teacher, artifact, [lab.jurisdiction])
             if access > 0 and age >= follower.delay_months / access:
                 best = artifact.capability - loss
         return best

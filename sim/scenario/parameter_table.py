@@ -29,6 +29,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("world.ecosystem.", "`[world.ecosystem]`"),
     ("world.compute.", "`[world.compute]`"),
     ("world.follower.", "`[world.follower]`"),
+    ("world.distillation.", "`[world.distillation]`"),
     ("world.theft.", "`[world.theft]`"),
     ("world.compliance.", "`[world.compliance]`"),
     ("world.", "`[world]`"),

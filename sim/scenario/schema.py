@@ -222,6 +222,31 @@ class FollowerParams(Strict):
         "2026).", json_schema_extra=uncertain(0.3, 0.95))
 
 
+FORMULATION = {"formulation": True}
+"""Field metadata: a categorical choice between named formulations of a mechanism (a Literal of
+option names), drawable under `[uncertainty]` (docs/model.md lists each with its sources)."""
+
+
+class DistillationParams(Strict):
+    formulation: Literal["proxy_leakage", "reseller_chain"] = Field(
+        "reseller_chain", description="What API access learning from a foreign closed model "
+        "needs, and what a serving ban cuts (`sim/model/distillation.py`, docs/model.md §7.6). "
+        "proxy_leakage (model v2): proxies leak `follower.leakage_share` wherever a model is "
+        "not served, so a serving ban does nothing where the lab does not serve the learner "
+        "anyway (Anthropic 2026: distillation through proxy networks after the 2024-25 "
+        "corporate blocks). reseller_chain: the proxy route runs through resellers and "
+        "accounts in served markets, which a serving ban made law cuts by "
+        "`serving_ban_proxy_cut` (BIS's Jan 2024 proposed KYC rule for US cloud resellers; "
+        "the Remote Access Security Act, passed by the House Jan 2026). The two agree wherever "
+        "no serving ban is in force (the baseline).",
+        json_schema_extra=FORMULATION)
+    serving_ban_proxy_cut: Probability = Field(
+        0.5, description="reseller_chain: share of proxy access a legal serving ban removes "
+        "(assumption: no such ban has been enforced yet; the range runs from leaky KYC, as the "
+        "24,000 fraudulent accounts Anthropic found in 2026 suggest, to a ban that binds "
+        "resellers as re-export controls do).", json_schema_extra=uncertain(0.2, 0.9))
+
+
 class WorldParams(Strict):
     algo_efficiency_growth_oom_per_year: PositiveOomPerYear = Field(
         0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr, "
@@ -257,6 +282,7 @@ class WorldParams(Strict):
         "military use (assumption).")
     compute: ComputeParams = Field(default_factory=ComputeParams)
     follower: FollowerParams = Field(default_factory=FollowerParams)
+    distillation: DistillationParams = Field(default_factory=DistillationParams)
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
     theft: TheftParams = Field(default_factory=TheftParams)
     compliance: ComplianceParams = Field(default_factory=ComplianceParams)
