@@ -18,8 +18,12 @@ choices (relocating, leaving a market) are weighed per release, spread over the 
 lab expects within its planning horizon. Every draw is keyed by lab, release and purpose, so an
 added decision moves no other draw. Each choice is logged with its reason.
 
-Withholding an open-weight model from a market does not keep it out of that market: weights
-released anywhere are obtainable everywhere. The narrative says so.
+Withholding counts only where it keeps something out. An open-weight model "withheld" from a
+market (its licence and the lab's own service exclude that market, as Meta's multimodal Llama
+licence excluded the EU in 2024) is still obtainable there, since weights released anywhere are
+obtainable everywhere: it is a non-release there, which costs the lab its sales there but is not
+counted among the answers (`responses_*`, the withholding share); the decision event and its
+narrative say so.
 """
 
 from __future__ import annotations
@@ -67,12 +71,13 @@ class Response:
         if self.action == "comply":
             how = "; ".join(t.description for t in self.terms)
             return f"{how} to comply with {regulator.label}"
+        if self.action == "withhold" and plan.open_weights:
+            return (f"does not place this model on {regulator.jurisdiction}'s market (its weights, "
+                    "published elsewhere, are still obtainable there: a non-release there, not "
+                    "counted as withholding)")
         if self.action == "withhold":
-            text = (f"withholds this model from {regulator.jurisdiction} and keeps selling its "
+            return (f"withholds this model from {regulator.jurisdiction} and keeps selling its "
                     "others there")
-            if plan.open_weights:
-                text += " (its weights, published elsewhere, are still obtainable there)"
-            return text
         if self.action == "exit":
             return f"leaves {regulator.jurisdiction} for good"
         names = ", ".join(p.label for p in self.policies)
@@ -328,7 +333,8 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
     release = design.plan.evolve(settled=plan.settled | _keys(responses), round=plan.round)
     delay, refused = 0, set()
     for response in responses:
-        model.counters[f"responses_{response.action}"] += 1
+        if not (response.action == "withhold" and release.open_weights):
+            model.counters[f"responses_{response.action}"] += 1  # a non-release is no answer
         if response.action == "comply":
             release, wait, refusals = _apply_terms(lab, release, response)
             delay, refused = max(delay, wait), refused | refusals
