@@ -74,6 +74,7 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     if len(set(names)) != len(names):
         bad_input(f"each scenario needs its own [scenario] name; found {', '.join(names)}")
     scenarios = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
+    warn_inert_levers(names, loaded)
     meta = loaded[0].scenario
     replicates = replicates or meta.replicates
     if replicates < 2:
@@ -97,6 +98,16 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
         environment_failure(f"the comparison stopped ({folder})", error)
     finally:
         _drop_if_empty(folder)
+
+
+def warn_inert_levers(names: Sequence[str], loaded: Sequence) -> None:
+    """One `warning:` line (stderr) per lever that cannot change anything in a compared
+    scenario (`sim.scenario.inert`); the exit status is unchanged."""
+    from sim.scenario.inert import inert_levers
+
+    for name, scenario in zip(names, loaded, strict=True):
+        for lever in inert_levers(scenario):
+            click.echo(f"{lever.line()} ({name})", err=True)
 
 
 def _claim(folder: Path, auto_name: bool) -> Path:
