@@ -45,22 +45,26 @@ ENFORCEMENT = ("regulators.*.policies.*.enforcement_probability*",
                "regulators.*.policies.*.injunction_after_violations",
                "regulators.*.policies.*.foreign_block_after_violations")
 ECOSYSTEM = ("world.ecosystem.*", "world.frontier_tier_months")
+ROSTER = ("developer_groups.*.count", "developer_groups.*.run_budget_musd",
+          "developer_groups.*.max_run_budget_musd")
+"""Unnamed, assumed labs (a group's size and budgets): in the baseline a US open start-up
+releases the first open model above 1e26 FLOP and supplies most fine-tuned US open bases."""
 OUTCOME_DEPENDENCIES: dict[str, tuple[str, ...]] = {
-    "state_mean_lag_months": (*STATE_CHANNELS, *DOMESTIC),
-    "state_min_lag_months": (*STATE_CHANNELS, *DOMESTIC),
-    "state_final_lag_months": (*STATE_CHANNELS, *DOMESTIC),
+    "state_mean_lag_months": (*STATE_CHANNELS, *DOMESTIC, *ROSTER),
+    "state_min_lag_months": (*STATE_CHANNELS, *DOMESTIC, *ROSTER),
+    "state_final_lag_months": (*STATE_CHANNELS, *DOMESTIC, *ROSTER),
     "state_mean_domestic_lag_months": DOMESTIC,
     "state_final_domestic_lag_months": DOMESTIC,
-    "state_months_to": (*STATE_CHANNELS, *DOMESTIC),
+    "state_months_to": (*STATE_CHANNELS, *DOMESTIC, *ROSTER),
     "thefts": ("world.theft.*", "states.*.attacker_tier", "developers.*.security_level"),
-    "absorptions": ("states.*.absorption_*",),
+    "absorptions": ("states.*.absorption_*", *ROSTER),
     "distillations": ("states.*.distillation_*", "world.follower.leakage_share"),
     "incidents": ("world.derivative_publicity_per_month", "world.derivative_newsworthy_months",
                   "world.aup_detection_multiplier", "states.*.absorption_*"),
     "mean_open_lag_months": (*COMPLIANCE, "developers.*.cadence_months",
-                             "developers.*.open_size_limit_flop", "world.follower.*"),
+                             "developers.*.open_size_limit_flop", "world.follower.*", *ROSTER),
     "final_open_lag_months": (*COMPLIANCE, "developers.*.cadence_months",
-                              "developers.*.open_size_limit_flop", "world.follower.*"),
+                              "developers.*.open_size_limit_flop", "world.follower.*", *ROSTER),
     "mean_kill_switch_coverage": (*COMPLIANCE, *ECOSYSTEM),
     "final_derivatives_beyond_switch": (*ECOSYSTEM, *COMPLIANCE),
     "share_comply": (*COMPLIANCE, *ENFORCEMENT),

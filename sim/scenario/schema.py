@@ -380,7 +380,9 @@ class DeveloperGroupSpec(DeveloperSpec):
     run, which are spread log-evenly from 1/`budget_spread` to `budget_spread` times the
     group's (so the group's median member has the group's values)."""
 
-    count: int = Field(ge=1, le=100, description="Members of the group.")
+    count: int = Field(ge=1, le=100, description="Members of the group (for unnamed labs an "
+                       "assumption: the brief lists it among the assumptions the outcomes rest "
+                       "on).")
     budget_spread: float = Field(
         3.0, ge=1.0, le=100.0, allow_inf_nan=False,
         description="The largest member's budget and run over the group's (and the group's over "

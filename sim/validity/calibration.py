@@ -184,8 +184,11 @@ TARGETS: tuple[Target, ...] = (
         "did not happen", parse_month("2026-05"), math.inf, DATE, "median",
         first_release_month(1e26, open_only=True), ("epoch_database", "epoch_open_1e26"),
         VALIDATION,
-        note="the hybrid labs' open-size limits come from their largest open releases, so US "
-        "labs cannot cross; the date is set by the fast-following Chinese open labs"),
+        note="the hybrid labs' open-size limits come from their largest open releases, so "
+        "they cannot cross; the date is set by an unnamed, assumed actor: a member of the US "
+        "open start-up group (us_open_startups) crosses first in every replicate at the "
+        "baseline's written values; its count, budget and ceiling are drawn under "
+        "--uncertainty (with one member at USD 1M, Chinese open labs cross first in 7 of 12)"),
     Target(
         "open_lag", "open-weight lag behind the frontier, 2024-26",
         "3-12 months (ECI 3-4, benchmarks ~12)", 3.0, 12.0, "months", "mean",
