@@ -282,10 +282,12 @@ def regulator_responses(lab: Developer, plan: ReleasePlan, regulator: Regulator,
     if not force_defy and regulator.reach == "market" and not domestic:
         share = lab.sales_share_in(regulator.jurisdiction)
         value = lab.release_value_musd() * share
-        multiplier = model.params.world.compliance.exit_cost_multiplier
-        responses.append(Response("withhold", regulator, answered, Costs(private_musd=value)))
+        compliance = model.params.world.compliance
+        withheld = value * (compliance.withhold_loss_share
+                            if compliance.utilities == "revealed" else 1.0)
+        responses.append(Response("withhold", regulator, answered, Costs(private_musd=withheld)))
         responses.append(Response("exit", regulator, answered,
-                                  Costs(private_musd=value * multiplier)))
+                                  Costs(private_musd=value * compliance.exit_cost_multiplier)))
     if force_defy or not regulator.enjoins(lab):
         costs = enforcement.expected_defiance_costs(lab, plan, regulator, policies)
         responses.append(Response("defy", regulator, answered, costs))

@@ -63,6 +63,11 @@ def uncertain(low: float, high: float, scale: str = "linear") -> dict[str, Any]:
     return {"range": [low, high], "scale": scale}
 
 
+FORMULATION = {"formulation": True}
+"""Field metadata: a categorical choice between named formulations of a mechanism (a Literal of
+option names), drawable under `[uncertainty]` (docs/model.md lists each with its sources)."""
+
+
 def _month_range(value: list[int], what: str) -> list[int]:
     low, high = value
     if low < 1 or high < low:
@@ -185,10 +190,26 @@ class TheftParams(Strict):
 
 
 class ComplianceParams(Strict):
+    utilities: Literal["stated", "revealed"] = Field(
+        "stated", description="How the labs value what a choice gives up (docs/model.md §4.1). "
+        "stated (model v2): each lab's openness value is a fixed strategic stake (assumption), "
+        "and withholding a model loses all its sales in that market. revealed: set from "
+        "observed decisions: openness grows with the lab like its other money values (Meta "
+        "kept Llama open from Llama 2 to the 405B model as its spending grew >10x; DeepSeek "
+        "and Qwen stayed open; OpenAI opened gpt-oss in Aug 2025), and withholding loses only "
+        "`withhold_loss_share` of those sales, because labs withhold for months and then ship "
+        "(Bard ~4, Apple Intelligence ~10, Meta AI ~18 months; domain-facts-2 §4A).",
+        json_schema_extra=FORMULATION)
+    withhold_loss_share: Probability = Field(
+        0.5, description="revealed utilities: share of a model's sales in a market lost by "
+        "withholding it there (withholding episodes of 1-18 months, median ~7, against a "
+        "release's ~6-12 months on top: domain-facts-2 §4A; assumption for the value).",
+        json_schema_extra=uncertain(0.2, 1.0))
     relative_temperature: Probability = Field(
         0.25, description="Scale of utility noise in a lab's choices, relative to the cheapest "
         "option's cost (assumption): an option 25% costlier than the cheapest is chosen e^-1 as "
-        "often. Relative noise keeps big and small stakes equally decisive.")
+        "often. Relative noise keeps big and small stakes equally decisive.",
+        json_schema_extra=uncertain(0.1, 0.5))
     temperature_floor_share: Probability = Field(
         0.01, description="Least noise, as a share of what one release is worth, so that free "
         "options do not make choices exact (assumption).")
@@ -203,7 +224,7 @@ class ComplianceParams(Strict):
     exit_cost_multiplier: Multiplier = Field(
         3.0, description="Leaving a market for good costs this many times the sales it gives up "
         "(other products, partners, reputation; assumption: no lab has left a major "
-        "jurisdiction, domain-facts-2 §4A).")
+        "jurisdiction, domain-facts-2 §4A).", json_schema_extra=uncertain(1.5, 5.0))
 
 
 class FollowerParams(Strict):
@@ -220,11 +241,6 @@ class FollowerParams(Strict):
         "(proxies, resellers); learning through leakage takes delay / share months "
         "(assumption: distillation continued through proxy networks into 2026, Anthropic "
         "2026).", json_schema_extra=uncertain(0.3, 0.95))
-
-
-FORMULATION = {"formulation": True}
-"""Field metadata: a categorical choice between named formulations of a mechanism (a Literal of
-option names), drawable under `[uncertainty]` (docs/model.md lists each with its sources)."""
 
 
 class DistillationParams(Strict):
