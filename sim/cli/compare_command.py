@@ -74,7 +74,6 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     if len(set(names)) != len(names):
         bad_input(f"each scenario needs its own [scenario] name; found {', '.join(names)}")
     scenarios = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
-    warn_inert_levers(names, loaded)
     meta = loaded[0].scenario
     replicates = replicates or meta.replicates
     if replicates < 2:
@@ -85,6 +84,7 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
                                     replicates * len(loaded)))
     folder = _claim(out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}"),
                     auto_name=out_dir is None)
+    warn_inert_levers(names, loaded)  # once the comparison can go ahead
     from sim.experiments import uncertainty as parameter_uncertainty
 
     draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
