@@ -68,3 +68,16 @@ def test_the_wait_costs_openness_not_sales():
     expected = meta.openness_value_musd() * min(1.0, 6 / ((low + high) / 2))
     assert np.isclose(weights_wait_cost_musd(meta, plan, 6), expected)
     assert weights_wait_cost_musd(meta, plan.evolve(open_weights=False), 6) == 0.0
+
+
+def test_the_weights_published_after_the_wait_are_not_counted_as_a_new_model():
+    model = build_model(licence_world(1.0, months=60), seed=3, series=True)
+    model.run()
+    frame = model.observer.frame()
+    releases = [e for e in model.events.events if e["kind"] == "release" and e["step"] >= 0]
+    served = [e for e in releases if e["design"] == "licence_pending"]
+    opened_later = [e for e in releases if e["open_weights"] and any(
+        s["actors"] == e["actors"] and s["train_flop"] == e["train_flop"]
+        and s["step"] < e["step"] for s in served)]
+    assert opened_later
+    assert frame["releases"].sum() == len(releases) - len(opened_later)
