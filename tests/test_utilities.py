@@ -26,9 +26,22 @@ def test_the_utilities_are_a_categorical_formulation_with_ranged_parameters():
     fields = ComplianceParams.model_fields
     assert fields["utilities"].json_schema_extra["formulation"] is True
     assert set(typing.get_args(fields["utilities"].annotation)) == {"stated", "revealed"}
-    for name in ("withhold_loss_share", "relative_temperature", "exit_cost_multiplier"):
+    for name in ("withhold_loss_share", "relative_temperature", "exit_cost_multiplier",
+                 "openness_value_scale", "delay_cost_scale"):
         low, high = fields[name].json_schema_extra["range"]
         assert low < fields[name].default < high, name
+
+
+def test_the_scales_multiply_every_labs_openness_and_delay_cost():
+    raw = resolve_raw(find_scenario("baseline"))
+    raw["scenario"]["months"] = 12
+    values = []
+    for scale in (1.0, 2.0):
+        raw["world"]["compliance"] = {"openness_value_scale": scale, "delay_cost_scale": scale}
+        model = build_model(Scenario.model_validate(raw), seed=1, series=False)
+        meta = model.developer_named("meta")
+        values.append((meta.openness_value_musd(), meta.delay_cost_musd_per_month()))
+    assert values[1] == pytest.approx((2 * values[0][0], 2 * values[0][1]))
 
 
 def test_openness_grows_with_the_lab_only_under_revealed_utilities():

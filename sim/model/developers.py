@@ -120,15 +120,18 @@ class Developer(mesa.Agent):
         """What releasing a model open rather than closed is worth to the lab, USD M: a fixed
         strategic stake under the `stated` utilities; growing with the lab, like its other
         money values, under `revealed` (`world.compliance.utilities`, docs/model.md §4.1)."""
-        if self.model.params.world.compliance.utilities == "revealed":
-            return self.params.openness_value_musd * self.value_scale()
-        return self.params.openness_value_musd
+        compliance = self.model.params.world.compliance
+        value = self.params.openness_value_musd * compliance.openness_value_scale
+        if compliance.utilities == "revealed":
+            return value * self.value_scale()
+        return value
 
     def capability_value_musd_per_oom(self) -> float:
         return self.params.capability_value_musd_per_oom * self.value_scale()
 
     def delay_cost_musd_per_month(self) -> float:
-        return self.params.delay_cost_musd_per_month * self.value_scale()
+        scale = self.model.params.world.compliance.delay_cost_scale
+        return self.params.delay_cost_musd_per_month * scale * self.value_scale()
 
     def relocation_cost_musd(self) -> float:
         return self.params.relocation_cost_musd * self.value_scale()

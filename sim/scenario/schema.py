@@ -200,6 +200,14 @@ class ComplianceParams(Strict):
         "`withhold_loss_share` of those sales, because labs withhold for months and then ship "
         "(Bard ~4, Apple Intelligence ~10, Meta AI ~18 months; domain-facts-2 §4A).",
         json_schema_extra=FORMULATION)
+    openness_value_scale: Multiplier = Field(
+        1.0, description="Multiplies every lab's openness_value_musd (assumption: the per-lab "
+        "values are unsourced; the range spans a third to three times them, so that drawing it "
+        "shows how much an answer rests on them).", json_schema_extra=uncertain(0.3, 3.0, "log"))
+    delay_cost_scale: Multiplier = Field(
+        1.0, description="Multiplies every lab's delay_cost_musd_per_month (assumption: the "
+        "per-lab values are a quarter of a month's revenue or guesses; range a third to three "
+        "times).", json_schema_extra=uncertain(0.3, 3.0, "log"))
     withhold_loss_share: Probability = Field(
         0.5, description="revealed utilities: share of a model's sales in a market lost by "
         "withholding it there (withholding episodes of 1-18 months, median ~7, against a "
