@@ -366,7 +366,7 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
         if response.action == "comply":
             release, wait, refusals = _apply_terms(lab, release, response)
             delay, refused = max(delay, wait), refused | refusals
-            weights_wait = max(weights_wait, *(t.weights_wait_months for t in response.terms))
+            weights_wait = max([weights_wait, *(t.weights_wait_months for t in response.terms)])
         elif response.action == "withhold":
             release = release.evolve(withheld=release.withheld
                               | {response.regulator.jurisdiction})
