@@ -78,6 +78,15 @@ def load(scenario: str | os.PathLike[str] | Scenario, set: Overrides = None) -> 
     return load_scenario(find_scenario(scenario), overrides)
 
 
+def inert_levers(scenario: str | os.PathLike[str] | Scenario, set: Overrides = None) -> list:
+    """The scenario's levers that cannot change anything in it, each an `InertLever` with its
+    `--set` key and the reason in words (`sim.scenario.inert`; `regsim validate` and `compare`
+    print them as `warning:` lines)."""
+    from sim.scenario.inert import inert_levers as find
+
+    return find(load(scenario, set))
+
+
 def override_texts(overrides: Overrides) -> list[str]:
     """`set=` as `--set` texts (`KEY=TOML literal`)."""
     if not overrides:

@@ -50,7 +50,9 @@ def chip_strength(raw: dict, strength: float) -> Scenario:
 def test_formulation_options_lists_every_formulation_with_its_default_first():
     options = formulation_options()
     assert options == {"world.follower.catch_up": CATCH_UP,
-                       "world.chip_supply.formulation": SUPPLY}
+                       "world.chip_supply.formulation": SUPPLY,
+                       "world.distillation.formulation": ("reseller_chain", "proxy_leakage"),
+                       "world.compliance.utilities": ("stated", "revealed")}
     world = Scenario.model_validate(small_raw("baseline")).world
     assert world.follower.catch_up == "proxy_learning"
     assert world.chip_supply.formulation == "substitution_rate"
@@ -114,7 +116,10 @@ def test_the_default_formulations_are_model_v2_unchanged():
     substitution_rate gives v2's compute access, so the default's outputs are unchanged (the
     bundled scenarios were also compared byte for byte with a4b566a when this was written)."""
     scenario = load_scenario(find_scenario("export_controls"),
-                             ["scenario.months=60", "world.ecosystem.adopters=200"])
+                             ["scenario.months=60", "world.ecosystem.adopters=200",
+                              # v2's distillation access (the default, reseller_chain, lets
+                              # the export control's serving ban cut the proxy route too)
+                              'world.distillation.formulation="proxy_leakage"'])
     model = RegSimModel(scenario, seed=3)
     controls = next(p for p in model.policies if p.kind == "chip_export_controls")
     followers = [d for d in model.developer_list if d.params.follower_discount_oom is not None]

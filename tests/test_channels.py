@@ -147,6 +147,6 @@ def test_compare_json_holds_the_channel_table(tmp_path: Path) -> None:
         "--json", "--set", "scenario.months=24", "--set", "world.ecosystem.adopters=300",
         "--outcome", "incidents", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    channels = json.loads(result.output)["channels"]
+    channels = json.loads(result.stdout)["channels"]
     assert {row["component"] for row in channels} == {*CHANNELS, FRONTIER, TOTAL}
     assert {row["unit"] for row in channels} == {"months", "log10 effective FLOP"}

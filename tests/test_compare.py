@@ -67,7 +67,7 @@ def test_compare_json_lists_the_comparisons(tmp_path: Path) -> None:
         "--no-plots", "--set", "scenario.months=24", "--set", "world.ecosystem.adopters=500",
         "--outcome", "incidents", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # warnings go to stderr
     assert report["pairing"] == "common random numbers" and report["replicates"] == 3
     assert [c["outcome"] for c in report["comparisons"]] == ["incidents"]
     assert (report["comparisons"][0]["label"], report["comparisons"][0]["unit"]) == (

@@ -54,8 +54,10 @@ def test_meta_withholds_one_model_from_the_eu_when_complying_costs_more_than_its
     before = [a for a in model.registry.artifacts if a.release_step < 5]
     assert before and all(a.offered_in("EU") for a in before)  # ...its earlier models
     withheld_text = [e["text"] for e in model.events.events if e["kind"] == "decision"]
-    assert all("keeps selling its others there" in t and "still obtainable" in t
+    assert all("does not place this model on EU's market" in t and "still obtainable" in t
                for t in withheld_text)
+    # Its weights reach the EU anyway: a non-release there, not counted as withholding.
+    assert model.counters["responses_withhold"] == 0
 
 
 def test_the_same_lab_complies_when_the_duty_is_cheap():

@@ -82,7 +82,9 @@ def test_open_weight_licence_delays_and_may_refuse_and_a_ban_cannot_be_applied_f
     assert licence.covers(open_plan, lab, model)
     assert not licence.covers(plan(model, "openlab", 26.5, False), lab, model)
     terms = licence.terms(open_plan, lab, model)
-    assert terms.delay_months == 6 and terms.refusal_probability == pytest.approx(0.75)
+    # The weights wait for the decision; the model itself is served closed meanwhile.
+    assert terms.weights_wait_months == 6 and terms.delay_months == 0
+    assert terms.refusal_probability == pytest.approx(0.75)
     refused = plan(model, "openlab", 26.5, True, refused=frozenset({licence.key}))
     assert licence.terms(refused, lab, model) is None and licence.flagrant(refused)
     ban = model_with({"kind": "open_weight_licence", "approval_probability": 0.0}).policies[0]

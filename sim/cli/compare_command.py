@@ -93,6 +93,7 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
                                     replicates * len(loaded)))
     pending = reserve_output(out_dir or default_out_dir(comparison_name(names)), force,
                              auto_name=out_dir is None)
+    warn_inert_levers(names, loaded)  # once the comparison can go ahead
     from sim.experiments import uncertainty as parameter_uncertainty
 
     draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
@@ -125,6 +126,16 @@ def comparison_name(names: Sequence[str]) -> str:
     shortened = [n[:room] for n in (names[0], *policies[:3])]
     more = f"-and-{len(policies) - 3}" if len(policies) > 3 else ""
     return f"{shortened[0]}-vs-{'-'.join(shortened[1:])}{more}"[:MAX_NAME_CHARS]
+
+
+def warn_inert_levers(names: Sequence[str], loaded: Sequence) -> None:
+    """One `warning:` line (stderr) per lever that cannot change anything in a compared
+    scenario (`sim.scenario.inert`); the exit status is unchanged."""
+    from sim.scenario.inert import inert_levers
+
+    for name, scenario in zip(names, loaded, strict=True):
+        for lever in inert_levers(scenario):
+            click.echo(f"{lever.line()} ({name})", err=True)
 
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,

@@ -24,20 +24,24 @@ from sim.cli.common import (
 @click.argument("scenarios", nargs=-1, required=True, metavar="SCENARIO...")
 @SET_OPTION
 def validate(scenarios: Sequence[str], overrides: Sequence[str]) -> None:
-    """Check scenario files (paths or bundled names) and report every problem."""
+    """Check scenario files (paths or bundled names) and report every problem, and warn of
+    levers that cannot change anything in the scenario (the exit status ignores warnings)."""
     from sim.scenario.errors import ScenarioError
+    from sim.scenario.inert import inert_levers
     from sim.scenario.loader import find_scenario, load_scenario
 
     failed = False
     for name in scenarios:
         try:
             path = find_scenario(name)
-            load_scenario(path, overrides)
+            scenario = load_scenario(path, overrides)
         except ScenarioError as error:
             print_problems(error)
             failed = True
         else:
             click.echo(f"ok: {path}")
+            for lever in inert_levers(scenario):
+                click.echo(f"{lever.line()} ({path})", err=True)
     if failed:
         raise SystemExit(BAD_INPUT_EXIT_STATUS)
 

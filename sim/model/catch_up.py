@@ -31,6 +31,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from sim.model import distillation
+
 if TYPE_CHECKING:
     from sim.model.developers import Developer
     from sim.model.world import RegSimModel
@@ -72,9 +74,7 @@ def _proxy_learning(model: RegSimModel, lab: Developer, discount: float) -> floa
         if artifact.capability - loss <= best:
             continue
         teacher = model.developer_named(artifact.developer)
-        served = teacher.sells_into(lab.jurisdiction) and artifact.offered_in(lab.jurisdiction)
-        access = (1.0 if served else follower.leakage_share) * \
-            model.distillation_access_factor([lab.jurisdiction], teacher)
+        access = distillation.api_access_share(model, teacher, artifact, [lab.jurisdiction])
         if access > 0 and age >= follower.delay_months / access:
             best = artifact.capability - loss
     return best

@@ -18,8 +18,12 @@ choices (relocating, leaving a market) are weighed per release, spread over the 
 lab expects within its planning horizon. Every draw is keyed by lab, release and purpose, so an
 added decision moves no other draw. Each choice is logged with its reason.
 
-Withholding an open-weight model from a market does not keep it out of that market: weights
-released anywhere are obtainable everywhere. The narrative says so.
+Withholding counts only where it keeps something out. An open-weight model "withheld" from a
+market (its licence and the lab's own service exclude that market, as Meta's multimodal Llama
+licence excluded the EU in 2024) is still obtainable there, since weights released anywhere are
+obtainable everywhere: it is a non-release there, which costs the lab its sales there but is not
+counted among the answers (`responses_*`, the withholding share); the decision event and its
+narrative say so.
 """
 
 from __future__ import annotations
@@ -67,12 +71,13 @@ class Response:
         if self.action == "comply":
             how = "; ".join(t.description for t in self.terms)
             return f"{how} to comply with {regulator.label}"
+        if self.action == "withhold" and plan.open_weights:
+            return (f"does not place this model on {regulator.jurisdiction}'s market (its weights, "
+                    "published elsewhere, are still obtainable there: a non-release there, not "
+                    "counted as withholding)")
         if self.action == "withhold":
-            text = (f"withholds this model from {regulator.jurisdiction} and keeps selling its "
+            return (f"withholds this model from {regulator.jurisdiction} and keeps selling its "
                     "others there")
-            if plan.open_weights:
-                text += " (its weights, published elsewhere, are still obtainable there)"
-            return text
         if self.action == "exit":
             return f"leaves {regulator.jurisdiction} for good"
         names = ", ".join(p.label for p in self.policies)
@@ -228,14 +233,17 @@ def candidate_designs(lab: Developer, plan: ReleasePlan, covering: list[Policy])
                               "drops the smaller open release"))
         return designs
     closed = plan.evolve(open_weights=False, design="closed")
-    designs.append(Design("closed", closed, None, Costs(private_musd=openness),
-                          "releases it closed (API only) instead of open"))
+    served = plan.served_closed  # served closed already while its licence was pending
+    designs.append(Design("closed", None if served else closed, None,
+                          Costs(private_musd=openness),
+                          "keeps it closed (API only)" if served
+                          else "releases it closed (API only) instead of open"))
     if math.isfinite(floor) and floor < plan.train_flop:
-        side = plan.shaded_to(floor).evolve(design="split", side=True)
-        designs.append(Design("split", closed.evolve(design="split"), side,
+        side = plan.shaded_to(floor).evolve(design="split", side=True, served_closed=False)
+        designs.append(Design("split", None if served else closed.evolve(design="split"), side,
                               Costs(private_musd=openness * (1.0 - kept)),
-                              f"releases it closed and opens a smaller model at 1e{floor:.2f} "
-                              "FLOP"))
+                              f"{'keeps it closed' if served else 'releases it closed'} and "
+                              f"opens a smaller model at 1e{floor:.2f} FLOP"))
     return designs
 
 
@@ -270,29 +278,47 @@ def regulator_responses(lab: Developer, plan: ReleasePlan, regulator: Regulator,
     responses = []
     terms = [p.terms(plan, lab, model) for p in policies]
     if not force_defy and all(t is not None for t in terms):
-        responses.append(_comply(lab, regulator, answered, terms, fallback_musd))
+        responses.append(_comply(lab, plan, regulator, answered, terms, fallback_musd))
     if not force_defy and regulator.reach == "market" and not domestic:
         share = lab.sales_share_in(regulator.jurisdiction)
         value = lab.release_value_musd() * share
-        multiplier = model.params.world.compliance.exit_cost_multiplier
-        responses.append(Response("withhold", regulator, answered, Costs(private_musd=value)))
+        compliance = model.params.world.compliance
+        withheld = value * (compliance.withhold_loss_share
+                            if compliance.utilities == "revealed" else 1.0)
+        responses.append(Response("withhold", regulator, answered, Costs(private_musd=withheld)))
         responses.append(Response("exit", regulator, answered,
-                                  Costs(private_musd=value * multiplier)))
+                                  Costs(private_musd=value * compliance.exit_cost_multiplier)))
     if force_defy or not regulator.enjoins(lab):
         costs = enforcement.expected_defiance_costs(lab, plan, regulator, policies)
         responses.append(Response("defy", regulator, answered, costs))
     return responses
 
 
-def _comply(lab: Developer, regulator: Regulator, policies: tuple[Policy, ...], terms: list,
-            fallback_musd: float) -> Response:
+def _comply(lab: Developer, plan: ReleasePlan, regulator: Regulator,
+            policies: tuple[Policy, ...], terms: list, fallback_musd: float) -> Response:
     delay = max(t.delay_months for t in terms)
+    wait = max(t.weights_wait_months for t in terms)
     refusal = sum(t.refusal_probability for t in terms)
     costs = Costs(
         cash_musd=sum(t.cash_musd for t in terms),
         private_musd=sum(t.private_musd for t in terms)
-        + delay * lab.delay_cost_musd_per_month() + min(1.0, refusal) * fallback_musd)
+        + delay * lab.delay_cost_musd_per_month() + weights_wait_cost_musd(lab, plan, wait)
+        + min(1.0, refusal) * fallback_musd)
     return Response("comply", regulator, policies, costs, tuple(terms))
+
+
+def weights_wait_cost_musd(lab: Developer, plan: ReleasePlan, months: int) -> float:
+    """What waiting `months` to publish the weights costs (USD M): the share of the release's
+    openness value (for a side release, the part a split keeps) that falls in the wait, a
+    release being worth its openness over one mean cadence; the model's sales do not wait
+    (it is served closed meanwhile)."""
+    if months <= 0 or not plan.open_weights:
+        return 0.0
+    low, high = lab.params.cadence_months
+    openness = lab.openness_value_musd()
+    if plan.side:
+        openness *= lab.model.params.world.compliance.split_openness_kept_share
+    return openness * min(1.0, months / ((low + high) / 2.0))
 
 
 def relocation_branch(lab: Developer, plan: ReleasePlan, covering: list[Policy],
@@ -319,19 +345,28 @@ def relocation_branch(lab: Developer, plan: ReleasePlan, covering: list[Policy],
 
 
 # Carrying it out ------------------------------------------------------------------------------
+LICENCE_COPY_ROUND = 1000
+"""Added to a release's round for the closed copy served while its weights wait for a licence,
+so that the copy's keyed draws differ from the release's (rounds count re-decisions: a few)."""
+
+
 def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
                responses: list[Response]) -> None:
     model = lab.model
     model.counters["private_value_forgone_musd"] += design.costs.private_musd
-    if design.plan is None:
+    if design.plan is None:  # dropped, or kept closed where it is served already
+        if design.side is not None:
+            lab.handle(design.side.evolve(settled=frozenset(), round=0))
         return
     release = design.plan.evolve(settled=plan.settled | _keys(responses), round=plan.round)
-    delay, refused = 0, set()
+    delay, weights_wait, refused = 0, 0, set()
     for response in responses:
-        model.counters[f"responses_{response.action}"] += 1
+        if not (response.action == "withhold" and release.open_weights):
+            model.counters[f"responses_{response.action}"] += 1  # a non-release is no answer
         if response.action == "comply":
             release, wait, refusals = _apply_terms(lab, release, response)
             delay, refused = max(delay, wait), refused | refusals
+            weights_wait = max([weights_wait, *(t.weights_wait_months for t in response.terms)])
         elif response.action == "withhold":
             release = release.evolve(withheld=release.withheld
                               | {response.regulator.jurisdiction})
@@ -346,6 +381,11 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
         else:  # defy
             release = release.evolve(defied=release.defied | {p.key for p in response.policies})
     model.counters["private_value_forgone_musd"] += delay * lab.delay_cost_musd_per_month()
+    if weights_wait > 0 and release.open_weights:
+        release = _serve_while_weights_wait(lab, release, delay)
+        model.counters["private_value_forgone_musd"] += weights_wait_cost_musd(
+            lab, release, weights_wait)
+        delay = max(delay, weights_wait)
     release = release.evolve(delay_months=delay)
     if refused:  # decided again once the licence says no, with the licence refused
         release = release.evolve(refused=release.refused | refused,
@@ -353,6 +393,18 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
     lab.publish(release)
     if design.side is not None:
         lab.handle(design.side.evolve(settled=frozenset(), round=0))
+
+
+def _serve_while_weights_wait(lab: Developer, release: ReleasePlan,
+                              delay: int) -> ReleasePlan:
+    """Serve the model closed now (after `delay`) while its weights wait for a licence; the
+    copy faces any closed-model instrument not yet answered. A side release is not served:
+    its lab serves its big model. Returns the open release, marked as served."""
+    if release.side or release.served_closed:
+        return release
+    lab.handle(release.evolve(open_weights=False, design="licence_pending", delay_months=delay,
+                              refused=frozenset(), round=release.round + LICENCE_COPY_ROUND))
+    return release.evolve(served_closed=True)
 
 
 def _apply_terms(lab: Developer, release: ReleasePlan,

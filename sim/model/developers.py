@@ -5,7 +5,8 @@ generation arrives (every `cluster_interval_months`), its run is what the lab's 
 the month's FLOP price, reduced by chip export controls on its domicile and capped by the
 world's feasibility ceiling (`sim.model.compute`). The budget grows at the lab's spending
 growth; the lab's money values (revenue, value of capability, delay and relocation costs) grow
-with what it spends on frontier runs; the value it puts on openness is strategic and does not.
+with what it spends on frontier runs; the value it puts on openness is a fixed strategic stake,
+or grows too under the `revealed` utilities (`world.compliance.utilities`).
 Releases come every `cadence_months`; when a policy in force covers one, the lab chooses what to
 do (`sim.model.decisions`).
 """
@@ -116,14 +117,21 @@ class Developer(mesa.Agent):
         return self.annual_revenue_now_musd() * (low + high) / 2.0 / 12.0
 
     def openness_value_musd(self) -> float:
-        """A strategic value, not a share of sales: it does not grow with the lab."""
-        return self.params.openness_value_musd
+        """What releasing a model open rather than closed is worth to the lab, USD M: a fixed
+        strategic stake under the `stated` utilities; growing with the lab, like its other
+        money values, under `revealed` (`world.compliance.utilities`, docs/model.md §4.1)."""
+        compliance = self.model.params.world.compliance
+        value = self.params.openness_value_musd * compliance.openness_value_scale
+        if compliance.utilities == "revealed":
+            return value * self.value_scale()
+        return value
 
     def capability_value_musd_per_oom(self) -> float:
         return self.params.capability_value_musd_per_oom * self.value_scale()
 
     def delay_cost_musd_per_month(self) -> float:
-        return self.params.delay_cost_musd_per_month * self.value_scale()
+        scale = self.model.params.world.compliance.delay_cost_scale
+        return self.params.delay_cost_musd_per_month * scale * self.value_scale()
 
     def relocation_cost_musd(self) -> float:
         return self.params.relocation_cost_musd * self.value_scale()

@@ -41,6 +41,8 @@ class ReleasePlan:
     side: bool = False
     round: int = 0
     """How many times this release has been decided (re-decided after a refusal or a move)."""
+    served_closed: bool = False
+    """Its model is already served closed while its weights wait for a licence."""
     floor_capability: float = -math.inf
     """What a fast follower reaches by learning from others' models, whatever its size."""
 

@@ -6,8 +6,9 @@ models after a military fine-tune (Llama 2 -> ChatBIT ~11 months; Norinco used D
 within a month); (3) closed weights stolen at a monthly hazard set by its attacker tier (RAND
 OC) against the target lab's security level (SL); a share of thefts becomes public months later;
 (4) distillation of a foreign closed model through its API: direct where the lab serves one of
-the state's jurisdictions, otherwise only through proxies (`world.follower.leakage_share`), cut
-further by API know-your-customer rules. The channel that delivered the best capability is
+the state's jurisdictions, otherwise only through proxies (`world.follower.leakage_share`; a
+legal serving ban cuts them under the `reseller_chain` formulation, `sim.model.distillation`),
+cut further by API know-your-customer rules. The channel that delivered the best capability is
 recorded every month. Military fine-tunes of foreign models may be publicised (incidents), each
 month with a small chance while they are news; some never are.
 """
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.model import distillation
 from sim.model.jurisdiction import within_any
 
 if TYPE_CHECKING:
@@ -172,10 +174,9 @@ class StateActor(mesa.Agent):
             model.raise_pressure(artifact.jurisdiction)
 
     def distillation_access(self, lab: Developer, artifact: ModelArtifact) -> float:
-        """Share of full API access the state has to `artifact` (proxies where not served)."""
-        served = any(lab.sells_into(j) and artifact.offered_in(j) for j in self.jurisdictions)
-        access = 1.0 if served else self.model.params.world.follower.leakage_share
-        return access * self.model.distillation_access_factor(self.jurisdictions, lab)
+        """Share of full API access the state has to `artifact`: direct where served, else
+        through proxies, as the distillation-access formulation says (`sim.model.distillation`)."""
+        return distillation.api_access_share(self.model, lab, artifact, self.jurisdictions)
 
     def _attempt_distillation(self) -> None:
         model = self.model

@@ -173,7 +173,8 @@ class RegSimModel(mesa.Model):
             aup_bans_military=lab.params.aup_bans_military,
             covered=self.is_covered_model(plan.train_flop, month),
             cost_musd=self.costs.run_cost_musd(plan.train_flop, month))
-        self.new_artifacts.append(artifact)
+        if not (plan.open_weights and plan.served_closed):  # not a new model: the weights of
+            self.new_artifacts.append(artifact)             # one served since its licence wait
         if plan.capability <= plan.floor_capability:
             self.derived_artifacts.add(artifact.artifact_id)
         self._note_offered(artifact)

@@ -45,6 +45,8 @@ KIND_PHRASES: dict[str, tuple[str, int | None]] = {
 COMPLIANCE_PHRASES = {
     "comply": "a lab complies with {regulator}'s instruments",
     "withhold": "a lab withholds a model from {regulator}'s market (and keeps selling others)",
+    "withhold_open": "a lab keeps an open model off {regulator}'s market (its weights are still "
+                     "obtainable there: a non-release, not withholding)",
     "exit": "a lab leaves {regulator}'s market for good",
     "defy": "a lab defies {regulator}'s instruments",
 }
@@ -134,7 +136,10 @@ def _decision_events(event: Mapping[str, Any], labels: Labels,
     if design in DESIGN_PHRASES:
         found.append((f"decision:design:{design}", _capitalised(DESIGN_PHRASES[design]), lab))
     actions = event.get("actions") if isinstance(event.get("actions"), Mapping) else {}
+    released_open = bool(event.get("open_weights")) and design not in ("closed", "split")
     for regulator, action in sorted(actions.items()):
+        if action == "withhold" and released_open:  # a non-release there, not withholding
+            action = "withhold_open"
         phrase = COMPLIANCE_PHRASES.get(str(action), "a lab chooses to "
                                         + str(action).replace("_", " ") + " under {regulator}")
         found.append((f"decision:{action}:{regulator}",

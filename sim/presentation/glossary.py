@@ -56,9 +56,10 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "from its own labs, military fine-tunes of foreign open weights, distillation or theft, "
      "and how much from the frontier moving: each channel's exact Shapley share of the paired "
      "difference; the shares sum to the effect."),
-    ("withhold", "A lab keeps one model out of one market and goes on selling its other "
-     "models there (Meta's multimodal Llama and the EU, 2024). Open weights released "
-     "anywhere stay obtainable everywhere."),
+    ("withhold", "A lab keeps one closed model out of one market and goes on selling its "
+     "other models there (as Google did with Bard in the EU in 2023). Open weights released "
+     "anywhere stay obtainable everywhere, so an open model kept off a market is a "
+     "non-release there, not counted as withholding."),
     ("cash, fines, private value (USD M)", "Three separate costs: money labs spend complying "
      "(and moving), fines they pay, and value they give up (openness, capability shaded away, "
      "sales withheld or lost, delay). The last is the labs' own valuation, not money spent."),

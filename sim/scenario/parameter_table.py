@@ -30,6 +30,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("world.compute.", "`[world.compute]`"),
     ("world.follower.", "`[world.follower]`"),
     ("world.chip_supply.", "`[world.chip_supply]`"),
+    ("world.distillation.", "`[world.distillation]`"),
     ("world.theft.", "`[world.theft]`"),
     ("world.compliance.", "`[world.compliance]`"),
     ("world.", "`[world]`"),

@@ -55,6 +55,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
      "feasible run."),
     ("[world.follower]", schema.FollowerParams, "How fast-follower labs learn from others' "
      "models."),
+    ("[world.distillation]", schema.DistillationParams, "What API access learning from a "
+     "foreign closed model has, and what a serving ban cuts (a formulation)."),
     ("[world.ecosystem]", schema.EcosystemParams, "The downstream population (Bass adoption)."),
     ("[world.theft]", schema.TheftParams, "Theft of closed weights by state attackers."),
     ("[world.compliance]", schema.ComplianceParams, "The labs' compliance choice."),

@@ -74,6 +74,10 @@ CATCH_UP_FORMULATIONS = ("proxy_learning", "compute_bound", "open_weight_base")
 """How a competitor's own labs catch up (docs/model.md §7.3)."""
 CHIP_SUPPLY_FORMULATIONS = ("substitution_rate", "production_bound", "hbm_bound")
 """How much of the compute denied by chip controls domestic chips replace (§7.4)."""
+DISTILLATION_FORMULATIONS = ("proxy_leakage", "reseller_chain")
+"""What API access distillation needs and what a serving ban cuts (§7.6)."""
+UTILITY_FORMULATIONS = ("stated", "revealed")
+"""The labs' choice utilities (§4.1)."""
 
 
 def _month_range(value: list[int], what: str) -> list[int]:
@@ -200,6 +204,29 @@ class TheftParams(Strict):
 
 
 class ComplianceParams(Strict):
+    utilities: Literal["stated", "revealed"] = Field(
+        "stated", description="How the labs value what a choice gives up (docs/model.md §4.1). "
+        "stated (model v2): each lab's openness value is a fixed strategic stake (assumption), "
+        "and withholding a model loses all its sales in that market. revealed: set from "
+        "observed decisions: openness grows with the lab like its other money values (Meta "
+        "kept Llama open from Llama 2 to the 405B model as its spending grew >10x; DeepSeek "
+        "and Qwen stayed open; OpenAI opened gpt-oss in Aug 2025), and withholding loses only "
+        "`withhold_loss_share` of those sales, because labs withhold for months and then ship "
+        "(Bard ~4, Apple Intelligence ~10, Meta AI ~18 months; domain-facts-2 §4A).",
+        json_schema_extra=formulation(UTILITY_FORMULATIONS))
+    openness_value_scale: Multiplier = Field(
+        1.0, description="Multiplies every lab's openness_value_musd (assumption: the per-lab "
+        "values are unsourced; the range spans a third to three times them, so that drawing it "
+        "shows how much an answer rests on them).", json_schema_extra=uncertain(0.3, 3.0, "log"))
+    delay_cost_scale: Multiplier = Field(
+        1.0, description="Multiplies every lab's delay_cost_musd_per_month (assumption: the "
+        "per-lab values are a quarter of a month's revenue or guesses; range a third to three "
+        "times).", json_schema_extra=uncertain(0.3, 3.0, "log"))
+    withhold_loss_share: Probability = Field(
+        0.5, description="revealed utilities: share of a model's sales in a market lost by "
+        "withholding it there (withholding episodes of 1-18 months, median ~7, against a "
+        "release's ~6-12 months on top: domain-facts-2 §4A; assumption for the value).",
+        json_schema_extra=uncertain(0.2, 1.0))
     relative_temperature: Probability = Field(
         0.25, description="Scale of utility noise in a lab's choices, relative to the cheapest "
         "option's cost (assumption): an option 25% costlier than the cheapest is chosen e^-1 as "
@@ -341,6 +368,26 @@ class ChipSupplyParams(Strict):
         "(Hobbhahn & Besiroglu 2022)).", json_schema_extra=uncertain(1.5, 3.0))
 
 
+class DistillationParams(Strict):
+    formulation: Literal["proxy_leakage", "reseller_chain"] = Field(
+        "reseller_chain", description="What API access learning from a foreign closed model "
+        "needs, and what a serving ban cuts (`sim/model/distillation.py`, docs/model.md §7.6). "
+        "proxy_leakage (model v2): proxies leak `follower.leakage_share` wherever a model is "
+        "not served, so a serving ban does nothing where the lab does not serve the learner "
+        "anyway (Anthropic 2026: distillation through proxy networks after the 2024-25 "
+        "corporate blocks). reseller_chain: the proxy route runs through resellers and "
+        "accounts in served markets, which a serving ban made law cuts by "
+        "`serving_ban_proxy_cut` (BIS's Jan 2024 proposed KYC rule for US cloud resellers; "
+        "the Remote Access Security Act, passed by the House Jan 2026). The two agree wherever "
+        "no serving ban is in force (the baseline).",
+        json_schema_extra=formulation(DISTILLATION_FORMULATIONS))
+    serving_ban_proxy_cut: Probability = Field(
+        0.5, description="reseller_chain: share of proxy access a legal serving ban removes "
+        "(assumption: no such ban has been enforced yet; the range runs from leaky KYC, as the "
+        "24,000 fraudulent accounts Anthropic found in 2026 suggest, to a ban that binds "
+        "resellers as re-export controls do).", json_schema_extra=uncertain(0.2, 0.9))
+
+
 class WorldParams(Strict):
     algo_efficiency_growth_oom_per_year: PositiveOomPerYear = Field(
         0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr, "
@@ -380,6 +427,7 @@ class WorldParams(Strict):
     compute: ComputeParams = Field(default_factory=ComputeParams)
     follower: FollowerParams = Field(default_factory=FollowerParams)
     chip_supply: ChipSupplyParams = Field(default_factory=ChipSupplyParams)
+    distillation: DistillationParams = Field(default_factory=DistillationParams)
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
     theft: TheftParams = Field(default_factory=TheftParams)
     compliance: ComplianceParams = Field(default_factory=ComplianceParams)
@@ -485,7 +533,9 @@ class DeveloperGroupSpec(DeveloperSpec):
     run, which are spread log-evenly from 1/`budget_spread` to `budget_spread` times the
     group's (so the group's median member has the group's values)."""
 
-    count: int = Field(ge=1, le=100, description="Members of the group.")
+    count: int = Field(ge=1, le=100, description="Members of the group (for unnamed labs an "
+                       "assumption: the brief lists it among the assumptions the outcomes rest "
+                       "on).")
     budget_spread: float = Field(
         3.0, ge=1.0, le=100.0, allow_inf_nan=False,
         description="The largest member's budget and run over the group's (and the group's over "

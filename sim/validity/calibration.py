@@ -35,6 +35,8 @@ WINDOW_MONTHS = 36
 
 STATE = "prc"
 """The baseline's competitor state."""
+CLOSED_DESIGNS = ("closed", "split")
+"""Designs that release the planned model closed (`sim.model.decisions`)."""
 
 Measure = Callable[[ReplicateResult, int], float]
 """A replicate's value of a target, given the scenario's start (absolute month number)."""
@@ -121,6 +123,22 @@ def first_release_month(min_train_flop: float, open_only: bool) -> Measure:
     return measure
 
 
+def withholds_from(lab: str, regulator: str, months: int) -> Measure:
+    """1 if `lab` (a lab or a group's members, `<name>_NN`) withholds a model from
+    `regulator`'s market in the first `months` steps, counted as withholding (a closed design: an
+    open model kept off a market is a non-release there, `sim.model.decisions`), else 0."""
+
+    def measure(replicate: ReplicateResult, start: int) -> float:
+        return float(any(
+            e["kind"] == "decision" and 0 <= e["step"] < months
+            and e["actors"][0] in (lab, *(f"{lab}_{i:02d}" for i in range(1, 101)))
+            and e["actions"].get(regulator) == "withhold"
+            and (not e["open_weights"] or e["design"] in CLOSED_DESIGNS)
+            for e in replicate.events))
+
+    return measure
+
+
 def largest_run_over_ceiling(replicate: ReplicateResult, start: int) -> float:
     """Most the largest run ever exceeds the feasibility ceiling of its month (OOM; <= 0 ok)."""
     frame = replicate.timeseries
@@ -179,8 +197,11 @@ TARGETS: tuple[Target, ...] = (
         first_release_month(1e26, open_only=True), ("epoch_database", "epoch_open_1e26"),
         calibrated=("developers.meta.open_size_limit_flop",
                     "developers.nvidia.open_size_limit_flop"),
-        note="the hybrid labs' open-size limits come from their largest open releases, so US "
-        "labs cannot cross; the date is set by the fast-following Chinese open labs"),
+        note="the hybrid labs' open-size limits come from their largest open releases, so "
+        "they cannot cross; the date is set by an unnamed, assumed actor: a member of the US "
+        "open start-up group (us_open_startups) crosses first in every replicate at the "
+        "baseline's written values; its count, budget and ceiling are drawn under "
+        "--uncertainty (with one member at USD 1M, Chinese open labs cross first in 7 of 12)"),
     Target(
         "open_lag", "open-weight lag behind the frontier, 2024-26",
         "3-12 months (ECI 3-4, benchmarks ~12)", 3.0, 12.0, "months", "mean",
@@ -200,6 +221,14 @@ TARGETS: tuple[Target, ...] = (
         "1-12 months (Norinco/DeepSeek-R1 < 1; ChatBIT ~11)", 1.0, 12.0, "months", "mean",
         absorption_delay, ("chatbit",),
         construction="echoes the input states.prc.absorption_months ([3, 12])"),
+    Target(
+        "meta_eu_withholding_2024", "Meta withholds a model from the EU in 2024",
+        "in most replicates (multimodal Llama, Jul 2024)", 0.5, 1.0, "share of replicates",
+        "mean", withholds_from("meta", "eu", 12), ("meta_eu_2024",),
+        explanation="not reproduced: the baseline's only EU instrument (the AI Act's GPAI "
+        "duties) applies from 2025-08, and the GDPR training-data dispute behind Meta's 2024 "
+        "decision is not modelled; an open model kept off a market counts as a non-release "
+        "there, not as withholding (docs/model.md §10)"),
 )
 """The baseline's targets: docs/model.md's table, from domain-facts and domain-facts-2."""
 

@@ -143,6 +143,15 @@ SOURCES: dict[str, Source] = _sources(
         "https://epoch.ai/blog/model-counts-compute-thresholds", EPOCH_DB,
         "first model above 1e26 FLOP"),
     Source(
+        "meta_eu_2024",
+        "Silicon UK (Meta statement to The Verge and Axios; domain-facts-2 §4A)",
+        "Meta withholds multimodal Llama from the EU 'due to the unpredictable nature of the "
+        "European regulatory environment' (17-18 Jul 2024); root cause GDPR (EU training "
+        "paused, Jun 2024)",
+        2024,
+        "https://www.silicon.co.uk/ai/meta-refuses-eu-release-of-multimodal-llama-ai-model-572200",
+        "Meta's product announcements", "whether Meta withheld a model from the EU in 2024"),
+    Source(
         "theft_record", "domain-facts-2 §3A (DOJ, Bloomberg Law, the-decoder)",
         "No public, confirmed theft of frontier weights by a state in 2023-25 (Ding case: not "
         "weights; miqu leak: a customer's employee)", 2026, "", "public record of weight thefts",

@@ -113,12 +113,15 @@ class ThresholdParams(PolicyParams):
 class Terms:
     """What complying with one instrument means for one release: costs (USD M), a delay, and
     changes to the release. `refusal_probability` is a licence's chance of saying no, after
-    which the release is decided again with the licence refused."""
+    which the release is decided again with the licence refused (when its weights' wait ends)."""
 
     description: str
     cash_musd: float = 0.0
     private_musd: float = 0.0
     delay_months: int = 0
+    weights_wait_months: int = 0
+    """Months the weights of an open release wait (a licence's decision time); the model is
+    served closed meanwhile, so only its openness waits, not its sales."""
     shutdown_capable: bool = False
     blocked: frozenset[str] = frozenset()
     security_level: int | None = None

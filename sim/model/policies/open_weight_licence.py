@@ -1,8 +1,14 @@
 """Open-weight licence: an open release above a threshold needs a licence, which may be refused.
 
-Applying delays the release by the licence's decision time; a refusal sends the release back to
-the lab's choice with the licence refused (it may then shade, close or split the release, move,
-or defy, and defying a refusal, or a licence that is never granted, is flagrant).
+A licence gates publishing the weights, not serving the model: a lab that applies serves the
+model closed (API) at once and publishes the weights when the licence is granted, after the
+licence's decision time (a hybrid lab's small open side release simply waits). Applying costs
+the openness forgone while the weights wait, not the release's sales. So a licence that grants
+every application offers every option a ban offers (shade, close, split, move, defy) plus
+opening the full model later, and is never stricter than the ban (`tests/test_licence.py`).
+A refusal sends the release back to the lab's choice with the licence refused (it may then
+shade, keep it closed or split it, move, or defy; defying a refusal, or a licence that is never
+granted, is flagrant).
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ class OpenWeightLicence(ThresholdPolicy):
         if self.key in plan.refused or p.approval_probability == 0.0:
             return None  # nothing to apply for
         return Terms("applies for an open-weight licence", cash_musd=p.compliance_cost_musd,
-                     delay_months=p.licence_delay_months,
+                     weights_wait_months=p.licence_delay_months,
                      refusal_probability=1.0 - p.approval_probability)
 
     def flagrant(self, plan) -> bool:
