@@ -20,6 +20,9 @@ BAD_INPUT_EXIT_STATUS = 2
 
 RUN_FAILURE_EXIT_STATUS = 1
 
+INTERRUPTED_EXIT_STATUS = 130
+"""Exit status after Ctrl-C (SIGINT): 128 + 2, as a shell reports a process the signal ended."""
+
 SET_OPTION = click.option(
     "--set",
     "overrides",
@@ -46,6 +49,14 @@ def environment_failure(what: str, error: BaseException) -> NoReturn:
     out of memory): one line, exit status 1."""
     click.echo(f"error: {what}: {describe_error(error)}", err=True)
     raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+
+
+def interrupted(what: str = "nothing written") -> NoReturn:
+    """After Ctrl-C: one line saying what the command leaves behind, exit status 130. Every
+    command writes its results atomically (nothing, or all of it) or, for sweeps, a folder
+    `--resume` finishes; worker processes ignore SIGINT and leave this line to their parent."""
+    click.echo(f"interrupted: {what}", err=True)
+    raise SystemExit(INTERRUPTED_EXIT_STATUS)
 
 
 def describe_error(error: BaseException) -> str:
