@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
+from sim.experiments.executors import open_executor
 from sim.experiments.sweep import sweep_status
 
 REGSIM = str(Path(sys.executable).parent / "regsim")
@@ -76,6 +77,25 @@ def test_worker_processes_import_nothing_from_the_working_directory(tmp_path: Pa
 
 
 # Ctrl-C ------------------------------------------------------------------------------------
+
+def test_worker_processes_leave_ctrl_c_to_their_parent(capfd: pytest.CaptureFixture) -> None:
+    """SIGINT reaches every process of the terminal's group: a worker, starting or working,
+    ignores it (no KeyboardInterrupt traceback, no lost worker); the parent stops the work."""
+    with open_executor(2) as info:
+        pool = info.executor
+        starting = list(pool._processes)  # noqa: SLF001 (the pids, for the test only)
+        for pid in starting:  # while they start up: importing, not yet running anything
+            os.kill(pid, signal.SIGINT)
+        assert [f.result(timeout=120) for f in [pool.submit(abs, -1) for _ in range(4)]] \
+            == [1, 1, 1, 1]
+        for pid in starting:  # started, waiting for work
+            os.kill(pid, signal.SIGINT)
+        time.sleep(0.5)
+        assert sorted(pool.submit(abs, -n).result(timeout=120) for n in range(4)) == \
+            [0, 1, 2, 3]
+        assert sorted(pool._processes) == sorted(starting)  # noqa: SLF001
+    assert "KeyboardInterrupt" not in capfd.readouterr().err
+
 
 def children_cpu_s(pid: int) -> tuple[int, float]:
     """(how many worker processes `pid` has, their CPU seconds so far), from /proc."""
