@@ -65,6 +65,14 @@ SKIPPED = {
     r"^\.venv/bin/regsim sweep$": "the command's name in prose, not a command line",
 }
 
+KNOWN_BROKEN = {
+    r"^\.venv/bin/regsim report results/": "issue 15 item 1: report on a relative folder path "
+                                            "(fixed on branch h15-folders: remove this entry "
+                                            "when merging it)",
+}
+"""Commands that fail today for a filed defect: the test checks that they still fail (and so
+fails once the fix lands, to have the entry removed)."""
+
 
 @dataclass
 class Command:
@@ -227,14 +235,18 @@ def test_every_readme_command_runs_as_written(clone: Path) -> None:
             text = shrink(_fill_placeholders(command.text, clone))
         completed = subprocess.run(["bash", "-c", text], cwd=clone, capture_output=True,
                                    text=True, timeout=900, env=_fresh_shell_environment())
-        if completed.returncode != 0:
+        broken = [why for pattern, why in KNOWN_BROKEN.items() if re.search(pattern, text)]
+        if (completed.returncode != 0) != bool(broken):
             failures.append(f"README.md:{command.line}: {text}\n  exit "
-                            f"{completed.returncode}: {completed.stderr.strip()[-800:]}")
+                            f"{completed.returncode}: {completed.stderr.strip()[-800:]}"
+                            + (f"\n  listed as broken ({broken[0]}) but it works: remove it "
+                               "from KNOWN_BROKEN" if broken else ""))
     assert failures == []
     assert (clone / "results" / "kill_switch-api" / "summaries.csv").is_file()  # the script's
     spent = os.times()
     cpu_s = (time.process_time() - started + spent.children_user - children.children_user
              + spent.children_system - children.children_system)
+    print(f"the README's commands took {cpu_s:.0f} CPU-seconds")
     assert cpu_s < 120, f"the README's commands took {cpu_s:.0f} CPU-seconds"
 
 
