@@ -2,10 +2,10 @@
 
 What counts as a command (`readme_commands`): every line of a ```bash block (with its `\\`
 continuations), every `$ ` line of a plain ``` block (example output), every inline code span
-that starts with `.venv/bin/`, and every ```python block (run as the script `study.py`, which
-is how the README names it). Each is either run or skipped by a rule of `SKIPPED`, which says
-why; a command that is neither fails the test, and so does a skip rule that no longer matches
-anything.
+that starts with `.venv/bin/`, and every ```python block (saved as `study.py`, the README's
+name for it, and run with `.venv/bin/python study.py` where it appears). Each is either run
+or skipped by a rule of `SKIPPED`, which says why; a command that is neither fails the test,
+and so does a skip rule that no longer matches anything.
 
 Where the commands run: a temporary folder standing for the clone, holding `.venv` (a link to
 this test's virtual environment: the test does not create and install a new one, which would
@@ -24,6 +24,9 @@ How commands are made small (`shrink`), so the whole file costs well under 90 CP
   `replicates=2`;
 - placeholders name what an earlier command wrote: `<compare-folder>` the comparison's folder,
   `results/baseline-sweep-<time>` the baseline sweep's.
+
+A command failing today for a filed defect is listed in `KNOWN_BROKEN` and must still fail
+(the entry goes when the fix is merged).
 
 The set-up block at the top must be exactly two commands: the first creates `.venv`, installs
 regsim into it and runs `regsim run baseline` (the test runs that last part, shrunk, with its
@@ -51,8 +54,9 @@ SMALL_PYTHON = '{"scenario.months": 24, "world.ecosystem.adopters": 2000}'
 SETUP = ("python3 -m venv .venv && .venv/bin/pip install -e . && "
          ".venv/bin/regsim run baseline")
 RUN = re.compile(r"^\.venv/bin/regsim (run|compare|sweep|report|discover|robustness|check|"
-                 r"validate|show|list|schema)\b|^\.venv/bin/python study\.py$|^python-block$")
+                 r"validate|show|list|schema)\b|^python-block$")
 SKIPPED = {
+    r"^\.venv/bin/python study\.py$": "runs the Python block, which the test runs as study.py",
     r"^bash \.ci/test$": "CI's own command: it runs this test suite",
     r"^\.venv/bin/pip install ": "installs packages (the network); this environment has "
                                 "every extra",
@@ -230,7 +234,7 @@ def test_every_readme_command_runs_as_written(clone: Path) -> None:
             continue
         elif command.text == "python-block":
             (clone / SCRIPT).write_text(shrink_python(command.code), encoding="utf-8")
-            continue  # run by the command that names it
+            text = f".venv/bin/python {SCRIPT}"
         else:
             text = shrink(_fill_placeholders(command.text, clone))
         completed = subprocess.run(["bash", "-c", text], cwd=clone, capture_output=True,
@@ -246,7 +250,7 @@ def test_every_readme_command_runs_as_written(clone: Path) -> None:
     spent = os.times()
     cpu_s = (time.process_time() - started + spent.children_user - children.children_user
              + spent.children_system - children.children_system)
-    print(f"the README's commands took {cpu_s:.0f} CPU-seconds")
+    print(f"the README's commands took {cpu_s:.0f} CPU-seconds")  # 73 s on 3.11 (aim: < 90)
     assert cpu_s < 120, f"the README's commands took {cpu_s:.0f} CPU-seconds"
 
 
