@@ -44,6 +44,8 @@ from browser_support import (  # noqa: E402 (after the path set-up)
     wait_ready,
 )
 
+from sim.extras import MissingExtraError, require_extra  # noqa: E402
+
 KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
 THRESHOLD = "regulators.california.policies.kill_switch.threshold_flop"
 
@@ -137,6 +139,10 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--changes", type=int, default=10)
     args = parser.parse_args()
+    try:
+        require_extra("bench", "benchmarks/dashboard_speed.py")
+    except MissingExtraError as error:
+        raise SystemExit(f"error: {error}") from None
     from playwright.sync_api import sync_playwright
 
     log = Path(tempfile.mkdtemp(prefix="regsim-bench-")) / "server.log"

@@ -302,10 +302,14 @@ def discover(sweep: SweepResults | str | os.PathLike[str], outcome: str,
     """Scenario discovery on a finished sweep (as `regsim discover`): the PRIM box of the
     design where `outcome` is below (or above) a value in its units, with coverage, density
     and mass (shares 0..1), the peeling trajectory and feature scores. Needs the `analysis`
-    extra. Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad input."""
+    extra (else `sim.extras.MissingExtraError`, an ImportError that says how to install it).
+    Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad input."""
     from sim.analysis.discovery import discover as run_discovery
     from sim.analysis.sweep_data import load_sweep
     from sim.api_results import DiscoveryResults
+    from sim.extras import require_extra
+
+    require_extra("analysis", "sim.discover")
 
     folder = _sweep_folder(sweep)
     data = load_sweep(folder)

@@ -274,4 +274,5 @@ def test_without_the_analysis_extra_the_command_says_what_to_install(
     result = CliRunner().invoke(main, ["discover", str(box_sweep), "--outcome", "y",
                                        "--above", "0.5"])
     assert result.exit_code == 2
-    assert "needs prim: pip install 'regsim[analysis]'" in result.output
+    assert "regsim discover needs prim, from regsim's analysis extra: pip install -e " \
+        "'.[analysis]'" in result.output

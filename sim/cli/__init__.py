@@ -2,7 +2,8 @@
 
 Heavy modules (the Mesa model, pandas, matplotlib) are imported inside the commands that need
 them, so `regsim --help` starts quickly. Bad input prints `error: ` and every problem to stderr
-and exits with status 2, without a traceback; a failed run exits with status 1.
+and exits with status 2, without a traceback; a failed run exits with status 1; Ctrl-C prints
+one line and exits with status 130 (`common.interrupted`).
 One module per group of commands; each is registered here.
 """
 
@@ -22,9 +23,22 @@ from sim.cli import (
     scenario_commands,
     sweep_command,
 )
+from sim.cli.common import interrupted
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RegsimGroup(click.Group):
+    """The command group; Ctrl-C in any command ends it with one line and exit status 130
+    (click would print "Aborted!" and exit 1). A command that leaves something to resume
+    catches KeyboardInterrupt itself and says so."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
+
+
+@click.group(cls=RegsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(sim.__version__, prog_name="regsim")
 def main() -> None:
     """regsim: an agent-based simulator of AI regulation."""

@@ -27,7 +27,12 @@ from typing import Any
 
 import click
 
-from sim.cli.common import RUN_FAILURE_EXIT_STATUS, bad_input, load_or_exit
+from sim.cli.common import (
+    INTERRUPTED_EXIT_STATUS,
+    RUN_FAILURE_EXIT_STATUS,
+    bad_input,
+    load_or_exit,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -36,7 +41,6 @@ APP_PACKAGES = ("solara",)
 WILDCARD_HOSTS = ("0.0.0.0", "::")
 LISTEN_POLL_S = 0.2
 STOP_TIMEOUT_S = 10.0
-INTERRUPTED_EXIT_STATUS = 130
 KERNEL_CULL_TIMEOUT = "2m"
 """How long a page's session (its Solara kernel, ~8 MiB) outlives the page's connection:
 a page that closes without saying so (a crashed or killed browser) is culled after this;

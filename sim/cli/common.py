@@ -21,6 +21,9 @@ BAD_INPUT_EXIT_STATUS = 2
 
 RUN_FAILURE_EXIT_STATUS = 1
 
+INTERRUPTED_EXIT_STATUS = 130
+"""Exit status after Ctrl-C (SIGINT): 128 + 2, as a shell reports a process the signal ended."""
+
 SET_OPTION = click.option(
     "--set",
     "overrides",
@@ -57,6 +60,14 @@ def writing(what: str) -> Iterator[None]:
         yield
     except (OSError, MemoryError) as error:
         environment_failure(what, error)
+
+
+def interrupted(what: str = "nothing written") -> NoReturn:
+    """After Ctrl-C: one line saying what the command leaves behind, exit status 130. Every
+    command writes its results atomically (nothing, or all of it) or, for sweeps, a folder
+    `--resume` finishes; worker processes ignore SIGINT and leave this line to their parent."""
+    click.echo(f"interrupted: {what}", err=True)
+    raise SystemExit(INTERRUPTED_EXIT_STATUS)
 
 
 def describe_error(error: BaseException) -> str:

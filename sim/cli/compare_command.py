@@ -17,12 +17,12 @@ from sim.cli.common import (
     check_budget,
     check_scheduler_address,
     environment_failure,
+    interrupted,
     load_or_exit,
     reserve_output,
 )
 from sim.cli.progress import progress_bar
 
-INTERRUPTED_EXIT_STATUS = 130
 MAX_NAME_CHARS = 120
 """Longest default folder name before its time stamp (file names are limited to 255 bytes)."""
 
@@ -158,8 +158,7 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
     except ResultsExistError:
         bad_input(f"results folder {folder} already exists; choose another --out")
     except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        raise SystemExit(INTERRUPTED_EXIT_STATUS) from None
+        interrupted()  # the folder appears only when complete: nothing was written
     if save_series:
         _warn_of_missing_series(folder, runs)
     return runs

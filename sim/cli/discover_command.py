@@ -8,7 +8,6 @@ plots into a subfolder of the sweep (`sim.analysis.discovery`, `sim.analysis.fol
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,17 +15,15 @@ import click
 
 from sim.cli.common import bad_input, writing
 
-ANALYSIS_MODULES = {"prim": "prim", "sklearn": "scikit-learn"}
-"""Modules of the `analysis` extra, and their package names."""
-
 
 def require_analysis_extra(command: str) -> None:
     """Exit 2 with the install line if the `analysis` extra is missing."""
-    missing = [package for module, package in ANALYSIS_MODULES.items()
-               if importlib.util.find_spec(module) is None]
-    if missing:
-        bad_input(f"regsim {command} needs {' and '.join(missing)}: pip install "
-                  "'regsim[analysis]'")
+    from sim.extras import MissingExtraError, require_extra
+
+    try:
+        require_extra("analysis", f"regsim {command}")
+    except MissingExtraError as error:
+        bad_input(str(error))
 
 
 @click.command()

@@ -19,6 +19,7 @@ from sim.cli.common import (
     check_scheduler_address,
     describe_error,
     environment_failure,
+    interrupted,
     load_or_exit,
     print_problems,
 )
@@ -29,7 +30,6 @@ DESIGN_OPTIONS = {"params": "--param", "levers": "--lever", "sampler": "--sample
                   "overrides": "--set", "out_dir": "--out", "save_timeseries": "--save-timeseries",
                   "uncertainty": "--uncertainty"}
 """Options that define a new sweep: not allowed with --resume (the folder holds its design)."""
-INTERRUPTED_EXIT_STATUS = 130
 
 
 @click.command()
@@ -224,10 +224,12 @@ def _execute(folder: Path, name: str, create: Callable[[], Path] | None, workers
     from sim.experiments.sweep import SweepError, SweepFolderError, run_sweep, sweep_status
 
     plot_writer = None if no_plots else _plot_writer(outcomes)
+    created = create is None  # a new sweep's folder appears whole, once its executor is ready
     try:
         with open_executor(workers or os.cpu_count() or 1, scheduler) as executor:
             if create is not None:
                 folder = create()
+                created = True
             status = sweep_status(folder)
             with progress_bar(status.remaining_runs, f"{name}: runs",
                               not (quiet or as_json)) as advance:
@@ -242,7 +244,8 @@ def _execute(folder: Path, name: str, create: Callable[[], Path] | None, workers
     except (OSError, MemoryError) as error:
         _stopped(folder, describe_error(error), RUN_FAILURE_EXIT_STATUS)
     except KeyboardInterrupt:
-        _stopped(folder, "interrupted", INTERRUPTED_EXIT_STATUS)
+        interrupted(f"finished runs are saved; resume with: regsim sweep --resume {folder}"
+                    if created else "nothing written")
     _report(summary, name, outcomes, quiet, as_json)
     if summary.failed_runs:
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)

@@ -17,7 +17,6 @@ import asyncio
 import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing
 import os
 import threading
 import time
@@ -26,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sim.dashboard.runs import Draw, RunSet, draw_from
+from sim.experiments.executors import worker_context
 from sim.scenario.schema import Scenario
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -96,7 +96,9 @@ class Engine:
     def _executor(self) -> cf.ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+                # spawn (no fork of a threaded server), importing nothing from the working
+                # directory, as every pool regsim starts
+                context = worker_context()
                 self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=context,
                                                     initializer=_watch_parent,
                                                     initargs=(os.getpid(),))

@@ -295,7 +295,9 @@ def lost_run_message(error: BaseException) -> str:
     from concurrent.futures.process import BrokenProcessPool
 
     if isinstance(error, BrokenProcessPool):
-        return "a worker process was lost (killed, or out of memory)"
+        from sim.experiments.executors import lost_worker_reason
+
+        return lost_worker_reason() or "a worker process was lost (killed, or out of memory)"
     if isinstance(error, CancelledError):
         return "a run was cancelled"
     if isinstance(error, ENVIRONMENT_ERRORS):

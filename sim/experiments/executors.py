@@ -2,7 +2,9 @@
 
 - one worker: `SerialExecutor`, in this process (no start-up cost, no pickling);
 - N workers: a local process pool, started with the `spawn` method on every platform and Mesa
-  version (Mesa 3.3 sets spawn globally on import; fork would differ between versions);
+  version (Mesa 3.3 sets spawn globally on import; fork would differ between versions), in
+  `WorkerContext`: a worker imports nothing from the working directory and leaves Ctrl-C to
+  its parent;
 - `tcp://HOST:PORT`: a Dask distributed cluster through `Client.get_executor(pure=False)`.
   Dask is optional (`pip install -e '.[cluster]'`); it is imported only when asked for.
 
@@ -21,11 +23,16 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
+from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
+
+from sim.extras import MissingExtraError, require_extra
 
 START_METHOD = "spawn"
 IN_FLIGHT_PER_WORKER = 2
@@ -42,8 +49,15 @@ PRELOAD_MODULES = ("sim.experiments.runner", "sim.model.world", "sim.model.outpu
 """Imported by each local worker as it starts: everything running a regsim scenario imports,
 so that no run pays for an import (a worker serves every run of a sweep, and with
 `warm_executor` every experiment of a session)."""
-DASK_MISSING = ("Dask is not installed; install the cluster extra in regsim's folder: "
-                "pip install -e '.[cluster]' (and the same on every worker machine)")
+SAFE_PATH_VARIABLE = "PYTHONSAFEPATH"
+"""Set while a worker starts: its interpreter then puts no working directory on `sys.path`.
+Spawned workers (and multiprocessing's resource tracker) start as `python -c ...`, which would
+otherwise import `multiprocessing`, and later numpy or mesa, from whatever folder regsim was
+run in. A worker's `sys.path` is then its parent's (multiprocessing copies it), so it imports
+exactly what its parent imports."""
+UNGUARDED_MAIN_EXIT_STATUS = 87
+"""Exit status of a worker that found its parent's script starting workers at import (no
+`if __name__ == "__main__":` guard): it stops at once, and the parent says why."""
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 WATCHDOG_INTERVAL_S = 1.0
 """How often a worker checks that the process that started it is still alive."""
@@ -112,12 +126,98 @@ def open_executor(
 
 def start_pool(workers: int, preload: Sequence[str] = PRELOAD_MODULES) -> ProcessPoolExecutor:
     """A spawn process pool of `workers` processes, each started now and importing `preload`."""
-    context = multiprocessing.get_context(START_METHOD)
+    context = worker_context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=start_worker, initargs=(os.getpid(), tuple(preload)))
     for _ in range(workers):  # start every worker now rather than at the first runs
         pool.submit(_import_all, ())
     return pool
+
+
+class WorkerProcess(SpawnProcess):
+    """A spawned process that imports nothing from the working directory and ignores Ctrl-C
+    (SIGINT): its parent stops the work and says so in one line, rather than every worker
+    printing a KeyboardInterrupt traceback."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+        _STARTED.add(process_obj)
+        with _child_start():
+            return SpawnProcess._Popen(process_obj)
+
+    def run(self) -> None:
+        _ignore_interrupts()
+        super().run()
+
+
+class WorkerContext(SpawnContext):
+    """multiprocessing's spawn context, starting `WorkerProcess`es."""
+
+    Process = WorkerProcess
+
+
+_STARTED: weakref.WeakSet[WorkerProcess] = weakref.WeakSet()
+_START_LOCK = threading.Lock()
+
+
+def worker_context() -> WorkerContext:
+    """The context every process pool regsim starts uses (sweeps, runs, the dashboard).
+
+    Starts multiprocessing's resource tracker the same way if it is not running yet. Stops a
+    process that is itself a worker re-running its parent's unguarded script
+    (`UNGUARDED_MAIN_EXIT_STATUS`), before it starts workers of its own."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise SystemExit(UNGUARDED_MAIN_EXIT_STATUS)
+    if sys.platform != "win32":  # Windows has no resource tracker process
+        with _child_start():
+            resource_tracker.ensure_running()
+    return WorkerContext()
+
+
+@contextmanager
+def _child_start() -> Iterator[None]:
+    """While a child process starts: `SAFE_PATH_VARIABLE` set in the environment it inherits,
+    and SIGINT blocked in the signal mask it inherits (unblocked once it ignores SIGINT, so a
+    Ctrl-C while it starts up cannot interrupt it either)."""
+    with _START_LOCK:
+        previous = os.environ.get(SAFE_PATH_VARIABLE)
+        os.environ[SAFE_PATH_VARIABLE] = "1"
+        mask = _block_interrupts()
+        try:
+            yield
+        finally:
+            if mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            if previous is None:
+                del os.environ[SAFE_PATH_VARIABLE]
+            else:
+                os.environ[SAFE_PATH_VARIABLE] = previous
+
+
+def _block_interrupts() -> set[signal.Signals] | None:
+    if not hasattr(signal, "pthread_sigmask"):
+        return None  # Windows: no signal masks (and no SIGINT from the terminal's group)
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: ignore SIGINT, then discard one that arrived while it started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def lost_worker_reason() -> str | None:
+    """Why a worker process of this process was lost, if regsim knows; else None. Knows one
+    cause: the script run as `__main__` starts workers when imported, and every worker
+    re-imports it as it starts (the spawn method), so each one stopped."""
+    if not any(process.exitcode == UNGUARDED_MAIN_EXIT_STATUS for process in list(_STARTED)):
+        return None
+    main = sys.modules.get("__main__")
+    script = os.path.basename(getattr(main, "__file__", None) or "your script")
+    return (f"worker processes could not start: each one re-runs {script} as it starts, and "
+            f"{script} starts workers again when it runs; put the code that calls sim under "
+            f"`if __name__ == \"__main__\":` (see docs/python.md), or pass workers=1")
 
 
 def pool_info(pool: Executor, workers: int) -> ExecutorInfo:
@@ -207,9 +307,12 @@ def _import_all(modules: Sequence[str]) -> None:
 def dask_executor(address: str) -> Iterator[ExecutorInfo]:
     """A Dask distributed executor connected to the scheduler at `address`."""
     try:
-        from distributed import Client
-    except ImportError:
-        raise ExecutorUnavailableError(DASK_MISSING) from None
+        require_extra("cluster", "a Dask scheduler (--scheduler)",
+                      also="and the same on every worker machine")
+    except MissingExtraError as error:
+        raise ExecutorUnavailableError(str(error)) from None
+    from distributed import Client
+
     try:
         client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError) as error:

@@ -68,8 +68,10 @@ def _policy_levers(scenario, regulator, policy, prefix: str,
                    labs: list[DeveloperSpec]) -> list[InertLever]:
     kind = policy.kind
     if not _months_in_force(scenario, policy):
-        return [InertLever(prefix, f"it would come into force ({policy.start}) after the "
-                           f"scenario's last month or lapse ({policy.end}) before its first")]
+        when = (f"it lapses ({policy.end}) before the scenario's first month" if policy.end
+                and policy.end < scenario.scenario.start
+                else f"it comes into force ({policy.start}) after the scenario's last month")
+        return [InertLever(prefix, when)]
     if kind == "chip_export_controls":
         return _chip_controls(policy, prefix, labs)
     if kind == "api_kyc":
