@@ -19,7 +19,9 @@ def test_the_baseline_declares_its_uncertainties_with_their_documented_ranges():
     assert "world.algo_efficiency_growth_oom_per_year" in declared
     documented = uncertainty.documented_ranges()
     for key, parameter in declared.items():
-        if key in documented:
+        if key in documented and not parameter.is_range:  # a formulation: its options
+            assert set(parameter.values) == set(documented[key]["values"]), key
+        elif key in documented:
             assert (parameter.low, parameter.high) == (documented[key]["low"],
                                                        documented[key]["high"]), key
 
@@ -31,8 +33,16 @@ def test_draws_depend_only_on_the_root_seed_and_cover_each_range():
     assert first == uncertainty.draws(parameters, 7, 20)
     assert first != uncertainty.draws(parameters, 8, 20)
     for parameter in parameters:
+        if not parameter.is_range:  # a formulation: every option drawn, in equal shares
+            drawn = [d[parameter.key] for d in first]
+            assert set(drawn) == set(parameter.values)
+            assert max(map(drawn.count, parameter.values)) - min(
+                map(drawn.count, parameter.values)) <= 1
+            continue
         values = np.array([d[parameter.key] for d in first])
         assert values.min() >= parameter.low and values.max() <= parameter.high
+        if parameter.is_integer:  # whole months: the strata round
+            continue
         # Latin hypercube: one draw in each twentieth of the (unit) range.
         units = sorted(parameter.position(v) for v in values)
         assert all(i / 20 <= u <= (i + 1) / 20 for i, u in enumerate(units))
@@ -48,8 +58,8 @@ def test_a_policy_scenario_gets_the_same_draws_as_its_baseline():
 
 def test_intervals_with_parameter_uncertainty_are_at_least_as_wide_and_say_so():
     scenario = load_scenario(find_scenario("baseline"), SHORT)
-    plain = run_scenario(scenario, replicates=8)
-    drawn = run_scenario(scenario, replicates=8, uncertainty=True)
+    plain = run_scenario(scenario, replicates=12)
+    drawn = run_scenario(scenario, replicates=12, uncertainty=True)
     assert "Monte Carlo only" in plain.interval_kind
     assert "parameter uncertainty" in drawn.interval_kind
     keys = ["mean_open_lag_months", "state_mean_domestic_lag_months__prc"]

@@ -6,9 +6,11 @@ each uncertain parameter from its range: a Latin hypercube over the replicates, 
 run's root seed alone, so replicate r gets the same values in every scenario of a comparison
 (the draws are paired like the random numbers) and on every machine.
 
-What is uncertain: the scenario's `[uncertainty]` table (`--set` key -> range), or, when it has
+What is uncertain: the scenario's `[uncertainty]` table (`--set` key -> range, or a list of
+options for a categorical formulation such as `world.follower.catch_up`), or, when it has
 none, every world parameter whose documented range the schema carries
-(`json_schema_extra={"range": ...}`, see `sim.scenario.schema.uncertain`).
+(`json_schema_extra={"range": ...}`, see `sim.scenario.schema.uncertain`) and every formulation
+(`sim.scenario.schema.formulation`), drawn uniformly over its options.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ DRAW_PREFIX = "drawn__"
 
 
 def documented_ranges() -> dict[str, dict[str, Any]]:
-    """Every world parameter with a documented range: `--set` key -> {low, high, scale}."""
+    """Every world parameter with a documented range: `--set` key -> {low, high, scale}; and
+    every categorical formulation: `--set` key -> {values: its options}."""
     from sim.scenario.schema import WorldParams
 
     found: dict[str, dict[str, Any]] = {}
@@ -39,7 +42,9 @@ def documented_ranges() -> dict[str, dict[str, Any]]:
 def _walk(model: type[BaseModel], prefix: str, found: dict[str, dict[str, Any]]) -> None:
     for name, field in model.model_fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        if "range" in extra:
+        if extra.get("formulation"):
+            found[f"{prefix}.{name}"] = {"values": list(extra["options"])}
+        elif "range" in extra:
             low, high = extra["range"]
             found[f"{prefix}.{name}"] = {"low": low, "high": high,
                                          "scale": extra.get("scale", "linear")}

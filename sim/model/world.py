@@ -15,7 +15,7 @@ from functools import lru_cache
 import mesa
 
 from sim.calendar import format_month, parse_month
-from sim.model import enforcement
+from sim.model import catch_up, enforcement
 from sim.model.compute import CostModel
 from sim.model.developers import Developer
 from sim.model.ecosystem import Ecosystem
@@ -57,6 +57,9 @@ class RegSimModel(mesa.Model):
         self.counters = dict.fromkeys(COUNTERS, 0.0)
         self.events = EventLog(self.start_month)
         self.registry = ModelRegistry()
+        self.derived_artifacts: set[int] = set()
+        """Models whose capability came from building on another lab's model (a follower's
+        learned floor), not from the lab's own run (`sim.model.catch_up`)."""
         self.history = FrontierHistory(params.world.prehistory_frontier_growth_oom_per_year / 12)
         self.regulator_list = [Regulator(self, spec) for spec in params.regulators]
         self.policies = [p for r in self.regulator_list for p in r.policies]
@@ -124,35 +127,10 @@ class RegSimModel(mesa.Model):
         return min(theft.max_hazard_per_month, hazard)
 
     def learned_capability(self, lab: Developer) -> float:
-        """The best capability a fast-follower lab can build from others' models now: an open
-        model after `follower.delay_months`, a closed one after delay / access (access 1 where
-        it is served in the lab's domicile, else the leakage share, cut by API KYC rules),
-        less the lab's follower discount (log10 effective FLOP; -inf for other labs)."""
-        discount = lab.params.follower_discount_oom
-        if discount is None:
-            return -math.inf
-        follower = self.params.world.follower
-        best, now = -math.inf, self.step_index
-        for artifact in self.registry.by_capability:  # most capable first: stop early
-            if artifact.capability - discount <= best:
-                break
-            if artifact.developer == lab.name:
-                continue
-            age = now - artifact.release_step
-            if artifact.open_weights:
-                if age >= follower.delay_months:
-                    best = artifact.capability - discount
-                continue
-            loss = discount + follower.closed_teacher_extra_oom
-            if artifact.capability - loss <= best:
-                continue
-            teacher = self._developers_by_name[artifact.developer]
-            served = teacher.sells_into(lab.jurisdiction) and artifact.offered_in(lab.jurisdiction)
-            access = (1.0 if served else follower.leakage_share) * \
-                self.distillation_access_factor([lab.jurisdiction], teacher)
-            if access > 0 and age >= follower.delay_months / access:
-                best = artifact.capability - loss
-        return best
+        """The best capability a fast-follower lab can build from others' models now, under
+        the scenario's catch-up formulation (`sim.model.catch_up`; log10 effective FLOP; -inf
+        for other labs)."""
+        return catch_up.learned_capability(self, lab)
 
     def covering_policies(self, plan: ReleasePlan, lab: Developer) -> list:
         return [p for p in self.policies
@@ -196,6 +174,8 @@ class RegSimModel(mesa.Model):
             covered=self.is_covered_model(plan.train_flop, month),
             cost_musd=self.costs.run_cost_musd(plan.train_flop, month))
         self.new_artifacts.append(artifact)
+        if plan.capability <= plan.floor_capability:
+            self.derived_artifacts.add(artifact.artifact_id)
         self._note_offered(artifact)
         self._log_release(lab, artifact, plan)
         if plan.defied:

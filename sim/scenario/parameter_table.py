@@ -29,6 +29,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("world.ecosystem.", "`[world.ecosystem]`"),
     ("world.compute.", "`[world.compute]`"),
     ("world.follower.", "`[world.follower]`"),
+    ("world.chip_supply.", "`[world.chip_supply]`"),
     ("world.theft.", "`[world.theft]`"),
     ("world.compliance.", "`[world.compliance]`"),
     ("world.", "`[world]`"),
@@ -143,6 +144,8 @@ def format_value(value: Any) -> str:
 def value_range(field: FieldInfo) -> str:
     """The sources' plausible range where the schema records one, else what it accepts."""
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if extra.get("formulation"):
+        return "formulation: one of " + ", ".join(f"'{o}'" for o in extra["options"])
     if "range" in extra:
         low, high = extra["range"]
         scale = " (log scale)" if extra.get("scale") == "log" else ""
@@ -154,6 +157,7 @@ UNIT_SUFFIXES: list[tuple[str, str]] = [
     ("usd_per_flop", "USD per FLOP"),
     ("_oom_per_month", "OOM per month"),
     ("_oom_per_year", "OOM/yr"),
+    ("_chips_per_year", "chips/yr"),
     ("_per_year", "x/yr"),
     ("_per_month", "per month"),
     ("_musd_per_oom", "USD M per OOM"),
@@ -165,6 +169,9 @@ UNIT_SUFFIXES: list[tuple[str, str]] = [
     ("_months", "months"),
     ("_month", "month"),
     ("_share", "share"),
+    ("_chips", "chips"),
+    ("_h100e", "H100-equivalents"),
+    ("_per_chip", "H100s per chip"),
     ("_probability", "probability"),
 ]
 

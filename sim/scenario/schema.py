@@ -63,6 +63,19 @@ def uncertain(low: float, high: float, scale: str = "linear") -> dict[str, Any]:
     return {"range": [low, high], "scale": scale}
 
 
+def formulation(options: tuple[str, ...]) -> dict[str, Any]:
+    """Field metadata: a categorical choice between named formulations of one mechanism, each
+    sourced in docs/model.md; `--uncertainty` may draw it like a range (`[uncertainty]`
+    `"world.follower.catch_up" = ["proxy_learning", "compute_bound"]`)."""
+    return {"formulation": True, "options": list(options)}
+
+
+CATCH_UP_FORMULATIONS = ("proxy_learning", "compute_bound", "open_weight_base")
+"""How a competitor's own labs catch up (docs/model.md §7.3)."""
+CHIP_SUPPLY_FORMULATIONS = ("substitution_rate", "production_bound", "hbm_bound")
+"""How much of the compute denied by chip controls domestic chips replace (§7.4)."""
+
+
 def _month_range(value: list[int], what: str) -> list[int]:
     low, high = value
     if low < 1 or high < low:
@@ -206,7 +219,48 @@ class ComplianceParams(Strict):
         "jurisdiction, domain-facts-2 §4A).")
 
 
+class ComputeBoundParams(Strict):
+    """Parameters of the `compute_bound` catch-up formulation (docs/model.md §7.3)."""
+
+    catch_up_algorithmic_progress_oom_per_year: PositiveOomPerYear = Field(
+        1.78, description="How fast the training compute needed to reach a capability the "
+        "frontier already has falls, OOM/yr (Scher 2025, LessWrong, 'Catch-up algorithmic "
+        "progress might actually be 60x per year': 16-60x/yr over 2023-25 including "
+        "post-training, ~12.7x/yr in another fit, possibly too high; the range runs from 3x/yr, "
+        "frontier algorithmic progress (Ho et al. 2024), i.e. no catch-up advantage, to 60x/yr). "
+        "Calibrated per formulation (docs/model.md §9.1): it ends at the top of the range with "
+        "the competitor's lag still above 7 months.",
+        json_schema_extra=uncertain(0.48, 1.78))
+    knowledge_lag_months: MonthCount = Field(
+        3, description="Months before an innovation behind a released model can be replicated "
+        "by others (papers, staff, inspection of outputs; assumption: DeepSeek-V3 matched "
+        "GPT-4o-class models ~7 months after GPT-4o, R1 matched o1 ~4 months after it).",
+        json_schema_extra=uncertain(1, 9))
+
+
+class OpenWeightBaseParams(Strict):
+    """Parameters of the `open_weight_base` catch-up formulation (docs/model.md §7.3)."""
+
+    post_training_gain_oom: Oom = Field(
+        0.8, description="Capability a follower adds to a released open model it builds on, by "
+        "its own post-training and data, OOM of effective compute (Davidson et al. 2023: "
+        "post-training enhancements are worth 5-30x training compute, 0.7-1.5 OOM, most "
+        "already in the released model; assumption for the share left to a follower). "
+        "Calibrated per formulation (docs/model.md §9.1).",
+        json_schema_extra=uncertain(0.0, 1.2))
+
+
 class FollowerParams(Strict):
+    catch_up: Literal["proxy_learning", "compute_bound", "open_weight_base"] = Field(
+        "proxy_learning", description="How a fast-follower lab (one with a "
+        "follower_discount_oom) catches up (docs/model.md §7.3; Epoch 2025, 'Keeping up with "
+        "the GPTs': own algorithms, replicating the frontier's innovations, leveraging its "
+        "models). proxy_learning: from any better model, closed ones through proxies, with no "
+        "compute of its own; compute_bound: its own compute plus innovations that diffuse "
+        "after knowledge_lag_months, faster for capabilities the frontier already has (catch-up "
+        "algorithmic progress, Scher 2025), so chip controls bite; open_weight_base: its own "
+        "compute or the best open weights it can build on.",
+        json_schema_extra=formulation(CATCH_UP_FORMULATIONS))
     delay_months: MonthCount = Field(
         2, description="Months a fast-follower lab needs to build on a better model it can "
         "reach (distillation, fine-tuning, imitation; assumption: R1-distilled models came "
@@ -220,6 +274,56 @@ class FollowerParams(Strict):
         "(proxies, resellers); learning through leakage takes delay / share months "
         "(assumption: distillation continued through proxy networks into 2026, Anthropic "
         "2026).", json_schema_extra=uncertain(0.3, 0.95))
+
+
+    compute_bound: ComputeBoundParams = Field(default_factory=ComputeBoundParams)
+    open_weight_base: OpenWeightBaseParams = Field(default_factory=OpenWeightBaseParams)
+
+
+class ChipSupplyParams(Strict):
+    """Domestic AI accelerators in a state targeted by chip export controls: how much of the
+    compute the controls deny they replace (docs/model.md §7.4). Used by chip_export_controls."""
+
+    formulation: Literal["substitution_rate", "production_bound", "hbm_bound"] = Field(
+        "substitution_rate", description="substitution_rate: a share of the denied compute "
+        "replaced, growing linearly (the instrument's domestic_substitution_* values; "
+        "assumption); production_bound: domestic output (chips/yr, from 200k (BIS, Jun 2025) to "
+        "805k (SemiAnalysis, Sep 2025) in 2025, growing with SMIC's advanced-node capacity) "
+        "against the demand the controls deny; hbm_bound: the same, capped from 2026 by the "
+        "HBM stacks the targets can obtain (SemiAnalysis 2025: HBM, not logic, binds).",
+        json_schema_extra=formulation(CHIP_SUPPLY_FORMULATIONS))
+    domestic_output_2025_chips: float = Field(
+        4e5, ge=0.0, le=1e9, allow_inf_nan=False,
+        description="Domestic AI accelerators (Ascend-class) produced in 2025, chips (BIS, House "
+        "testimony Jun 2025: <= 200k; FT/Digitimes plan 2025: 100k 910C + 300k 910B; "
+        "SemiAnalysis Sep 2025: ~805k; the default is the plan, near the range's geometric "
+        "mean).", json_schema_extra=uncertain(2e5, 8.05e5, "log"))
+    production_growth_per_year: GrowthFactorPerYear = Field(
+        1.33, description="Growth of domestic accelerator output, x/yr (SemiAnalysis 2025: SMIC "
+        "advanced-node capacity ~45k wafers/month end-2025, 60k in 2026, 80k in 2027, i.e. "
+        "~1.33x/yr; yields 20-40% rising, 2026 reports of up to 1.6M dies (weak) give the top "
+        "of the range).", json_schema_extra=uncertain(1.1, 2.0))
+    h100_equivalent_per_chip: float = Field(
+        0.6, gt=0.0, le=10.0, allow_inf_nan=False,
+        description="Compute of one domestic accelerator in H100s (Ascend 910C ~60% of an H100 "
+        "in inference, alternative claims ~half, domain-facts-2 §5A; 910B lower).",
+        json_schema_extra=uncertain(0.3, 0.8))
+    hbm_bound_chips_per_year: float = Field(
+        3e5, ge=0.0, le=1e9, allow_inf_nan=False,
+        description="hbm_bound: most accelerators a year the HBM the targets can obtain supports "
+        "from 2026-01, chips (SemiAnalysis Sep 2025: output falls to ~300k in 2026 unless HBM "
+        "is found; ~13M stockpiled stacks suffice for ~1.6M 910C in all, the top of the range).",
+        json_schema_extra=uncertain(3e5, 1.6e6, "log"))
+    denied_demand_2025_h100e: float = Field(
+        1e6, gt=0.0, le=1e9, allow_inf_nan=False,
+        description="Accelerators the targets' labs would buy abroad in 2025 without controls, "
+        "H100-equivalents (assumption bounded by Nvidia's China sales: ~13% of FY-Jan-2025 "
+        "revenue, ~$17B, ~0.7M H100s at ~$25k; Bernstein: ~1.5M H20 in 2025).",
+        json_schema_extra=uncertain(5e5, 2e6, "log"))
+    demand_growth_per_year: GrowthFactorPerYear = Field(
+        2.0, description="Growth of that demand in H100-equivalents, x/yr ([D]: Chinese "
+        "training compute ~3x/yr (Epoch, Jan 2025) over chip price-performance ~1.4x/yr "
+        "(Hobbhahn & Besiroglu 2022)).", json_schema_extra=uncertain(1.5, 3.0))
 
 
 class WorldParams(Strict):
@@ -258,6 +362,7 @@ class WorldParams(Strict):
         "military use (assumption).")
     compute: ComputeParams = Field(default_factory=ComputeParams)
     follower: FollowerParams = Field(default_factory=FollowerParams)
+    chip_supply: ChipSupplyParams = Field(default_factory=ChipSupplyParams)
     ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
     theft: TheftParams = Field(default_factory=TheftParams)
     compliance: ComplianceParams = Field(default_factory=ComplianceParams)
@@ -623,6 +728,28 @@ def _drop_none(value: Any) -> Any:
     if isinstance(value, list):
         return [_drop_none(v) for v in value]
     return value
+
+
+def formulation_options() -> dict[str, tuple[str, ...]]:
+    """Every categorical formulation field of a scenario: `--set` key -> its options, default
+    first (`"world.follower.catch_up"` -> ("proxy_learning", "compute_bound", ...)). A field is
+    a formulation when its metadata says so (`formulation(...)`)."""
+    found: dict[str, tuple[str, ...]] = {}
+    _walk_formulations(WorldParams, "world", found)
+    return found
+
+
+def _walk_formulations(model: type[BaseModel], prefix: str,
+                       found: dict[str, tuple[str, ...]]) -> None:
+    for name, field in model.model_fields.items():
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("formulation"):
+            default = field.get_default()
+            options = tuple(extra["options"])
+            found[f"{prefix}.{name}"] = (default, *(o for o in options if o != default))
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            _walk_formulations(annotation, f"{prefix}.{name}", found)
 
 
 def json_schema() -> dict[str, Any]:

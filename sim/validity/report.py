@@ -112,6 +112,8 @@ def run_checks(
         "theft",
         lambda: docking.theft_docking(settings.theft_hazard_per_month, settings.theft_replicates),
     )
+    formulations = timed("formulations", lambda: calibration.formulation_checks(
+        baseline, replay_scenario, lambda scenario: run_scenario(scenario, settings.replicates)))
     compute = timed("compute", lambda: [
         docking.compute_docking(),
         docking.compute_docking(strength=0.75),
@@ -119,6 +121,7 @@ def run_checks(
     ])
     checks = (
         calibration.check_calibration(calibration_run)
+        + formulations
         + replay.check_replay(replay_run, replay_scenario)
         + [bass.check()]
         + theft.checks()
