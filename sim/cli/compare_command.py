@@ -35,6 +35,11 @@ INTERRUPTED_EXIT_STATUS = 130
 @SET_OPTION
 @click.option("--uncertainty", is_flag=True, help="Draw the baseline's uncertain parameters per "
               "replicate, the same draws for every scenario (paired).")
+@click.option("--formulations", "formulations", metavar="all|full|none|KEY[,KEY]",
+              help="Run the comparison once per formulation of the model's decisive "
+              "mechanisms, on the same seeds (and draws): all (each field's options one at a "
+              "time, the others at the baseline's), full (every combination), none, or the "
+              "fields named. Default: all with --uncertainty, none without.")
 @click.option("--independent", is_flag=True, help="Give each policy its own seeds instead of "
               "the baseline's (unpaired; for showing what pairing gains).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -51,8 +56,8 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table; verdicts only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
 def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed: int | None,
-            overrides: Sequence[str], uncertainty: bool, independent: bool,
-            out_dir: Path | None,
+            overrides: Sequence[str], uncertainty: bool, formulations: str | None,
+            independent: bool, out_dir: Path | None,
             workers: int | None, scheduler: str | None, outcomes: Sequence[str],
             no_plots: bool, no_series: bool, quiet: bool, as_json: bool) -> None:
     """Compare each POLICY scenario with BASELINE on paired replicates (common random
@@ -63,6 +68,13 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     `regsim report`; from the series, each effect on each state decomposed by channel (own
     labs, fine-tunes of open weights, distillation, theft; Shapley, paired), printed per
     policy and written to channels.csv and plots/channel_effects.png.
+
+    With --formulations (on by default with --uncertainty), the comparison runs once per
+    formulation block on the same seeds: per policy, each state's lag per formulation with
+    its channel decomposition, and a verdict per outcome saying whether it holds under every
+    formulation (formulations.csv, formulation_channels.csv; each block's folder under
+    formulations/). With --uncertainty the formulations are then fixed per block and the
+    other uncertain parameters drawn.
     Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
     """
     import tomllib
@@ -77,28 +89,97 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
         bad_input(f"each scenario needs its own [scenario] name; found {', '.join(names)}")
     scenarios = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
     meta = loaded[0].scenario
-    replicates = replicates or meta.replicates
+    design = _formulation_design(formulations, uncertainty, independent, loaded[0])
+    blocks = design[1] if design else []
+    replicates = replicates or _default_replicates(meta.replicates, len(blocks))
     if replicates < 2:
         bad_input("a comparison needs at least 2 replicates for an interval; pass -n")
     root_seed = meta.seed if seed is None else seed
     check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
                                         key=lambda size: size.replicate_seconds()),
-                                    replicates * len(loaded)))
+                                    replicates * len(loaded) * max(1, len(blocks))))
+    draws = _draws(loaded[0], root_seed, replicates, uncertainty, bool(blocks))
+    if blocks:
+        _check_blocks(scenarios, blocks)
     folder = _claim(out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}"),
                     auto_name=out_dir is None)
-    from sim.experiments import uncertainty as parameter_uncertainty
-
-    draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
-                                         replicates) if uncertainty else [])
     try:
         runs = _run(folder, scenarios, root_seed, replicates, independent, workers, scheduler,
-                    not (quiet or as_json), not no_series, draws)
+                    not (quiet or as_json), not no_series, draws, design)
         states = {s.name: s.label or s.name for s in loaded[0].states}
-        _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json, independent)
+        if design:
+            _finish_formulations(folder, runs, design, names, outcomes, states, no_plots,
+                                 quiet, as_json, replicates, meta.replicates)
+        else:
+            _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json,
+                    independent)
     except (OSError, MemoryError) as error:
         environment_failure(f"the comparison stopped ({folder})", error)
     finally:
         _drop_if_empty(folder)
+
+
+FORMULATION_REPLICATE_SHARE = 2
+"""Per formulation block, the default replicates are the baseline's divided by this (at
+least 8): five blocks of half the replicates cost 2.5 times one comparison."""
+MIN_BLOCK_REPLICATES = 8
+
+
+def _default_replicates(scenario_replicates: int, blocks: int) -> int:
+    """The default paired replicates: the baseline's, or per formulation block a share of
+    them (`FORMULATION_REPLICATE_SHARE`), so a per-formulation run stays affordable."""
+    if blocks <= 1:
+        return scenario_replicates
+    return max(MIN_BLOCK_REPLICATES, scenario_replicates // FORMULATION_REPLICATE_SHARE)
+
+
+def _formulation_design(text: str | None, uncertainty: bool, independent: bool,
+                        baseline: Any) -> tuple[str, list] | None:
+    """(design, blocks) of a per-formulation comparison, or None for a plain one."""
+    from sim.experiments import formulations as fm
+    from sim.scenario.schema import formulation_options
+
+    available = formulation_options()
+    chosen = text if text is not None else ("all" if uncertainty and available else "none")
+    if chosen.strip() == "none":
+        return None
+    if independent:
+        bad_input("--formulations compares formulations on common seeds; drop --independent "
+                  "(or pass --formulations none)")
+    try:
+        design, keys = fm.parse_design(chosen, available)
+    except ValueError as error:
+        bad_input(f"--formulations: {error}")
+    reference = fm.reference_values(baseline, list(available))
+    return design, fm.blocks(design, {key: available[key] for key in keys}, reference)
+
+
+def _draws(baseline: Any, root_seed: int, replicates: int, uncertainty: bool,
+           per_formulation: bool) -> list:
+    """Each replicate's draws of the uncertain parameters (none without --uncertainty); per
+    formulation, the formulation fields are left out (fixed per block)."""
+    if not uncertainty:
+        return []
+    from sim.experiments import uncertainty as parameter_uncertainty
+    from sim.experiments.formulations import strip_formulations
+    from sim.scenario.schema import formulation_options
+
+    parameters = parameter_uncertainty.declared(baseline)
+    if per_formulation:
+        parameters = strip_formulations(parameters, list(formulation_options()))
+    return parameter_uncertainty.draws(parameters, root_seed, replicates)
+
+
+def _check_blocks(scenarios: dict[str, Any], blocks: list) -> None:
+    """Exit 2 if a block's formulation makes a scenario invalid (before anything runs)."""
+    from sim.experiments.formulations import block_scenarios
+    from sim.scenario.errors import ScenarioError
+
+    for block in blocks:
+        try:
+            block_scenarios(scenarios, block)
+        except ScenarioError as error:
+            bad_input(f"--formulations {block.name}: {error}")
 
 
 def _claim(folder: Path, auto_name: bool) -> Path:
@@ -122,18 +203,24 @@ def _drop_if_empty(folder: Path) -> None:
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
          independent: bool, workers: int | None, scheduler: str | None, show: bool,
-         save_series: bool, draws: list):
+         save_series: bool, draws: list, design: tuple[str, list] | None = None):
+    """The runs table, or per formulation (`design`) block name -> runs table."""
     from sim.experiments.compare import run_comparison
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
+    from sim.experiments.formulations import run_blocks
     from sim.experiments.storage import ResultsExistError
 
-    total = replicates * len(scenarios)
+    total = replicates * len(scenarios) * (len(design[1]) if design else 1)
     try:
         with open_executor(workers or os.cpu_count() or 1, scheduler) as executor, \
                 progress_bar(total, "compare: runs", show) as advance:
-            runs = run_comparison(folder, scenarios, root_seed, replicates, executor,
-                                  independent, advance, save_series, draws)
+            if design:
+                runs = run_blocks(folder, scenarios, design[1], root_seed, replicates,
+                                  executor, advance, save_series, draws, design[0])
+            else:
+                runs = run_comparison(folder, scenarios, root_seed, replicates, executor,
+                                      independent, advance, save_series, draws)
     except (ExecutorUnavailableError, EngineError) as error:
         click.echo(f"error: the comparison stopped: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
@@ -142,7 +229,7 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         raise SystemExit(INTERRUPTED_EXIT_STATUS) from None
-    if save_series:
+    if save_series and not design:
         _warn_of_missing_series(folder, runs)
     return runs
 
@@ -232,3 +319,97 @@ def _print_channels(folder: Path, policy: str, states: dict[str, str]) -> None:
     for state, label in states.items():
         if ((table["policy"] == policy) & (table["state"] == state)).any():
             click.echo(format_channels(table, policy, label, state) + "\n")
+
+
+def _finish_formulations(folder: Path, runs: dict[str, Any], design: tuple[str, list],
+                         names: list[str], outcomes: Sequence[str], states: dict[str, str],
+                         no_plots: bool, quiet: bool, as_json: bool, replicates: int,
+                         scenario_replicates: int) -> None:
+    """Finish and print a per-formulation comparison: the reference block's table, each
+    state's lag per formulation with its channels, and the robustness verdicts."""
+    from sim.api_compare import finish_formulations, key_outcomes
+    from sim.experiments.compare import numeric_outcomes
+    from sim.experiments.formulations import CHANNELS_NAME, REFERENCE
+
+    reference_runs = runs[REFERENCE]
+    available = numeric_outcomes(reference_runs)
+    for outcome in outcomes:
+        if outcome not in available:
+            bad_input(f"--outcome {outcome}: not a numeric outcome; choose from "
+                      f"{', '.join(available)}")
+    shown = list(outcomes) or key_outcomes(reference_runs, states)
+    table, frame = finish_formulations(folder, design[0], design[1], runs, names, states,
+                                       shown, plots=not no_plots)
+    failed = sum(int((r["status"] != "ok").sum()) for r in runs.values())
+    chosen = frame[frame["outcome"].isin(shown)]
+    if as_json:
+        _print_formulations_json(folder, table, chosen, names, shown, states, replicates,
+                                 len(design[1]), failed)
+    else:
+        import pandas as pd
+
+        path = folder / CHANNELS_NAME
+        channels = pd.read_csv(path) if path.exists() else None
+        reference = table.set_index("outcome").loc[shown].reset_index()[table.columns]
+        _print_formulations(folder, reference, chosen, channels, names, states, quiet,
+                            replicates, scenario_replicates, design, failed)
+    if failed:
+        raise SystemExit(RUN_FAILURE_EXIT_STATUS)
+
+
+def _print_formulations(folder: Path, reference: Any, chosen: Any, channels: Any,
+                        names: list[str], states: dict[str, str], quiet: bool,
+                        replicates: int, scenario_replicates: int, design: tuple[str, list],
+                        failed: int) -> None:
+    from sim.presentation.compare_report import format_comparison
+    from sim.presentation.formulation_report import (
+        block_label,
+        format_lag_table,
+        robustness_lines,
+    )
+
+    blocks = design[1]
+    if failed:
+        click.echo(f"warning: {failed} runs failed; see runs.csv in {folder} and its "
+                   "formulations/ folders", err=True)
+    if not quiet:
+        note = ("" if replicates == scenario_replicates else
+                f"; {replicates} per block by default, not the baseline's "
+                f"{scenario_replicates}: pass -n for more")
+        click.echo(f"{len(blocks)} formulation blocks ({design[0]}), each {replicates} "
+                   f"paired replicates on the same seeds{note}:")
+        for block in blocks:
+            values = ", ".join(f"{k.removeprefix('world.')}={v}" for k, v in
+                               block.values.items())
+            click.echo(f"  {block_label(block.name)}: {values}")
+        click.echo("")
+    for policy in names[1:]:
+        if not quiet:
+            title = (f"{policy} vs {names[0]} under the reference formulations: {replicates} "
+                     "paired replicates (common random numbers)")
+            click.echo(format_comparison(reference[reference["policy"] == policy], title)
+                       + "\n")
+            for state, label in states.items():
+                text = format_lag_table(chosen, channels, policy, state, label)
+                if text:
+                    click.echo(text + "\n")
+        click.echo(f"{policy}: which verdicts hold under every formulation")
+        for line in robustness_lines(chosen[chosen["policy"] == policy]):
+            click.echo(f"- {line}")
+        click.echo("")
+    click.echo(f"results: {folder}")
+
+
+def _print_formulations_json(folder: Path, table: Any, chosen: Any, names: list[str],
+                             shown: Sequence[str], states: dict[str, str], replicates: int,
+                             blocks: int, failed: int) -> None:
+    from sim.presentation.tables import with_labels
+
+    reference = table[table["outcome"].isin(shown)]
+    click.echo(json.dumps({
+        "results": str(folder), "baseline": names[0], "pairing": "common random numbers",
+        "replicates": replicates, "formulation_blocks": blocks, "failed_runs": failed,
+        "comparisons": json.loads(with_labels(reference, states).to_json(orient="records")),
+        "channels": _channel_records(folder),
+        "formulations": json.loads(chosen.to_json(orient="records")),
+    }, indent=2))
