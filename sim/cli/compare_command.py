@@ -80,6 +80,7 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     import tomllib
 
     from sim.experiments.budget import check_runs, run_size
+    from sim.experiments.formulations import default_replicates, uncertainty_draws
     from sim.experiments.storage import default_out_dir
 
     check_scheduler_address(scheduler)
@@ -91,14 +92,14 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     meta = loaded[0].scenario
     design = _formulation_design(formulations, uncertainty, independent, loaded[0])
     blocks = design[1] if design else []
-    replicates = replicates or _default_replicates(meta.replicates, len(blocks))
+    replicates = replicates or default_replicates(meta.replicates, len(blocks))
     if replicates < 2:
         bad_input("a comparison needs at least 2 replicates for an interval; pass -n")
     root_seed = meta.seed if seed is None else seed
     check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
                                         key=lambda size: size.replicate_seconds()),
                                     replicates * len(loaded) * max(1, len(blocks))))
-    draws = _draws(loaded[0], root_seed, replicates, uncertainty, bool(blocks))
+    draws = uncertainty_draws(loaded[0], root_seed, replicates, uncertainty, bool(blocks))
     if blocks:
         _check_blocks(scenarios, blocks)
     folder = _claim(out_dir or default_out_dir(f"{names[0]}-vs-{'-'.join(names[1:])}"),
@@ -119,55 +120,18 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
         _drop_if_empty(folder)
 
 
-FORMULATION_REPLICATE_SHARE = 2
-"""Per formulation block, the default replicates are the baseline's divided by this (at
-least 8): five blocks of half the replicates cost 2.5 times one comparison."""
-MIN_BLOCK_REPLICATES = 8
-
-
-def _default_replicates(scenario_replicates: int, blocks: int) -> int:
-    """The default paired replicates: the baseline's, or per formulation block a share of
-    them (`FORMULATION_REPLICATE_SHARE`), so a per-formulation run stays affordable."""
-    if blocks <= 1:
-        return scenario_replicates
-    return max(MIN_BLOCK_REPLICATES, scenario_replicates // FORMULATION_REPLICATE_SHARE)
-
-
 def _formulation_design(text: str | None, uncertainty: bool, independent: bool,
                         baseline: Any) -> tuple[str, list] | None:
-    """(design, blocks) of a per-formulation comparison, or None for a plain one."""
-    from sim.experiments import formulations as fm
-    from sim.scenario.schema import formulation_options
+    """(design, blocks) of a per-formulation comparison, or None for a plain one; exit 2 for
+    a bad --formulations value or one combined with --independent."""
+    from sim.experiments.formulations import plan
 
-    available = formulation_options()
-    chosen = text if text is not None else ("all" if uncertainty and available else "none")
-    if chosen.strip() == "none":
-        return None
-    if independent:
-        bad_input("--formulations compares formulations on common seeds; drop --independent "
-                  "(or pass --formulations none)")
+    if independent and text is not None and text.strip() != "none":
+        bad_input("--formulations compares formulations on common seeds; drop --independent")
     try:
-        design, keys = fm.parse_design(chosen, available)
+        return None if independent else plan(text, uncertainty, baseline)
     except ValueError as error:
         bad_input(f"--formulations: {error}")
-    reference = fm.reference_values(baseline, list(available))
-    return design, fm.blocks(design, {key: available[key] for key in keys}, reference)
-
-
-def _draws(baseline: Any, root_seed: int, replicates: int, uncertainty: bool,
-           per_formulation: bool) -> list:
-    """Each replicate's draws of the uncertain parameters (none without --uncertainty); per
-    formulation, the formulation fields are left out (fixed per block)."""
-    if not uncertainty:
-        return []
-    from sim.experiments import uncertainty as parameter_uncertainty
-    from sim.experiments.formulations import strip_formulations
-    from sim.scenario.schema import formulation_options
-
-    parameters = parameter_uncertainty.declared(baseline)
-    if per_formulation:
-        parameters = strip_formulations(parameters, list(formulation_options()))
-    return parameter_uncertainty.draws(parameters, root_seed, replicates)
 
 
 def _check_blocks(scenarios: dict[str, Any], blocks: list) -> None:

@@ -133,6 +133,52 @@ def blocks(design: str, options: Mapping[str, Sequence[str]],
     return out
 
 
+REPLICATE_SHARE = 2
+"""Per formulation block, the default replicates are the scenario's divided by this (at least
+`MIN_BLOCK_REPLICATES`): five blocks of half the replicates cost 2.5 times one comparison."""
+MIN_BLOCK_REPLICATES = 8
+
+
+def default_replicates(scenario_replicates: int, block_count: int) -> int:
+    """The default paired replicates: the scenario's, or per formulation block a share of them
+    (`REPLICATE_SHARE`), so that a per-formulation comparison stays affordable."""
+    if block_count <= 1:
+        return scenario_replicates
+    return max(MIN_BLOCK_REPLICATES, scenario_replicates // REPLICATE_SHARE)
+
+
+def plan(text: str | None, uncertainty: bool, baseline: Any
+         ) -> tuple[str, list[Block]] | None:
+    """(design, blocks) of a comparison per formulation, or None for a plain one. `text` is
+    the `--formulations` value (None: `all` with parameter uncertainty, `none` without);
+    `baseline` the validated baseline Scenario, whose values are the reference. ValueError
+    for a value that names no design or field."""
+    from sim.scenario.schema import formulation_options
+
+    available = formulation_options()
+    chosen = text if text is not None else ("all" if uncertainty and available else "none")
+    if chosen.strip() == "none":
+        return None
+    design, keys = parse_design(chosen, available)
+    reference = reference_values(baseline, list(available))
+    return design, blocks(design, {key: available[key] for key in keys}, reference)
+
+
+def uncertainty_draws(baseline: Any, root_seed: int, replicates: int, uncertainty: bool,
+                      per_formulation: bool) -> list[dict[str, Any]]:
+    """Each replicate's draws of the baseline's uncertain parameters (none without
+    `uncertainty`); per formulation, the formulation fields are left out (fixed per block)."""
+    if not uncertainty:
+        return []
+    from sim.experiments import uncertainty as parameter_uncertainty
+    from sim.scenario.schema import formulation_options
+
+    parameters = parameter_uncertainty.declared(baseline)
+    if per_formulation:
+        parameters = strip_formulations(parameters, list(formulation_options()))
+    return parameter_uncertainty.draws(parameters, root_seed, replicates)
+
+
 def strip_formulations(parameters: Sequence[Any], keys: Sequence[str]) -> list[Any]:
     """The uncertain parameters less the formulation fields (fixed per block, never drawn)."""
     return [p for p in parameters if p.key not in set(keys)]

@@ -155,30 +155,37 @@ def _channel_means(channels: pd.DataFrame | None, block: str, policy: str,
 
 def robust_sentence(formulations: pd.DataFrame, outcomes: Sequence[str]) -> str:
     """One sentence for page one: which of `outcomes`' effects (each policy's) hold under
-    every formulation, which flip and which depend on the formulation; '' if none apply."""
+    every formulation, which flip and which are clear under some only; '' if none apply."""
     chosen = formulations[formulations["outcome"].isin(list(outcomes))]
     if chosen.empty:
         return ""
     unique = chosen.drop_duplicates(["policy", "outcome"])
     blocks = formulations["block"].nunique()
-    kinds = {kind: unique[unique["robustness"] == kind] for kind in (ROBUST, FLIPS, PARTIAL)}
     parts = []
-    for kind, lead in ((ROBUST, "hold under every formulation"),
-                       (FLIPS, "flip sign between formulations"),
-                       (PARTIAL, "are clear under some formulations only")):
-        found = kinds[kind]
+    for kind, lead in ((ROBUST, "robust under every one"),
+                       (FLIPS, "flipping sign between them"),
+                       (PARTIAL, "clear under some only")):
+        found = unique[unique["robustness"] == kind]
         if not found.empty:
-            parts.append(f"{_effects(found)} {lead}")
+            parts.append(f"{lead}: {_effects(found)}")
     if not parts:
-        return (f"Under {blocks} formulations of the decisive mechanisms, no key effect is "
-                "clear under any of them.")
-    return (f"Across {blocks} formulations of the decisive mechanisms (same seeds): "
-            + "; ".join(parts) + ".")
+        return (f"Across {blocks} formulations of the decisive mechanisms (same seeds), no key "
+                "effect is clear under any of them.")
+    return (f"Across {blocks} formulations of the decisive mechanisms (same seeds), "
+            + "; ".join(parts) + "; every other key effect is unclear under all of them.")
+
+
+MAX_NAMED = 3
+"""Outcomes named per policy in the page-one sentence (the rest counted)."""
 
 
 def _effects(rows: pd.DataFrame) -> str:
-    names = [f"{row['policy']} on {row['label']}" if "label" in row else
-             f"{row['policy']} on {row['outcome']}" for row in rows.to_dict(orient="records")]
-    if len(names) > 3:
-        return ", ".join(names[:3]) + f" and {len(names) - 3} more"
-    return ", ".join(names)
+    """'kill_switch on A, B and 2 more, export_controls on C'."""
+    texts = []
+    for policy, group in rows.groupby("policy", sort=False):
+        names = [str(label) for label in (group["label"] if "label" in group
+                                          else group["outcome"])]
+        shown = ", ".join(names[:MAX_NAMED])
+        more = f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else ""
+        texts.append(f"{policy} on {shown}{more}")
+    return ", ".join(texts)
