@@ -92,6 +92,7 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     meta = loaded[0].scenario
     design = _formulation_design(formulations, uncertainty, independent, loaded[0])
     blocks = design[1] if design else []
+    defaulted = replicates is None
     replicates = replicates or default_replicates(meta.replicates, len(blocks))
     if replicates < 2:
         bad_input("a comparison needs at least 2 replicates for an interval; pass -n")
@@ -110,7 +111,8 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
         states = {s.name: s.label or s.name for s in loaded[0].states}
         if design:
             _finish_formulations(folder, runs, design, names, outcomes, states, no_plots,
-                                 quiet, as_json, replicates, meta.replicates)
+                                 quiet, as_json, replicates,
+                                 meta.replicates if defaulted else replicates)
         else:
             _finish(folder, runs, names, outcomes, states, no_plots, quiet, as_json,
                     independent)
