@@ -130,10 +130,9 @@ for line in verdicts.loc[verdicts["outcome"].str.endswith("__prc"), "verdict"]:
 # How to read it: a verdict marked *robust* holds whichever way the PRC's labs catch up and
 # however many chips it makes, within the other uncertain parameters drawn here. One that
 # *depends on the formulation* rests on that choice: read the decomposition above to see
-# which channel carries it. In the full-size run (`regsim compare baseline kill_switch
-# export_controls open_weight_licence --uncertainty -n 12 --set world.ecosystem.adopters=2000`,
-# docs/model.md) the kill switch
-# widened the PRC's lag under every formulation, by 0.16 months under proxy learning
-# (mostly through fine-tunes of open weights) and by 1.3 months when the PRC's labs build on
-# the best open weights (mostly through its own labs): the sign is robust, its size and its
-# channel are not.
+# which channel carries it. In a larger run (120 months, 12 pairs per formulation:
+# `regsim compare baseline kill_switch export_controls open_weight_licence --uncertainty
+# -n 12 --set world.ecosystem.adopters=2000`, docs/model.md §7.13) the kill switch widened
+# the PRC's lag under every formulation, by 0.16 months under proxy learning (mostly through
+# fine-tunes of open weights) and by 1.3 months when the PRC's labs build on the best open
+# weights (mostly through its own labs): the sign is robust, its size and its channel are not.
