@@ -230,3 +230,18 @@ def test_the_api_reference_block_equals_a_plain_comparison(tmp_path):
         formulation_options()[key])
     assert list(per.robustness.columns) == ["policy", "outcome", "label", "unit",
                                             "robustness", "verdict"]
+
+
+def test_json_and_no_series_per_formulation(tmp_path):
+    key = "world.follower.catch_up"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", "baseline", "kill_switch", "-n", "2", *SMALL,
+                                       "--formulations", key, "--no-series", "--no-plots",
+                                       "-j", "1", "--json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["formulation_blocks"] == len(formulation_options()[key])
+    lag = [row for row in data["formulations"] if row["outcome"] == LAG]
+    assert sorted(row["option"] for row in lag) == sorted(formulation_options()[key])
+    assert data["channels"] is None and not (out / fm.CHANNELS_NAME).exists()
+    assert (out / fm.FORMULATIONS_NAME).exists()
