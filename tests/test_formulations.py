@@ -93,16 +93,21 @@ def test_no_effect_under_any_formulation():
                                        "PRC's mean lag behind the frontier")
 
 
-def test_the_page_one_sentence_names_robust_and_formulation_dependent_effects():
+def test_the_page_one_sentence_gives_the_lag_verdict_and_counts_the_rest():
     robust = synthetic({"reference": (0.3, 0.1, 0.5),
                         "world.follower.catch_up=compute_bound": (0.9, 0.4, 1.4)})
     flips = synthetic({"reference": (5.0, 1.0, 9.0),
                        "world.follower.catch_up=compute_bound": (-5.0, -9.0, -1.0)}, "thefts")
-    sentence = robust_sentence(pd.concat([robust, flips]), [LAG, "thefts"])
+    unclear = synthetic({"reference": (0.1, -1.0, 1.2),
+                         "world.follower.catch_up=compute_bound": (0.2, -1.0, 1.4)},
+                        "incidents")
+    sentence = robust_sentence(pd.concat([robust, flips, unclear]),
+                               [LAG, "thefts", "incidents"], [LAG], {"prc": "the PRC"})
     assert sentence == (
-        "Across 2 formulations of the decisive mechanisms (same seeds), robust under every "
-        "one: p on the PRC: mean lag, every channel; flipping sign between them: p on thefts "
-        "of weights; every other key effect is unclear under all of them.")
+        "Across 2 formulations of the decisive mechanisms (same seeds): p's effect on the "
+        "PRC's mean lag behind the frontier is robust (+0.300 to +0.900 months); of 3 key "
+        "effects, 1 hold under every formulation, 0 are clear under some only, 1 flip sign "
+        "and 1 are unclear under all.")
 
 
 # Blocks, generically over formulation_options() ----------------------------------------------
@@ -120,6 +125,18 @@ def test_one_at_a_time_and_full_factorial_blocks_cover_every_option():
     full = fm.blocks(fm.FULL, options, reference)
     assert len(full) == math.prod(len(v) for v in options.values())
     assert len({b.name for b in full}) == len(full)
+
+
+def test_a_full_factorial_table_has_one_row_per_combination():
+    options = {"a": ("a0", "a1"), "b": ("b0", "b1", "b2")}
+    design = fm.blocks(fm.FULL, options, {"a": "a0", "b": "b0"})
+    tables = {block.name: pd.DataFrame([{
+        "policy": "p", "outcome": "thefts", "n_pairs_defined": 5, "difference_mean": 1.0,
+        "ci95_low": 0.5, "ci95_high": 1.5}]) for block in design}
+    rows = fm.effects(design, tables, fm.FULL)
+    assert len(rows) == 6 and set(rows["field"]) == {"all"}
+    assert sorted(rows["option"]) == ["a0,b0", "a0,b1", "a0,b2", "a1,b0", "a1,b1", "a1,b2"]
+    assert rows["reference"].sum() == 1 and set(rows["robustness"]) == {fm.ROBUST}
 
 
 def test_a_design_names_a_field_or_is_refused():

@@ -121,15 +121,18 @@ def test_page_one_of_three_policies_still_fits_one_page(tmp_path):
 
 
 def test_page_one_per_formulation_says_what_is_robust_and_still_fits_one_page(tmp_path):
-    from sim.presentation.brief_formulations import key_outcomes
-    from sim.presentation.formulation_report import robust_sentence
+    import html
+    import re
+
+    from sim.presentation.brief_formulations import page_one_sentence
 
     policies = ["kill_switch", "open_weight_licence", "export_controls"]
     pages, _ = print_brief(tmp_path, ["baseline", *policies], 2, ("--formulations", "all"))
     first = words(pages[0])
     report = read_folder(tmp_path / "compare")
-    sentence = robust_sentence(report.formulations, key_outcomes(report))
+    sentence = html.unescape(re.sub(r"<[^>]+>", "", page_one_sentence(report)))
     assert sentence.startswith(f"Across {report.formulations['block'].nunique()} formulations")
+    assert "effect on the PRC's mean lag behind the frontier" in sentence
     assert words(sentence) in first
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")

@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 ONE_AT_A_TIME, FULL = "one-at-a-time", "full factorial"
@@ -333,9 +332,3 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return path
 
-
-def signs_summary(frame: pd.DataFrame) -> dict[str, int]:
-    """How many policy-outcome pairs of `formulations.csv` have each robustness verdict."""
-    unique = frame.drop_duplicates(["policy", "outcome"])
-    return {kind: int(np.sum(unique["robustness"] == kind))
-            for kind in (ROBUST, FLIPS, PARTIAL, NONE, UNDEFINED)}

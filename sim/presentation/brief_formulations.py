@@ -41,7 +41,9 @@ def page_one_sentence(report: ReportInput) -> str:
     """The page-one paragraph (HTML), or '' for a comparison not run per formulation."""
     if report.formulations is None or report.formulations.empty:
         return ""
-    text = robust_sentence(report.formulations, key_outcomes(report))
+    headline = [LAG_OUTCOME.format(state=state) for state in report.state_names]
+    text = robust_sentence(report.formulations, key_outcomes(report), headline,
+                           report.state_labels)
     return f'<p class="robustness">{escape(text)} (See "Does it hold under every ' \
            'formulation?")</p>' if text else ""
 
