@@ -29,7 +29,8 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.argument("baseline", metavar="BASELINE")
 @click.argument("policies", metavar="POLICY...", nargs=-1, required=True)
 @click.option("--replicates", "-n", type=click.IntRange(2, 100_000),
-              help="Paired replicates (default: the baseline's).")
+              help="Paired replicates (default: the baseline's; per formulation, half of "
+              "them per block, at least 8).")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the "
               "baseline's).")
 @SET_OPTION
