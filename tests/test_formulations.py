@@ -262,3 +262,23 @@ def test_json_and_no_series_per_formulation(tmp_path):
     assert sorted(row["option"] for row in lag) == sorted(formulation_options()[key])
     assert data["channels"] is None and not (out / fm.CHANNELS_NAME).exists()
     assert (out / fm.FORMULATIONS_NAME).exists()
+
+
+def test_the_brief_escapes_formulations_csv_and_refuses_a_broken_one(per_formulation, tmp_path):
+    import shutil
+
+    from sim.presentation.report import ReportError, read_folder, render_report
+
+    folder = tmp_path / "copy"
+    shutil.copytree(per_formulation[0], folder, ignore=shutil.ignore_patterns("formulations"))
+    table = pd.read_csv(folder / fm.FORMULATIONS_NAME)
+    table["label"] = "<script>alert(1)</script>"
+    table["verdict"] = "robust: <img src=x onerror=alert(1)>"
+    table["robustness"] = fm.ROBUST
+    table.to_csv(folder / fm.FORMULATIONS_NAME, index=False)
+    html = render_report(read_folder(folder))
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    table.drop(columns=["sign"]).to_csv(folder / fm.FORMULATIONS_NAME, index=False)
+    with pytest.raises(ReportError, match="formulations.csv: missing columns sign"):
+        read_folder(folder)
