@@ -196,7 +196,12 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         raise SystemExit(INTERRUPTED_EXIT_STATUS) from None
-    if save_series and not design:
+    if save_series and design:
+        from sim.experiments.formulations import block_folder
+
+        for block in design[1]:
+            _warn_of_missing_series(block_folder(folder, block), runs[block.name])
+    elif save_series:
         _warn_of_missing_series(folder, runs)
     return runs
 
