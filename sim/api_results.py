@@ -250,7 +250,8 @@ class ComparisonResults:
         """Each effect under each formulation (`formulations.csv`), when the comparison ran
         per formulation: per policy, outcome (`label`, `unit`), formulation `field` and
         `option` (the reference block's row under each field; `block` names the run), the
-        paired difference with its 95% CI, its `sign` (+1 above zero, -1 below, 0 no clear
+        paired difference with its 95% CI, `share_better`/`share_worse` of the block's
+        pairs, its `sign` (+1 above zero, -1 below, 0 no clear
         effect), the `robustness` over blocks (robust, flips, partial, none, undefined) and
         the plain `verdict`. None for a plain comparison."""
         path = self.folder / "formulations.csv"

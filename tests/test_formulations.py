@@ -185,6 +185,7 @@ def test_the_table_has_a_row_per_option_of_each_formulation_field(per_formulatio
         assert sorted(lag.loc[lag["field"] == key, "option"]) == sorted(values)
     assert set(lag["unit"]) == {"months"} and lag["robustness"].nunique() == 1
     assert (lag["reference"] == (lag["block"] == fm.REFERENCE)).all()
+    assert lag["share_better"].between(0, 1).all() and lag["share_worse"].between(0, 1).all()
     channels = pd.read_csv(folder / fm.CHANNELS_NAME)
     assert set(channels["block"]) == set(table["block"])
     assert {"world.follower.catch_up", "mean", "component"} <= set(channels.columns)

@@ -55,11 +55,13 @@ FORMULATIONS_NAME, CHANNELS_NAME = "formulations.csv", "formulation_channels.csv
 BLOCKS_FOLDER = "formulations"
 REFERENCE = "reference"
 COLUMNS = ["policy", "outcome", "label", "unit", "field", "option", "block", "reference",
-           "n_pairs_defined", "difference_mean", "ci95_low", "ci95_high", "sign",
-           "robustness", "verdict"]
+           "n_pairs_defined", "difference_mean", "ci95_low", "ci95_high", "share_better",
+           "share_worse", "sign", "robustness", "verdict"]
 """`formulations.csv`: one row per policy, outcome, formulation field and option (the
 reference block's row repeated under each field), differences in the outcome's `unit`;
-`sign` +1/-1/0 (NaN: too few pairs); `robustness` and `verdict` over all blocks."""
+`share_better`/`share_worse` of the block's pairs (0..1, each pair its own parameter draws
+under --uncertainty; NaN for outcomes without a direction); `sign` +1/-1/0 (NaN: too few
+pairs); `robustness` and `verdict` over all blocks."""
 
 
 @dataclass(frozen=True)
@@ -284,7 +286,10 @@ def effects(design_blocks: Sequence[Block], tables: Mapping[str, pd.DataFrame],
                          "n_pairs_defined": int(row["n_pairs_defined"]),
                          "difference_mean": float(row["difference_mean"]),
                          "ci95_low": float(row["ci95_low"]),
-                         "ci95_high": float(row["ci95_high"]), "sign": signs[block.name],
+                         "ci95_high": float(row["ci95_high"]),
+                         "share_better": float(row.get("share_better", math.nan)),
+                         "share_worse": float(row.get("share_worse", math.nan)),
+                         "sign": signs[block.name],
                          "robustness": verdict})
     columns = [c for c in COLUMNS if c not in ("label", "unit", "verdict")]
     return pd.DataFrame(rows, columns=columns)
