@@ -133,7 +133,8 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
             *policies: str | os.PathLike[str] | Scenario, replicates: int | None = None,
             seed: int | None = None, set: Overrides = None, uncertainty: bool = False,
             independent: bool = False, workers: int | None = None, series: bool = True,
-            plots: bool = True, out: str | os.PathLike[str] | None = None) -> ComparisonResults:
+            plots: bool = True, out: str | os.PathLike[str] | None = None,
+            formulations: str | None = None) -> ComparisonResults:
     """Compare each policy scenario with `baseline` on paired replicates (as `regsim
     compare`): differences with 95% intervals, shares of pairs better, and verdicts.
 
@@ -145,12 +146,21 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     `.save(folder)` is called. Raises ValueError for fewer than 2 replicates, scenarios
     sharing a name, or a folder `out` that exists and is not empty; ScenarioError for a bad
     scenario; `sim.experiments.engine.EngineError` if the runs stopped (a lost worker).
+
+    `formulations` (as `regsim compare --formulations`): `"all"` runs the comparison once per
+    option of each formulation field (one at a time, the others as the baseline sets them),
+    `"full"` once per combination, a comma-separated list of keys only those fields,
+    `"none"` not at all; the default is `"all"` with `uncertainty` and `"none"` without.
+    Every block uses the same seeds and draws (formulations are then not drawn), and
+    `replicates` defaults to half the baseline's (at least 8) per block. `.comparison` is
+    then the reference block's, and `.formulations` each block's effect with its robustness
+    verdict (`sim.experiments.formulations`).
     """
     import tomllib
 
-    from sim.api_compare import finish_comparison
+    from sim.api_compare import finish_comparison, finish_formulations
     from sim.api_results import ComparisonResults, scratch_folder
-    from sim.experiments import uncertainty as parameter_uncertainty
+    from sim.experiments import formulations as fm
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.compare import run_comparison
     from sim.experiments.executors import warm_executor
@@ -163,25 +173,42 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     if len(frozenset(names)) != len(names):
         raise ValueError(f"each scenario needs its own [scenario] name; found {', '.join(names)}")
     meta = loaded[0].scenario
-    count = _positive("replicates", replicates, meta.replicates)
+    if independent and formulations not in (None, "none"):
+        raise ValueError("formulations are compared on common seeds; drop independent")
+    design = None if independent else fm.plan(formulations, uncertainty, loaded[0])
+    blocks = design[1] if design else []
+    count = _positive("replicates", replicates,
+                      fm.default_replicates(meta.replicates, len(blocks)))
     if count < 2:
         raise ValueError("a comparison needs at least 2 replicates for an interval")
     root_seed = meta.seed if seed is None else _seed(seed)
     _check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
                                          key=lambda size: size.replicate_seconds()),
-                                     count * len(loaded)))
-    draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
-                                         count) if uncertainty else [])
+                                     count * len(loaded) * max(1, len(blocks))))
+    draws = fm.uncertainty_draws(loaded[0], root_seed, count, uncertainty, bool(blocks))
     raws = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
+    for block in blocks:  # a formulation that makes a scenario invalid fails before any run
+        fm.block_scenarios(raws, block)
     target, scratch = (Path(out), None) if out is not None else scratch_folder("compare")
     states = {s.name: s.label or s.name for s in loaded[0].states}
     # Written in a hidden temporary folder and renamed into place once complete, as by
     # `regsim compare`: an interrupted comparison leaves nothing half-written at `out`.
     with PendingFolder(target, force=_empty_folder(target)) as pending:
+        work = pending.temp_dir
         with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
-            runs = run_comparison(pending.temp_dir, raws, root_seed, count, executor,
-                                  independent, save_series=series, replicate_values=draws)
-        table = finish_comparison(pending.temp_dir, runs, names, states, plots=plots)
+            if design:
+                by_block = fm.run_blocks(work, raws, blocks, root_seed, count, executor,
+                                         save_series=series, replicate_values=draws,
+                                         design=design[0])
+            else:
+                runs = run_comparison(work, raws, root_seed, count, executor, independent,
+                                      save_series=series, replicate_values=draws)
+        if design:
+            table, _ = finish_formulations(work, design[0], blocks, by_block, names, states,
+                                           plots=plots)
+            runs = by_block[fm.REFERENCE]
+        else:
+            table = finish_comparison(work, runs, names, states, plots=plots)
         folder = pending.commit()
     return ComparisonResults(folder, runs, table, states, scratch)
 

@@ -68,3 +68,31 @@ def write_channel_decomposition(folder: Path, names: Sequence[str], states: dict
 
         write_channel_plot(table, Path(folder) / "plots" / "channel_effects.png", states)
     return table
+
+
+def finish_formulations(folder: Path, design: str, design_blocks: Sequence,
+                        runs: dict[str, pd.DataFrame], names: Sequence[str],
+                        states: dict[str, str], shown: Sequence[str] = (),
+                        plots: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Finish a comparison run per formulation (`sim.experiments.formulations.run_blocks`):
+    each block's comparison (`finish_comparison`; plots only for the reference block, which
+    is `folder` itself), then `formulations.csv` (every block's effect on every outcome, with
+    `label`, `unit`, `sign`, `robustness` and the plain `verdict`) and
+    `formulation_channels.csv` (every block's channel decomposition). Returns (the reference
+    block's comparison table, the formulations table)."""
+    from sim.experiments import formulations as fm
+    from sim.presentation.formulation_report import add_verdicts
+
+    tables, decompositions = {}, {}
+    for block in design_blocks:
+        where = fm.block_folder(folder, block)
+        tables[block.name] = finish_comparison(where, runs[block.name], names, states, shown,
+                                               plots=plots and block.is_reference)
+        path = where / "channels.csv"
+        decompositions[block.name] = pd.read_csv(path) if path.exists() else None
+    frame = add_verdicts(fm.effects(design_blocks, tables, design), states)
+    fm.write_table(frame, Path(folder) / fm.FORMULATIONS_NAME)
+    channels = fm.channel_table(design_blocks, decompositions)
+    if not channels.empty:
+        fm.write_table(channels, Path(folder) / fm.CHANNELS_NAME)
+    return tables[fm.REFERENCE], frame

@@ -188,7 +188,8 @@ class ComparisonResults:
     plain-language line), `label` and `unit`. `verdicts` is the short form. `runs` has one row
     per scenario and replicate (`runs.csv`); `timeseries` and `events` every successful
     run's monthly series and event log, when the comparison kept them; `channels` each
-    effect on each state decomposed by channel (`channels.csv`).
+    effect on each state decomposed by channel (`channels.csv`). A comparison run per
+    formulation adds `formulations`, `formulation_channels` and `robustness`.
     """
 
     def __init__(self, folder: Path, runs: pd.DataFrame, table: pd.DataFrame,
@@ -243,6 +244,36 @@ class ComparisonResults:
         to the total. None if the comparison kept no monthly series."""
         path = self.folder / "channels.csv"
         return pd.read_csv(path) if path.exists() else None
+
+    @functools.cached_property
+    def formulations(self) -> pd.DataFrame | None:
+        """Each effect under each formulation (`formulations.csv`), when the comparison ran
+        per formulation: per policy, outcome (`label`, `unit`), formulation `field` and
+        `option` (the reference block's row under each field; `block` names the run), the
+        paired difference with its 95% CI, `share_better`/`share_worse` of the block's
+        pairs, its `sign` (+1 above zero, -1 below, 0 no clear
+        effect), the `robustness` over blocks (robust, flips, partial, none, undefined) and
+        the plain `verdict`. None for a plain comparison."""
+        path = self.folder / "formulations.csv"
+        return pd.read_csv(path) if path.exists() else None
+
+    @functools.cached_property
+    def formulation_channels(self) -> pd.DataFrame | None:
+        """Each formulation block's channel decomposition (`formulation_channels.csv`: the
+        `channels` columns after `block` and each formulation field's value), or None."""
+        path = self.folder / "formulation_channels.csv"
+        return pd.read_csv(path) if path.exists() else None
+
+    @property
+    def robustness(self) -> pd.DataFrame | None:
+        """One row per policy and outcome: `label`, `unit`, `robustness` and `verdict` over
+        the formulations (the short form of `formulations`), or None."""
+        table = self.formulations
+        if table is None:
+            return None
+        return table.drop_duplicates(["policy", "outcome"])[
+            ["policy", "outcome", "label", "unit", "robustness", "verdict"]].reset_index(
+                drop=True)
 
     def plot(self, outcomes: Sequence[str] = ()):
         """The comparison of `outcomes` (default: the key outcomes) as a matplotlib Figure."""

@@ -38,8 +38,8 @@ def regsim(*args: str) -> None:
                    capture_output=True)
 
 
-def print_brief(folder: Path, scenarios: list[str], replicates: int) -> tuple[list[str],
-                                                                              list[str]]:
+def print_brief(folder: Path, scenarios: list[str], replicates: int,
+                extra: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
     """Compare `scenarios` (baseline first) into `folder`/compare, write its brief and print it
     to A4 PDF in chromium: (the text of each page, the URLs the page requested)."""
     if not CHROMIUM.exists():
@@ -47,7 +47,7 @@ def print_brief(folder: Path, scenarios: list[str], replicates: int) -> tuple[li
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     pypdf = pytest.importorskip("pypdf", reason="needs pypdf (the test extra)")
     compare_dir, brief, pdf = folder / "compare", folder / "brief.html", folder / "brief.pdf"
-    regsim("compare", *scenarios, "-n", str(replicates), "-j", "1", "-q", *SMALL,
+    regsim("compare", *scenarios, "-n", str(replicates), "-j", "1", "-q", *SMALL, *extra,
            "--out", str(compare_dir))
     regsim("report", str(compare_dir), "--out", str(brief))
     requests: list[str] = []
@@ -75,8 +75,9 @@ def printed(tmp_path_factory) -> tuple[Path, list[str], list[str]]:
 def test_page_one_holds_the_question_and_the_verdicts(printed):
     folder, pages, _ = printed
     # 16 pages at a4b566a; the channel decomposition's section and the outcomes added with it
-    # (fine-tunes by capability and family, copies as a stock) take two more.
-    assert 3 <= len(pages) <= 18, f"{len(pages)} pages"
+    # (fine-tunes by capability and family, copies as a stock) take two more, and model v3's
+    # formulations and assumptions (their parameters listed in the assumptions) two more: 20.
+    assert 3 <= len(pages) <= 20, f"{len(pages)} pages"
     first = words(pages[0])
     assert words("What if California had enacted SB 1047's kill switch in 2025, open weights "
                  "covered?") in first
@@ -118,3 +119,22 @@ def test_page_one_of_three_policies_still_fits_one_page(tmp_path):
             assert words(verdict.sentence) in first, verdict.sentence
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")
+
+
+def test_page_one_per_formulation_says_what_is_robust_and_still_fits_one_page(tmp_path):
+    import html
+    import re
+
+    from sim.presentation.brief_formulations import page_one_sentence
+
+    policies = ["kill_switch", "open_weight_licence", "export_controls"]
+    pages, _ = print_brief(tmp_path, ["baseline", *policies], 2, ("--formulations", "all"))
+    first = words(pages[0])
+    report = read_folder(tmp_path / "compare")
+    sentence = html.unescape(re.sub(r"<[^>]+>", "", page_one_sentence(report)))
+    assert sentence.startswith(f"Across {report.formulations['block'].nunique()} formulations")
+    assert "effect on the PRC's mean lag behind the frontier" in sentence
+    assert words(sentence) in first
+    assert "deep uncertainties was varied in this run" in first
+    assert words(pages[1]).startswith("Policy against baseline over time")
+    assert "Does it hold under every formulation?" in words(" ".join(pages[1:]))

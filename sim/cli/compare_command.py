@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,18 @@ MAX_NAME_CHARS = 120
 @click.argument("baseline", metavar="BASELINE")
 @click.argument("policies", metavar="POLICY...", nargs=-1, required=True)
 @click.option("--replicates", "-n", type=click.IntRange(2, 100_000),
-              help="Paired replicates (default: the baseline's).")
+              help="Paired replicates (default: the baseline's; per formulation, half of "
+              "them per block, at least 8).")
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), help="Root seed (default: the "
               "baseline's).")
 @SET_OPTION
 @click.option("--uncertainty", is_flag=True, help="Draw the baseline's uncertain parameters per "
               "replicate, the same draws for every scenario (paired).")
+@click.option("--formulations", "formulations", metavar="all|full|none|KEY[,KEY]",
+              help="Run the comparison once per formulation of the model's decisive "
+              "mechanisms, on the same seeds (and draws): all (each field's options one at a "
+              "time, the others at the baseline's), full (every combination), none, or the "
+              "fields named. Default: all with --uncertainty, none without.")
 @click.option("--independent", is_flag=True, help="Give each policy its own seeds instead of "
               "the baseline's (unpaired; for showing what pairing gains).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -56,8 +62,8 @@ MAX_NAME_CHARS = 120
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or table; verdicts only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout.")
 def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed: int | None,
-            overrides: Sequence[str], uncertainty: bool, independent: bool,
-            out_dir: Path | None, force: bool,
+            overrides: Sequence[str], uncertainty: bool, formulations: str | None,
+            independent: bool, out_dir: Path | None, force: bool,
             workers: int | None, scheduler: str | None, outcomes: Sequence[str],
             no_plots: bool, no_series: bool, quiet: bool, as_json: bool) -> None:
     """Compare each POLICY scenario with BASELINE on paired replicates (common random
@@ -70,11 +76,19 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
     policy and written to channels.csv and plots/channel_effects.png.
     The folder appears only once complete (it is written in a hidden temporary folder): an
     interrupted comparison leaves nothing half-written; run it again.
+
+    With --formulations (on by default with --uncertainty), the comparison runs once per
+    formulation block on the same seeds: per policy, each state's lag per formulation with
+    its channel decomposition, and a verdict per outcome saying whether it holds under every
+    formulation (formulations.csv, formulation_channels.csv; each block's folder under
+    formulations/). With --uncertainty the formulations are then fixed per block and the
+    other uncertain parameters drawn.
     Exit status: 0 ok, 1 some runs failed or the runs stopped, 2 bad input.
     """
     import tomllib
 
     from sim.experiments.budget import check_runs, run_size
+    from sim.experiments.formulations import default_replicates, uncertainty_draws
     from sim.experiments.storage import default_out_dir
 
     check_scheduler_address(scheduler)
@@ -84,33 +98,38 @@ def compare(baseline: str, policies: Sequence[str], replicates: int | None, seed
         bad_input(f"each scenario needs its own [scenario] name; found {', '.join(names)}")
     scenarios = {name: tomllib.loads(s.to_toml()) for name, s in zip(names, loaded, strict=True)}
     meta = loaded[0].scenario
-    replicates = replicates or meta.replicates
+    design = _formulation_design(formulations, uncertainty, independent, loaded[0])
+    blocks = design[1] if design else []
+    defaulted = replicates is None
+    replicates = replicates or default_replicates(meta.replicates, len(blocks))
     if replicates < 2:
         bad_input("a comparison needs at least 2 replicates for an interval; pass -n")
     root_seed = meta.seed if seed is None else seed
     check_budget(lambda: check_runs(max((run_size(s) for s in loaded),
                                         key=lambda size: size.replicate_seconds()),
-                                    replicates * len(loaded)))
+                                    replicates * len(loaded) * max(1, len(blocks))))
+    draws = uncertainty_draws(loaded[0], root_seed, replicates, uncertainty, bool(blocks))
+    if blocks:
+        _check_blocks(scenarios, blocks)
     pending = reserve_output(out_dir or default_out_dir(comparison_name(names)), force,
                              auto_name=out_dir is None)
     warn_inert_levers(names, loaded)  # once the comparison can go ahead
-    from sim.experiments import uncertainty as parameter_uncertainty
-
-    draws = (parameter_uncertainty.draws(parameter_uncertainty.declared(loaded[0]), root_seed,
-                                         replicates) if uncertainty else [])
     with pending:  # written in a hidden temporary folder, renamed into place once complete
         work = pending.temp_dir
         try:
             runs = _run(work, scenarios, root_seed, replicates, independent, workers,
-                        scheduler, not (quiet or as_json), not no_series, draws)
+                        scheduler, not (quiet or as_json), not no_series, draws, design)
             states = {s.name: s.label or s.name for s in loaded[0].states}
-            chosen = _finish(work, runs, names, outcomes, states, no_plots)
+            if design:
+                show = _finish_formulations(work, runs, design, names, outcomes, states,
+                                            no_plots, replicates,
+                                            meta.replicates if defaulted else replicates)
+            else:
+                show = _finish(work, runs, names, outcomes, states, no_plots, independent)
             folder = pending.commit()
         except (OSError, MemoryError) as error:
             environment_failure(f"the comparison stopped ({pending.out_dir})", error)
-    failed = int((runs["status"] != "ok").sum())
-    _print(folder, chosen, names, runs, quiet, as_json, independent, failed, states)
-    if failed:
+    if show(folder, quiet, as_json):
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)
 
 
@@ -128,6 +147,33 @@ def comparison_name(names: Sequence[str]) -> str:
     return f"{shortened[0]}-vs-{'-'.join(shortened[1:])}{more}"[:MAX_NAME_CHARS]
 
 
+def _formulation_design(text: str | None, uncertainty: bool, independent: bool,
+                        baseline: Any) -> tuple[str, list] | None:
+    """(design, blocks) of a per-formulation comparison, or None for a plain one; exit 2 for
+    a bad --formulations value or one combined with --independent."""
+    from sim.experiments.formulations import plan
+
+    if independent and text is not None and text.strip() != "none":
+        bad_input("--formulations compares formulations on common seeds; drop --independent")
+    try:
+        return None if independent else plan(text, uncertainty, baseline)
+    except ValueError as error:
+        bad_input(f"--formulations: {error}")
+
+
+def _check_blocks(scenarios: dict[str, Any], blocks: list) -> None:
+    """Exit 2 if a block's formulation makes a scenario invalid (before anything runs)."""
+    from sim.experiments.formulations import block_scenarios
+    from sim.scenario.errors import ScenarioError
+
+    for block in blocks:
+        try:
+            block_scenarios(scenarios, block)
+        except ScenarioError as error:
+            bad_input(f"--formulations {block.name}: {error}")
+
+
+
 def warn_inert_levers(names: Sequence[str], loaded: Sequence) -> None:
     """One `warning:` line (stderr) per lever that cannot change anything in a compared
     scenario (`sim.scenario.inert`); the exit status is unchanged."""
@@ -140,18 +186,24 @@ def warn_inert_levers(names: Sequence[str], loaded: Sequence) -> None:
 
 def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: int,
          independent: bool, workers: int | None, scheduler: str | None, show: bool,
-         save_series: bool, draws: list):
+         save_series: bool, draws: list, design: tuple[str, list] | None = None):
+    """The runs table, or per formulation (`design`) block name -> runs table."""
     from sim.experiments.compare import run_comparison
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
+    from sim.experiments.formulations import run_blocks
     from sim.experiments.storage import ResultsExistError
 
-    total = replicates * len(scenarios)
+    total = replicates * len(scenarios) * (len(design[1]) if design else 1)
     try:
         with open_executor(workers or os.cpu_count() or 1, scheduler) as executor, \
                 progress_bar(total, "compare: runs", show) as advance:
-            runs = run_comparison(folder, scenarios, root_seed, replicates, executor,
-                                  independent, advance, save_series, draws)
+            if design:
+                runs = run_blocks(folder, scenarios, design[1], root_seed, replicates,
+                                  executor, advance, save_series, draws, design[0])
+            else:
+                runs = run_comparison(folder, scenarios, root_seed, replicates, executor,
+                                      independent, advance, save_series, draws)
     except (ExecutorUnavailableError, EngineError) as error:
         click.echo(f"error: the comparison stopped: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
@@ -159,7 +211,12 @@ def _run(folder: Path, scenarios: dict[str, Any], root_seed: int, replicates: in
         bad_input(f"results folder {folder} already exists; choose another --out")
     except KeyboardInterrupt:
         interrupted()  # the folder appears only when complete: nothing was written
-    if save_series:
+    if save_series and design:
+        from sim.experiments.formulations import block_folder
+
+        for block in design[1]:
+            _warn_of_missing_series(block_folder(folder, block), runs[block.name])
+    elif save_series:
         _warn_of_missing_series(folder, runs)
     return runs
 
@@ -177,9 +234,10 @@ def _warn_of_missing_series(folder: Path, runs: Any) -> None:
 
 
 def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
-            states: dict[str, str], no_plots: bool) -> Any:
-    """Write comparison.csv and the plot (marking the folder complete); return the rows of
-    the outcomes shown."""
+            states: dict[str, str], no_plots: bool, independent: bool) -> Callable[..., bool]:
+    """Write comparison.csv and the plot (marking the folder complete); return what prints
+    the outcomes shown once the folder is in place: `show(folder, quiet, as_json)`, True if
+    some runs failed."""
     from sim.api_compare import finish_comparison, key_outcomes
     from sim.experiments.compare import numeric_outcomes
 
@@ -190,7 +248,13 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
                       f"{', '.join(available)}")
     shown = list(outcomes) or key_outcomes(runs, states)
     table = finish_comparison(folder, runs, names, states, shown, plots=not no_plots)
-    return table.set_index("outcome").loc[shown].reset_index()[table.columns]
+    chosen = table.set_index("outcome").loc[shown].reset_index()[table.columns]
+    failed = int((runs["status"] != "ok").sum())
+
+    def show(final: Path, quiet: bool, as_json: bool) -> bool:
+        _print(final, chosen, names, runs, quiet, as_json, independent, failed, states)
+        return failed > 0
+    return show
 
 
 def _print(folder: Path, chosen: Any, names: list[str], runs: Any, quiet: bool, as_json: bool,
@@ -246,3 +310,100 @@ def _print_channels(folder: Path, policy: str, states: dict[str, str]) -> None:
     for state, label in states.items():
         if ((table["policy"] == policy) & (table["state"] == state)).any():
             click.echo(format_channels(table, policy, label, state) + "\n")
+
+
+def _finish_formulations(folder: Path, runs: dict[str, Any], design: tuple[str, list],
+                         names: list[str], outcomes: Sequence[str], states: dict[str, str],
+                         no_plots: bool, replicates: int,
+                         scenario_replicates: int) -> Callable[..., bool]:
+    """Finish a per-formulation comparison; return what prints it once the folder is in
+    place (the reference block's table, each state's lag per formulation with its channels,
+    and the robustness verdicts): `show(folder, quiet, as_json)`, True if some runs failed."""
+    from sim.api_compare import finish_formulations, key_outcomes
+    from sim.experiments.compare import numeric_outcomes
+    from sim.experiments.formulations import CHANNELS_NAME, REFERENCE
+
+    reference_runs = runs[REFERENCE]
+    available = numeric_outcomes(reference_runs)
+    for outcome in outcomes:
+        if outcome not in available:
+            bad_input(f"--outcome {outcome}: not a numeric outcome; choose from "
+                      f"{', '.join(available)}")
+    shown = list(outcomes) or key_outcomes(reference_runs, states)
+    table, frame = finish_formulations(folder, design[0], design[1], runs, names, states,
+                                       shown, plots=not no_plots)
+    failed = sum(int((r["status"] != "ok").sum()) for r in runs.values())
+    chosen = frame[frame["outcome"].isin(shown)]
+
+    def show(final: Path, quiet: bool, as_json: bool) -> bool:
+        if as_json:
+            _print_formulations_json(final, table, chosen, names, shown, states, replicates,
+                                     len(design[1]), failed)
+            return failed > 0
+        import pandas as pd
+
+        path = final / CHANNELS_NAME
+        channels = pd.read_csv(path) if path.exists() else None
+        reference = table.set_index("outcome").loc[shown].reset_index()[table.columns]
+        _print_formulations(final, reference, chosen, channels, names, states, quiet,
+                            replicates, scenario_replicates, design, failed)
+        return failed > 0
+    return show
+
+
+def _print_formulations(folder: Path, reference: Any, chosen: Any, channels: Any,
+                        names: list[str], states: dict[str, str], quiet: bool,
+                        replicates: int, scenario_replicates: int, design: tuple[str, list],
+                        failed: int) -> None:
+    from sim.presentation.compare_report import format_comparison
+    from sim.presentation.formulation_report import (
+        block_label,
+        format_lag_table,
+        robustness_lines,
+    )
+
+    blocks = design[1]
+    if failed:
+        click.echo(f"warning: {failed} runs failed; see runs.csv in {folder} and its "
+                   "formulations/ folders", err=True)
+    if not quiet:
+        note = ("" if replicates == scenario_replicates else
+                f"; {replicates} per block by default, not the baseline's "
+                f"{scenario_replicates}: pass -n for more")
+        click.echo(f"{len(blocks)} formulation blocks ({design[0]}), each {replicates} "
+                   f"paired replicates on the same seeds{note}:")
+        for block in blocks:
+            values = ", ".join(f"{k.removeprefix('world.')}={v}" for k, v in
+                               block.values.items())
+            click.echo(f"  {block_label(block.name)}: {values}")
+        click.echo("")
+    for policy in names[1:]:
+        if not quiet:
+            title = (f"{policy} vs {names[0]} under the reference formulations: {replicates} "
+                     "paired replicates (common random numbers)")
+            click.echo(format_comparison(reference[reference["policy"] == policy], title)
+                       + "\n")
+            for state, label in states.items():
+                text = format_lag_table(chosen, channels, policy, state, label)
+                if text:
+                    click.echo(text + "\n")
+        click.echo(f"{policy}: which verdicts hold under every formulation")
+        for line in robustness_lines(chosen[chosen["policy"] == policy]):
+            click.echo(f"- {line}")
+        click.echo("")
+    click.echo(f"results: {folder}")
+
+
+def _print_formulations_json(folder: Path, table: Any, chosen: Any, names: list[str],
+                             shown: Sequence[str], states: dict[str, str], replicates: int,
+                             blocks: int, failed: int) -> None:
+    from sim.presentation.tables import with_labels
+
+    reference = table[table["outcome"].isin(shown)]
+    click.echo(json.dumps({
+        "results": str(folder), "baseline": names[0], "pairing": "common random numbers",
+        "replicates": replicates, "formulation_blocks": blocks, "failed_runs": failed,
+        "comparisons": json.loads(with_labels(reference, states).to_json(orient="records")),
+        "channels": _channel_records(folder),
+        "formulations": json.loads(chosen.to_json(orient="records")),
+    }, indent=2))

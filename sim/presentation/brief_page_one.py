@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sim.presentation.assumptions import Assumption
+from sim.presentation.brief_formulations import page_one_sentence
 from sim.presentation.brief_summary import MAX_PAGE_ONE_ASSUMPTIONS, PolicyFindings, Summary
 from sim.presentation.html_parts import (
     bullets,
@@ -38,7 +39,8 @@ def compare_page_one(report: ReportInput, summary: Summary, title: str) -> str:
     question = _compare_question(report, summary)
     parts = [f"<h1>{escape(title)}</h1>", _lede(report),
              section("question", "The question", question)]
-    parts.append(section("findings", "Findings", _findings_html(summary.policies)))
+    parts.append(section("findings", "Findings", _findings_html(summary.policies)
+                         + page_one_sentence(report)))
     parts.append(section("costs", "Costs", _costs_html(summary.policies)))
     parts.append(section("caveats", "Caveats", bullets(summary.caveats)))
     parts.append(section("rests-on", "What the findings rest on", _rests_on_html(summary)))

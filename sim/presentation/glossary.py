@@ -56,6 +56,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "from its own labs, military fine-tunes of foreign open weights, distillation or theft, "
      "and how much from the frontier moving: each channel's exact Shapley share of the paired "
      "difference; the shares sum to the effect."),
+    ("formulation", "One of several sourced, separately calibrated ways the model can "
+     "represent a decisive mechanism (how a competitor's labs catch up; its chip supply). A "
+     "comparison per formulation reruns the same pairs under each."),
+    ("robust / depends on the formulation", "Robust: the effect is clear and in the same "
+     "direction under every formulation. Depends: clear under some and absent or reversed "
+     "(flips) under others. About the direction only: the size may still differ."),
     ("withhold", "A lab keeps one closed model out of one market and goes on selling its "
      "other models there (as Google did with Bard in the EU in 2023). Open weights released "
      "anywhere stay obtainable everywhere, so an open model kept off a market is a "

@@ -9,7 +9,10 @@ escaped. A compare folder's brief, in order:
    unsourced assumptions they rest on (`sim.presentation.brief_summary`);
 2. each policy against the baseline over time, with paired-difference bands;
 3. the key events across replicates (how often, and when, each kind happens);
-4. the folder's plots; the assumptions in full; the full tables (folded on screen, printed
+4. where each effect on a state came from (by channel) and, for a comparison run per
+   formulation, whether each effect holds under every formulation
+   (`sim.presentation.brief_formulations`; page one then says so in one sentence);
+5. the folder's plots; the assumptions in full; the full tables (folded on screen, printed
    open); a glossary; the provenance.
 
 A single run's brief has the same structure without the comparison parts: page one gives the
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import sim
-from sim.presentation import brief_evidence, brief_page_one
+from sim.presentation import brief_evidence, brief_formulations, brief_page_one
 from sim.presentation.brief_summary import compare_summary, run_summary
 from sim.presentation.html_parts import section
 from sim.presentation.report_folder import ReportError, ReportInput, read_folder
@@ -84,6 +87,9 @@ def render_report(report: ReportInput) -> str:
     if report.kind == "comparison":
         parts.append(section("channels", "Where the effect on each state came from",
                              brief_evidence.channels_html(report)))
+        if report.formulations is not None:
+            parts.append(section("formulations", "Does it hold under every formulation?",
+                                 brief_formulations.formulations_html(report)))
         parts.append(section("plots", "Plots", brief_evidence.plots_html(report)))
     parts += [
         section("assumptions", "Assumptions", brief_evidence.assumptions_html(summary)),

@@ -8,7 +8,9 @@ Two kinds of folder are read (a sweep folder is refused):
   outcome with ``outcome``, the mean difference and its ``ci95_low``/``ci95_high``),
   ``manifest.json``, ``runs.csv`` (each scenario's outcomes are summarised from it),
   ``scenarios/*.toml``, ``plots/*.png``, and ``timeseries.parquet`` / ``events.parquet``
-  (each run's monthly series and event log; older folders and `--no-series` have none).
+  (each run's monthly series and event log; older folders and `--no-series` have none),
+  and, for a comparison run per formulation, ``formulations.csv`` (each effect under each
+  formulation with its robustness verdict) and ``formulation_channels.csv``.
 
 Scenario files are parsed as TOML data for their question, start month and labels; event
 logs are streamed later, by the timeline, from the paths recorded here.
@@ -41,6 +43,11 @@ from sim.files import MIB, UnreadableFileError, folder_entry, read_regular_file
 MANIFEST = "manifest.json"
 COMPARISON = "comparison.csv"
 TIMESERIES, EVENTS_PARQUET, EVENTS_JSONL = "timeseries.parquet", "events.parquet", "events.jsonl"
+FORMULATIONS, FORMULATION_CHANNELS = "formulations.csv", "formulation_channels.csv"
+FORMULATION_COLUMNS = ("policy", "outcome", "label", "unit", "field", "option", "block",
+                       "reference", "difference_mean", "ci95_low", "ci95_high", "sign",
+                       "robustness", "verdict")
+FORMULATION_CHANNEL_COLUMNS = ("block", "policy", "state", "outcome", "component", "mean")
 PLOT_ORDER = ("capability", "lags", "diffusion", "kill_switch", "channels", "comparison")
 DIFFERENCE_COLUMNS = ("mean_difference", "difference_mean")
 """The mean paired difference is read from whichever of these comparison.csv has."""
@@ -82,6 +89,8 @@ class ReportInput:
     failed_runs: int = 0
     timeseries_path: Path | None = None
     events_path: Path | None = None
+    formulations: pd.DataFrame | None = None
+    formulation_channels: pd.DataFrame | None = None
 
     @property
     def baseline(self) -> str:
@@ -157,6 +166,11 @@ def read_compare_folder(path: Path) -> ReportInput:
         _add_runs(report, path / "runs.csv")
     report.timeseries_path = _entry(path / TIMESERIES)
     report.events_path = _entry(path / EVENTS_PARQUET)
+    if os.path.lexists(path / FORMULATIONS):
+        report.formulations = _read_csv(path / FORMULATIONS, FORMULATION_COLUMNS)
+    if os.path.lexists(path / FORMULATION_CHANNELS):
+        report.formulation_channels = _read_csv(path / FORMULATION_CHANNELS,
+                                                FORMULATION_CHANNEL_COLUMNS)
     return report
 
 

@@ -38,6 +38,10 @@ li.grade-clear.effect-worse .badge { background: #ffebee; color: #b71c1c; }
 li.grade-small .badge { background: none; border: 1px solid #bbb; color: #555; }
 .size { color: #555; font-weight: 400; }
 .unclear { color: #777; margin: 0.3em 0; }
+td.sign-up, td.sign-down { font-weight: 600; }
+td.sign-none { color: #777; }
+table.formulations .ci { font-size: 85%; font-weight: 400; color: #555; }
+p.robustness { margin: 0.3em 0; }
 .cost-line { margin: 0.3em 0; }
 .cost-line .grade-clear { font-weight: 600; }
 .cost-line .grade-small, .cost-line .grade-none { color: #666; }
