@@ -604,8 +604,9 @@ class _SearchState:
             scores, infeasible = self.score(ids, search_futures)
             if settings.measure.kind == "regret" and algorithm.pop is not None:
                 self._rescore(algorithm.pop, decode)  # the best in each future may have moved
-            F = self.minimised(scores, infeasible)
-            Evaluator().eval(StaticProblem(problem, F=F, G=infeasible[:, None]), population)
+            objective_matrix = self.minimised(scores, infeasible)
+            static = StaticProblem(problem, F=objective_matrix, G=infeasible[:, None])
+            Evaluator().eval(static, population)
             algorithm.tell(infills=population)
             searched = [c for c in range(len(self.candidates))
                         if self.candidates[c]["reference"] is None]
@@ -784,9 +785,11 @@ def summary(result: SearchResult) -> dict[str, Any]:
             "fresh_seed": result.settings.fresh_root if result.futures.fresh_ids else None}
 
 
-def lever_label(values: Mapping[str, Any]) -> str:
-    """`strength=0.75, enabled=true`: each lever by its key's last part."""
-    return ", ".join(f"{key.rsplit('.', 1)[-1]}={_short(value)}" for key, value in values.items())
+def lever_label(values: Mapping[str, Any], keys: Sequence[str]) -> str:
+    """`strength=0.75, enabled=true`: each lever (in the order of `keys`) by its key's last
+    part."""
+    return ", ".join(f"{key.rsplit('.', 1)[-1]}={_short(values[key])}" for key in keys
+                     if key in values)
 
 
 def _short(value: Any) -> str:
@@ -836,7 +839,7 @@ def candidates_frame(result: SearchResult):
     for cid, candidate in enumerate(result.candidates):
         values = candidate["values"]
         rows.append([cid, candidate["generation"], candidate["reference"] or "",
-                     lever_label(values), *(values.get(k) for k in levers),
+                     lever_label(values, levers), *(values.get(k) for k in levers),
                      *result.scores[cid], int(result.infeasible[cid]), cid in pareto])
     scores = [f"score__{o.outcome}" for o in result.settings.objectives]
     return pd.DataFrame(rows, columns=["candidate", "generation", "reference", "label",
