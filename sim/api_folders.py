@@ -41,6 +41,8 @@ def open_folder(folder: Path):
     kind = manifest.get("kind")
     if kind == "sweep":
         return open_sweep(folder)
+    if kind == "search":
+        return open_search(folder, manifest)
     if kind in ANALYSIS_KINDS:
         return open_analysis(folder, manifest)
     if kind == "comparison" or os.path.lexists(folder / COMPARISON):
@@ -49,6 +51,16 @@ def open_folder(folder: Path):
         return open_run(folder, manifest)
     raise ResultsFolderError(f"{folder}: not a regsim results folder (no {MANIFEST} of a run, "
                              "comparison, sweep or analysis)")
+
+
+def open_search(folder: Path, manifest: dict[str, Any]):
+    """A finished policy search (`sim.api_search.SearchResults`)."""
+    from sim.api_search import SearchResults
+
+    if manifest.get("status") != "complete" or not os.path.lexists(folder / "summary.json"):
+        raise ResultsFolderError(f"{folder}: a search that has not finished; finish it with "
+                                 f"regsim search --resume {folder}")
+    return SearchResults(folder)
 
 
 # Readers -------------------------------------------------------------------------------------

@@ -78,10 +78,8 @@ class SearchResults:
                              f"{name!r:.40}")
         if name == "convergence":
             return search_plots.convergence_figure(self.convergence)
-        settings = self.summary["settings"]
-        raw = pd.read_csv(self.folder / "candidates.csv", keep_default_na=False,
-                          na_values=[""])
-        return getattr(search_plots, f"{name}_figure")(raw, settings)
+        return getattr(search_plots, f"{name}_figure")(self.candidates,
+                                                       self.summary["settings"])
 
     def save(self, folder: str | os.PathLike[str], force: bool = False) -> Path:
         """Copy the search's folder (what `regsim search` writes) to `folder`."""

@@ -25,6 +25,8 @@ def test_there_is_a_notebook_per_question() -> None:
         "kill_switch_for_whom": "# What does California's kill switch change, and for whom?",
         "competitor_lag_uncertainties": "# Which uncertainties decide the competitor's lag?",
         "futures_where_policies_work": "# In which futures does each policy work?",
+        "search_instrument_packages": "# Which packages of instruments keep the PRC furthest "
+                                      "behind for what they cost the labs?",
     }
 
 

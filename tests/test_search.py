@@ -261,3 +261,6 @@ def test_the_api_writes_what_the_command_writes(two_workers: Path, tmp_path: Pat
         (two_workers / "summary.json").read_text())["pareto"])
     assert (found.folder / "plots" / "tradeoff.png").exists()
     assert found.candidates["reference"].fillna("").str.len().gt(0).sum() == 1
+    reopened = sim.open(found.folder)
+    assert list(reopened.pareto["candidate"]) == list(found.pareto["candidate"])
+    assert reopened.plot("parallel") is not None

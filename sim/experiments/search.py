@@ -599,6 +599,7 @@ class _SearchState:
         reference_point: np.ndarray | None = None
         for generation in range(settings.generations):
             population = algorithm.ask()
+            known = len(self.candidates)
             ids = [self.candidate(decode(x), generation) for x in population.get("X")]
             self.evaluate(ids, search_futures)
             scores, infeasible = self.score(ids, search_futures)
@@ -616,7 +617,8 @@ class _SearchState:
                 reference_point = _reference_point(front, len(settings.objectives))
             volume = _hypervolume(front, reference_point)
             convergence.append({"generation": generation, "candidates": len(searched),
-                                "new_candidates": len(set(ids)), "hypervolume": volume})
+                                "new_candidates": len(self.candidates) - known,
+                                "hypervolume": volume})
             if report is not None:
                 report(f"generation {generation + 1}/{settings.generations}: "
                        f"{len(searched)} candidates, hypervolume {volume:.6g}")
