@@ -330,7 +330,7 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
     `objectives` are outcome keys with a direction (`"state_mean_lag_months__prc:higher"`,
     `"cash_compliance_musd:lower"`; the key alone where regsim knows its direction), or
     thresholds (`"state_mean_lag_months__prc>=6"`) with `measure="satisfice"`. `measure` is
-    `mean`, `percentile:Q`, `regret` or `satisfice` (`sim.experiments.search_spec`). `levers`
+    `mean`, `percentile:Q`, `regret` or `satisfice` (`sim.analysis.search_spec`). `levers`
     as for `sweep` (default: the scenario's [sweep] levers). Every candidate runs in the same
     `futures` futures (seeds and `[uncertainty]` draws from `seed`); sizes default to 20
     candidates x 10 generations, 8 futures and 8 fresh futures. `workers` defaults to the
@@ -340,13 +340,13 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
     """
     import tomllib
 
+    from sim.analysis.search import create_search, run_search
+    from sim.analysis.search_setup import prepare_search
     from sim.api_results import scratch_folder
     from sim.api_search import SearchResults
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.design import LEVER
     from sim.experiments.executors import warm_executor
-    from sim.experiments.search import create_search, run_search
-    from sim.experiments.search_setup import prepare_search
 
     if isinstance(objectives, str):
         objectives = [objectives]

@@ -1,4 +1,4 @@
-"""Robust policy search (`regsim search`, `sim.search`, `sim.experiments.search`).
+"""Robust policy search (`regsim search`, `sim.search`, `sim.analysis.search`).
 
 A synthetic problem with a known Pareto front (ZDT1) checks that the search finds it; the
 bundled design checks that 2 workers, a Dask LocalCluster and a search killed with SIGKILL and
@@ -22,22 +22,22 @@ from click.testing import CliRunner
 
 pytest.importorskip("pymoo")
 
-from sim.cli import main  # noqa: E402
-from sim.experiments.design import LEVER, Parameter  # noqa: E402
-from sim.experiments.executors import open_executor  # noqa: E402
-from sim.experiments.models import FunctionModel, register_function_model  # noqa: E402
-from sim.experiments.search import (  # noqa: E402
+from sim.analysis.search import (  # noqa: E402
     SearchSettings,
     create_search,
     make_futures,
     run_search,
 )
-from sim.experiments.search_spec import (  # noqa: E402
+from sim.analysis.search_spec import (  # noqa: E402
     Objective,
     candidate_scores,
     parse_measure,
     parse_objectives,
 )
+from sim.cli import main  # noqa: E402
+from sim.experiments.design import LEVER, Parameter  # noqa: E402
+from sim.experiments.executors import open_executor  # noqa: E402
+from sim.experiments.models import FunctionModel, register_function_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = ("runs.csv", "futures.csv", "candidates.csv", "convergence.csv", "held.csv",
@@ -114,7 +114,7 @@ def test_a_search_resumed_from_part_of_its_journal_writes_the_same_tables(
 
 
 def test_a_journal_from_another_search_is_refused(tmp_path: Path) -> None:
-    from sim.experiments.search import SearchFolderError
+    from sim.analysis.search import SearchFolderError
 
     first = zdt1_search(tmp_path / "first", population=4, generations=1, seed=1)
     with open_executor(1) as executor:

@@ -1,5 +1,5 @@
 """`regsim search`: the trade-off (Pareto) set of lever settings over sampled futures
-(`sim.experiments.search`)."""
+(`sim.analysis.search`)."""
 
 from __future__ import annotations
 
@@ -107,11 +107,11 @@ def _new_search(scenario: str, objectives: Sequence[str], measure: str, levers: 
     creates it (called once an executor is ready)."""
     import tomllib
 
+    from sim.analysis.search import create_search
+    from sim.analysis.search_setup import prepare_search
+    from sim.analysis.search_spec import SearchSpecError
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.design import LEVER, parse_param_option
-    from sim.experiments.search import create_search
-    from sim.experiments.search_setup import prepare_search
-    from sim.experiments.search_spec import SearchSpecError
     from sim.experiments.storage import ResultsExistError, default_out_dir
     from sim.scenario.errors import ScenarioError
 
@@ -154,7 +154,7 @@ def _new_search(scenario: str, objectives: Sequence[str], measure: str, levers: 
 
 
 def _resumable(folder: Path) -> Path:
-    from sim.experiments.search import SearchFolderError, verify_search_folder
+    from sim.analysis.search import SearchFolderError, verify_search_folder
 
     try:
         verify_search_folder(folder)
@@ -167,9 +167,9 @@ def _resumable(folder: Path) -> Path:
 
 def _execute(folder: Path, create, workers: int | None, scheduler: str | None, no_plots: bool,
              quiet: bool, as_json: bool) -> None:
+    from sim.analysis.search import SearchError, SearchFolderError, run_search
     from sim.experiments.engine import EngineError
     from sim.experiments.executors import ExecutorUnavailableError, open_executor
-    from sim.experiments.search import SearchError, SearchFolderError, run_search
 
     def report(line: str) -> None:
         if not (quiet or as_json):

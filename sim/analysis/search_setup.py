@@ -7,15 +7,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.experiments.design import LEVER, Parameter, check_parameters, parameters_from_spec
-from sim.experiments.models import ScenarioModel
-from sim.experiments.search import Futures, SearchSettings, make_futures
-from sim.experiments.search_spec import (
+from sim.analysis.search import Futures, SearchSettings, make_futures
+from sim.analysis.search_spec import (
     SearchSpecError,
     check_outcomes,
     parse_measure,
     parse_objectives,
 )
+from sim.experiments.design import LEVER, Parameter, check_parameters, parameters_from_spec
+from sim.experiments.models import ScenarioModel
 
 SCENARIO_REFERENCE = "scenario as written"
 """The name of the reference policy that keeps every lever at the scenario's own value."""

@@ -6,7 +6,7 @@ four or more objectives) with its mixed-variable operators. Every candidate is r
 same futures (common random numbers): future f has one seed and one draw of the scenario's
 `[uncertainty]` parameters (a Latin hypercube seeded from the search's seed), the same for
 every candidate. Each objective is scored over the futures by the chosen robustness measure
-(`sim.experiments.search_spec`).
+(`sim.analysis.search_spec`).
 
 The runs go through the sweep engine (`sim.experiments.engine.run_tasks`: a process pool or a
 Dask cluster) and are appended to a journal (`runs.jsonl`) as they finish. The optimiser is
@@ -54,6 +54,17 @@ from typing import Any
 import numpy as np
 
 import sim
+from sim.analysis.search_spec import (
+    Measure,
+    Objective,
+    SearchSpecError,
+    best_per_future,
+    candidate_scores,
+    minimised,
+    outcome_value,
+    parse_measure,
+    parse_objectives,
+)
 from sim.experiments.design import LEVER, Parameter
 from sim.experiments.engine import OK, RunRecord, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
@@ -65,17 +76,6 @@ from sim.experiments.models import (
     ScenarioModel,
     registered_function_model,
     registered_name,
-)
-from sim.experiments.search_spec import (
-    Measure,
-    Objective,
-    SearchSpecError,
-    best_per_future,
-    candidate_scores,
-    minimised,
-    outcome_value,
-    parse_measure,
-    parse_objectives,
 )
 from sim.experiments.seeds import replicate_seeds
 from sim.experiments.storage import (
