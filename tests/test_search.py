@@ -133,6 +133,60 @@ def test_a_journal_from_another_search_is_refused(tmp_path: Path) -> None:
         run_search(edited, executor)
 
 
+def tradeoff(x: float, level: int, shift: float) -> dict[str, float]:
+    """Two objectives that trade off along x, shifted by an uncertain `shift` (per future)."""
+    return {"gain": x * shift + 0.1 * level, "cost": (x + 0.05 * level) ** 2 + shift}
+
+
+TRADEOFF = register_function_model("tradeoff", FunctionModel(tradeoff))
+
+
+@pytest.mark.parametrize("measure", ["regret", "satisfice", "percentile:80"])
+def test_every_candidate_faces_the_same_futures_and_is_scored_by_the_measure(
+        tmp_path: Path, measure: str) -> None:
+    import pandas as pd
+
+    from sim.analysis.robustness import parse_criterion
+    from sim.experiments.design import UNCERTAINTY
+
+    parsed = parse_measure(measure)
+    texts = (["gain>=1.2", "cost<=1.5"] if measure == "satisfice"
+             else ["gain:higher", "cost:lower"])
+    settings = SearchSettings(
+        levers=(Parameter("x", LEVER, low=0.0, high=1.0), Parameter("level", LEVER,
+                                                                     values=(0, 1, 2))),
+        objectives=parse_objectives(texts, parsed), measure=parsed, population=6,
+        generations=3, futures=5, fresh_futures=3, seed=4)
+    futures = make_futures(settings, [Parameter("shift", UNCERTAINTY, low=0.5, high=2.0)])
+    folder = create_search(tmp_path / "s", TRADEOFF, settings, futures, "tradeoff", {})
+    with open_executor(1) as executor:
+        run_search(folder, executor)
+    runs = pd.read_csv(folder / "runs.csv")
+    search = runs[runs["set"] == "search"]
+    drawn = pd.read_csv(folder / "futures.csv").set_index("future")["shift"]
+    assert search.groupby("future")["seed"].nunique().eq(1).all()
+    assert np.allclose(search["cost"] - (search["x"] + 0.05 * search["level"]) ** 2,
+                       drawn.loc[search["future"]].to_numpy())  # the same draw for all
+    candidates = pd.read_csv(folder / "candidates.csv").set_index("candidate")
+    assert search.groupby("candidate").size().eq(5).all()
+    for outcome, direction, text in (("gain", 1, texts[0]), ("cost", -1, texts[1])):
+        wide = search.pivot(index="candidate", columns="future", values=outcome)
+        if measure == "regret":
+            best = wide.max() if direction == 1 else wide.min()
+            expected = ((best - wide) * direction).max(axis=1)
+        elif measure == "satisfice":
+            criterion = parse_criterion(text)
+            expected = pd.Series([criterion.met(row.to_numpy()).mean()
+                                  for _, row in wide.iterrows()], index=wide.index)
+        else:
+            expected = wide.quantile(0.2 if direction == 1 else 0.8, axis=1)
+        assert np.allclose(candidates.loc[expected.index, f"score__{outcome}"], expected,
+                           rtol=1e-8, atol=1e-9)
+    assert candidates["pareto"].sum() >= 1
+    fresh = runs[runs["set"] == "fresh"]
+    assert set(fresh["candidate"]) == set(candidates.index[candidates["pareto"]])
+
+
 def test_the_measures_score_as_documented() -> None:
     from sim.analysis.robustness import parse_criterion
 
