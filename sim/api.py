@@ -338,6 +338,7 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
     or a temporary folder (see `compare`). Raises ScenarioError for a bad scenario or lever
     key, ValueError for a bad objective, measure, size or lever, EngineError if runs stopped.
     """
+    import importlib.util
     import tomllib
 
     from sim.analysis.search import create_search, run_search
@@ -348,6 +349,9 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
     from sim.experiments.design import LEVER
     from sim.experiments.executors import warm_executor
 
+    if importlib.util.find_spec("pymoo") is None:
+        raise ImportError("sim.search needs pymoo: pip install -e '.[search]' in regsim's "
+                          "folder")
     if isinstance(objectives, str):
         objectives = [objectives]
     loaded = load(scenario, set)

@@ -233,6 +233,46 @@ def test_bad_input_exits_2_naming_the_flag_or_key(tmp_path: Path, arguments: lis
     assert not (tmp_path / "out").exists()
 
 
+def test_without_pymoo_the_command_says_how_to_install_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pymoo" else real(name, *a))
+    result = CliRunner().invoke(main, ["search", "policy_search"])
+    assert result.exit_code == 2 and "pip install -e '.[search]'" in result.output
+
+
+def test_four_objectives_use_nsga3_and_the_plots_draw(tmp_path: Path) -> None:
+    from sim.presentation.search_plots import write_search_plots
+
+    levers = tuple(Parameter(f"x{i}", LEVER, low=0.0, high=1.0) for i in range(6))
+    measure = parse_measure("mean")
+    settings = SearchSettings(levers=levers, objectives=parse_objectives(
+        [f"f{k}:lower" for k in range(4)], measure), measure=measure, population=12,
+        generations=2, futures=1, fresh_futures=1, seed=2)
+    folder = create_search(tmp_path / "dtlz", DTLZ, settings, make_futures(settings, []),
+                           "dtlz", {})
+    with open_executor(1) as executor:
+        run_search(folder, executor)
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["settings"]["algorithm"] == "NSGA-III" and summary["candidates"] == 24
+    assert [p.name for p in write_search_plots(folder)] == [
+        "convergence.png", "tradeoff.png", "parallel.png"]
+
+
+def dtlz2_like(**values: float) -> dict[str, float]:
+    """Four objectives in conflict (a DTLZ-like problem)."""
+    x = np.array([values[f"x{i}"] for i in range(6)])
+    g = float(((x[3:] - 0.5) ** 2).sum())
+    return {**{f"f{k}": (1 + g) * float(x[k]) for k in range(3)},
+            "f3": (1 + g) * float(1 - x[:3].mean())}
+
+
+DTLZ = register_function_model("dtlz_like", FunctionModel(dtlz2_like))
+
+
 def test_resume_refuses_a_folder_that_is_not_a_search(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "sweep"}))
     result = CliRunner().invoke(main, ["search", "--resume", str(tmp_path)])

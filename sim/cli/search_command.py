@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Sequence
@@ -81,6 +82,8 @@ def search(scenario: str | None, objectives: Sequence[str], measure: str | None,
     failed, 2 bad input.
     """
     arguments = locals()
+    if importlib.util.find_spec("pymoo") is None:
+        bad_input("regsim search needs pymoo: pip install -e '.[search]' in regsim's folder")
     given = [flag for name, flag in NEW_SEARCH_OPTIONS.items()
              if arguments[name] not in (None, (), False)]
     check_scheduler_address(scheduler)
