@@ -51,12 +51,25 @@ def convergence_figure(convergence: pd.DataFrame) -> Figure:
 
 
 def _score_columns(settings: dict) -> list[str]:
-    return [f"score__{o.split(':')[0].split('>')[0].split('<')[0]}"
-            for o in settings["objectives"]]
+    return [f"score__{_key(o)}" for o in settings["objectives"]]
 
 
-def _axis_label(column: str, measure: str) -> str:
-    return f"{outcome_label(column.removeprefix('score__'))}\n[{measure}]"
+def _axis_label(column: str, settings: dict) -> str:
+    """The outcome in words, with the measure and which way is better."""
+    measure = settings["measure"]
+    objective = next((o for o in settings["objectives"]
+                      if f"score__{_key(o)}" == column), "")
+    if measure == "regret":
+        better = "lower"
+    elif measure == "satisfice":
+        better = "higher"
+    else:
+        better = "higher" if objective.endswith(":higher") else "lower"
+    return f"{outcome_label(column.removeprefix('score__'))}\n[{measure}; {better} is better]"
+
+
+def _key(objective: str) -> str:
+    return objective.split(":")[0].split(">")[0].split("<")[0]
 
 
 def tradeoff_figure(candidates: pd.DataFrame, settings: dict) -> Figure:
@@ -77,11 +90,11 @@ def tradeoff_figure(candidates: pd.DataFrame, settings: dict) -> Figure:
             x, y = columns[column], columns[row]
             _scatter(axes, groups, x, y)
             if row == count - 1:
-                axes.set_xlabel(_axis_label(x, settings["measure"]), fontsize="small")
+                axes.set_xlabel(_axis_label(x, settings), fontsize="small")
             if column == 0:
-                axes.set_ylabel(_axis_label(y, settings["measure"]), fontsize="small")
+                axes.set_ylabel(_axis_label(y, settings), fontsize="small")
     handles, labels = axes_grid[0, 0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="upper right", fontsize="small")
+    figure.legend(handles, labels, loc="outside right upper", fontsize="small")
     figure.suptitle("Trade-off set over the search futures", fontsize="medium")
     return figure
 
@@ -108,7 +121,8 @@ def _scatter(axes, groups: dict[str, pd.DataFrame], x: str, y: str) -> None:
 
 def parallel_figure(candidates: pd.DataFrame, settings: dict) -> Figure:
     """Parallel coordinates of the levers and scores, each axis scaled from its smallest
-    (0) to its largest (1) value over the candidates; options by their order."""
+    (0) to its largest (1) value over the candidates (log-scale levers in log10); options by
+    their order, first 0 and last 1."""
     levers = [lever["key"] for lever in settings["levers"]]
     columns = levers + _score_columns(settings)
     scaled = pd.DataFrame({c: _unit(candidates[c], _lever(settings, c)) for c in columns})
@@ -124,12 +138,13 @@ def parallel_figure(candidates: pd.DataFrame, settings: dict) -> Figure:
                   label=str(candidates.loc[index, "reference"]))
     axes.set_xticks(positions)
     axes.set_xticklabels([c.rsplit(".", 1)[-1] if c in levers
-                          else _axis_label(c, settings["measure"]) for c in columns],
+                          else _axis_label(c, settings) for c in columns],
                          fontsize="x-small", rotation=20)
-    axes.set_ylabel("position in its range (0 = smallest, 1 = largest)")
+    axes.set_ylabel("position on its axis\n(0 = smallest or first option, 1 = largest or last)",
+                    fontsize="small")
     axes.set_title("Levers and scores of every candidate (blue: Pareto set)", fontsize="medium")
     if len(groups["references"]):
-        axes.legend(fontsize="small")
+        figure.legend(loc="outside right upper", fontsize="small")
     return figure
 
 
@@ -144,6 +159,8 @@ def _unit(values: pd.Series, lever: dict | None) -> pd.Series:
         index = [options.index(t) if t in options else np.nan for t in texts]
         return pd.Series(index, index=values.index, dtype=float) / max(len(options) - 1, 1)
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    if lever is not None and lever.get("scale") == "log":
+        numbers = np.log10(numbers.where(numbers > 0))
     low, high = numbers.min(), numbers.max()
     return (numbers - low) / (high - low) if high > low else numbers * 0 + 0.5
 
