@@ -273,6 +273,31 @@ def dtlz2_like(**values: float) -> dict[str, float]:
 DTLZ = register_function_model("dtlz_like", FunctionModel(dtlz2_like))
 
 
+@pytest.mark.parametrize(("tamper", "named"), [
+    (lambda m: m["settings"]["levers"][0].update(low="abc"), "settings.levers[0]"),
+    (lambda m: m["settings"].update(objectives=["f1:lower", "f2:sideways"]), "settings"),
+    (lambda m: m["settings"].update(population=10**9), "settings"),
+    (lambda m: m["future_seeds"].reverse() or m["future_seeds"].append(1), "future_seeds"),
+    (lambda m: m.update(references=None), "references"),
+])
+def test_resume_checks_the_folder_first(tmp_path: Path, tamper, named: str) -> None:
+    folder = zdt1_search(tmp_path / "s", population=4, generations=1)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    tamper(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    result = CliRunner().invoke(main, ["search", "--resume", str(folder), "-j", "1"])
+    assert result.exit_code == 2, result.output
+    assert named in result.output and "Traceback" not in result.output
+    assert not (folder / "runs.jsonl").exists() or not (folder / "runs.jsonl").read_bytes()
+
+
+def test_resume_refuses_a_link_in_the_folder(tmp_path: Path) -> None:
+    folder = zdt1_search(tmp_path / "s", population=4, generations=1)
+    (folder / "runs.csv").symlink_to(tmp_path / "elsewhere.csv")
+    result = CliRunner().invoke(main, ["search", "--resume", str(folder)])
+    assert result.exit_code == 2 and "symbolic link" in result.output
+
+
 def test_resume_refuses_a_folder_that_is_not_a_search(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "sweep"}))
     result = CliRunner().invoke(main, ["search", "--resume", str(tmp_path)])

@@ -65,7 +65,7 @@ from sim.analysis.search_spec import (
     parse_measure,
     parse_objectives,
 )
-from sim.experiments.design import LEVER, Parameter
+from sim.experiments.design import Parameter
 from sim.experiments.engine import OK, RunRecord, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
 from sim.experiments.journal import RunJournal, format_cell, read_records
@@ -325,9 +325,17 @@ def verify_search_folder(folder: Path) -> VerifiedSearch:
     fields and settings (parsed by the rules of the command line), the future seeds those of
     the seed, the scenario's SHA-256, every journal line. SearchFolderError naming the file
     and key at the first problem."""
+    try:
+        return _verify(Path(folder))
+    except SearchFolderError:
+        raise
+    except SweepFolderError as error:  # the checks shared with sweep folders
+        raise SearchFolderError(str(error)) from None
+
+
+def _verify(folder: Path) -> VerifiedSearch:
     from sim.experiments.sweep_folder import _draws, _scenario
 
-    folder = Path(folder)
     if not folder.is_dir():
         raise SearchFolderError(f"{folder} is not a search folder: no such folder")
     _check_entries(folder)
@@ -340,6 +348,7 @@ def verify_search_folder(folder: Path) -> VerifiedSearch:
     if manifest.get("status") not in (RUNNING, COMPLETE):
         raise SearchFolderError(f"{path}: status: expected running or complete")
     described = manifest.get("settings")
+    _check_settings(described, path)
     try:
         settings = SearchSettings.from_description(described)  # type: ignore[arg-type]
     except (SearchSpecError, TypeError, KeyError, AttributeError, ValueError) as error:
@@ -354,7 +363,8 @@ def verify_search_folder(folder: Path) -> VerifiedSearch:
         raise SearchFolderError(f"{path}: future_draws: expected one table of --set keys and "
                                 "plain values per future")
     references = manifest.get("references")
-    if not _draws(list((references or {}).values()), len(references or {})) or not all(
+    if not isinstance(references, dict) or not _draws(list(references.values()),
+                                                      len(references)) or not all(
             isinstance(k, str) and len(k) <= 200 for k in references):
         raise SearchFolderError(f"{path}: references: expected named tables of lever values")
     model = manifest.get("model")
@@ -368,13 +378,34 @@ def verify_search_folder(folder: Path) -> VerifiedSearch:
         raw = _scenario(folder, sha)
     if not isinstance(manifest.get("sessions"), list):
         raise SearchFolderError(f"{path}: sessions: expected a list")
-    points = settings.max_candidates() + len(references)
-    try:
-        check_journal(folder / JOURNAL_NAME, points, expected)
-    except SweepFolderError as error:
-        raise SearchFolderError(str(error)) from None
+    check_journal(folder / JOURNAL_NAME, settings.max_candidates() + len(references), expected)
     futures = Futures(tuple(expected), tuple(draws), settings.futures)
     return VerifiedSearch(folder, manifest, settings, futures, dict(references), raw)
+
+
+def _check_settings(described: Any, path: Path) -> None:
+    """The stored settings' types and ranges, each lever by the rules of a sweep's design
+    (options or finite ranges, dotted keys), before anything is built from them."""
+    from sim.experiments.sweep_folder import _integer, _parameter
+
+    if not isinstance(described, dict):
+        raise SearchFolderError(f"{path}: settings: expected a table")
+    levers = described.get("levers")
+    if not isinstance(levers, list) or not 0 < len(levers) <= 1000:
+        raise SearchFolderError(f"{path}: settings.levers: expected a list of levers")
+    for index, lever in enumerate(levers):
+        _parameter(lever, path, f"settings.levers[{index}]")
+    for key in ("seed", "fresh_seed"):
+        value = described.get(key)
+        if not (_integer(value, 0, 2**63 - 1) or (key == "fresh_seed" and value is None)):
+            raise SearchFolderError(f"{path}: settings.{key}: expected a whole number from 0 "
+                                    "to 2**63 - 1")
+    objectives = described.get("objectives")
+    if not isinstance(objectives, list) or not all(isinstance(o, str) and len(o) <= 300
+                                                   for o in objectives):
+        raise SearchFolderError(f"{path}: settings.objectives: expected a list of texts")
+    if not isinstance(described.get("measure"), str):
+        raise SearchFolderError(f"{path}: settings.measure: expected a text")
 
 
 def make_futures_seeds(settings: SearchSettings) -> list[int]:
@@ -936,8 +967,3 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
-
-def lever_levers(parameters: Sequence[Parameter]) -> tuple[Parameter, ...]:
-    """The levers among design parameters (a [sweep] table's uncertainties are not searched:
-    the futures come from [uncertainty])."""
-    return tuple(p for p in parameters if p.kind == LEVER)
