@@ -322,8 +322,9 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
            measure: str = "mean", levers: ParameterSpecs = None, population: int | None = None,
            generations: int | None = None, futures: int | None = None,
            fresh_futures: int | None = None, seed: int | None = None,
-           fresh_seed: int | None = None, set: Overrides = None, workers: int | None = None,
-           plots: bool = False, out: str | os.PathLike[str] | None = None) -> SearchResults:
+           fresh_seed: int | None = None, references: Mapping[str, Mapping[str, Any]] | None = None,
+           set: Overrides = None, workers: int | None = None, plots: bool = False,
+           out: str | os.PathLike[str] | None = None) -> SearchResults:
     """Search the scenario's levers for the trade-off (Pareto) set of `objectives` over
     sampled futures (as `regsim search`), then re-run that set in fresh futures.
 
@@ -334,7 +335,9 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
     as for `sweep` (default: the scenario's [sweep] levers). Every candidate runs in the same
     `futures` futures (seeds and `[uncertainty]` draws from `seed`); sizes default to 20
     candidates x 10 generations, 8 futures and 8 fresh futures. `workers` defaults to the
-    number of CPUs (the results are the same for any number). The folder is written to `out`
+    number of CPUs (the results are the same for any number). `references` names policies to
+    evaluate and mark on the plots (name -> lever key -> value; other levers keep the
+    scenario's), besides the scenario as written. The folder is written to `out`
     or a temporary folder (see `compare`). Raises ScenarioError for a bad scenario or lever
     key, ValueError for a bad objective, measure, size or lever, EngineError if runs stopped.
     """
@@ -363,7 +366,7 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
              if value is not None}
     root_seed = loaded.scenario.seed if seed is None else _seed(seed)
     prepared = prepare_search(loaded, raw, parsed, list(objectives), measure, sizes,
-                              root_seed, _seed(fresh_seed))
+                              root_seed, _seed(fresh_seed), references)
     settings = prepared.settings
     _check_budget(lambda: check_runs(run_size(loaded), (settings.max_candidates() + 1)
                                      * settings.futures + settings.population

@@ -46,6 +46,8 @@ ZDT1_VARIABLES = 5
 IGD_BOUND = 0.02
 """NSGA-II with 40 x 50 evaluations reaches an IGD of about 0.004 on ZDT1 (5 variables);
 2,000 random points reach about 0.6 (600: 0.62)."""
+REFERENCE = ["--reference",
+             "no kill switch:regulators.california.policies.kill_switch.enabled=false"]
 TINY = ["--set", "scenario.months=24", "--set", "world.ecosystem.adopters=2000",
         "--population", "4", "--generations", "2", "--futures", "2", "--fresh-futures", "2",
         "--objective", "state_mean_lag_months__prc:higher",
@@ -222,6 +224,14 @@ def test_the_measures_score_as_documented() -> None:
       "--lever", "regulators.us_federal.policies.chip_export_controls.strength"], "--lever"),
     (["--objective", "state_mean_lag_months__prc:higher", "--objective", "thefts:lower",
       "--population", "2"], "--population"),
+    (["--objective", "state_mean_lag_months__prc:higher", "--objective", "thefts:lower",
+      "--reference", "strict:world.theft.hazard_per_month_at_parity=0.1"],
+     "world.theft.hazard_per_month_at_parity is not a lever"),
+    (["--objective", "state_mean_lag_months__prc:higher", "--objective", "thefts:lower",
+      "--reference", "strict:regulators.us_federal.policies.chip_export_controls.strength=2"],
+     "--reference: regulators.us_federal.policies.chip_export_controls.strength"),
+    (["--objective", "state_mean_lag_months__prc:higher", "--objective", "thefts:lower",
+      "--reference", "no name"], "--reference"),
 ])
 def test_bad_input_exits_2_naming_the_flag_or_key(tmp_path: Path, arguments: list[str],
                                                   named: str) -> None:
@@ -318,7 +328,7 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled design at tiny settings on 2 local workers."""
     folder = tmp_path_factory.mktemp("search") / "two"
     result = CliRunner().invoke(main, ["search", "policy_search", *TINY, "-j", "2",
-                                       "--out", str(folder)])
+                                       "--out", str(folder), *REFERENCE])
     assert result.exit_code == 0, result.output
     return folder
 
@@ -330,8 +340,8 @@ def test_the_bundled_design_on_dask_gives_the_same_tables(two_workers: Path,
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                        protocol="tcp", host="127.0.0.1", dashboard_address=None)
     with cluster:
-        result = CliRunner().invoke(main, ["search", "policy_search", *TINY, "--scheduler",
-                                           cluster.scheduler_address, "--out",
+        result = CliRunner().invoke(main, ["search", "policy_search", *TINY, *REFERENCE,
+                                           "--scheduler", cluster.scheduler_address, "--out",
                                            str(tmp_path / "dask")])
     assert result.exit_code == 0, result.output
     same_tables(two_workers, tmp_path / "dask")
@@ -343,8 +353,8 @@ def test_the_bundled_design_on_dask_gives_the_same_tables(two_workers: Path,
 def test_a_search_killed_with_sigkill_resumes_to_the_same_tables(two_workers: Path,
                                                                  tmp_path: Path) -> None:
     folder = tmp_path / "killed"
-    process = regsim("search", "policy_search", *TINY, "-j", "2", "--out", str(folder),
-                     cwd=tmp_path)
+    process = regsim("search", "policy_search", *TINY, *REFERENCE, "-j", "2", "--out",
+                     str(folder), cwd=tmp_path)
     journal = folder / "runs.jsonl"
     try:
         deadline = time.monotonic() + 300
@@ -374,12 +384,17 @@ def test_the_api_writes_what_the_command_writes(two_workers: Path, tmp_path: Pat
                                          "cash_compliance_musd:lower"],
                        population=4, generations=2, futures=2, fresh_futures=2, workers=1,
                        set={"scenario.months": 24, "world.ecosystem.adopters": 2000},
+                       references={"no kill switch": {
+                           "regulators.california.policies.kill_switch.enabled": False}},
                        out=tmp_path / "api", plots=True)
     same_tables(two_workers, found.folder)
     assert set(found.pareto["candidate"]) == set(json.loads(
         (two_workers / "summary.json").read_text())["pareto"])
     assert (found.folder / "plots" / "tradeoff.png").exists()
-    assert found.candidates["reference"].fillna("").str.len().gt(0).sum() == 1
+    references = found.candidates.dropna(subset=["reference"]).set_index("reference")
+    assert list(references.index) == ["no kill switch", "scenario as written"]
+    assert not references.loc["no kill switch",
+                              "regulators.california.policies.kill_switch.enabled"]
     reopened = sim.open(found.folder)
     assert list(reopened.pareto["candidate"]) == list(found.pareto["candidate"])
     assert reopened.plot("parallel") is not None

@@ -50,11 +50,15 @@ def search_levers(scenario: Any, levers: Sequence[Parameter]) -> tuple[tuple[Par
 
 def prepare_search(scenario: Any, raw: dict[str, Any], levers: Sequence[Parameter],
                    objectives: Sequence[str], measure: str, sizes: Mapping[str, Any],
-                   seed: int, fresh_seed: int | None = None) -> PreparedSearch:
+                   seed: int, fresh_seed: int | None = None,
+                   references: Mapping[str, Mapping[str, Any]] | None = None
+                   ) -> PreparedSearch:
     """Check everything and build the search of `scenario` (validated; `raw` its TOML dict).
 
-    Raises ScenarioError for a lever key or value the scenario rejects, SearchSpecError (a
-    ValueError) for a bad objective, measure, size or lever kind.
+    `references` are named policies to evaluate with the search and mark on its plots (name
+    -> lever key -> value; a lever not given keeps the scenario's value), besides the scenario
+    as written. Raises ScenarioError for a lever key or value the scenario rejects,
+    SearchSpecError (a ValueError) for a bad objective, measure, size, lever or reference.
     """
     from sim.experiments.uncertainty import declared
 
@@ -74,8 +78,47 @@ def prepare_search(scenario: Any, raw: dict[str, Any], levers: Sequence[Paramete
     uncertain = [p for p in declared(scenario) if p.key not in {lever.key for lever in chosen}]
     futures = make_futures(settings, uncertain)
     _check_draws(raw, futures)
-    references = {SCENARIO_REFERENCE: scenario_values(raw, chosen)}
-    return PreparedSearch(ScenarioModel(raw), settings, futures, references)
+    own = scenario_values(raw, chosen)
+    named = {SCENARIO_REFERENCE: own}
+    for name, values in (references or {}).items():
+        named[str(name)] = {**own, **_checked_reference(raw, chosen, str(name), values)}
+    return PreparedSearch(ScenarioModel(raw), settings, futures, named)
+
+
+def parse_reference(text: str) -> tuple[str, str, Any]:
+    """One `--reference 'NAME:KEY=VALUE'` as (name, key, value); SearchSpecError."""
+    from sim.scenario.overrides import parse_value
+
+    name, colon, setting = str(text).partition(":")
+    key, equals, value = setting.partition("=")
+    if not (colon and equals and name.strip() and key.strip() and value.strip()):
+        raise SearchSpecError(f"--reference: expected 'NAME:KEY=VALUE', found {text[:80]!r}")
+    try:
+        return name.strip(), key.strip(), parse_value(value.strip())
+    except ValueError:
+        raise SearchSpecError(f"--reference {name.strip()[:40]}: {key.strip()[:80]}: expected "
+                              f"a TOML value or a bare word, found {value[:40]!r}") from None
+
+
+def _checked_reference(raw: Mapping[str, Any], levers: Sequence[Parameter], name: str,
+                       values: Mapping[str, Any]) -> dict[str, Any]:
+    """A reference's lever values, each a lever of the search that the scenario accepts."""
+    from sim.experiments.design import probe_problems
+    from sim.scenario.errors import ScenarioError
+
+    if name == SCENARIO_REFERENCE or not name or len(name) > 100:
+        raise SearchSpecError(f"--reference: a name of 1 to 100 characters other than "
+                              f"{SCENARIO_REFERENCE!r}, found {name[:40]!r}")
+    keys = [lever.key for lever in levers]
+    problems = []
+    for key, value in values.items():
+        if key not in keys:
+            raise SearchSpecError(f"--reference {name}: {key[:80]} is not a lever of the "
+                                  f"search (levers: {', '.join(keys)})")
+        problems += probe_problems(raw, key, value, "--reference")
+    if problems:
+        raise ScenarioError(problems)
+    return dict(values)
 
 
 def scenario_outcomes(raw: Mapping[str, Any]) -> list[str]:

@@ -28,6 +28,7 @@ NEW_SEARCH_OPTIONS = {"levers": "--lever", "objectives": "--objective", "measure
                       "population": "--population", "generations": "--generations",
                       "futures": "--futures", "fresh_futures": "--fresh-futures",
                       "seed": "--seed", "fresh_seed": "--fresh-seed", "overrides": "--set",
+                      "references": "--reference",
                       "out_dir": "--out"}
 """Options that define a new search: not allowed with --resume (the folder holds them)."""
 INTERRUPTED_EXIT_STATUS = 130
@@ -47,6 +48,10 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--lever", "levers", multiple=True, metavar="KEY=V1,V2,..|KEY=LO:HI[:log]",
               help="A lever to search, written as for regsim sweep (options, or a range: "
               "integer ends give integers). Repeatable; replaces the [sweep] levers.")
+@click.option("--reference", "references", multiple=True, metavar="'NAME:KEY=VALUE'",
+              help="A named reference policy to evaluate and mark on the plots: one lever's "
+              "value (repeat with the same NAME for more levers; the others keep the "
+              "scenario's). The scenario as written is always a reference.")
 @click.option("--population", type=int, help="Candidates per generation (default 20).")
 @click.option("--generations", type=int, help="Generations (default 10).")
 @click.option("--futures", type=int, help="Futures every candidate runs in (default 8).")
@@ -68,7 +73,8 @@ INTERRUPTED_EXIT_STATUS = 130
 @click.option("--quiet", "-q", is_flag=True, help="No progress or tables.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def search(scenario: str | None, objectives: Sequence[str], measure: str | None,
-           levers: Sequence[str], population: int | None, generations: int | None,
+           levers: Sequence[str], references: Sequence[str], population: int | None,
+           generations: int | None,
            futures: int | None, fresh_futures: int | None, seed: int | None,
            fresh_seed: int | None, overrides: Sequence[str], workers: int | None,
            scheduler: str | None, resume_dir: Path | None, out_dir: Path | None,
@@ -99,19 +105,20 @@ def search(scenario: str | None, objectives: Sequence[str], measure: str | None,
                                    ("futures", futures), ("fresh_futures", fresh_futures))
                  if v is not None}
         folder, create = _new_search(scenario, objectives, measure or "mean", levers, sizes,
-                                     seed, fresh_seed, overrides, out_dir)
+                                     seed, fresh_seed, overrides, out_dir, references)
     _execute(folder, create, workers, scheduler, no_plots, quiet, as_json)
 
 
 def _new_search(scenario: str, objectives: Sequence[str], measure: str, levers: Sequence[str],
                 sizes: dict[str, int], seed: int | None, fresh_seed: int | None,
-                overrides: Sequence[str], out_dir: Path | None):
+                overrides: Sequence[str], out_dir: Path | None,
+                references: Sequence[str] = ()):
     """Check every input (exit 2 naming the flag or key); return the folder and what
     creates it (called once an executor is ready)."""
     import tomllib
 
     from sim.analysis.search import create_search
-    from sim.analysis.search_setup import prepare_search
+    from sim.analysis.search_setup import parse_reference, prepare_search
     from sim.analysis.search_spec import SearchSpecError
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.design import LEVER, parse_param_option
@@ -125,9 +132,13 @@ def _new_search(scenario: str, objectives: Sequence[str], measure: str, levers: 
     except ValueError as error:
         bad_input(f"--lever: {error}")
     root_seed = loaded.scenario.seed if seed is None else seed
+    named: dict[str, dict] = {}
     try:
+        for text in references:
+            name, key, value = parse_reference(text)
+            named.setdefault(name, {})[key] = value
         prepared = prepare_search(loaded, raw, parsed, objectives, measure, sizes, root_seed,
-                                  fresh_seed)
+                                  fresh_seed, named)
     except ScenarioError as error:
         print_problems(error)
         raise SystemExit(BAD_INPUT_EXIT_STATUS) from None
