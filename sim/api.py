@@ -387,11 +387,13 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
 
 
 def open_results(folder: str | os.PathLike[str]
-                 ) -> RunResults | ComparisonResults | SweepResults | AnalysisFolder:
+                 ) -> RunResults | ComparisonResults | SweepResults | SearchResults | \
+        AnalysisFolder:
     """Load any regsim results folder: a run's (`regsim run`), a comparison's, a finished
-    sweep's, or a discovery or robustness analysis. Files are read as data (regular files
-    only, size-capped, nothing imported). Raises `sim.api_folders.ResultsFolderError` (a
-    ValueError) naming the file and what was expected."""
+    sweep's or search's, or a discovery or robustness analysis. Files are read as data
+    (regular files only, size-capped, nothing imported). Raises
+    `sim.api_folders.ResultsFolderError` (a ValueError) naming the file and what was
+    expected."""
     from sim.api_folders import open_folder
 
     return open_folder(Path(folder))

@@ -1,5 +1,5 @@
 """Reading a results folder back for the Python API (`sim.open`): a run's, a comparison's,
-a finished sweep's, or a discovery or robustness analysis.
+a finished sweep's or search's, or a discovery or robustness analysis.
 
 A folder is data that may come from anyone: every file is read as a regular file (no link,
 device or pipe), size-capped (`sim.files.read_regular_file`), parsed as CSV, JSON or TOML,
@@ -50,7 +50,7 @@ def open_folder(folder: Path):
     if manifest.get("scenario_name") is not None:
         return open_run(folder, manifest)
     raise ResultsFolderError(f"{folder}: not a regsim results folder (no {MANIFEST} of a run, "
-                             "comparison, sweep or analysis)")
+                             "comparison, sweep, search or analysis)")
 
 
 def open_search(folder: Path, manifest: dict[str, Any]):
