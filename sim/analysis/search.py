@@ -16,6 +16,12 @@ deterministic for a seed and the same scores, so a search killed anywhere (even 
 and resumed asks for the same candidates and writes the same tables as one never stopped.
 Nothing in a folder is ever imported or unpickled.
 
+Under `regret`, the best outcome in each future is taken over every candidate evaluated so far
+(the reference policies included), and the parents are re-scored before each generation's
+survival, since a new candidate may set a new best; the final tables use every candidate
+evaluated. The Pareto set is over the searched candidates: the reference policies are scored
+and marked on the plots, not members of it.
+
 A search folder holds:
 
 - `manifest.json`: the settings (levers, objectives, measure, population, generations,
