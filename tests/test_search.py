@@ -289,6 +289,7 @@ DTLZ = register_function_model("dtlz_like", FunctionModel(dtlz2_like))
     (lambda m: m["settings"].update(population=10**9), "settings"),
     (lambda m: m["future_seeds"].reverse() or m["future_seeds"].append(1), "future_seeds"),
     (lambda m: m.update(references=None), "references"),
+    (lambda m: m.update(references={"x": {"seed": 3}}), "references"),
 ])
 def test_resume_checks_the_folder_first(tmp_path: Path, tamper, named: str) -> None:
     folder = zdt1_search(tmp_path / "s", population=4, generations=1)
@@ -299,6 +300,27 @@ def test_resume_checks_the_folder_first(tmp_path: Path, tamper, named: str) -> N
     assert result.exit_code == 2, result.output
     assert named in result.output and "Traceback" not in result.output
     assert not (folder / "runs.jsonl").exists() or not (folder / "runs.jsonl").read_bytes()
+
+
+def test_resume_refuses_draws_that_are_not_the_scenarios(tmp_path: Path) -> None:
+    import tomllib
+
+    import sim
+    from sim.analysis.search_setup import prepare_search
+
+    scenario = sim.load("policy_search")
+    prepared = prepare_search(scenario, tomllib.loads(scenario.to_toml()), [],
+                              ["state_mean_lag_months__prc:higher", "thefts:lower"], "mean",
+                              {"population": 4, "generations": 1, "futures": 2,
+                               "fresh_futures": 1}, 5)
+    folder = create_search(tmp_path / "s", prepared.model, prepared.settings,
+                           prepared.futures, "policy_search", prepared.references)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    key = next(iter(manifest["future_draws"][0]))
+    manifest["future_draws"][0][key] = manifest["future_draws"][1][key]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    result = CliRunner().invoke(main, ["search", "--resume", str(folder)])
+    assert result.exit_code == 2 and "future_draws" in result.output, result.output
 
 
 def test_resume_refuses_a_link_in_the_folder(tmp_path: Path) -> None:

@@ -373,6 +373,9 @@ def _verify(folder: Path) -> VerifiedSearch:
                                                       len(references)) or not all(
             isinstance(k, str) and len(k) <= 200 for k in references):
         raise SearchFolderError(f"{path}: references: expected named tables of lever values")
+    lever_keys = {lever.key for lever in settings.levers}
+    if any(not set(values) <= lever_keys for values in references.values()):
+        raise SearchFolderError(f"{path}: references: a value of a key that is not a lever")
     model = manifest.get("model")
     raw = None
     if not isinstance(model, dict) or model.get("kind") not in ("scenario", "function"):
@@ -382,6 +385,9 @@ def _verify(folder: Path) -> VerifiedSearch:
         if not isinstance(sha, str) or len(sha) != 64:
             raise SearchFolderError(f"{path}: model.scenario_sha256: expected 64 hex digits")
         raw = _scenario(folder, sha)
+        if [dict(d) for d in make_futures(settings, _uncertain(raw, settings)).draws] != draws:
+            raise SearchFolderError(f"{path}: future_draws: not the draws of the scenario's "
+                                    "[uncertainty] for settings.seed")
     if not isinstance(manifest.get("sessions"), list):
         raise SearchFolderError(f"{path}: sessions: expected a list")
     check_journal(folder / JOURNAL_NAME, settings.max_candidates() + len(references), expected)
@@ -412,6 +418,17 @@ def _check_settings(described: Any, path: Path) -> None:
         raise SearchFolderError(f"{path}: settings.objectives: expected a list of texts")
     if not isinstance(described.get("measure"), str):
         raise SearchFolderError(f"{path}: settings.measure: expected a text")
+
+
+def _uncertain(raw: Mapping[str, Any], settings: SearchSettings) -> list[Parameter]:
+    """The uncertain parameters a search of the scenario `raw` draws (its declared ones that
+    are not levers)."""
+    from sim.experiments.uncertainty import declared
+    from sim.scenario.loader import validate_resolved
+
+    levers = {lever.key for lever in settings.levers}
+    return [p for p in declared(validate_resolved(dict(raw), SCENARIO_NAME))
+            if p.key not in levers]
 
 
 def make_futures_seeds(settings: SearchSettings) -> list[int]:
