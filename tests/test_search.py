@@ -189,6 +189,37 @@ def test_every_candidate_faces_the_same_futures_and_is_scored_by_the_measure(
     assert set(fresh["candidate"]) == set(candidates.index[candidates["pareto"]])
 
 
+def options_only(a: int, b: str) -> dict[str, float]:
+    """Two objectives over six lever settings."""
+    return {"p": a + float(b == "x"), "q": -a + 2.0 * (b == "y")}
+
+
+OPTIONS_ONLY = register_function_model("options_only", FunctionModel(options_only))
+
+
+def test_a_search_of_few_settings_stops_when_they_are_exhausted(tmp_path: Path) -> None:
+    import pandas as pd
+
+    measure = parse_measure("mean")
+    settings = SearchSettings(
+        levers=(Parameter("a", LEVER, values=(0, 1, 2)), Parameter("b", LEVER,
+                                                                   values=("x", "y"))),
+        objectives=parse_objectives(["p:higher", "q:higher"], measure), measure=measure,
+        population=8, generations=6, futures=2, fresh_futures=1, seed=2)
+    folder = create_search(tmp_path / "s", OPTIONS_ONLY, settings,
+                           make_futures(settings, []), "options", {})
+    lines: list[str] = []
+    with open_executor(1) as executor:
+        summary = run_search(folder, executor, report=lines.append)
+    assert summary.candidates == 6 and "exhausted" in lines[-1]
+    candidates = pd.read_csv(folder / "candidates.csv")
+    pareto = candidates[candidates["pareto"]]
+    # (p, q): (0,x) 1,0  (1,x) 2,-1  (2,x) 3,-2  (0,y) 0,2  (1,y) 1,1  (2,y) 2,0
+    assert set(zip(pareto["a"], pareto["b"], strict=True)) == {(2, "x"), (2, "y"), (1, "y"),
+                                                               (0, "y")}
+    assert len(pd.read_csv(folder / "convergence.csv")) < 6
+
+
 def test_the_measures_score_as_documented() -> None:
     from sim.analysis.robustness import parse_criterion
 

@@ -652,7 +652,12 @@ class _SearchState:
         convergence: list[dict[str, Any]] = []
         reference_point: np.ndarray | None = None
         for generation in range(settings.generations):
-            population = algorithm.ask()
+            population = algorithm.ask() if algorithm.has_next() else None
+            if population is None or not len(population):
+                if report is not None:  # pymoo stops when mating finds no new candidate
+                    report(f"generation {generation + 1}: no new candidate (the lever settings "
+                           "are exhausted); the search stops")
+                break
             known = len(self.candidates)
             ids = [self.candidate(decode(x), generation) for x in population.get("X")]
             self.evaluate(ids, search_futures)
