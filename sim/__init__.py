@@ -12,6 +12,7 @@ The Python API (`sim.api`, documented in docs/python.md)::
 - `sim.compare(baseline, *policies, ...)`: paired differences and verdicts;
 - `sim.sweep(...)`: runs, points and sensitivity of a design;
 - `sim.discover(...)`, `sim.robustness(...)`: scenario discovery and robustness of a sweep;
+- `sim.search(...)`: the trade-off (Pareto) set of lever settings over sampled futures;
 - `sim.open(folder)`: any results folder read back;
 - `sim.ScenarioError`: what bad scenario input raises.
 
@@ -29,12 +30,12 @@ Layers (dependencies point downwards only):
 
 from typing import Any
 
-from sim.api import compare, discover, load, robustness, run, sweep
+from sim.api import compare, discover, load, robustness, run, search, sweep
 from sim.api import open_results as open  # noqa: A001 (sim.open reads a results folder)
 
 __version__ = "0.1.0"
 __all__ = ["ScenarioError", "compare", "discover", "load", "open", "robustness", "run",
-           "sweep"]
+           "search", "sweep"]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,8 @@
     comparison = sim.compare("baseline", "kill_switch", replicates=20)
     comparison.verdicts                # one plain-language line per policy and outcome
     swept = sim.sweep("sensitivity", samples=8, replicates=2)
+    found = sim.search("policy_search", objectives=["state_mean_lag_months__prc:higher",
+                                                    "cash_compliance_musd:lower"])
     sim.discover(swept, "state_mean_lag_months__prc", above=6).box
     sim.open("results/kill_switch-20261201-120000").summaries
 
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
         RunResults,
         SweepResults,
     )
+    from sim.api_search import SearchResults
     from sim.scenario.schema import Scenario
 
 Overrides = Mapping[str, Any] | Sequence[str] | None
@@ -360,15 +363,85 @@ def robustness(sweep: SweepResults | str | os.PathLike[str],
     return RobustnessResults(run_robustness(folder, outcomes, satisfice), folder)
 
 
+# Searching for a robust policy ---------------------------------------------------------------
+
+
+def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str],
+           measure: str = "mean", levers: ParameterSpecs = None, population: int | None = None,
+           generations: int | None = None, futures: int | None = None,
+           fresh_futures: int | None = None, seed: int | None = None,
+           fresh_seed: int | None = None, references: Mapping[str, Mapping[str, Any]] | None = None,
+           set: Overrides = None, workers: int | None = None, plots: bool = False,
+           out: str | os.PathLike[str] | None = None) -> SearchResults:
+    """Search the scenario's levers for the trade-off (Pareto) set of `objectives` over
+    sampled futures (as `regsim search`), then re-run that set in fresh futures.
+
+    `objectives` are outcome keys with a direction (`"state_mean_lag_months__prc:higher"`,
+    `"cash_compliance_musd:lower"`; the key alone where regsim knows its direction), or
+    thresholds (`"state_mean_lag_months__prc>=6"`) with `measure="satisfice"`. `measure` is
+    `mean`, `percentile:Q`, `regret` or `satisfice` (`sim.analysis.search_spec`). `levers`
+    as for `sweep` (default: the scenario's [sweep] levers). Every candidate runs in the same
+    `futures` futures (seeds and `[uncertainty]` draws from `seed`); sizes default to 20
+    candidates x 10 generations, 8 futures and 8 fresh futures. `workers` defaults to the
+    number of CPUs (the results are the same for any number). `references` names policies to
+    evaluate and mark on the plots (name -> lever key -> value; other levers keep the
+    scenario's), besides the scenario as written. The folder is written to `out`
+    or a temporary folder (see `compare`). Raises ScenarioError for a bad scenario or lever
+    key, ValueError for a bad objective, measure, size or lever, EngineError if runs stopped.
+    """
+    import importlib.util
+    import tomllib
+
+    from sim.analysis.search import create_search, run_search
+    from sim.analysis.search_setup import prepare_search
+    from sim.api_results import scratch_folder
+    from sim.api_search import SearchResults
+    from sim.experiments.budget import check_runs, run_size
+    from sim.experiments.design import LEVER
+    from sim.experiments.executors import warm_executor
+
+    if importlib.util.find_spec("pymoo") is None:
+        raise ImportError("sim.search needs pymoo: pip install -e '.[search]' in regsim's "
+                          "folder")
+    if isinstance(objectives, str):
+        objectives = [objectives]
+    loaded = load(scenario, set)
+    raw = tomllib.loads(loaded.to_toml())
+    parsed = [parameter(key, spec, LEVER) for key, spec in (levers or {}).items()]
+    sizes = {key: value for key, value in (("population", population),
+                                           ("generations", generations), ("futures", futures),
+                                           ("fresh_futures", fresh_futures))
+             if value is not None}
+    root_seed = loaded.scenario.seed if seed is None else _seed(seed)
+    prepared = prepare_search(loaded, raw, parsed, list(objectives), measure, sizes,
+                              root_seed, _seed(fresh_seed), references)
+    settings = prepared.settings
+    _check_budget(lambda: check_runs(run_size(loaded), (settings.max_candidates() + 1)
+                                     * settings.futures + settings.population
+                                     * settings.fresh_futures))
+    writer = None
+    if plots:
+        from sim.presentation.search_plots import write_search_plots as writer
+    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
+        target, scratch = (Path(out), None) if out is not None else scratch_folder("search")
+        folder = create_search(target / "search" if scratch else target, prepared.model,
+                               settings, prepared.futures, loaded.scenario.name,
+                               prepared.references)
+        run_search(folder, executor, plot_writer=writer)
+    return SearchResults(folder, scratch)
+
+
 # Reading results back ----------------------------------------------------------------------
 
 
 def open_results(folder: str | os.PathLike[str]
-                 ) -> RunResults | ComparisonResults | SweepResults | AnalysisFolder:
+                 ) -> RunResults | ComparisonResults | SweepResults | SearchResults | \
+        AnalysisFolder:
     """Load any regsim results folder: a run's (`regsim run`), a comparison's, a finished
-    sweep's, or a discovery or robustness analysis. Files are read as data (regular files
-    only, size-capped, nothing imported). Raises `sim.api_folders.ResultsFolderError` (a
-    ValueError) naming the file and what was expected."""
+    sweep's or search's, or a discovery or robustness analysis. Files are read as data
+    (regular files only, size-capped, nothing imported). Raises
+    `sim.api_folders.ResultsFolderError` (a ValueError) naming the file and what was
+    expected."""
     from sim.api_folders import open_folder
 
     return open_folder(Path(folder))

@@ -1,5 +1,5 @@
 """Reading a results folder back for the Python API (`sim.open`): a run's, a comparison's,
-a finished sweep's, or a discovery or robustness analysis.
+a finished sweep's or search's, or a discovery or robustness analysis.
 
 A folder is data that may come from anyone: every file is read as a regular file (no link,
 device or pipe), size-capped (`sim.files.read_regular_file`), parsed as CSV, JSON or TOML,
@@ -47,6 +47,8 @@ def open_folder(folder: Path):
     kind = manifest.get("kind")
     if kind == "sweep":
         return open_sweep(folder)
+    if kind == "search":
+        return open_search(folder, manifest)
     if kind in ANALYSIS_KINDS:
         return open_analysis(folder, manifest)
     if kind == "comparison" or os.path.lexists(folder / COMPARISON):
@@ -54,7 +56,17 @@ def open_folder(folder: Path):
     if manifest.get("scenario_name") is not None:
         return open_run(folder, manifest)
     raise ResultsFolderError(f"{folder}: not a regsim results folder (no {MANIFEST} of a run, "
-                             "comparison, sweep or analysis)")
+                             "comparison, sweep, search or analysis)")
+
+
+def open_search(folder: Path, manifest: dict[str, Any]):
+    """A finished policy search (`sim.api_search.SearchResults`)."""
+    from sim.api_search import SearchResults
+
+    if manifest.get("status") != "complete" or not os.path.lexists(folder / "summary.json"):
+        raise ResultsFolderError(f"{folder}: a search that has not finished; finish it with "
+                                 f"regsim search --resume {folder}")
+    return SearchResults(folder)
 
 
 # Readers -------------------------------------------------------------------------------------

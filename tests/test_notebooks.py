@@ -26,6 +26,8 @@ def test_there_is_a_notebook_per_question() -> None:
         "competitor_lag_uncertainties": "# Which uncertainties decide the competitor's lag?",
         "futures_where_policies_work": "# In which futures does each policy work?",
         "kill_switch_rests_on": "# What does the kill switch's effect on the PRC rest on?",
+        "search_instrument_packages": "# Which packages of instruments keep the PRC furthest "
+                                      "behind for what they cost the labs?",
     }
 
 

@@ -20,6 +20,8 @@ How commands are made small (`shrink`), so the whole file costs well under 90 CP
 - their `-n`/`--replicates` becomes 2 (added if absent), a sweep's `--samples` becomes 4
   (added if absent);
 - `regsim check` gets `--quick` (CI's own setting);
+- `regsim search` (which has no `--set`) gets `--population 4 --generations 2 --futures 2
+  --fresh-futures 2`;
 - the Python block gets the same `set=` on each `sim.run`/`sim.compare`/`sim.sweep` call and
   `replicates=2`;
 - placeholders name what an earlier command wrote: `<compare-folder>` the comparison's folder,
@@ -53,8 +55,8 @@ SMALL_SET = ["--set", "scenario.months=24", "--set", "world.ecosystem.adopters=2
 SMALL_PYTHON = '{"scenario.months": 24, "world.ecosystem.adopters": 2000}'
 SETUP = ("python3 -m venv .venv && .venv/bin/pip install -e . && "
          ".venv/bin/regsim run baseline")
-RUN = re.compile(r"^\.venv/bin/regsim (run|compare|sweep|report|discover|robustness|check|"
-                 r"validate|show|list|schema)\b|^python-block$")
+RUN = re.compile(r"^\.venv/bin/regsim (run|compare|sweep|search|report|discover|robustness|"
+                 r"check|validate|show|list|schema)\b|^python-block$")
 SKIPPED = {
     r"^\.venv/bin/python study\.py$": "runs the Python block, which the test runs as study.py",
     r"^bash \.ci/test$": "CI's own command: it runs this test suite",
@@ -158,6 +160,11 @@ def shrink(command: str) -> str:
         return command
     if name == "check":
         return shlex.join([*words, "--quick"])
+    if name == "search":  # the search has no --set: fewer candidates, generations and futures
+        for option, value in (("--population", "4"), ("--generations", "2"),
+                              ("--futures", "2"), ("--fresh-futures", "2")):
+            words = _set_option(words, (option,), value)
+        return shlex.join(words)
     if name not in ("run", "compare", "sweep"):
         return command
     words = _set_option(words, ("-n", "--replicates"), "2")

@@ -6,9 +6,12 @@ Modules:
 - ``discovery``: PRIM scenario discovery (the ``prim`` package) for one outcome threshold;
 - ``feature_scoring``: extra-trees importances of each design parameter (scikit-learn);
 - ``robustness``: regret and satisficing of each lever combination over the futures;
-- ``folders``: writing an analysis subfolder atomically, with its manifest.
+- ``folders``: writing an analysis subfolder atomically, with its manifest;
+- ``search``, ``search_spec``, ``search_setup``: robust policy search (pymoo's NSGA-II/III over
+  the levers, each candidate scored over the same sampled futures), run on the sweep engine.
 
-The optional libraries (``prim``, ``scikit-learn``: the ``analysis`` extra) are imported
+The optional libraries (``prim``, ``scikit-learn``: the ``analysis`` extra; ``pymoo``: the
+``search`` extra) are imported
 inside the functions that use them, so importing this package costs nothing extra.
 Dependencies point one way: analysis reads what ``sim.experiments`` wrote, never the model.
 """

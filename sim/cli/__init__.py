@@ -21,6 +21,7 @@ from sim.cli import (
     robustness_command,
     run_command,
     scenario_commands,
+    search_command,
     sweep_command,
 )
 from sim.cli.common import interrupted
@@ -56,3 +57,4 @@ main.add_command(check_command.check)
 main.add_command(compare_command.compare)
 main.add_command(discover_command.discover)
 main.add_command(robustness_command.robustness)
+main.add_command(search_command.search)
