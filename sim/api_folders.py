@@ -14,13 +14,13 @@ import io
 import json
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.files import MIB, UnreadableFileError, kind_of, read_regular_file
+from sim.scenario.toml_guard import loads as toml_loads
 
 MAX_TABLE_BYTES = 1024 * MIB
 """Largest file read back (a run's timeseries.csv of 1,000 replicates is some 150 MiB)."""
@@ -199,7 +199,7 @@ def _state_labels(folder: Path, baseline: str) -> dict[str, str]:
     if not os.path.lexists(path):
         return {}
     try:
-        raw = tomllib.loads(read_text(path))
+        raw = toml_loads(read_text(path))
     except (ValueError, RecursionError) as error:
         raise ResultsFolderError(f"{path}: expected TOML: {_first_line(error)}") from None
     states = raw.get("states") if isinstance(raw.get("states"), list) else []

@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from sim.experiments.design import (
 )
 from sim.experiments.seeds import replicate_seeds
 from sim.files import MIB, UnreadableFileError, read_regular_file
+from sim.scenario.toml_guard import loads as toml_loads
 
 MANIFEST_NAME, SCENARIO_NAME, DESIGN_JSON, JOURNAL_NAME = (
     "manifest.json", "scenario.toml", "design.json", "runs.jsonl")
@@ -347,7 +347,7 @@ def _scenario(folder: Path, expected_sha256: str) -> dict[str, Any]:
         raise SweepFolderError(f"{path}: changed since the sweep started (its SHA-256 is not "
                                "the manifest's); restore it, or start a new sweep from it")
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = toml_loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise SweepFolderError(f"{path}: not valid TOML ({_first_line(error)})") from None
     try:

@@ -20,7 +20,6 @@ import io
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +28,8 @@ import pandas as pd
 
 from sim.experiments.stats import outcomes_table
 from sim.files import MIB, UnreadableFileError, read_regular_file
+from sim.scenario.toml_guard import TomlShapeError, check_shape
+from sim.scenario.toml_guard import loads as toml_loads
 
 MANIFEST = "manifest.json"
 COMPARISON = "comparison.csv"
@@ -111,7 +112,7 @@ def read_run_folder(path: Path) -> ReportInput:
                           "points.csv and plots/)")
     name = str(manifest.get("scenario_name") or path.name)
     report = ReportInput(path, "run", manifest, names=[name], plots=_plots(path))
-    text = _read_text(path / "scenario.toml", missing_ok=True)
+    text = _scenario_text(path / "scenario.toml")
     _add_scenario(report, name, text, str(manifest.get("question") or ""))
     report.state_names = [str(s) for s in manifest.get("state_names") or []]
     report.state_labels = _state_labels(report.raws.get(name, {}), report.state_names)
@@ -136,7 +137,7 @@ def read_compare_folder(path: Path) -> ReportInput:
     report = ReportInput(path, "comparison", manifest, names=names, comparison=comparison,
                          plots=_plots(path))
     for name in names:
-        text = _read_text(path / "scenarios" / f"{name}.toml", missing_ok=True)
+        text = _scenario_text(path / "scenarios" / f"{name}.toml")
         _add_scenario(report, name, text, "")
     report.state_names = _states_in(comparison["outcome"])
     report.state_labels = _state_labels(report.raws.get(report.baseline, {}),
@@ -187,11 +188,23 @@ def _compared_names(manifest: dict[str, Any], comparison: pd.DataFrame) -> list[
     return [str(name) for name in names]
 
 
+def _scenario_text(path: Path) -> str | None:
+    """A saved scenario's text, if there is one; ReportError if its shape would make reading
+    it take GBs (`sim.scenario.toml_guard`)."""
+    text = _read_text(path, missing_ok=True)
+    if text is not None:
+        try:
+            check_shape(text)
+        except TomlShapeError as error:
+            raise ReportError(f"{path}: {error}") from None
+    return text
+
+
 def _toml(text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        return tomllib.loads(text)
+        return toml_loads(text)
     except (ValueError, RecursionError):  # not TOML
         return {}
 

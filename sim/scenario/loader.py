@@ -49,6 +49,8 @@ from sim.scenario.overrides import (
     record_sources,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.toml_guard import TomlShapeError
+from sim.scenario.toml_guard import loads as toml_loads
 
 MAX_SCENARIO_BYTES = MIB
 """Largest scenario file read (the bundled baseline is 12 KB)."""
@@ -189,9 +191,11 @@ def _read_bytes(path: Path, file: str) -> bytes:
 def _parse_toml(data: bytes, file: str) -> dict[str, Any]:
     data = data.removeprefix(UTF8_BOM)  # editors on Windows may start a UTF-8 file with one
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return toml_loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text (undecodable byte at offset {error.start})"
+    except TomlShapeError as error:  # a key or nesting that would take tomllib GBs
+        message = str(error)
     except tomllib.TOMLDecodeError as error:  # its message names the line and column
         message = f"TOML syntax error: {error}"
     except ValueError as error:  # e.g. an integer literal too long to convert

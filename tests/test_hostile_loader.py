@@ -1,0 +1,182 @@
+"""Hostile scenario input, round 2 (issue 15): TOML bombs, crafted sweep folders of absurd size,
+structural `[uncertainty]` keys, bidi and C1 controls in text, the Python API's exceptions,
+unknown `--outcome`s, and `extends` reading files that are not scenarios.
+
+The TOML bombs run in a child process under memory and CPU limits (so a regression cannot take
+the machine down) and report the child's own peak memory and CPU time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import sim
+from sim.cli import main
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+SMALL = ["--set", "scenario.months=12", "--set", "world.ecosystem.adopters=200"]
+PARTS = 200_000  # the issue's worst file: some 400 KB, 24 GB in tomllib before the guard
+CHILD_LIMIT_BYTES = 3 * 1024**3
+CHILD_LIMIT_CPU_S = 60
+MAX_PEAK_MB = 400  # the command's own imports included (pandas for report)
+MAX_CPU_S = 15.0  # generous for a busy machine: refused bombs take well under a second
+
+
+# TOML bombs ------------------------------------------------------------------------------------
+
+def dotted_key(parts: int = PARTS) -> str:
+    return ".".join(["a"] * parts) + " = 1\n"
+
+
+BOMBS = {
+    "dotted key": dotted_key(),
+    "table header": "[" + ".".join(["a"] * PARTS) + "]\n",
+    "array of tables header": "[[" + ".".join(["a"] * PARTS) + "]]\n",
+    "quoted dotted key": ".".join(['"a"'] * (PARTS // 2)) + " = 1\n",
+    "dotted key in an inline table": "x = { " + dotted_key().strip() + " }\n",
+    "nested arrays": "x = " + "[" * 50_000 + "]" * 50_000 + "\n",
+    "nested inline tables": "x = " + "{ a = " * 20_000 + "1" + " }" * 20_000 + "\n",
+    "long key": "a" * 100_000 + " = 1\n",
+}
+WHAT = {"nested arrays": "levels deep", "nested inline tables": "levels deep",
+        "long key": "characters"}
+
+
+def _limit_child() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_LIMIT_BYTES, CHILD_LIMIT_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (CHILD_LIMIT_CPU_S, CHILD_LIMIT_CPU_S))
+
+
+CHILD = textwrap.dedent("""
+    import json, resource, sys, time
+    from sim.cli import main
+    code = 0
+    try:
+        main(sys.argv[1:], prog_name="regsim")
+    except SystemExit as exit:
+        code = exit.code
+    print(json.dumps({"code": code, "cpu_s": time.process_time(),
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+""")
+
+
+def run_measured(*argv: str, cwd: Path) -> tuple[dict, list[str]]:
+    """Run `regsim ARGV` in a limited child: its exit code, CPU time and peak memory, and the
+    lines it wrote to stderr."""
+    done = subprocess.run([sys.executable, "-c", CHILD, *argv], cwd=cwd, capture_output=True,
+                          text=True, preexec_fn=_limit_child, timeout=600)
+    lines = done.stdout.strip().splitlines()
+    assert lines, f"the child died (status {done.returncode}): {done.stderr[-500:]}"
+    return json.loads(lines[-1]), [line for line in done.stderr.splitlines() if line.strip()]
+
+
+def assert_refused(measured: dict, errors: list[str], file: str, what: str) -> None:
+    assert measured["code"] == 2, (measured, errors[-3:])
+    assert len(errors) == 1 and errors[0].startswith("error: "), errors[-3:]
+    assert file in errors[0] and what in errors[0], errors[0]
+    assert measured["peak_mb"] < MAX_PEAK_MB, measured
+    assert measured["cpu_s"] < MAX_CPU_S, measured
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_a_toml_bomb_scenario_is_refused_at_once(tmp_path: Path, name: str) -> None:
+    (tmp_path / "bomb.toml").write_text(BOMBS[name])
+    measured, errors = run_measured("validate", "bomb.toml", cwd=tmp_path)
+    assert_refused(measured, errors, "bomb.toml", WHAT.get(name, "dotted parts"))
+
+
+def test_a_toml_bomb_as_an_extends_base_is_refused_at_once(tmp_path: Path) -> None:
+    (tmp_path / "base.toml").write_text(BOMBS["dotted key"])
+    (tmp_path / "policy.toml").write_text('extends = "base.toml"\n')
+    measured, errors = run_measured("validate", "policy.toml", cwd=tmp_path)
+    assert_refused(measured, errors, "base.toml", "dotted parts")
+
+
+def test_a_toml_bomb_in_a_set_value_or_key_is_refused_at_once(tmp_path: Path) -> None:
+    nested = "[" * 50_000 + "]" * 50_000
+    measured, errors = run_measured("validate", str(BASELINE), "--set",
+                                    f"scenario.description={nested}", cwd=tmp_path)
+    assert_refused(measured, errors, "--set", "levels deep")
+    long_key = ".".join(["a"] * 60_000)  # one argument may hold 128 KiB
+    measured, errors = run_measured("validate", str(BASELINE), "--set", f"{long_key}=1",
+                                    cwd=tmp_path)
+    assert_refused(measured, errors, "--set", "at most")
+
+
+def _run_folder(tmp: Path) -> Path:
+    result = CliRunner().invoke(main, ["run", str(BASELINE), "-n", "1", "--no-plots", *SMALL,
+                                       "--out", str(tmp / "run"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return tmp / "run"
+
+
+def test_a_toml_bomb_in_a_results_folder_is_refused_by_report_and_open(tmp_path: Path) -> None:
+    folder = _run_folder(tmp_path)
+    (folder / "scenario.toml").write_text(BOMBS["table header"])
+    measured, errors = run_measured("report", str(folder), "--out", str(tmp_path / "brief"),
+                                    cwd=tmp_path)
+    assert_refused(measured, errors, "scenario.toml", "dotted parts")
+    with pytest.raises(ValueError, match="dotted parts"):
+        sim.open(folder).scenario  # noqa: B018 (the property reads the file)
+
+
+def test_a_toml_bomb_in_a_sweep_folder_is_refused_on_resume(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sweep", str(BASELINE), *SMALL, "--param",
+                                       "world.theft.hazard_per_month_at_parity=0.001,0.01",
+                                       "-n", "1", "-j", "1", "--no-plots", "--quiet",
+                                       "--out", str(tmp_path / "sweep")])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "sweep"
+    bomb = BOMBS["dotted key"].encode()
+    (folder / "scenario.toml").write_bytes(bomb)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["model"]["scenario_sha256"] = hashlib.sha256(bomb).hexdigest()
+    manifest["status"] = "running"
+    manifest.pop("runs", None)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    measured, errors = run_measured("sweep", "--resume", str(folder), "-j", "1", cwd=tmp_path)
+    assert_refused(measured, errors, "scenario.toml", "dotted parts")
+
+
+def test_every_bundled_scenario_and_documented_example_passes_the_guard() -> None:
+    from sim.scenario.toml_guard import check_shape
+
+    for path in sorted((REPO / "scenarios").glob("*.toml")):
+        check_shape(path.read_text())
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        for block in doc.read_text().split("```toml")[1:]:
+            check_shape(block.split("```")[0])
+
+
+# Bidi and C1 controls in text ------------------------------------------------------------------
+
+CONTROLS = ["\u202e", "\u202a", "\u202d", "\u2066", "\u2069", "\u200e", "\u200f", "\u009b",
+            "\u0080", "\u009f"]
+
+
+@pytest.mark.parametrize("char", CONTROLS, ids=[f"U+{ord(c):04X}" for c in CONTROLS])
+@pytest.mark.parametrize("key", ["scenario.question", "developers.meta.label",
+                                 "scenario.description"])
+def test_bidi_and_c1_controls_are_refused_in_text(key: str, char: str) -> None:
+    value = json.dumps(f"evil{char}txet")
+    with pytest.raises(ScenarioError, match="control characters") as caught:
+        load_scenario(BASELINE, [f"{key}={value}"])
+    assert caught.value.problems[0].key == key
+
+
+def test_text_without_controls_still_loads() -> None:
+    text = json.dumps("Zürich — «ok» 東京 naïve\ttab")
+    load_scenario(BASELINE, [f"scenario.description={text}",
+                             'developers.meta.label="Méta — ok"'])
