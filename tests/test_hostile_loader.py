@@ -180,3 +180,43 @@ def test_text_without_controls_still_loads() -> None:
     text = json.dumps("Zürich — «ok» 東京 naïve\ttab")
     load_scenario(BASELINE, [f"scenario.description={text}",
                              'developers.meta.label="Méta — ok"'])
+
+
+# The Python API raises ScenarioError for every bad `set=` and scenario -------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KEYS = ["scenario.months", "scenario.description", "world.ecosystem.adopters",
+        "developers.meta.security_level", "world.compute.ceiling_flop_2030", "nope.key",
+        "regulators.california.policies.kill_switch.threshold_flop"]
+ODD_VALUES = st.one_of(
+    st.none(), st.floats(), st.integers(min_value=-(10**6000), max_value=10**6000),
+    st.sampled_from([10**5000, -(10**5000), 2**64, float("inf"), float("nan"), 1 + 2j, b"x",
+                     object(), {1, 2}, range(3), ...]),
+    st.text(max_size=30), st.binary(max_size=5), st.datetimes(), st.dates(), st.times(),
+    st.lists(st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=5)), max_size=3),
+    st.dictionaries(st.one_of(st.text(max_size=5), st.integers(), st.none()),
+                    st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=3))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(key=st.sampled_from(KEYS), value=ODD_VALUES)
+def test_any_set_value_gives_a_scenario_error_or_a_scenario(key: str, value: object) -> None:
+    try:
+        sim.load("baseline", set={key: value})
+    except ScenarioError as error:
+        assert error.problems and all(p.file == "--set" for p in error.problems), error
+
+
+@pytest.mark.parametrize("overrides", [{"scenario.months": None}, {"scenario.months": 10**5000},
+                                       {"scenario.months": b"12"}, 5, {"a" * 2000: 1}])
+def test_the_api_raises_scenario_error_with_the_command_lines_message(overrides) -> None:
+    with pytest.raises(ScenarioError, match=r"^--set: "):
+        sim.run("baseline", replicates=1, set=overrides)
+
+
+@pytest.mark.parametrize("scenario", [None, 5, b"baseline", 1.5])
+def test_a_scenario_that_is_no_name_path_or_scenario_is_a_scenario_error(scenario) -> None:
+    with pytest.raises(ScenarioError, match="a bundled scenario's name, a path or a Scenario"):
+        sim.load(scenario)
