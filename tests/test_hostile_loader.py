@@ -220,3 +220,74 @@ def test_the_api_raises_scenario_error_with_the_command_lines_message(overrides)
 def test_a_scenario_that_is_no_name_path_or_scenario_is_a_scenario_error(scenario) -> None:
     with pytest.raises(ScenarioError, match="a bundled scenario's name, a path or a Scenario"):
         sim.load(scenario)
+
+
+# A crafted sweep folder too large to run is refused on resume, as a new sweep is --------------
+
+def _crafted_sweep(tmp: Path, points: int, replicates: int, sets: tuple[str, ...] = ()) -> Path:
+    """A genuine sweep folder (not yet run), rewritten to `points` x `replicates` runs of the
+    small baseline with `sets`, every hash and seed consistent, as a crafter would."""
+    import tomllib
+
+    from sim.experiments.design import Parameter, make_design
+    from sim.experiments.models import ScenarioModel
+    from sim.experiments.seeds import replicate_seeds
+    from sim.experiments.sweep import create_sweep
+
+    scenario = load_scenario(BASELINE, ["scenario.months=12", "world.ecosystem.adopters=200",
+                                        *sets])
+    design = make_design([Parameter("world.theft.hazard_per_month_at_parity",
+                                    values=(0.001, 0.01))], "grid")
+    folder = create_sweep(tmp / "sweep", ScenarioModel(tomllib.loads(scenario.to_toml())),
+                          design, 5, 2, "small")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    described = json.loads((folder / "design.json").read_text())
+    described["points"] = [[0.001]] * points
+    manifest["design"]["points"] = points
+    manifest.update(replicates=replicates, replicate_seeds=replicate_seeds(5, replicates),
+                    total_runs=points * replicates)
+    (folder / "design.json").write_text(json.dumps(described))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+class Hang(BaseException):
+    """Raised by the alarm: the command started computing what it should have refused."""
+
+
+def resume_within(folder: Path, seconds: int = 300):
+    """`regsim sweep --resume FOLDER`, failed with Hang if it is still running after `seconds`
+    (before the fix, a crafted folder started its runs)."""
+    import signal
+
+    def hang(*_: object) -> None:
+        raise Hang(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(seconds)
+    try:
+        return CliRunner().invoke(main, ["sweep", "--resume", str(folder), "-j", "1"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_sweep_folder_of_more_runs_than_a_new_sweep_may_have_is_refused(tmp_path: Path) -> None:
+    folder = _crafted_sweep(tmp_path, points=1_001, replicates=100_000)  # 1e8 runs
+    result = resume_within(folder)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert "manifest.json: total_runs: expected a number of runs up to 10,000,000" in \
+        result.stderr
+    assert not (folder / "runs.jsonl").exists()
+
+
+def test_a_sweep_folder_beyond_the_time_budget_is_refused_on_resume(tmp_path: Path) -> None:
+    # 1,000 points x 1,000 replicates of 900 months and 50 million adopters: centuries
+    folder = _crafted_sweep(tmp_path, points=1_000, replicates=1_000,
+                            sets=("scenario.months=900", "world.ecosystem.adopters=50000000"))
+    result = resume_within(folder)
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "manifest.json: total_runs: too large to run" in result.stderr
+    assert not (folder / "runs.jsonl").exists()

@@ -203,16 +203,36 @@ def _default_sampler(parameters: Sequence[Any]) -> str:
 
 def _resumable(folder: Path) -> Path:
     """The folder, checked whole before anything runs: exit 2 if it is not a sweep regsim
-    can resume (crafted, edited, or not a sweep at all)."""
-    from sim.experiments.sweep import SweepFolderError, sweep_status
+    can resume (crafted, edited, or not a sweep at all), or if it is larger than a new sweep
+    may be (the size and budget checks of a new sweep)."""
+    from sim.experiments.sweep import SweepFolderError
+    from sim.experiments.sweep_folder import verify_sweep_folder
 
     try:
-        sweep_status(folder)
+        verified = verify_sweep_folder(folder)
     except SweepFolderError as error:
         bad_input(str(error))
     except OSError as error:
         environment_failure(f"cannot read {folder}", error)
+    if verified.scenario_raw is not None:
+        _check_resume_budget(verified)
     return folder
+
+
+def _check_resume_budget(verified: Any) -> None:
+    """Exit 2, naming the manifest's total_runs, if the sweep's runs would not fit the budget
+    of a new sweep (`sim.experiments.budget.check_runs`)."""
+    from sim.experiments.budget import BudgetError, check_runs, run_size
+    from sim.experiments.sweep_folder import MANIFEST_NAME
+    from sim.scenario.schema import Scenario
+
+    runs = verified.manifest["total_runs"]
+    try:
+        check_runs(run_size(Scenario.model_validate(verified.scenario_raw)), runs)
+    except BudgetError as error:
+        bad_input(f"{verified.folder / MANIFEST_NAME}: total_runs: too large to run: {error}")
+    except Exception:  # noqa: BLE001 (no estimate: the run itself reports any failure)
+        return
 
 
 def _execute(folder: Path, name: str, create: Callable[[], Path] | None, workers: int | None,
