@@ -322,6 +322,9 @@ class SweepResults:
             raise ValueError(f"kind: expected tornado, sobol or morris, found {kind!r:.40}")
         method, figure = draw[kind]
         rows = self.sensitivity[self.sensitivity["outcome"] == outcome]
+        if rows.empty:
+            known = ", ".join(dict.fromkeys(str(o) for o in self.sensitivity["outcome"]))
+            raise ValueError(f"unknown outcome {outcome!r:.80}; the sweep's outcomes: {known}")
         if not (rows["method"] == method).any():
             raise ValueError(f"no {kind} indices for {outcome!r:.80} in this sweep")
         return figure(rows, outcome)

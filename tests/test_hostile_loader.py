@@ -291,3 +291,33 @@ def test_a_sweep_folder_beyond_the_time_budget_is_refused_on_resume(tmp_path: Pa
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "manifest.json: total_runs: too large to run" in result.stderr
     assert not (folder / "runs.jsonl").exists()
+
+
+# An unknown --outcome is refused before the sweep runs -------------------------------------------
+
+SWEEP_ARGS = [str(BASELINE), *SMALL, "--param", "world.theft.hazard_per_month_at_parity=0.001,0.01",
+              "-n", "1", "-j", "1", "--no-plots", "--quiet"]
+
+
+def test_an_unknown_sweep_outcome_is_refused_before_running(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sweep", *SWEEP_ARGS, "--outcome", "nope",
+                                       "--out", str(tmp_path / "sweep")])
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "--outcome 'nope': not an outcome" in result.stderr
+    assert "mean_open_lag_months" in result.stderr and "thefts" in result.stderr
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_known_outcomes_still_sweep_and_an_unknown_one_is_refused_on_resume(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "sweep"
+    result = CliRunner().invoke(main, ["sweep", *SWEEP_ARGS, "--outcome", "thefts",
+                                       "--outcome", "state_mean_lag_months__prc",
+                                       "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    again = CliRunner().invoke(main, ["sweep", "--resume", str(folder), "--outcome", "nope"])
+    assert again.exit_code == 2 and "--outcome 'nope'" in again.stderr, again.output
+    swept = sim.open(folder)
+    with pytest.raises(ValueError, match="unknown outcome 'nope'.*thefts"):
+        swept.plot("nope")
