@@ -321,3 +321,72 @@ def test_known_outcomes_still_sweep_and_an_unknown_one_is_refused_on_resume(
     swept = sim.open(folder)
     with pytest.raises(ValueError, match="unknown outcome 'nope'.*thefts"):
         swept.plot("nope")
+
+
+# [uncertainty] names only numeric model parameters, or formulation choices ----------------------
+
+def _with_uncertainty(tmp: Path, table: str, base: Path = BASELINE) -> Path:
+    path = tmp / "uncertain.toml"
+    path.write_text(f'extends = "{base}"\n\n[uncertainty]\n{table}\n')
+    return path
+
+
+@pytest.mark.parametrize("entry, expect", [
+    ('"scenario.months" = [12, 24]', "not a model parameter"),
+    ('"scenario.seed" = { low = 1, high = 9 }', "not a model parameter"),
+    ('"scenario.name" = ["a", "b"]', "not a model parameter"),
+    ('"world.ecosystem.adopters" = [100, 200]', "not a model parameter"),
+    ('"developer_groups.us_open_startups.count" = [1, 2]', "not a model parameter"),
+    ('"developers.meta.label" = ["x", "y"]', "only numeric model parameters"),
+    ('"developers.meta.release_strategy" = ["open", "closed"]', "only numeric model parameters"),
+    ('"developers.meta.jurisdiction" = ["US", "EU"]', "only numeric model parameters"),
+    ('"world.nope" = [1, 2]', "names no parameter"),
+    ('"developers.nobody.security_level" = [2, 3]', "names no parameter"),
+    ('"world.theft.hazard_per_month_at_parity" = { low = 0.0, high = 5.0 }', "found 5.0"),
+    ('"world.theft.hazard_per_month_at_parity" = ["0.1", "0.2"]', "found '0.1'"),
+    ('"developers.meta.security_level" = { low = 1.5, high = 4.0 }', "integer low and high"),
+])
+def test_validate_refuses_an_uncertain_key_that_is_no_numeric_parameter(
+        tmp_path: Path, entry: str, expect: str) -> None:
+    path = _with_uncertainty(tmp_path, entry)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: uncertainty."), lines
+    assert entry.split('"')[1] in lines[0] and expect in lines[0], lines[0]
+
+
+def test_numeric_parameters_and_dotted_tables_may_be_uncertain(tmp_path: Path) -> None:
+    path = _with_uncertainty(tmp_path, textwrap.dedent("""\
+        "developers.meta.security_level" = [2, 3]
+        "regulators.california.policies.kill_switch.threshold_flop" = { low = 1e25, high = 1e27, scale = "log" }
+        [uncertainty.world.theft]
+        public_detection_probability = { low = 0.2, high = 0.6 }
+        """), REPO / "scenarios" / "kill_switch.toml")  # noqa: E501
+    scenario = load_scenario(path)
+    assert "world.theft.public_detection_probability" in scenario.uncertainty
+    for name in ("baseline", "sensitivity", "kill_switch"):
+        sim.load(name)
+
+
+def test_a_formulation_choice_may_be_uncertain_over_its_options(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field marked `"formulation": True` (as model v3's choices will be) is drawn per
+    replicate from the options listed; an option it does not know, or a range, is refused."""
+    from sim.scenario.schema import RegulatorSpec
+
+    regulator = load_scenario(BASELINE).regulators[0].name
+    key = f"regulators.{regulator}.reach"
+    refused = _with_uncertainty(tmp_path, f'"{key}" = ["domicile", "market"]')
+    with pytest.raises(ScenarioError, match="only numeric model parameters"):
+        load_scenario(refused)
+
+    monkeypatch.setattr(RegulatorSpec.model_fields["reach"], "json_schema_extra",
+                        {"formulation": True, "description": "test-only"})
+    result = sim.run(refused, replicates=6, seed=3, uncertainty=True,
+                     set={"scenario.months": 6, "world.ecosystem.adopters": 50})
+    drawn = result.summaries[f"drawn__{key}"]
+    assert set(drawn) == {"domicile", "market"}, list(drawn)
+    for entry in (f'"{key}" = ["domicile", "everywhere"]', f'"{key}" = {{ low = 1, high = 2 }}'):
+        with pytest.raises(ScenarioError, match=key):
+            load_scenario(_with_uncertainty(tmp_path, entry))

@@ -51,6 +51,7 @@ from sim.scenario.overrides import (
 from sim.scenario.schema import Scenario
 from sim.scenario.toml_guard import TomlShapeError
 from sim.scenario.toml_guard import loads as toml_loads
+from sim.scenario.uncertain_keys import uncertainty_problems
 
 MAX_SCENARIO_BYTES = MIB
 """Largest scenario file read (the bundled baseline is 12 KB)."""
@@ -422,6 +423,7 @@ def _validate(resolved: _Resolved) -> Scenario:
             change_snapshots(scenario)
         except ScenarioError as error:
             problems += error.problems
+        problems += uncertainty_problems(scenario, resolved.provenance, resolved.file)
         if not problems:
             return scenario
     raise ScenarioError(problems)
