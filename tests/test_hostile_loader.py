@@ -390,3 +390,47 @@ def test_a_formulation_choice_may_be_uncertain_over_its_options(
     for entry in (f'"{key}" = ["domicile", "everywhere"]', f'"{key}" = {{ low = 1, high = 2 }}'):
         with pytest.raises(ScenarioError, match=key):
             load_scenario(_with_uncertainty(tmp_path, entry))
+
+
+# `extends` never shows a file that is not a scenario ------------------------------------------
+
+SECRET = "SENTINEL-SECRET-4242"
+NOT_SCENARIOS = {
+    "passwd-like": f"root:x:0:0:{SECRET}:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/bin/sh\n",
+    "another program's settings": f'token = "{SECRET}"\n[database]\npassword = "{SECRET}"\n',
+    "a scenario key holding no table": f'scenario = "{SECRET}"\n',
+    "developers that are no tables": f'developers = ["{SECRET}"]\n',
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_SCENARIOS))
+@pytest.mark.parametrize("command", [["validate"], ["show", "--raw"], ["show", "--json"]])
+def test_a_base_that_is_no_scenario_is_refused_without_quoting_it(
+        tmp_path: Path, name: str, command: list[str]) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "secrets").write_text(NOT_SCENARIOS[name])
+    (tmp_path / "work").mkdir()
+    policy = tmp_path / "work" / "policy.toml"
+    policy.write_text('extends = "../etc/secrets"\n[scenario]\nname = "p"\n')
+    result = CliRunner().invoke(main, [*command, str(policy)])
+    assert result.exit_code == 2, result.output
+    assert SECRET not in result.output + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "extends" in lines[0] and "secrets: not a scenario file" in \
+        lines[0], lines
+
+
+def test_extends_still_follows_sibling_parent_and_absolute_scenario_files(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "base.toml").write_text(BASELINE.read_text())
+    (tmp_path / "shared" / "tight.toml").write_text(
+        'extends = "base.toml"\n[scenario]\nname = "tight"\n')
+    (tmp_path / "work").mkdir()
+    parent = tmp_path / "work" / "parent.toml"
+    parent.write_text('extends = "../shared/tight.toml"\n[scenario]\nname = "parent"\n')
+    absolute = tmp_path / "work" / "absolute.toml"
+    absolute.write_text(f'extends = "{BASELINE}"\n[scenario]\nname = "absolute"\n')
+    assert load_scenario(parent).scenario.name == "parent"
+    assert load_scenario(absolute).scenario.name == "absolute"
+    shown = CliRunner().invoke(main, ["show", "--raw", str(parent)])
+    assert shown.exit_code == 0 and 'name = "parent"' in shown.output
