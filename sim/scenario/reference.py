@@ -38,9 +38,10 @@ reference is generated from the schema in `sim/scenario/schema.py` and the polic
 - **`extends = "baseline.toml"`** (first line, path relative to the file) starts from another
   scenario; a file that does not read as one (not TOML, or keys no scenario has) is refused
   without showing its content. Tables merge key by key. `[[developers]]`, `[[states]]`,
-  `[[regulators]]` and each regulator's `[[regulators.policies]]` merge **by name** (a policy's name defaults to its
-  `kind`): an entry with an existing name changes only the keys it sets, a new name adds an
-  entry, and `remove = true` deletes the named entry. Other arrays are replaced whole.
+  `[[regulators]]` and each regulator's `[[regulators.policies]]` merge **by name** (a policy's
+  name defaults to its `kind`): an entry with an existing name changes only the keys it sets, a
+  new name adds an entry, and `remove = true` deletes the named entry. Other arrays are replaced
+  whole.
 - **`--set KEY=VALUE`** on any command overrides one value after `extends`. Keys are dotted paths
   that address agents and policies by name, e.g.
   `--set regulators.california.policies.kill_switch.threshold_flop=1e25`,
