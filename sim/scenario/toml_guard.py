@@ -29,6 +29,7 @@ MAX_DEPTH = 16
 """Most levels of tables and arrays, one inside another, counting each part of a dotted key or
 header (a bundled scenario nests 6 deep)."""
 
+_BLANKS = re.compile(r"[ \t]+")
 _BARE = re.compile(r"[^\s.=,\[\]{}#\"']+")
 _BASIC = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
 _LITERAL = re.compile(r"'[^'\n]*'?")
@@ -81,7 +82,7 @@ class _Scan:
         while i < len(text):
             char = text[i]
             if char in " \t":
-                i += 1
+                i = _BLANKS.match(text, i).end()  # type: ignore[union-attr]
             elif char == "#":
                 end = text.find("\n", i)
                 i = len(text) if end < 0 else end
