@@ -64,10 +64,14 @@ def load(scenario: str | os.PathLike[str] | Scenario, set: Overrides = None) -> 
 
     Raises `sim.ScenarioError` listing every problem, as `regsim validate` prints them.
     """
+    from sim.scenario.errors import Problem, ScenarioError, short_repr
     from sim.scenario.loader import find_scenario, load_scenario, validate_resolved
     from sim.scenario.schema import Scenario as ScenarioModel
 
     overrides = override_texts(set)
+    if not isinstance(scenario, str | os.PathLike | ScenarioModel):
+        raise ScenarioError([Problem(short_repr(scenario), expected="a bundled scenario's name, "
+                                     "a path or a Scenario", found=type(scenario).__name__)])
     if isinstance(scenario, ScenarioModel):
         if not overrides:
             return scenario
@@ -91,16 +95,40 @@ def inert_levers(scenario: str | os.PathLike[str] | Scenario, set: Overrides = N
 
 
 def override_texts(overrides: Overrides) -> list[str]:
-    """`set=` as `--set` texts (`KEY=TOML literal`)."""
-    if not overrides:
-        return []
-    if isinstance(overrides, str):
-        return [overrides]
+    """`set=` as `--set` texts (`KEY=TOML literal`). ScenarioError, with the command line's
+    words, for a value TOML cannot hold (None, bytes, an int of over 4,300 digits, ...)."""
+    from sim.scenario.errors import Problem, ScenarioError, short_repr
+    from sim.scenario.overrides import OVERRIDE_SOURCE, TOML_VALUE_EXAMPLES
+
+    if overrides is None or isinstance(overrides, str):
+        return [overrides] if overrides else []
     if isinstance(overrides, Mapping):
         from sim.experiments.design import override_text
 
-        return [override_text(str(key), value) for key, value in overrides.items()]
+        texts, problems = [], []
+        for key, value in overrides.items():
+            try:
+                texts.append(override_text(str(key), value))
+            except (TypeError, ValueError):  # no TOML literal: None, bytes, a 5,000-digit int
+                problems.append(Problem(OVERRIDE_SOURCE, str(key), expected=TOML_VALUE_EXAMPLES,
+                                        found=_plain_repr(value)))
+        if problems:
+            raise ScenarioError(problems)
+        return texts
+    if not isinstance(overrides, Sequence):
+        raise ScenarioError([Problem(OVERRIDE_SOURCE, expected="a mapping of keys to values, or "
+                                     "KEY=VALUE texts", found=short_repr(overrides))])
     return [str(text) for text in overrides]
+
+
+def _plain_repr(value: Any) -> str:
+    """`short_repr`, safe for an int too long to print."""
+    from sim.scenario.errors import short_repr
+
+    try:
+        return short_repr(value)
+    except ValueError:
+        return "an integer of more than 4,300 digits"
 
 
 # Running -----------------------------------------------------------------------------------

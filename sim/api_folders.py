@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from sim.experiments.manifests import (
     run_manifest,
 )
 from sim.files import MIB, UnreadableFileError, folder_entry, read_regular_file
+from sim.scenario.toml_guard import loads as toml_loads
 
 MAX_TABLE_BYTES = 1024 * MIB
 """Largest file read back (a run's timeseries.csv of 1,000 replicates is some 150 MiB)."""
@@ -199,7 +199,7 @@ def open_run(folder: Path, manifest: dict[str, Any]):
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return toml_loads(text)  # refuses a shape that would take GBs to read, before parsing
     except (ValueError, RecursionError) as error:
         raise ResultsFolderError(f"{path}: expected TOML: {_first_line(error)}") from None
 

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import tempfile
-import tomllib
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 
 from sim.experiments.results import RunResult
 from sim.experiments.storage import MANIFEST_NAME, write_atomically
+from sim.scenario.toml_guard import loads as toml_loads
 
 EVENT_FRAME_COLUMNS = ["replicate", "step", "month", "kind", "actors", "text", "details"]
 """`.events` of a run: one row per event, replicate first; `details` holds the event's other
@@ -117,12 +117,12 @@ class RunResults:
         """The resolved scenario, validated (`sim.scenario.schema.Scenario`)."""
         from sim.scenario.loader import validate_resolved
 
-        return validate_resolved(tomllib.loads(self.scenario_toml), "scenario.toml")
+        return validate_resolved(toml_loads(self.scenario_toml), "scenario.toml")
 
     @functools.cached_property
     def state_labels(self) -> dict[str, str]:
         """State name -> its label in words (the name where it has none)."""
-        raw = tomllib.loads(self.scenario_toml)
+        raw = toml_loads(self.scenario_toml)
         labels = {str(s.get("name")): str(s.get("label") or s.get("name"))
                   for s in raw.get("states", []) if isinstance(s, dict)}
         return {name: labels.get(name, name) for name in self.result.state_names}
@@ -365,6 +365,9 @@ class SweepResults:
             raise ValueError(f"kind: expected tornado, sobol or morris, found {kind!r:.40}")
         method, figure = draw[kind]
         rows = self.sensitivity[self.sensitivity["outcome"] == outcome]
+        if rows.empty:
+            known = ", ".join(dict.fromkeys(str(o) for o in self.sensitivity["outcome"]))
+            raise ValueError(f"unknown outcome {outcome!r:.80}; the sweep's outcomes: {known}")
         if not (rows["method"] == method).any():
             raise ValueError(f"no {kind} indices for {outcome!r:.80} in this sweep")
         return figure(rows, outcome)

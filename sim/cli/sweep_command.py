@@ -90,20 +90,20 @@ def sweep(scenario: str | None, params: Sequence[str], levers: Sequence[str],
         if scenario is not None or given:
             dropped = ", ".join((["SCENARIO"] if scenario is not None else []) + given)
             bad_input(f"--resume takes the design from {resume_dir}; drop {dropped}")
-        folder, name, create = _resumable(resume_dir), resume_dir.name, None
+        folder, name, create = _resumable(resume_dir, outcomes), resume_dir.name, None
     elif scenario is None:
         bad_input("give a SCENARIO to sweep, or --resume DIR")
     else:
         folder, name, create = _new_sweep(scenario, params, levers, sampler, samples,
                                           replicates, seed, overrides, out_dir, save_timeseries,
-                                          uncertainty)
+                                          uncertainty, outcomes)
     _execute(folder, name, create, workers, scheduler, outcomes, no_plots, quiet, as_json)
 
 
 def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
                sampler: str | None, samples: int | None, replicates: int | None,
                seed: int | None, overrides: Sequence[str], out_dir: Path | None,
-               save_timeseries: bool, uncertainty: bool = False
+               save_timeseries: bool, uncertainty: bool = False, outcomes: Sequence[str] = ()
                ) -> tuple[Path, str, Callable[[], None]]:
     """Validate the design (exit 2 on bad input); return the folder, the scenario name and
     what creates the folder (called once an executor is ready, so nothing is left behind if
@@ -119,6 +119,7 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
 
     loaded, _ = load_or_exit(scenario, overrides)
     raw = tomllib.loads(loaded.to_toml())
+    _check_outcomes(outcomes, loaded)
     parameters, source, spec = _parameters(loaded, params, levers)
     try:
         check_parameters(raw, parameters, source)
@@ -201,18 +202,59 @@ def _default_sampler(parameters: Sequence[Any]) -> str:
     return "grid" if all(not p.is_range for p in parameters) else "lhs"
 
 
-def _resumable(folder: Path) -> Path:
-    """The folder, checked whole before anything runs: exit 2 if it is not a sweep regsim
-    can resume (crafted, edited, or not a sweep at all)."""
-    from sim.experiments.sweep import SweepFolderError, sweep_status
+def _check_outcomes(outcomes: Sequence[str], scenario: Any) -> None:
+    """Exit 2 for an `--outcome` the scenario's runs do not record, listing those they do
+    (found by a one-month probe run, before anything else runs)."""
+    if not outcomes:
+        return
+    from sim.experiments.budget import outcome_keys
+    from sim.experiments.uncertainty import DRAW_PREFIX
 
     try:
-        sweep_status(folder)
+        available = outcome_keys(scenario)
+    except Exception:  # noqa: BLE001 (no probe: the runs themselves report the failure)
+        return
+    for outcome in outcomes:
+        if outcome not in available and not outcome.startswith(DRAW_PREFIX):
+            bad_input(f"--outcome {outcome[:80]!r}: not an outcome of this scenario; choose "
+                      f"from {', '.join(available)}")
+
+
+def _resumable(folder: Path, outcomes: Sequence[str] = ()) -> Path:
+    """The folder, checked whole before anything runs: exit 2 if it is not a sweep regsim
+    can resume (crafted, edited, or not a sweep at all), or if it is larger than a new sweep
+    may be (the size and budget checks of a new sweep)."""
+    from sim.experiments.sweep import SweepFolderError
+    from sim.experiments.sweep_folder import verify_sweep_folder
+
+    try:
+        verified = verify_sweep_folder(folder)
     except SweepFolderError as error:
         bad_input(str(error))
     except OSError as error:
         environment_failure(f"cannot read {folder}", error)
+    if verified.scenario_raw is not None:
+        from sim.scenario.schema import Scenario
+
+        _check_outcomes(outcomes, Scenario.model_validate(verified.scenario_raw))
+        _check_resume_budget(verified)
     return folder
+
+
+def _check_resume_budget(verified: Any) -> None:
+    """Exit 2, naming the manifest's total_runs, if the sweep's runs would not fit the budget
+    of a new sweep (`sim.experiments.budget.check_runs`)."""
+    from sim.experiments.budget import BudgetError, check_runs, run_size
+    from sim.experiments.sweep_folder import MANIFEST_NAME
+    from sim.scenario.schema import Scenario
+
+    runs = verified.manifest["total_runs"]
+    try:
+        check_runs(run_size(Scenario.model_validate(verified.scenario_raw)), runs)
+    except BudgetError as error:
+        bad_input(f"{verified.folder / MANIFEST_NAME}: total_runs: too large to run: {error}")
+    except Exception:  # noqa: BLE001 (no estimate: the run itself reports any failure)
+        return
 
 
 def _execute(folder: Path, name: str, create: Callable[[], Path] | None, workers: int | None,

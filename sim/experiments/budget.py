@@ -83,6 +83,14 @@ class RunSize:
 def run_size(scenario: Any) -> RunSize:
     """The size of a validated scenario, its columns counted by running one month of a tiny
     copy (so the estimate follows the model's outputs, whatever they are)."""
+    probe = probe_replicate(scenario)
+    meta = scenario.scenario
+    return RunSize(meta.months, scenario.world.ecosystem.adopters, len(probe.timeseries.columns))
+
+
+def probe_replicate(scenario: Any) -> Any:
+    """One month of a one-adopter copy of a validated scenario (a ReplicateResult): its
+    columns and summary keys are those of the scenario's runs, in a fraction of a second."""
     from sim.experiments.runner import run_replicate
     from sim.scenario.schema import Scenario
 
@@ -90,9 +98,14 @@ def run_size(scenario: Any) -> RunSize:
     raw.pop("sweep", None)
     raw["scenario"]["months"] = 1
     raw.setdefault("world", {}).setdefault("ecosystem", {})["adopters"] = 1
-    probe = run_replicate(Scenario.model_validate(raw), seed=0)
-    meta = scenario.scenario
-    return RunSize(meta.months, scenario.world.ecosystem.adopters, len(probe.timeseries.columns))
+    return run_replicate(Scenario.model_validate(raw), seed=0)
+
+
+def outcome_keys(scenario: Any) -> list[str]:
+    """The numeric outcomes (summary keys) every run of a validated scenario records."""
+    summary = probe_replicate(scenario).summary
+    return [key for key, value in summary.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)]
 
 
 def check_run(size: RunSize, replicates: int, memory_bytes: int | None = None) -> None:

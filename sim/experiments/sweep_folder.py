@@ -7,8 +7,9 @@ exit status 2) a folder that is not exactly what `create_sweep` and the journal 
 - no symbolic link, device or named pipe in the folder, its plots or its time-series parts, and
   sizes capped;
 - `manifest.json`: each field of the right type and range, the replicate seeds those of its
-  root seed, the run count that of the design, the model a kind this regsim knows (a function
-  model is named, and found only in the registry of `sim.experiments.models`, never imported);
+  root seed, the run count that of the design and no more than a new sweep may have, the
+  model a kind this regsim knows (a function model is named, and found only in the registry of
+  `sim.experiments.models`, never imported);
 - `scenario.toml`: the SHA-256 the manifest stores (an edited scenario is refused) and a valid
   scenario by the same rules as any scenario file;
 - `design.json`: its structure, and every point inside its parameters' options or ranges (a
@@ -23,12 +24,12 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.experiments.budget import MAX_SWEEP_RUNS
 from sim.experiments.design import (
     LEVER,
     RESERVED_KEYS,
@@ -39,6 +40,7 @@ from sim.experiments.design import (
 )
 from sim.experiments.seeds import replicate_seeds
 from sim.files import MIB, UnreadableFileError, read_regular_file
+from sim.scenario.toml_guard import loads as toml_loads
 
 MANIFEST_NAME, SCENARIO_NAME, DESIGN_JSON, JOURNAL_NAME = (
     "manifest.json", "scenario.toml", "design.json", "runs.jsonl")
@@ -168,8 +170,8 @@ def _manifest(folder: Path) -> dict[str, Any]:
     expected_seeds = replicate_seeds(manifest["root_seed"], manifest["replicates"])
     _field(manifest, path, "replicate_seeds", lambda v: v == expected_seeds,
            "the replicate seeds of root_seed")
-    _field(manifest, path, "total_runs", lambda v: _integer(v, 0, MAX_POINTS * MAX_REPLICATES),
-           "a number of runs")
+    _field(manifest, path, "total_runs", lambda v: _integer(v, 0, MAX_SWEEP_RUNS),
+           f"a number of runs up to {MAX_SWEEP_RUNS:,} (as a new sweep may have)")
     _field(manifest, path, "design", lambda v: isinstance(v, dict), "a table")
     _field(manifest, path, "sessions", lambda v: isinstance(v, list)
            and all(isinstance(s, dict) for s in v), "a list of sessions")
@@ -347,7 +349,7 @@ def _scenario(folder: Path, expected_sha256: str) -> dict[str, Any]:
         raise SweepFolderError(f"{path}: changed since the sweep started (its SHA-256 is not "
                                "the manifest's); restore it, or start a new sweep from it")
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = toml_loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise SweepFolderError(f"{path}: not valid TOML ({_first_line(error)})") from None
     try:

@@ -11,7 +11,6 @@ on the Agg canvas directly, without pyplot, so no global backend state is touche
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ import pandas as pd
 from sim.experiments.results import RunResult
 from sim.experiments.stats import band
 from sim.presentation.tables import format_number, series_label, split_label
+from sim.scenario.toml_guard import loads as toml_loads
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -96,8 +96,8 @@ def state_labels(scenario_toml: str, names: Sequence[str]) -> dict[str, str]:
     """Each state's display label from the resolved scenario text (its name if it has none or
     the text does not parse)."""
     try:
-        states = tomllib.loads(scenario_toml).get("states", [])
-    except tomllib.TOMLDecodeError:
+        states = toml_loads(scenario_toml).get("states", [])
+    except ValueError:  # TOMLDecodeError, or refused by the guard
         states = []
     labels = {str(s.get("name")): str(s["label"]) for s in states
               if isinstance(s, dict) and s.get("label")}

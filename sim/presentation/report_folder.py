@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +38,8 @@ from sim.experiments.manifests import (
 )
 from sim.experiments.stats import outcomes_table
 from sim.files import MIB, UnreadableFileError, folder_entry, read_regular_file
+from sim.scenario.toml_guard import TomlShapeError, check_shape
+from sim.scenario.toml_guard import loads as toml_loads
 
 MANIFEST = "manifest.json"
 COMPARISON = "comparison.csv"
@@ -133,7 +134,7 @@ def read_run_folder(path: Path) -> ReportInput:
     manifest = _checked(run_manifest, raw, path / MANIFEST)
     name = manifest.scenario_name
     report = ReportInput(path, "run", raw, names=[name], plots=_plots(path))
-    text = _read_text(path / "scenario.toml", missing_ok=True)
+    text = _scenario_text(path / "scenario.toml")
     _add_scenario(report, name, text, manifest.question, path / "scenario.toml")
     report.state_names = list(manifest.state_names)
     report.state_labels = _state_labels(report.raws.get(name, {}), report.state_names)
@@ -158,7 +159,7 @@ def read_compare_folder(path: Path) -> ReportInput:
                          plots=_plots(path))
     for name in names:
         scenario = path / "scenarios" / f"{name}.toml"
-        _add_scenario(report, name, _read_text(scenario, missing_ok=True), "", scenario)
+        _add_scenario(report, name, _scenario_text(scenario), "", scenario)
     report.state_names = _states_in(comparison["outcome"])
     report.state_labels = _state_labels(report.raws.get(report.baseline, {}),
                                         report.state_names)
@@ -246,11 +247,23 @@ def _checked(reader: Any, manifest: dict[str, Any], path: Path) -> Any:
         raise ReportError(str(error)) from None
 
 
+def _scenario_text(path: Path) -> str | None:
+    """A saved scenario's text, if there is one; ReportError if its shape would make reading
+    it take GBs (`sim.scenario.toml_guard`)."""
+    text = _read_text(path, missing_ok=True)
+    if text is not None:
+        try:
+            check_shape(text)
+        except TomlShapeError as error:
+            raise ReportError(f"{path}: {error}") from None
+    return text
+
+
 def _toml(text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        return tomllib.loads(text)
+        return toml_loads(text)
     except (ValueError, RecursionError):  # not TOML
         return {}
 

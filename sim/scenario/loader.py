@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import tomllib
+import typing
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,10 +50,14 @@ from sim.scenario.overrides import (
     record_sources,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.toml_guard import TomlShapeError
+from sim.scenario.toml_guard import loads as toml_loads
+from sim.scenario.uncertain_keys import uncertainty_problems
 
 MAX_SCENARIO_BYTES = MIB
 """Largest scenario file read (the bundled baseline is 12 KB)."""
 UTF8_BOM = b"\xef\xbb\xbf"
+TOML_SYNTAX_ERROR = "TOML syntax error"
 
 NAMED_ARRAYS = ("developers", "developer_groups", "states", "regulators")
 """Top-level arrays of named tables (each regulator's `policies` is one too)."""
@@ -189,11 +194,13 @@ def _read_bytes(path: Path, file: str) -> bytes:
 def _parse_toml(data: bytes, file: str) -> dict[str, Any]:
     data = data.removeprefix(UTF8_BOM)  # editors on Windows may start a UTF-8 file with one
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return toml_loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text (undecodable byte at offset {error.start})"
+    except TomlShapeError as error:  # a key or nesting that would take tomllib GBs
+        message = str(error)
     except tomllib.TOMLDecodeError as error:  # its message names the line and column
-        message = f"TOML syntax error: {error}"
+        message = f"{TOML_SYNTAX_ERROR}: {error}"
     except ValueError as error:  # e.g. an integer literal too long to convert
         message = f"TOML value error: {error}"
     raise ScenarioError([Problem(file, message=message)])
@@ -204,13 +211,53 @@ def _read_chain(path: Path, file: str) -> list[tuple[str, dict[str, Any]]]:
     chain: list[tuple[str, dict[str, Any]]] = []
     seen: list[Path] = []
     while True:
-        document = _read_toml(path, file)
+        document = _read_base(path, file, chain) if chain else _read_toml(path, file)
         chain.insert(0, (file, document))
         seen.append(_identity(path))
         base = document.pop("extends", None)
         if base is None:
             return chain
         path, file = _base_of(base, path, file, seen, [label for label, _ in reversed(chain)])
+
+
+def _read_base(path: Path, file: str, chain: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The document of a base named by `extends`, refused whole, without a word of its content,
+    unless it reads as a scenario: `extends` may name any file (`../x.toml`, an absolute path),
+    and errors and `show --raw` print a base's values, so a file that is no scenario (a
+    password file, another program's settings) must never get that far."""
+    extending = chain[0][0]
+    labels = " -> ".join([*(label for label, _ in reversed(chain)), file])
+    try:
+        document = _read_toml(path, file)
+    except ScenarioError as error:
+        reason = error.problems[0].message if error.problems else "unreadable"
+        if reason.startswith(TOML_SYNTAX_ERROR):  # tomllib's words may quote a character
+            reason = f"{TOML_SYNTAX_ERROR}; `regsim validate {file}` says where"
+    else:
+        if _scenario_shaped(document):
+            return document
+        reason = "it holds keys or values no scenario has"
+    raise ScenarioError([Problem(extending, "extends",
+                                 message=f"{file}: not a scenario file ({reason}); nothing from "
+                                 "it is used or shown", hint=f"extends chain: {labels}")])
+
+
+def _scenario_shaped(document: dict[str, Any]) -> bool:
+    """Whether every top-level key is a scenario's, holding a table or an array of tables as
+    a scenario's does (`extends` a file name)."""
+    for key, value in document.items():
+        field = Scenario.model_fields.get(key)
+        if key == "extends":
+            shaped = isinstance(value, str)
+        elif field is None:
+            shaped = False
+        elif typing.get_origin(field.annotation) is list:
+            shaped = isinstance(value, list) and all(isinstance(item, dict) for item in value)
+        else:
+            shaped = isinstance(value, dict)
+        if not shaped:
+            return False
+    return True
 
 
 def _base_of(
@@ -418,6 +465,7 @@ def _validate(resolved: _Resolved) -> Scenario:
             change_snapshots(scenario)
         except ScenarioError as error:
             problems += error.problems
+        problems += uncertainty_problems(scenario, resolved.provenance, resolved.file)
         if not problems:
             return scenario
     raise ScenarioError(problems)

@@ -8,7 +8,7 @@ the next segment is the NAME of an entry (a policy's name defaults to its `kind`
     developers.meta.security_level=3
     regulators.california.policies.kill_switch.threshold_flop=1e25
 
-VALUE is a TOML literal, parsed with `tomllib.loads("v = " + VALUE)` (never evaluated as code):
+VALUE is a TOML literal, parsed as `v = VALUE` (`sim.scenario.toml_guard`; never evaluated):
 `3`, `1e25`, `true`, `"a string"`, `[1, 2]`, `{ US = 0.5, EU = 0.5 }`, `2025-01-01`. Two
 conveniences for values that are not valid TOML: a bare word such as `open` or `kill_switch`
 (regex `[A-Za-z_][A-Za-z0-9_-]*`) is taken as that string, and so is a month such as `2025-03`.
@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from collections.abc import Sequence
 from typing import Any
 
 from sim.scenario.errors import Problem, did_you_mean, short_repr
+from sim.scenario.toml_guard import MAX_KEY_CHARS, MAX_KEY_PARTS, TomlShapeError
+from sim.scenario.toml_guard import loads as toml_loads
 
 OVERRIDE_SOURCE = "--set"
 """The `file` named in problems and provenance for command-line overrides."""
@@ -33,6 +34,8 @@ OVERRIDE_SOURCE = "--set"
 BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 MONTH_WORD = re.compile(r"\d{4}-\d{2}")
 INDEXED_SEGMENT = re.compile(r"(?P<array>[A-Za-z_][A-Za-z0-9_-]*)\[(?P<index>\d+)\]")
+KEY_EXPECTED = (f"a dotted key such as developers.meta.security_level (at most {MAX_KEY_PARTS} "
+                f"parts and {MAX_KEY_CHARS} characters)")
 TOML_VALUE_EXAMPLES = 'a TOML value (3, 1e25, true, "text", [1, 2], { a = 1 })'
 
 KeyPath = tuple[str, ...]
@@ -102,7 +105,9 @@ def parse_value(text: str) -> Any:
     if "\n" in text or "\r" in text:
         raise ValueError("a value must be on one line")
     try:
-        document = tomllib.loads("v = " + text)
+        document = toml_loads("v = " + text)
+    except TomlShapeError:  # nested too deep to read: not a word either
+        raise
     except ValueError:  # TOMLDecodeError, or an integer too long to convert
         if BARE_WORD.fullmatch(text) or MONTH_WORD.fullmatch(text):
             return text
@@ -138,15 +143,17 @@ def _apply_one(raw: dict[str, Any], text: str, provenance: dict[str, str] | None
         return Problem(
             OVERRIDE_SOURCE, expected="KEY=VALUE, e.g. scenario.months=24", found=short_repr(text)
         )
-    segments = tuple(key_text.split("."))
-    if not all(segment and segment.strip() == segment for segment in segments):
+    segments = _segments(key_text)
+    if segments is None:
         return Problem(
             OVERRIDE_SOURCE,
-            expected="a dotted key such as developers.meta.security_level",
+            expected=KEY_EXPECTED,
             found=short_repr(key_text),
         )
     try:
         value = parse_value(value_text)
+    except TomlShapeError as error:
+        return Problem(OVERRIDE_SOURCE, key_text, message=f"value: {error.what}; refused")
     except ValueError:
         return Problem(
             OVERRIDE_SOURCE,
@@ -159,6 +166,17 @@ def _apply_one(raw: dict[str, Any], text: str, provenance: dict[str, str] | None
     if problem is None and provenance is not None:
         record_sources(provenance, segments, value, OVERRIDE_SOURCE)
     return problem
+
+
+def _segments(key: str) -> KeyPath | None:
+    """The segments of a dotted key; None if one is empty or padded, or the key is longer than
+    a scenario file's keys may be (`sim.scenario.toml_guard`)."""
+    segments = tuple(key[: MAX_KEY_CHARS + 1].split("."))
+    if len(key) > MAX_KEY_CHARS or len(segments) > MAX_KEY_PARTS:
+        return None
+    if not all(segment and segment.strip() == segment for segment in segments):
+        return None
+    return segments
 
 
 def _set(raw: dict[str, Any], segments: KeyPath, value: Any) -> Problem | None:
@@ -251,10 +269,9 @@ def _unknown_name(entries: list[Any], name: str, array_path: KeyPath) -> Problem
 def set_value(raw: dict[str, Any], key: str, value: Any, source: str) -> Problem | None:
     """Set an already-parsed `value` at the dotted `key` of `raw` in place (as `--set` does);
     a Problem naming `source` if the key cannot be set."""
-    segments = tuple(key.split("."))
-    if not all(segment and segment.strip() == segment for segment in segments):
-        return Problem(source, expected="a dotted key such as developers.meta.security_level",
-                       found=short_repr(key))
+    segments = _segments(key)
+    if segments is None:
+        return Problem(source, expected=KEY_EXPECTED, found=short_repr(key))
     problem = _set(raw, segments, copy.deepcopy(value))
     return None if problem is None else Problem(source, problem.key, problem.expected,
                                                 problem.found, problem.hint, problem.message)

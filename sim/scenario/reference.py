@@ -32,12 +32,16 @@ reference is generated from the schema in `sim/scenario/schema.py` and the polic
   validates cannot make a run fail on its values. Simulated months run from 2000-01 to 2100-12
   (`start` plus `months` included). Lists that are sets (markets, milestones, target
   jurisdictions) may not repeat an item. A scenario holds at most 200 developers, 50 states,
-  50 regulators and 20 policies per regulator, and a scenario file at most 1 MiB.
+  50 regulators and 20 policies per regulator, and a scenario file at most 1 MiB, with keys of
+  at most 10 dotted parts and 1,000 characters, nested at most 16 deep (deeper files are
+  refused before they are read).
 - **`extends = "baseline.toml"`** (first line, path relative to the file) starts from another
-  scenario. Tables merge key by key. `[[developers]]`, `[[states]]`, `[[regulators]]` and each
-  regulator's `[[regulators.policies]]` merge **by name** (a policy's name defaults to its
-  `kind`): an entry with an existing name changes only the keys it sets, a new name adds an
-  entry, and `remove = true` deletes the named entry. Other arrays are replaced whole.
+  scenario; a file that does not read as one (not TOML, or keys no scenario has) is refused
+  without showing its content. Tables merge key by key. `[[developers]]`, `[[states]]`,
+  `[[regulators]]` and each regulator's `[[regulators.policies]]` merge **by name** (a policy's
+  name defaults to its `kind`): an entry with an existing name changes only the keys it sets, a
+  new name adds an entry, and `remove = true` deletes the named entry. Other arrays are replaced
+  whole.
 - **`--set KEY=VALUE`** on any command overrides one value after `extends`. Keys are dotted paths
   that address agents and policies by name, e.g.
   `--set regulators.california.policies.kill_switch.threshold_flop=1e25`,
@@ -69,7 +73,10 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
      "`set` takes its new value (the scenario is validated with every change applied)."),
     ("[uncertainty]", schema.SweepParameter, "Parameters drawn per replicate under "
      "`--uncertainty`: each entry is a `--set` key (quoted) with an array of options or a "
-     "range table, as in `[sweep.uncertainties]`."),
+     "range table, as in `[sweep.uncertainties]`. Only numeric model parameters (under `world`, "
+     "`developers`, `developer_groups`, `states`, `regulators`; not the population size or a "
+     "group's `count`) may be uncertain, and a formulation choice (a field marked as one) over "
+     "a list of its options."),
     ("[sweep]", schema.SweepSpec, "The experiment design for `regsim sweep` (optional; "
      "`regsim run` ignores it)."),
     ("[sweep.uncertainties] and [sweep.levers] entries", schema.SweepParameter,

@@ -46,15 +46,29 @@ def _no_repeats(items: list[Any]) -> list[Any]:
     return items
 
 
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Marks and overrides that reorder the text around them (U+202E shows `txet` reversed): in a
+label they would turn the words of a verdict or a narrative around them."""
+
+
+def is_control(char: str) -> bool:
+    """Whether `char` is a control character text must not hold: C0 (below U+0020), DEL, C1
+    (U+0080-U+009F, e.g. U+009B, a terminal's escape) or a bidirectional control."""
+    code = ord(char)
+    return code < 32 or 127 <= code <= 159 or char in BIDI_CONTROLS
+
+
 def _one_line(text: str) -> str:
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
-        raise ValueError("must be one line of text, without control characters")
+    if any(is_control(char) for char in text):
+        raise ValueError("must be one line of text, without control characters (including "
+                         "C1 and bidirectional controls)")
     return text
 
 
 def _text_block(text: str) -> str:
-    if any((ord(char) < 32 and char not in "\n\t") or ord(char) == 127 for char in text):
-        raise ValueError("must be text without control characters (newlines and tabs allowed)")
+    if any(is_control(char) and char not in "\n\t" for char in text):
+        raise ValueError("must be text without control characters (newlines and tabs allowed; "
+                         "no C1 or bidirectional controls)")
     return text
 
 
