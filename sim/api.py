@@ -449,7 +449,7 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
                                      * settings.fresh_futures))
     writer = None
     if plots:
-        from sim.presentation.search_plots import write_search_plots as writer
+        from sim.plots.search import write_search_plots as writer
     with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
         target, scratch = (Path(out), None) if out is not None else scratch_folder("search")
         folder = create_search(target / "search" if scratch else target, prepared.model,

@@ -41,7 +41,7 @@ def finish_comparison(folder: Path, runs: pd.DataFrame, names: Sequence[str],
     table["verdict"] = [verdict(row, states) for row in table.to_dict(orient="records")]
     write_comparison(table, Path(folder))
     if plots:
-        from sim.presentation.compare_plots import write_comparison_plot
+        from sim.plots.compare import write_comparison_plot
 
         write_comparison_plot(runs, table, names[0], list(shown) or key_outcomes(runs, states),
                               Path(folder) / "plots" / "comparison.png", states)
@@ -64,7 +64,7 @@ def write_channel_decomposition(folder: Path, names: Sequence[str], states: dict
     table = decomposed[0]
     write_channels(table, Path(folder))
     if plots:
-        from sim.presentation.compare_plots import write_channel_plot
+        from sim.plots.compare import write_channel_plot
 
         write_channel_plot(table, Path(folder) / "plots" / "channel_effects.png", states)
     return table

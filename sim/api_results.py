@@ -154,7 +154,7 @@ class RunResults:
     def plot(self, name: str = "capability"):
         """One of the run's figures as a matplotlib Figure: capability, lags, diffusion,
         kill_switch or channels (the PNGs of a results folder)."""
-        from sim.presentation.plots import figures
+        from sim.plots.runs import figures
 
         if name not in RUN_PLOTS:
             raise ValueError(f"plot: expected one of {', '.join(RUN_PLOTS)}, found {name!r:.40}")
@@ -168,7 +168,7 @@ class RunResults:
 
         writer = None
         if plots:
-            from sim.presentation.plots import write_plots as writer
+            from sim.plots.runs import write_plots as writer
         return write_run(self.result, Path(folder), force, writer)
 
     def __repr__(self) -> str:
@@ -278,7 +278,7 @@ class ComparisonResults:
     def plot(self, outcomes: Sequence[str] = ()):
         """The comparison of `outcomes` (default: the key outcomes) as a matplotlib Figure."""
         from sim.api_compare import key_outcomes
-        from sim.presentation.compare_plots import comparison_figure
+        from sim.plots.compare import comparison_figure
 
         shown = list(outcomes) or key_outcomes(self.runs, self.state_labels)
         return comparison_figure(self.runs, self.comparison, self.baseline, shown,
@@ -356,7 +356,7 @@ class SweepResults:
     def plot(self, outcome: str, kind: str = "tornado"):
         """The sensitivity of `outcome` as a matplotlib Figure: `tornado` (any sampler),
         `sobol` or `morris` (when the sampler gives them)."""
-        from sim.presentation import sensitivity_plots
+        from sim.plots import sensitivity as sensitivity_plots
 
         draw = {"tornado": ("swing", sensitivity_plots.tornado_figure),
                 "sobol": ("sobol", sensitivity_plots.sobol_figure),
@@ -384,8 +384,8 @@ class SweepResults:
 
 def write_sweep_plots(folder: Path) -> list[Path]:
     """The sweep's plots for its first key outcomes that vary (as `regsim sweep` draws them)."""
-    from sim.presentation.sensitivity_plots import default_outcomes
-    from sim.presentation.sensitivity_plots import write_sweep_plots as write
+    from sim.plots.sensitivity import default_outcomes
+    from sim.plots.sensitivity import write_sweep_plots as write
 
     indices = pd.read_csv(Path(folder) / "sensitivity.csv")
     swings = indices[(indices["index"] == "swing") & (indices["value"].abs() > 0)]
@@ -411,7 +411,7 @@ class _SweepAnalysis:
 
     def plot(self, name: str | None = None):
         """One of `PLOTS` (default the first) as a matplotlib Figure."""
-        from sim.presentation import discovery_plots
+        from sim.plots import discovery as discovery_plots
 
         name = name or self.PLOTS[0]
         if name not in self.PLOTS:
@@ -443,7 +443,7 @@ class DiscoveryResults(_SweepAnalysis):
              plots: bool = True) -> Path:
         """Write the analysis folder `regsim discover` writes (default: inside the sweep)."""
         from sim.analysis.folders import default_folder, write_analysis
-        from sim.presentation.discovery_plots import write_discovery_plots
+        from sim.plots.discovery import write_discovery_plots
 
         result = self.result
         target = folder or default_folder(self.sweep_folder, "discover", result.outcome,
@@ -479,7 +479,7 @@ class RobustnessResults(_SweepAnalysis):
              plots: bool = True) -> Path:
         """Write the analysis folder `regsim robustness` writes (default: inside the sweep)."""
         from sim.analysis.folders import default_folder, write_analysis
-        from sim.presentation.discovery_plots import write_robustness_plots
+        from sim.plots.discovery import write_robustness_plots
 
         result = self.result
         tables = {"robustness": self.table, "satisficing": self.satisficing,

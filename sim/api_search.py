@@ -71,7 +71,7 @@ class SearchResults:
     def plot(self, name: str = "tradeoff"):
         """One of the search's figures as a matplotlib Figure: tradeoff (a scatter matrix of
         the scores), parallel (parallel coordinates) or convergence (hypervolume)."""
-        from sim.presentation import search_plots
+        from sim.plots import search as search_plots
 
         if name not in SEARCH_PLOTS:
             raise ValueError(f"plot: expected one of {', '.join(SEARCH_PLOTS)}, found "

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sim.brief.embed import PNG_SIGNATURE, safe_image_bytes
 from sim.cli import main
-from sim.presentation.embed import PNG_SIGNATURE, safe_image_bytes
 
 REPO = Path(__file__).resolve().parent.parent
 IMAGE = PNG_SIGNATURE + b"\x00\x00\x00\rIHDR rest of a png"

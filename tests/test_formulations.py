@@ -223,7 +223,7 @@ def test_the_command_prints_the_lag_per_formulation_and_the_verdicts(per_formula
 
 
 def test_the_brief_shows_the_table_and_page_one_says_what_is_robust(per_formulation):
-    from sim.presentation.report import read_folder, render_report, section_headings
+    from sim.brief.report import read_folder, render_report, section_headings
 
     folder, _ = per_formulation
     html = render_report(read_folder(folder))
@@ -268,7 +268,7 @@ def test_json_and_no_series_per_formulation(tmp_path):
 def test_the_brief_escapes_formulations_csv_and_refuses_a_broken_one(per_formulation, tmp_path):
     import shutil
 
-    from sim.presentation.report import ReportError, read_folder, render_report
+    from sim.brief.report import ReportError, read_folder, render_report
 
     folder = tmp_path / "copy"
     shutil.copytree(per_formulation[0], folder, ignore=shutil.ignore_patterns("formulations"))

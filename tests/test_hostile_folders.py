@@ -176,7 +176,7 @@ def test_report_out_to_a_missing_place_fails_with_one_line(folders: dict[str, Pa
 
 def test_report_on_a_full_disk_fails_with_one_line(folders: dict[str, Path], tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.presentation.report as report
+    import sim.brief.report as report
 
     def full(target: Path, text: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(target))

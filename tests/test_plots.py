@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from synthetic import make_run_result
 
-from sim.presentation.plots import channel_shares, step_dates, write_plots
+from sim.plots.runs import channel_shares, step_dates, write_plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXPECTED = ["capability.png", "channels.png", "diffusion.png", "kill_switch.png", "lags.png"]
@@ -58,7 +58,7 @@ def test_channel_shares_are_shares_of_replicates_per_step() -> None:
 
 
 def test_importing_plots_does_not_import_matplotlib() -> None:
-    code = "import sys, sim.presentation.plots; sys.exit('matplotlib' in sys.modules)"
+    code = "import sys, sim.plots.runs; sys.exit('matplotlib' in sys.modules)"
     root = Path(__file__).resolve().parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 
@@ -89,7 +89,7 @@ def _texts(figure) -> str:
 
 
 def test_diffusion_names_a_flat_share_instead_of_drawing_it() -> None:
-    from sim.presentation.plots import figures
+    from sim.plots.runs import figures
 
     run = make_run_result(replicates=4, months=24)
     for replicate in run.replicates:
@@ -104,7 +104,7 @@ def test_diffusion_names_a_flat_share_instead_of_drawing_it() -> None:
 
 
 def test_channels_use_plain_words_and_keep_the_legend_off_the_data() -> None:
-    from sim.presentation.plots import figures
+    from sim.plots.runs import figures
 
     run = make_run_result(replicates=4, months=24, states=("china",))
     figure = figures(run)["channels"]
@@ -115,7 +115,7 @@ def test_channels_use_plain_words_and_keep_the_legend_off_the_data() -> None:
 
 
 def test_every_plot_label_is_words_with_units() -> None:
-    from sim.presentation.plots import figures
+    from sim.plots.runs import figures
 
     run = make_run_result(replicates=3, months=24)
     for name, figure in figures(run).items():

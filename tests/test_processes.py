@@ -207,7 +207,7 @@ INTERRUPTED_AT = {
     "show": ("sim.scenario.loader.find_scenario", ["show", "baseline"]),
     "list": ("sim.scenario.loader.bundled_scenarios", ["list"]),
     "schema": ("sim.scenario.schema.json_schema", ["schema"]),
-    "report": ("sim.presentation.report.write_report", ["report", "FOLDER"]),
+    "report": ("sim.brief.report.write_report", ["report", "FOLDER"]),
     "discover": ("sim.analysis.sweep_data.load_sweep",
                  ["discover", "FOLDER", "--outcome", "x", "--below", "1"]),
     "robustness": ("sim.analysis.robustness.robustness", ["robustness", "FOLDER"]),

@@ -14,17 +14,17 @@ import tomli_w
 from click.testing import CliRunner
 from conftest import scenario_from, small_world, with_policy
 
-from sim.cli import main
-from sim.experiments.runner import run_scenario
-from sim.experiments.storage import write_run
-from sim.presentation.plots import write_plots
-from sim.presentation.report import (
+from sim.brief.report import (
     ReportError,
     read_folder,
     render_report,
     section_headings,
     write_report,
 )
+from sim.cli import main
+from sim.experiments.runner import run_scenario
+from sim.experiments.storage import write_run
+from sim.plots.runs import write_plots
 from sim.presentation.tables import outcome_name_and_unit
 
 RUN_SECTIONS = ["The question", "Key outcomes", "Caveats", "What these numbers rest on",

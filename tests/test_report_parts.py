@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import small_world, with_policy
 
-from sim.presentation.assumptions import (
+from sim.brief.assumptions import (
     assumptions_for,
     changed_policies,
     dependencies,
@@ -23,9 +23,9 @@ from sim.presentation.assumptions import (
     value_text,
     varied_parameters,
 )
-from sim.presentation.brief_plots import no_difference, paired_differences
-from sim.presentation.embed import PNG_SIGNATURE, png_data_uri, safe_image_bytes
-from sim.presentation.event_timeline import (
+from sim.brief.charts import no_difference, paired_differences
+from sim.brief.embed import PNG_SIGNATURE, png_data_uri, safe_image_bytes
+from sim.brief.event_timeline import (
     EventTally,
     Labels,
     first_of_each,
@@ -33,7 +33,7 @@ from sim.presentation.event_timeline import (
     labels_from_scenario,
     timeline,
 )
-from sim.presentation.verdict_grades import (
+from sim.brief.verdict_grades import (
     CLEAR,
     NO_DIFFERENCE,
     SMALL,

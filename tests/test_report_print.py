@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from sim.presentation.brief_summary import compare_summary
-from sim.presentation.report import read_folder
+from sim.brief.report import read_folder
+from sim.brief.summary import compare_summary
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -125,7 +125,7 @@ def test_page_one_per_formulation_says_what_is_robust_and_still_fits_one_page(tm
     import html
     import re
 
-    from sim.presentation.brief_formulations import page_one_sentence
+    from sim.brief.formulations import page_one_sentence
 
     policies = ["kill_switch", "open_weight_licence", "export_controls"]
     pages, _ = print_brief(tmp_path, ["baseline", *policies], 2, ("--formulations", "all"))

@@ -5,8 +5,8 @@ note names it, and a brief lists it among the assumptions its outcomes rest on."
 
 from __future__ import annotations
 
+from sim.brief.assumptions import OUTCOME_DEPENDENCIES, assumptions_for
 from sim.experiments import uncertainty
-from sim.presentation.assumptions import OUTCOME_DEPENDENCIES, assumptions_for
 from sim.scenario.loader import find_scenario, load_scenario, resolve_raw
 from sim.validity.calibration import TARGETS
 

@@ -286,7 +286,7 @@ def test_without_pymoo_the_command_says_how_to_install_it(
 
 
 def test_four_objectives_use_nsga3_and_the_plots_draw(tmp_path: Path) -> None:
-    from sim.presentation.search_plots import write_search_plots
+    from sim.plots.search import write_search_plots
 
     levers = tuple(Parameter(f"x{i}", LEVER, low=0.0, high=1.0) for i in range(6))
     measure = parse_measure("mean")

@@ -18,7 +18,7 @@ from synthetic import make_run_result
 import sim
 from sim.experiments import storage
 from sim.experiments.storage import ResultsExistError, default_out_dir, write_run
-from sim.presentation import plots
+from sim.plots import runs as plots
 
 DATA_FILES = [
     "events.jsonl",

@@ -254,7 +254,7 @@ def test_printed_report_has_sources_values_and_verdicts(small_report):
 
 def test_report_folder_is_written_whole(small_report, tmp_path):
     from sim.experiments.storage import ResultsExistError
-    from sim.presentation.validity_plots import write_validity_plots
+    from sim.plots.validity import write_validity_plots
 
     folder = write_report(small_report, tmp_path / "check", plot_writer=write_validity_plots)
     assert sorted(p.name for p in folder.iterdir()) == [

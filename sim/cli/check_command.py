@@ -132,6 +132,6 @@ def _write(reports, out_dir: Path, force: bool, auto_name: bool, plot_writer) ->
 def _plot_writer(no_plots: bool):
     if no_plots:
         return None
-    from sim.presentation.validity_plots import write_validity_plots
+    from sim.plots.validity import write_validity_plots
 
     return write_validity_plots

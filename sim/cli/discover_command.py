@@ -97,7 +97,7 @@ def discover(sweep_dir: Path, outcome: str, below: float | None, above: float | 
 
 def _plot_writer(result):
     def write(plots_dir: Path) -> list[Path]:
-        from sim.presentation.discovery_plots import write_discovery_plots
+        from sim.plots.discovery import write_discovery_plots
 
         return write_discovery_plots(result, plots_dir)
 

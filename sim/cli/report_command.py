@@ -21,7 +21,7 @@ def report(folder: Path, out_file: Path | None, force: bool) -> None:
     is the summary: the question, graded findings, costs, caveats and the assumptions they
     rest on. A sweep folder is refused. Exit status: 0 ok, 1 the file cannot be written (a
     read-only or full disk), 2 bad input."""
-    from sim.presentation.report import ReportError, write_report
+    from sim.brief.report import ReportError, write_report
 
     try:
         with writing(f"cannot write the report {out_file or folder / 'report.html'}"):

@@ -67,7 +67,7 @@ def robustness(sweep_dir: Path, outcomes: Sequence[str], criteria: Sequence[str]
 
 def _plot_writer(result):
     def write(plots_dir: Path) -> list[Path]:
-        from sim.presentation.discovery_plots import write_robustness_plots
+        from sim.plots.discovery import write_robustness_plots
 
         return write_robustness_plots(result, plots_dir)
 

@@ -109,7 +109,7 @@ def _state_labels(scenario) -> dict[str, str]:
 def _plot_writer(no_plots: bool):
     if no_plots:
         return None
-    from sim.presentation.plots import write_plots
+    from sim.plots.runs import write_plots
 
     return write_plots
 

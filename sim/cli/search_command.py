@@ -212,7 +212,7 @@ def _execute(folder: Path, create, workers: int | None, scheduler: str | None, n
 
 
 def _write_plots(folder: Path) -> list[Path]:
-    from sim.presentation.search_plots import write_search_plots
+    from sim.plots.search import write_search_plots
 
     return write_search_plots(folder)
 

@@ -302,7 +302,7 @@ def _stopped(folder: Path, reason: str, status: int) -> None:
 
 def _plot_writer(outcomes: Sequence[str]):
     def write(folder: Path) -> list[Path]:
-        from sim.presentation.sensitivity_plots import default_outcomes, write_sweep_plots
+        from sim.plots.sensitivity import default_outcomes, write_sweep_plots
 
         return write_sweep_plots(folder, list(outcomes) or default_outcomes(_varying(folder)))
 
@@ -322,7 +322,7 @@ def _report(summary: Any, name: str, outcomes: Sequence[str], quiet: bool,
             as_json: bool) -> None:
     import pandas as pd
 
-    from sim.presentation.sensitivity_plots import default_outcomes
+    from sim.plots.sensitivity import default_outcomes
     from sim.presentation.sweep_report import (
         format_failures,
         format_sensitivity,

@@ -102,7 +102,7 @@ def write_run(
 
     ``out_dir`` is a path, or a PendingFolder reserved before the run was computed.
     ``plot_writer(result, plots_dir)`` draws the plots (the presentation layer passes
-    ``sim.presentation.plots.write_plots``); without one, no plots are written.
+    ``sim.plots.runs.write_plots``); without one, no plots are written.
 
     Raises ResultsExistError, before doing any work, if ``out_dir`` exists and ``force`` is
     false, or if ``force`` would replace something that is not a results folder. If the folder

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.plots.sensitivity import DPI, LEVER_COLOR, UNCERTAINTY_COLOR, WIDTH_IN
 from sim.presentation.discovery_report import value_text
-from sim.presentation.sensitivity_plots import DPI, LEVER_COLOR, UNCERTAINTY_COLOR, WIDTH_IN
 from sim.presentation.tables import format_number, outcome_label
 
 if TYPE_CHECKING:

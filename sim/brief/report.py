@@ -6,19 +6,19 @@ escaped. A compare folder's brief, in order:
 
 1. page one, printed alone on the first A4 page: the question, the findings that matter
    (graded: clear effect, small effect; the rest named in one line), costs, caveats and the
-   unsourced assumptions they rest on (`sim.presentation.brief_summary`);
+   unsourced assumptions they rest on (`sim.brief.summary`);
 2. each policy against the baseline over time, with paired-difference bands;
 3. the key events across replicates (how often, and when, each kind happens);
 4. where each effect on a state came from (by channel) and, for a comparison run per
    formulation, whether each effect holds under every formulation
-   (`sim.presentation.brief_formulations`; page one then says so in one sentence);
+   (`sim.brief.formulations`; page one then says so in one sentence);
 5. the folder's plots; the assumptions in full; the full tables (folded on screen, printed
    open); a glossary; the provenance.
 
 A single run's brief has the same structure without the comparison parts: page one gives the
 question, the key outcomes in words with their intervals, caveats and assumptions, and the
 event section adds replicate 0's story in brief. Which files are read is described in
-`sim.presentation.report_folder`; a sweep folder is refused (ReportError).
+`sim.brief.folder`; a sweep folder is refused (ReportError).
 """
 
 from __future__ import annotations
@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import sim
-from sim.presentation import brief_evidence, brief_formulations, brief_page_one
-from sim.presentation.brief_summary import compare_summary, run_summary
-from sim.presentation.html_parts import section
-from sim.presentation.report_folder import ReportError, ReportInput, read_folder
-from sim.presentation.report_style import CSS
+from sim.brief import evidence as brief_evidence
+from sim.brief import formulations as brief_formulations
+from sim.brief import page_one as brief_page_one
+from sim.brief.folder import ReportError, ReportInput, read_folder
+from sim.brief.html_parts import section
+from sim.brief.style import CSS
+from sim.brief.summary import compare_summary, run_summary
 
 __all__ = ["ReportError", "ReportInput", "read_folder", "render_report", "section_headings",
            "write_report"]

@@ -8,6 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.brief.folder import ReportInput
+from sim.brief.html_parts import (
+    bullets,
+    escape,
+    interval_text,
+    note,
+    number_text,
+    to_float,
+)
 from sim.presentation.formulation_report import (
     CHANNEL_HEADERS,
     CHANNEL_ORDER,
@@ -16,15 +25,6 @@ from sim.presentation.formulation_report import (
     robust_sentence,
     robustness_lines,
 )
-from sim.presentation.html_parts import (
-    bullets,
-    escape,
-    interval_text,
-    note,
-    number_text,
-    to_float,
-)
-from sim.presentation.report_folder import ReportInput
 
 SIGN_CLASSES = {1.0: "sign-up", -1.0: "sign-down", 0.0: "sign-none"}
 

@@ -1,11 +1,11 @@
 """Page one of a brief, as data: the findings that matter, costs, caveats and assumptions.
 
 A comparison's findings are the key outcomes whose 95% interval excludes zero, ranked by the
-size of the effect relative to the baseline (`sim.presentation.verdict_grades`); costs are
+size of the effect relative to the baseline (`sim.brief.verdict_grades`); costs are
 every outcome in money; outcomes with no clear effect or no difference in any pair are named
 in one line each. A single run's page one gives its key outcomes in words with their
 intervals. Both list their caveats and the unsourced parameters their numbers rest on
-(`sim.presentation.assumptions`), saying whether the run varied them.
+(`sim.brief.assumptions`), saying whether the run varied them.
 
 Which outcomes are "key" comes from the outcome registry (`tables.KEY_OUTCOMES`); when none of
 them is in a folder (renamed outcomes), every outcome is.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sim.presentation.assumptions import (
+from sim.brief.assumptions import (
     Assumption,
     assumptions_for,
     changed_policies,
@@ -27,19 +27,19 @@ from sim.presentation.assumptions import (
     policy_label,
     varied_parameters,
 )
-from sim.presentation.report_folder import ReportInput
-from sim.presentation.tables import (
-    KEY_OUTCOMES,
-    MILESTONE_PREFIXES,
-    format_number,
-    outcome_name_and_unit,
-)
-from sim.presentation.verdict_grades import (
+from sim.brief.folder import ReportInput
+from sim.brief.verdict_grades import (
     NO_DIFFERENCE,
     UNCLEAR,
     GradedVerdict,
     grade_comparison,
     ranked,
+)
+from sim.presentation.tables import (
+    KEY_OUTCOMES,
+    MILESTONE_PREFIXES,
+    format_number,
+    outcome_name_and_unit,
 )
 
 MAX_FINDINGS, MAX_FINDINGS_SHARED = 8, 6

@@ -1,5 +1,5 @@
 """Page one of the brief in HTML: the question, graded findings, costs, caveats and the
-assumptions they rest on (the content is `sim.presentation.brief_summary`'s).
+assumptions they rest on (the content is `sim.brief.summary`'s).
 
 Findings are graded visually: a clear effect is a bold item with a coloured bar and badge
 (better, worse, or a trade-off), a small effect a plain item with a dashed bar, and the
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.presentation.assumptions import Assumption
-from sim.presentation.brief_formulations import page_one_sentence
-from sim.presentation.brief_summary import MAX_PAGE_ONE_ASSUMPTIONS, PolicyFindings, Summary
-from sim.presentation.html_parts import (
+from sim.brief.assumptions import Assumption
+from sim.brief.folder import ReportInput
+from sim.brief.formulations import page_one_sentence
+from sim.brief.html_parts import (
     bullets,
     escape,
     interval_text,
@@ -22,9 +22,9 @@ from sim.presentation.html_parts import (
     section,
     to_int,
 )
-from sim.presentation.report_folder import ReportInput
+from sim.brief.summary import MAX_PAGE_ONE_ASSUMPTIONS, PolicyFindings, Summary
+from sim.brief.verdict_grades import CLEAR, SMALL, GradedVerdict
 from sim.presentation.tables import format_number
-from sim.presentation.verdict_grades import CLEAR, SMALL, GradedVerdict
 
 MAX_PAGE_ONE_INSTRUMENT_TERMS = 5
 GRADE_CLASSES = {CLEAR: "grade-clear", SMALL: "grade-small"}

@@ -11,10 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.presentation.brief_page_one import GRADE_CLASSES
-from sim.presentation.brief_summary import PolicyFindings, Summary, key_outcome_keys
-from sim.presentation.embed import in_folder, safe_image_bytes, why_not_embedded
-from sim.presentation.event_timeline import (
+from sim.brief.embed import in_folder, safe_image_bytes, why_not_embedded
+from sim.brief.event_timeline import (
     EventTally,
     Labels,
     Occurrence,
@@ -25,8 +23,9 @@ from sim.presentation.event_timeline import (
     labels_from_scenario,
     timeline,
 )
-from sim.presentation.glossary import glossary_entries
-from sim.presentation.html_parts import (
+from sim.brief.folder import DIFFERENCE_COLUMNS, ReportError, ReportInput
+from sim.brief.glossary import glossary_entries
+from sim.brief.html_parts import (
     details,
     escape,
     figure,
@@ -37,8 +36,10 @@ from sim.presentation.html_parts import (
     to_float,
     to_int,
 )
+from sim.brief.page_one import GRADE_CLASSES
+from sim.brief.summary import PolicyFindings, Summary, key_outcome_keys
+from sim.brief.verdict_grades import GradedVerdict, grade_comparison, ranked
 from sim.presentation.narrative import plain_text
-from sim.presentation.report_folder import DIFFERENCE_COLUMNS, ReportError, ReportInput
 from sim.presentation.tables import (
     MILESTONE_PREFIXES,
     format_number,
@@ -46,7 +47,6 @@ from sim.presentation.tables import (
     outcome_series,
     series_label,
 )
-from sim.presentation.verdict_grades import GradedVerdict, grade_comparison, ranked
 
 PLOT_CAPTIONS = {
     "capability": "Capability over time: the frontier, the closed- and open-weight frontiers "
@@ -88,8 +88,8 @@ def timeseries_html(report: ReportInput, summary: Summary) -> str:
 
 
 def _policy_timeseries(report: ReportInput, findings: PolicyFindings, columns: set[str]) -> str:
-    from sim.presentation.brief_plots import MAX_ROWS, difference_figure, no_difference
-    from sim.presentation.brief_plots import paired_differences as differences_of
+    from sim.brief.charts import MAX_ROWS, difference_figure, no_difference
+    from sim.brief.charts import paired_differences as differences_of
 
     chosen = _series_for(report, findings, columns)
     if not chosen:

@@ -3,7 +3,7 @@ sentences. One data table; `{small_effect_percent}` is filled in from the gradin
 
 from __future__ import annotations
 
-from sim.presentation.verdict_grades import SMALL_EFFECT_SHARE
+from sim.brief.verdict_grades import SMALL_EFFECT_SHARE
 
 GLOSSARY: tuple[tuple[str, str], ...] = (
     ("baseline", "The scenario every policy is compared with: the policies in force today, "

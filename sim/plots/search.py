@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.presentation.sensitivity_plots import DPI, WIDTH_IN
+from sim.plots.sensitivity import DPI, WIDTH_IN
 from sim.presentation.tables import outcome_label
 
 if TYPE_CHECKING:

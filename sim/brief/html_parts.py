@@ -1,7 +1,7 @@
 """Small HTML pieces of the brief: escaping, sections, notes, lists, figures, numbers.
 
 Everything that puts folder text into the page goes through `escape`, and every image
-through `figure` (PNG bytes checked by `sim.presentation.embed.png_data_uri`).
+through `figure` (PNG bytes checked by `sim.brief.embed.png_data_uri`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from sim.presentation.embed import png_data_uri
+from sim.brief.embed import png_data_uri
 from sim.presentation.tables import format_number
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.stats import band
-from sim.presentation.plots import BAND_ALPHA, DPI, format_date_axis
+from sim.plots.runs import BAND_ALPHA, DPI, format_date_axis
 from sim.presentation.tables import split_label
 
 ROW_HEIGHT_IN = 1.75

@@ -2,7 +2,7 @@
 the historical replay with its dated events, and the three docking cases.
 
 matplotlib is imported inside the functions and figures are drawn on the Agg canvas directly,
-as in `sim.presentation.plots`.
+as in `sim.plots.runs`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.calendar import parse_month
 from sim.experiments.stats import band
-from sim.presentation.plots import step_dates
+from sim.plots.runs import step_dates
 from sim.validity import replay
 from sim.validity.checks import DATE, Check
 from sim.validity.docking import BASS_TOLERANCE
