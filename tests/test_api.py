@@ -16,7 +16,7 @@ from conftest import REPO
 
 import sim
 from sim.analysis.folders import jsonable
-from sim.api_folders import ResultsFolderError
+from sim.api.folders import ResultsFolderError
 from sim.cli import main
 
 SMALL = {"scenario.months": 24, "world.ecosystem.adopters": 300}

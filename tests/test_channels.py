@@ -61,7 +61,7 @@ def test_shapley_is_efficient_and_gives_null_players_nothing() -> None:
 
 
 @pytest.fixture(scope="module")
-def kill_switch_pairs(tmp_path_factory) -> tuple[sim.api_results.ComparisonResults, Path]:
+def kill_switch_pairs(tmp_path_factory) -> tuple[sim.api.results.ComparisonResults, Path]:
     out = tmp_path_factory.mktemp("channels") / "cmp"
     result = sim.compare("baseline", "kill_switch", "export_controls", replicates=3,
                          workers=1, set=SMALL, out=out)

@@ -33,7 +33,7 @@ from click.testing import CliRunner
 from tiny_folders import DISCOVER_ARGS, build, copy
 
 import sim
-from sim.api_folders import ResultsFolderError
+from sim.api.folders import ResultsFolderError
 from sim.cli import main
 from sim.scenario.errors import ScenarioError
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from tiny_folders import DISCOVER_ARGS, FORMULAS, SMALL, build, copy
 
 import sim
-from sim.api_folders import ResultsFolderError
+from sim.api.folders import ResultsFolderError
 from sim.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

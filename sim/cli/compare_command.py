@@ -238,7 +238,7 @@ def _finish(folder: Path, runs: Any, names: list[str], outcomes: Sequence[str],
     """Write comparison.csv and the plot (marking the folder complete); return what prints
     the outcomes shown once the folder is in place: `show(folder, quiet, as_json)`, True if
     some runs failed."""
-    from sim.api_compare import finish_comparison, key_outcomes
+    from sim.api.comparison import finish_comparison, key_outcomes
     from sim.experiments.compare import numeric_outcomes
 
     available = numeric_outcomes(runs)
@@ -319,7 +319,7 @@ def _finish_formulations(folder: Path, runs: dict[str, Any], design: tuple[str, 
     """Finish a per-formulation comparison; return what prints it once the folder is in
     place (the reference block's table, each state's lag per formulation with its channels,
     and the robustness verdicts): `show(folder, quiet, as_json)`, True if some runs failed."""
-    from sim.api_compare import finish_formulations, key_outcomes
+    from sim.api.comparison import finish_formulations, key_outcomes
     from sim.experiments.compare import numeric_outcomes
     from sim.experiments.formulations import CHANNELS_NAME, REFERENCE
 

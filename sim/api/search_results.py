@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.api_results import Scratch, copy_folder
+from sim.api.results import Scratch, copy_folder
 
 SEARCH_PLOTS = ("tradeoff", "parallel", "convergence")
 
@@ -33,13 +33,13 @@ class SearchResults:
         self._scratch = scratch
 
     def _table(self, name: str) -> pd.DataFrame:
-        from sim.api_folders import read_csv
+        from sim.api.readers import read_csv
 
         return read_csv(self.folder / name)
 
     @functools.cached_property
     def summary(self) -> dict[str, Any]:
-        from sim.api_folders import read_json
+        from sim.api.readers import read_json
 
         return read_json(self.folder / "summary.json")
 

@@ -10,33 +10,29 @@ ResultsFolderError, one line naming the file and what was expected.
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from sim.experiments.csv_cells import read_back
+from sim.api.readers import (
+    ResultsFolderError,
+    first_line,
+    read_csv,
+    read_events,
+    read_json,
+    read_text,
+)
 from sim.experiments.manifests import (
     ManifestError,
     comparison_manifest,
     read_manifest,
     run_manifest,
 )
-from sim.files import MIB, UnreadableFileError, folder_entry, read_regular_file
 from sim.scenario.toml_guard import loads as toml_loads
 
-MAX_TABLE_BYTES = 1024 * MIB
-"""Largest file read back (a run's timeseries.csv of 1,000 replicates is some 150 MiB)."""
 MANIFEST, COMPARISON = "manifest.json", "comparison.csv"
 ANALYSIS_KINDS = ("discovery", "robustness")
-
-
-class ResultsFolderError(ValueError):
-    """A folder that cannot be read back as regsim results; the message names the file."""
 
 
 def open_folder(folder: Path):
@@ -60,8 +56,8 @@ def open_folder(folder: Path):
 
 
 def open_search(folder: Path, manifest: dict[str, Any]):
-    """A finished policy search (`sim.api_search.SearchResults`)."""
-    from sim.api_search import SearchResults
+    """A finished policy search (`sim.api.search_results.SearchResults`)."""
+    from sim.api.search_results import SearchResults
 
     if manifest.get("status") != "complete" or not os.path.lexists(folder / "summary.json"):
         raise ResultsFolderError(f"{folder}: a search that has not finished; finish it with "
@@ -85,83 +81,12 @@ def _checked(reader: Any, *args: Any) -> Any:
         raise ResultsFolderError(str(error)) from None
 
 
-def read_bytes(path: Path) -> bytes:
-    try:
-        return read_regular_file(path, MAX_TABLE_BYTES, follow_symlinks=False)
-    except UnreadableFileError as error:
-        raise ResultsFolderError(f"{path}: {error.reason}") from None
-
-
-def read_text(path: Path) -> str:
-    try:
-        return read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise ResultsFolderError(f"{path}: not UTF-8 text") from None
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(read_text(path))
-    except (ValueError, RecursionError) as error:
-        raise ResultsFolderError(f"{path}: expected JSON: {_first_line(error)}") from None
-    if not isinstance(data, dict):
-        raise ResultsFolderError(f"{path}: expected a JSON object")
-    return data
-
-
-def read_csv(path: Path, required: tuple[str, ...] = ()) -> pd.DataFrame:
-    try:
-        frame = read_back(pd.read_csv(io.BytesIO(read_bytes(path))))
-    except (UnicodeDecodeError, ValueError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as error:
-        raise ResultsFolderError(f"{path}: expected a CSV table: {_first_line(error)}") from None
-    missing = [column for column in required if column not in frame.columns]
-    if missing:
-        raise ResultsFolderError(f"{path}: missing columns {', '.join(missing)}")
-    return frame
-
-
-def read_parquet(path: Path) -> pd.DataFrame | None:
-    """A Parquet table, or None if the folder has none; refused if not a regular file."""
-    try:
-        if folder_entry(path) is None:
-            return None
-    except UnreadableFileError as error:
-        raise ResultsFolderError(f"{path}: {error.reason}") from None
-    try:
-        return pd.read_parquet(path)
-    except (OSError, ValueError) as error:
-        raise ResultsFolderError(f"{path}: expected a Parquet table: "
-                                 f"{_first_line(error)}") from None
-
-
-def read_events(path: Path) -> list[dict[str, Any]]:
-    """A run's events.jsonl: one JSON object per line (an empty list if there is none)."""
-    if not os.path.lexists(path):
-        return []
-    events = []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            event = None
-        if not isinstance(event, dict):
-            raise ResultsFolderError(f"{path}: line {number}: expected a JSON object")
-        events.append(event)
-    return events
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
 # A run -------------------------------------------------------------------------------------
 
 
 def open_run(folder: Path, manifest: dict[str, Any]):
     """A `regsim run` folder as RunResults: its tables as written (10 significant digits)."""
-    from sim.api_results import RunResults
+    from sim.api.results import RunResults
     from sim.experiments.results import ReplicateResult, RunResult
 
     checked = _checked(run_manifest, manifest, folder / MANIFEST)
@@ -201,7 +126,7 @@ def _parse_toml(text: str, path: Path) -> dict[str, Any]:
     try:
         return toml_loads(text)  # refuses a shape that would take GBs to read, before parsing
     except (ValueError, RecursionError) as error:
-        raise ResultsFolderError(f"{path}: expected TOML: {_first_line(error)}") from None
+        raise ResultsFolderError(f"{path}: expected TOML: {first_line(error)}") from None
 
 
 def _int(value: Any, path: Path) -> int:
@@ -218,7 +143,7 @@ def _int(value: Any, path: Path) -> int:
 
 def open_comparison(folder: Path, manifest: dict[str, Any]):
     """A `regsim compare` folder as ComparisonResults."""
-    from sim.api_results import ComparisonResults
+    from sim.api.results import ComparisonResults
 
     checked = _checked(comparison_manifest, manifest, folder / MANIFEST)
     if not checked.complete:
@@ -249,7 +174,7 @@ def _state_labels(folder: Path, baseline: str) -> dict[str, str]:
 def open_sweep(folder: Path):
     """A finished `regsim sweep` folder as SweepResults, checked whole first."""
     from sim.analysis.sweep_data import SweepDataError, load_sweep
-    from sim.api_results import SweepResults
+    from sim.api.results import SweepResults
 
     try:
         load_sweep(folder)
@@ -260,7 +185,7 @@ def open_sweep(folder: Path):
 
 def open_analysis(folder: Path, manifest: dict[str, Any]):
     """A discovery or robustness folder: its summary and the tables its manifest lists."""
-    from sim.api_results import AnalysisFolder
+    from sim.api.results import AnalysisFolder
 
     tables = {}
     for name in manifest.get("tables") or []:

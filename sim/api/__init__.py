@@ -25,7 +25,11 @@ FLOP, lags and milestones in months, shares from 0 to 1, money in millions of US
 counts; every outcome table has `label` and `unit` columns.
 
 This module imports nothing heavy: Mesa, pandas and matplotlib load when a function needs
-them, so `import sim` stays fast.
+them, so `import sim` stays fast. The package's other modules are what the functions return and
+read: `results` (the result classes), `search_results`, `comparison` (finishing a comparison's
+tables), `folders` (`sim.open`) and `readers` (a folder's files as data). Dependencies point one
+way, from these functions to `folders`, `results` and `readers`; `results` never imports back
+the functions.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.api_results import (
+    from sim.api.results import (
         AnalysisFolder,
         ComparisonResults,
         DiscoveryResults,
@@ -44,7 +48,7 @@ if TYPE_CHECKING:
         RunResults,
         SweepResults,
     )
-    from sim.api_search import SearchResults
+    from sim.api.search_results import SearchResults
     from sim.scenario.schema import Scenario
 
 Overrides = Mapping[str, Any] | Sequence[str] | None
@@ -146,7 +150,7 @@ def run(scenario: str | os.PathLike[str] | Scenario, replicates: int | None = No
     next call). Raises ScenarioError for a bad scenario, `sim.experiments.budget.BudgetError`
     for one too large to run, and the model's exception if a replicate fails.
     """
-    from sim.api_results import RunResults
+    from sim.api.results import RunResults
     from sim.experiments.budget import check_run, run_size
     from sim.experiments.executors import warm_executor
     from sim.experiments.runner import run_scenario
@@ -189,8 +193,8 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     """
     import tomllib
 
-    from sim.api_compare import finish_comparison, finish_formulations
-    from sim.api_results import ComparisonResults, scratch_folder
+    from sim.api.comparison import finish_comparison, finish_formulations
+    from sim.api.results import ComparisonResults, scratch_folder
     from sim.experiments import formulations as fm
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.compare import run_comparison
@@ -273,7 +277,7 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     """
     import tomllib
 
-    from sim.api_results import SweepResults, scratch_folder, write_sweep_plots
+    from sim.api.results import SweepResults, scratch_folder, write_sweep_plots
     from sim.experiments import uncertainty as parameter_uncertainty
     from sim.experiments.budget import check_design, check_runs, run_size
     from sim.experiments.design import check_parameters, make_design
@@ -362,19 +366,11 @@ def discover(sweep: SweepResults | str | os.PathLike[str], outcome: str,
     and mass (shares 0..1), the peeling trajectory and feature scores. Needs the `analysis`
     extra (else `sim.extras.MissingExtraError`, an ImportError that says how to install it).
     Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad input."""
-    from sim.analysis.discovery import discover as run_discovery
-    from sim.analysis.sweep_data import load_sweep
-    from sim.api_results import DiscoveryResults
-    from sim.extras import require_extra
+    from sim.api.results import discover_in
 
-    require_extra("analysis", "sim.discover")
-
-    folder = _sweep_folder(sweep)
-    data = load_sweep(folder)
-    result = run_discovery(data, outcome, below=below, above=above, per=per,
-                           threshold_share=threshold_share, box_index=box_index,
-                           peel_alpha=peel_alpha, mass_min=mass_min)
-    return DiscoveryResults(result, folder)
+    return discover_in(_sweep_folder(sweep), outcome, below=below, above=above, per=per,
+                       threshold_share=threshold_share, box_index=box_index,
+                       peel_alpha=peel_alpha, mass_min=mass_min)
 
 
 def robustness(sweep: SweepResults | str | os.PathLike[str],
@@ -384,11 +380,9 @@ def robustness(sweep: SweepResults | str | os.PathLike[str],
     it faced (as `regsim robustness`). `outcomes` are keys (`"KEY:higher"` where the outcome
     has no known direction); `satisfice` criteria such as `"thefts<=1"` in the outcome's
     units. Raises SweepDataError (a ValueError) for bad input."""
-    from sim.analysis.robustness import robustness as run_robustness
-    from sim.api_results import RobustnessResults
+    from sim.api.results import robustness_in
 
-    folder = _sweep_folder(sweep)
-    return RobustnessResults(run_robustness(folder, outcomes, satisfice), folder)
+    return robustness_in(_sweep_folder(sweep), outcomes, satisfice)
 
 
 # Searching for a robust policy ---------------------------------------------------------------
@@ -422,8 +416,8 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
 
     from sim.analysis.search import create_search, run_search
     from sim.analysis.search_setup import prepare_search
-    from sim.api_results import scratch_folder
-    from sim.api_search import SearchResults
+    from sim.api.results import scratch_folder
+    from sim.api.search_results import SearchResults
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.design import LEVER
     from sim.experiments.executors import warm_executor
@@ -468,9 +462,9 @@ def open_results(folder: str | os.PathLike[str]
     """Load any regsim results folder: a run's (`regsim run`), a comparison's, a finished
     sweep's or search's, or a discovery or robustness analysis. Files are read as data
     (regular files only, size-capped, nothing imported). Raises
-    `sim.api_folders.ResultsFolderError` (a ValueError) naming the file and what was
+    `sim.api.folders.ResultsFolderError` (a ValueError) naming the file and what was
     expected."""
-    from sim.api_folders import open_folder
+    from sim.api.folders import open_folder
 
     return open_folder(Path(folder))
 

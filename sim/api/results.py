@@ -202,7 +202,7 @@ class ComparisonResults:
 
     @functools.cached_property
     def manifest(self) -> dict[str, Any]:
-        from sim.api_folders import read_json
+        from sim.api.readers import read_json
 
         return read_json(self.folder / MANIFEST_NAME)
 
@@ -223,14 +223,14 @@ class ComparisonResults:
     def timeseries(self) -> pd.DataFrame | None:
         """Every successful run's months (`scenario`, `replicate`, then the series), or None
         if the comparison did not keep them."""
-        from sim.api_folders import read_parquet
+        from sim.api.readers import read_parquet
 
         return read_parquet(self.folder / "timeseries.parquet")
 
     @functools.cached_property
     def events(self) -> pd.DataFrame | None:
         """Every successful run's events (`scenario`, `replicate`, `EVENT_COLUMNS`), or None."""
-        from sim.api_folders import read_parquet
+        from sim.api.readers import read_parquet
 
         return read_parquet(self.folder / "events.parquet")
 
@@ -277,7 +277,7 @@ class ComparisonResults:
 
     def plot(self, outcomes: Sequence[str] = ()):
         """The comparison of `outcomes` (default: the key outcomes) as a matplotlib Figure."""
-        from sim.api_compare import key_outcomes
+        from sim.api.comparison import key_outcomes
         from sim.plots.compare import comparison_figure
 
         shown = list(outcomes) or key_outcomes(self.runs, self.state_labels)
@@ -307,13 +307,13 @@ class SweepResults:
         self._scratch = scratch
 
     def _table(self, name: str) -> pd.DataFrame:
-        from sim.api_folders import read_csv
+        from sim.api.readers import read_csv
 
         return read_csv(self.folder / name)
 
     @functools.cached_property
     def manifest(self) -> dict[str, Any]:
-        from sim.api_folders import read_json
+        from sim.api.readers import read_json
 
         return read_json(self.folder / MANIFEST_NAME)
 
@@ -336,22 +336,18 @@ class SweepResults:
     @functools.cached_property
     def timeseries(self) -> pd.DataFrame | None:
         """Every successful run's months (`point_id`, `replicate`, the series), or None."""
-        from sim.api_folders import read_parquet
+        from sim.api.readers import read_parquet
 
         return read_parquet(self.folder / "timeseries.parquet")
 
     def discover(self, outcome: str, **settings: Any) -> DiscoveryResults:
         """`sim.discover` on this sweep."""
-        from sim.api import discover
-
-        return discover(self, outcome, **settings)
+        return discover_in(self.folder, outcome, **settings)
 
     def robustness(self, outcomes: Sequence[str] = (),
                    satisfice: Sequence[str] = ()) -> RobustnessResults:
         """`sim.robustness` on this sweep."""
-        from sim.api import robustness
-
-        return robustness(self, outcomes, satisfice)
+        return robustness_in(self.folder, outcomes, satisfice)
 
     def plot(self, outcome: str, kind: str = "tornado"):
         """The sensitivity of `outcome` as a matplotlib Figure: `tornado` (any sampler),
@@ -513,3 +509,28 @@ def summary_json(summary: dict[str, Any]) -> str:
     from sim.analysis.folders import jsonable
 
     return json.dumps(jsonable(summary), indent=2, allow_nan=False)
+
+
+def discover_in(folder: Path, outcome: str, below: float | None = None,
+                above: float | None = None, per: str = "point", threshold_share: float = 0.8,
+                box_index: int | None = None, peel_alpha: float = 0.05,
+                mass_min: float = 0.05) -> DiscoveryResults:
+    """Scenario discovery on the finished sweep in `folder` (`sim.discover` documents it)."""
+    from sim.analysis.discovery import discover as run_discovery
+    from sim.analysis.sweep_data import load_sweep
+    from sim.extras import require_extra
+
+    require_extra("analysis", "sim.discover")
+    data = load_sweep(folder)
+    result = run_discovery(data, outcome, below=below, above=above, per=per,
+                           threshold_share=threshold_share, box_index=box_index,
+                           peel_alpha=peel_alpha, mass_min=mass_min)
+    return DiscoveryResults(result, folder)
+
+
+def robustness_in(folder: Path, outcomes: Sequence[str] | dict[str, int | None] = (),
+                  satisfice: Sequence[str] = ()) -> RobustnessResults:
+    """Regret and satisficing on the finished sweep in `folder` (`sim.robustness`)."""
+    from sim.analysis.robustness import robustness as run_robustness
+
+    return RobustnessResults(run_robustness(folder, outcomes, satisfice), folder)
