@@ -2,7 +2,9 @@
 
 A `Draw` is one replicate, made compact to cross a process boundary: each numeric output
 column as a float array over months, each text column (the competitor's best channel) as a
-tuple, the event log and the summary. A `RunSet` is the draws of one scenario over the same
+tuple, the events the page can tell (`sim.presentation.narrative.told`, with only the fields
+the story reads: a full log is ~0.5 MB a draw, mostly routine releases and decisions no screen
+shows) and the summary. A `RunSet` is the draws of one scenario over the same
 seeds as `regsim run` would use, with the month-by-month mean and replicate band of any column
 (or a column's share of others) and the measures of `sim.dashboard.headlines`.
 
@@ -57,7 +59,23 @@ def draw_from(result: Any) -> Draw:
         else:
             numbers[column] = values.to_numpy(dtype=float, copy=True)
     return Draw(int(result.seed), tuple(str(m) for m in frame["month"]), numbers, labels,
-                tuple(result.events), dict(result.summary))
+                story_events(result.events), dict(result.summary))
+
+
+STORY_FIELDS = ("step", "month", "kind", "text", "actors", "covered", "open_weights", "defied",
+                "design", "relocate", "actions")
+"""The event fields the dashboard's story and round summaries read
+(`sim.presentation.narrative`)."""
+
+
+def story_events(events: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The events the story can tell, with only the fields it reads. `told` keeps the same
+    events from this list as from the whole log (in any window of months), so the page's story
+    and round summaries are unchanged."""
+    from sim.presentation.narrative import told
+
+    return tuple({name: event[name] for name in STORY_FIELDS if name in event}
+                 for event in told(events))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sim.presentation import wording
+
 MEANINGFUL_KINDS = frozenset(
     {
         "policy_activated",
@@ -99,9 +101,10 @@ def is_notable_decision(event: Mapping[str, Any]) -> bool:
 
 
 def plain_text(event: Mapping[str, Any]) -> str:
-    """The event's sentence without the figures the choice was computed from."""
+    """The event's sentence without the figures the choice was computed from, in plain words
+    (`wording.plain_words`: no exponents, codes or internal names)."""
     text = str(event.get("text", ""))
-    text = _UTILITIES.sub("", text).strip()
+    text = wording.plain_words(_UTILITIES.sub("", text).strip())
     return text[:1].upper() + text[1:]
 
 
