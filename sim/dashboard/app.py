@@ -94,8 +94,7 @@ html, body { overflow: hidden; }
   gap: 6px; margin: 4px 0 6px; align-items: stretch; }
 .regsim-headline { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
   padding: 4px 10px; display: flex; flex-direction: column; min-width: 0; }
-.regsim-headline-label { font-size: 14px; font-weight: 700; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
+.regsim-headline-label { font-size: 14px; font-weight: 700; line-height: 1.2; }
 .regsim-headline-value { font-size: 32px; font-weight: 800; line-height: 1.1; }
 .regsim-headline-baseline, .regsim-headline-difference { font-size: 14px; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
@@ -331,12 +330,15 @@ def Dashboard(path: str, search: str | None = None) -> None:
     classes = ["regsim-page"] + (["regsim-presenting"] if view.value.presenting else [])
     with solara.Div(classes=classes):
         with solara.Div(classes=["regsim-side"]):
+            if not view.value.presenting:  # the P key works from the first moment
+                present.ToolBar(screen)
             SidePanel(workshop, values.value, draws, mode.value, set_mode, set_lever, game,
                       start_game, playback, message, computing)
             if not in_game:
                 present.ScreenTools(screen)
         with solara.Div(classes=["regsim-main"]):
-            present.ToolBar(screen)
+            if view.value.presenting:
+                present.ToolBar(screen)
             MainPanel(workshop, results, request, computing, task, playback, hidden, conceal,
                       actor, story_draw, draws.value, game_now if in_game else None, message,
                       values.value, screen)

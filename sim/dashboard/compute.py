@@ -19,8 +19,10 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -70,10 +72,26 @@ def _determining(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def simulate(scenario: Scenario, seed: int) -> Draw:
-    """One replicate of `scenario` with `seed` (what a worker runs), as a compact `Draw`."""
+    """One replicate of `scenario` with `seed` (what a worker runs), as a compact `Draw`: only
+    the series the page shows cross back to the server (~10x smaller than the whole run)."""
+    from sim.dashboard.headlines import shown_columns
     from sim.experiments.runner import run_replicate
 
-    return draw_from(run_replicate(scenario, int(seed)))
+    states = tuple(state.name for state in scenario.states)
+    return draw_from(run_replicate(scenario, int(seed)), shown_columns(states))
+
+
+def simulate_packed(scenario: Scenario, seed: int) -> bytes:
+    """`simulate`, pickled and compressed in the worker: what crosses to the server per draw
+    (~10 kB instead of ~60 kB: the page's series and story compress ~6x for ~1 ms)."""
+    return zlib.compress(pickle.dumps(simulate(scenario, seed), pickle.HIGHEST_PROTOCOL), 6)
+
+
+def unpacked(result: Draw | bytes) -> Draw:
+    """A draw from what a worker sent (`simulate_packed`), or the draw itself."""
+    if isinstance(result, bytes):
+        return pickle.loads(zlib.decompress(result))  # from our own worker, never outside
+    return result
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -181,7 +199,7 @@ class Engine:
                 if isinstance(future.exception(), cf.process.BrokenProcessPool):
                     self._pool = None  # a worker died: the next request starts a new pool
                 return
-            self._cache[item] = future.result()
+            self._cache[item] = unpacked(future.result())
             self._cache.move_to_end(item)
             while len(self._cache) > self.cache_draws:
                 self._cache.popitem(last=False)
@@ -197,7 +215,7 @@ class Engine:
                 return done
             pending = self._pending.get(item)
             if pending is None:
-                future = self._executor().submit(simulate, scenario, seed)
+                future = self._executor().submit(simulate_packed, scenario, seed)
                 self.submitted += 1
                 pending = self._pending[item] = _Pending(future)
                 future.add_done_callback(lambda f, item=item: self._store(item, f))
@@ -231,7 +249,7 @@ class Engine:
             for index, future in enumerate(futures):
                 if on_draws is not None and draws and not future.done():
                     on_draws(RunSet(key, tuple(draws)))
-                draws.append(await _wrapped(future))
+                draws.append(unpacked(await _wrapped(future)))
                 waiting.discard(index)
                 self._release(key, seeds[index])
             return RunSet(key, tuple(draws))
@@ -307,7 +325,7 @@ class Engine:
                     self._job_queue.insert(0, (scenario, key, seed))
                     return False
                 return True
-            future = self._executor().submit(simulate, scenario, seed)
+            future = self._executor().submit(simulate_packed, scenario, seed)
             self.submitted += 1
             self.background_submitted += 1
             self._pending[item] = _Pending(future)

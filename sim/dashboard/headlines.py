@@ -243,3 +243,18 @@ CHANNEL_COLORS = {"domestic": "#868e96", "open_weights": "#1971c2", "distillatio
 def fill(text: str, state: str | None) -> str:
     """`text` with `{state}` replaced (by nothing sensible when there is no state)."""
     return text.replace("{state}", state or "the competitor")
+
+
+def shown_columns(states: tuple[str, ...]) -> frozenset[str]:
+    """Every output column a headline, table row or chart reads, `{state}` filled for each of
+    `states`: all the page needs of a replicate's monthly series (the rest stays in the
+    worker)."""
+    patterns = set()
+    for entry in HEADLINES:
+        patterns.update(entry.measure.columns + entry.measure.of)
+    for spec in CHARTS:
+        for line in spec.series:
+            patterns.add(line.column)
+            patterns.update(line.of)
+    return frozenset(fill(pattern, state) for pattern in patterns
+                     for state in (states or (None,)))

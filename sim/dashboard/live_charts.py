@@ -151,7 +151,7 @@ def band_words(unit: str, runs: RunSet | None, measure, month: int) -> str:
         return ""
     low, high = (float(percentile(values.reshape(-1, 1), q)[0]) for q in BAND_PERCENTILES)
     if in_unit(unit, low) == in_unit(unit, high):
-        return f"every draw about {in_unit(unit, low)}"
+        return f"80% of draws: about {in_unit(unit, low)}"
     return f"80% of draws: {in_unit(unit, low)} to {in_unit(unit, high)}"
 
 
@@ -223,6 +223,8 @@ def chart_option(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, actor
                                    single=len(spec.series) == 1, scale=scale)
         y_axis = _value_axis(percent=spec.unit == "share", multiples=spec.kind == "capability",
                              money=suffix, font_px=font_px)
+        if spec.kind == "capability":
+            y_axis["min"] = _log_floor(series)
     return {
         "animation": False,
         "textStyle": {"fontSize": font_px},
@@ -490,6 +492,14 @@ def _numbers(values: np.ndarray) -> list[float | None]:
     rounded = np.round(array, 2)  # what a tooltip should show: 12.43 months, 80.5%
     return [float(v) if ok else None for v, ok in zip(rounded, np.isfinite(array),
                                                       strict=False)]
+
+
+def _log_floor(series: list[dict[str, Any]]) -> float | None:
+    """The power of ten below the lowest line of a log chart (the band's stacked widths are no
+    values: they would stretch the axis to 0.0000000001x)."""
+    lowest = [point[1] for entry in series if "stack" not in entry
+              for point in entry["data"] if point[1] is not None and point[1] > 0]
+    return 10.0 ** math.floor(math.log10(min(lowest))) if lowest else None
 
 
 def _significant(values: np.ndarray) -> list[float | None]:

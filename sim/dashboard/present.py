@@ -72,6 +72,8 @@ PRESENTER_STYLE = """
 .regsim-presenting .regsim-charts { grid-template-columns: repeat(auto-fit,
   minmax(min(100%, 420px), 1fr)); gap: 12px; margin-top: 8px; }
 .regsim-presenting .regsim-chart-title { font-size: 24px; white-space: normal; }
+.regsim-presenting .regsim-presenter-charts .regsim-chart-canvas {
+  height: max(240px, calc(100vh - 500px)) !important; }
 .regsim-presenting .regsim-caption { font-size: 20px; height: auto; }
 .regsim-presenting .regsim-summaries { font-size: 20px; margin-top: 8px; }
 .regsim-presenting .regsim-summaries-list { height: auto; }

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,13 +45,14 @@ class Draw:
         return f"Draw(seed={self.seed}, months={len(self.months)}, events={len(self.events)})"
 
 
-def draw_from(result: Any) -> Draw:
-    """A `Draw` from a `sim.experiments.results.ReplicateResult`."""
+def draw_from(result: Any, columns: Collection[str] | None = None) -> Draw:
+    """A `Draw` from a `sim.experiments.results.ReplicateResult`, keeping only `columns` of its
+    monthly series when given (the ones the page shows: `headlines.shown_columns`)."""
     frame = result.timeseries
     numbers: dict[str, np.ndarray] = {}
     labels: dict[str, tuple[str, ...]] = {}
     for column in frame.columns:
-        if column in ("step", "month"):
+        if column in ("step", "month") or (columns is not None and column not in columns):
             continue
         values = frame[column]
         if values.dtype == object:
@@ -72,10 +73,14 @@ def story_events(events: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], .
     """The events the story can tell, with only the fields it reads. `told` keeps the same
     events from this list as from the whole log (in any window of months), so the page's story
     and round summaries are unchanged."""
-    from sim.presentation.narrative import told
+    from sim.presentation.narrative import told, without_figures
 
-    return tuple({name: event[name] for name in STORY_FIELDS if name in event}
-                 for event in told(events))
+    kept = []
+    for event in told(events):
+        slim = {name: event[name] for name in STORY_FIELDS if name in event}
+        slim["text"] = without_figures(str(event.get("text", "")))  # never shown
+        kept.append(slim)
+    return tuple(kept)
 
 
 @dataclass(frozen=True)

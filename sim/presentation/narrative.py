@@ -100,11 +100,16 @@ def is_notable_decision(event: Mapping[str, Any]) -> bool:
             or any(action != "comply" for action in actions.values()))
 
 
+def without_figures(text: str) -> str:
+    """A sentence without the figures a choice was computed from (what `plain_text` drops)."""
+    return _UTILITIES.sub("", text).strip()
+
+
 def plain_text(event: Mapping[str, Any]) -> str:
     """The event's sentence without the figures the choice was computed from, in plain words
     (`wording.plain_words`: no exponents, codes or internal names)."""
     text = str(event.get("text", ""))
-    text = wording.plain_words(_UTILITIES.sub("", text).strip())
+    text = wording.plain_words(without_figures(text))
     return text[:1].upper() + text[1:]
 
 

@@ -190,8 +190,7 @@ _SECURITY = re.compile(r"\bSL([1-5])\b")
 _NOT_A_NAME = r"(?!(?:model|of|by|against|level|in|to|from|for|and|the|with)\b)"
 _MEMBER = re.compile(r"\b(a|an|another) (" + _NOT_A_NAME + r"[A-Za-z][\w\-]*(?: " + _NOT_A_NAME
                      + r"[A-Za-z][\w\-]*){0,3}) \d+\b")
-_MODEL = re.compile(r"\b([A-Z][\w\-]*(?: [A-Z][\w\-]*)*|(?:a|an|another)(?: [\w\-]+)+?)"
-                    r" model \d+\b")
+_MODEL = re.compile(r"(?<=[\w\-]) model \d+\b")
 _CODE = re.compile(r"\b(from|to|in|leaves|leave|enters|under) (" + "|".join(
     sorted(JURISDICTION_WORDS, key=len, reverse=True)) + r")(?![\w-])")
 
@@ -202,7 +201,7 @@ def plain_words(text: str) -> str:
     numbered members of a group of labs ('another closed developer 4') and model numbers
     dropped ('Meta model 2' -> 'Meta's model')."""
     text = _MEMBER.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
-    text = _MODEL.sub(lambda m: f"{m.group(1)}'s model", text)
+    text = _MODEL.sub("'s model", text)
     text = _FLOP.sub(lambda m: f"about {_flop_multiple(m)} {GPT4_COMPUTE}", text)
     text = _EXPONENT.sub(lambda m: _large(float(m.group(1)) * 10.0 ** float(m.group(2))), text)
     text = _ATTACK.sub(lambda m: f"{ATTACKER_WORDS[int(m.group(1))]} against security level "
