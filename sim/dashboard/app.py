@@ -542,8 +542,9 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
                                   "data-state": "computing" if computing else "ready"})
         if hidden.value:
             # Only once the answer for these settings is complete: never an older answer.
-            solara.Button("Reveal", on_click=lambda: hidden.set(False), color="warning",
-                          classes=["regsim-reveal"], disabled=computing)
+            # A click already on its way when a lever moved is ignored here, on the server.
+            solara.Button("Reveal", on_click=lambda: None if computing else hidden.set(False),
+                          color="warning", classes=["regsim-reveal"], disabled=computing)
     if results is None:
         text("Computing the first answer…", ["regsim-muted"])
         return

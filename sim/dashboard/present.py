@@ -46,7 +46,10 @@ ASSUMPTION_NOTE = "Assumptions moved: differences are not a policy's effect (no 
 PRESENTER_STYLE = """
 .regsim-tools { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; margin: 2px 0; }
 .regsim-tools .v-btn { text-transform: none; font-size: 14px; }
-.regsim-stale { opacity: 0.45; transition: opacity 0.1s; }
+.regsim-stale { opacity: 0.45; }
+.regsim-main:has(.regsim-status[data-state="computing"]) .regsim-results { opacity: 0.45; }
+.regsim-top:has(.regsim-status[data-state="computing"]) .regsim-reveal {
+  pointer-events: none; opacity: 0.5; }
 .regsim-headline-band { font-size: 14px; color: #495057; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
 .regsim-tone-assumption .regsim-headline-difference { font-style: italic; }
@@ -81,7 +84,9 @@ PRESENTER_STYLE = """
 .regsim-presenting .regsim-event-tag, .regsim-presenting .regsim-muted,
 .regsim-presenting .regsim-panel-title { font-size: 20px; }
 """
-"""Presenter view and the marks of a stale answer (added to the page's style)."""
+"""Presenter view and the marks of a stale answer (added to the page's style). The dimming and
+Reveal's lock follow the status's `data-state` through CSS `:has()`, so they change in the very
+DOM update that says "computing", not in a later widget message."""
 
 
 @dataclass(frozen=True)
