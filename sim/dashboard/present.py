@@ -76,7 +76,7 @@ PRESENTER_STYLE = """
   minmax(min(100%, 420px), 1fr)); gap: 12px; margin-top: 8px; }
 .regsim-presenting .regsim-chart-title { font-size: 24px; white-space: normal; }
 .regsim-presenting .regsim-presenter-charts .regsim-chart-canvas {
-  height: max(240px, calc(100vh - 500px)) !important; }
+  height: max(200px, calc(100vh - 540px)) !important; }
 .regsim-presenting .regsim-caption { font-size: 20px; height: auto; }
 .regsim-presenting .regsim-summaries { font-size: 20px; margin-top: 8px; }
 .regsim-presenting .regsim-summaries-list { height: auto; }
