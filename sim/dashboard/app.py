@@ -128,7 +128,7 @@ html, body { overflow: hidden; }
 .regsim-fact-baseline { text-align: right; color: #6b6b6b; white-space: nowrap; }
 .regsim-tone-better .regsim-fact-value { color: #2b8a3e; }
 .regsim-tone-worse .regsim-fact-value { color: #c92a2a; }
-.regsim-narrative, .regsim-summaries-list { height: 240px; overflow-y: auto; }
+.regsim-narrative, .regsim-summaries-list { height: 220px; overflow-y: auto; }
 .regsim-event { font-size: 14px; margin-bottom: 5px; line-height: 1.3; }
 .regsim-event-tag { color: #fff; border-radius: 4px; padding: 0 4px; font-size: 13px;
   font-weight: 600; white-space: nowrap; }

@@ -95,24 +95,25 @@ COST_COLUMNS = ("cash_compliance_musd", "penalties_musd", "private_value_forgone
 """The three costs the rules put on labs, USD M so far."""
 
 _ANSWERS = "How labs answer"
-_COSTS = "Cost to labs so far (USD), never added up"
+_COSTS = "Cost to labs so far, never added up"
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("derivatives", "copies beyond any kill switch (count)", "count",
+    Headline("derivatives", "copies beyond any kill switch", "count",
              at_month("covered_open_copies", "final_covered_open_copies"),
              "Copies of covered open weights (models at or above the covered size, about 5x "
              "GPT-4's training compute), counted as derivatives and never lost: published "
              "weights no shutdown can reach (Llama had ~27,000 derivatives by mid-2025).",
              better="lower"),
-    Headline("competitor_lag", "{state}: months behind the frontier (average)", "months",
+    Headline("competitor_lag", "{state}: months behind", "months",
              mean_to_month("state_lag_months__{state}", "state_mean_lag_months__{state}"),
-             "How many months ago the frontier had the best model {state} can use (its own, "
-             "stolen, distilled or open weights), averaged over the months so far.",
+             "Months behind the frontier: how many months ago the frontier had the best model "
+             "{state} can use (its own, stolen, distilled or open weights), averaged over the "
+             "months so far.",
              better="higher"),
-    Headline("open_lag", "open models: months behind the frontier (average)", "months",
+    Headline("open_lag", "open models: months behind", "months",
              mean_to_month("open_lag_months", "mean_open_lag_months"),
-             "How many months ago the frontier had the best open-weight model, averaged over "
-             "the months so far.", better="neither"),
+             "Months behind the frontier: how many months ago the frontier had the best "
+             "open-weight model, averaged over the months so far.", better="neither"),
     # The costs are never added up (cash, fines and value forgone are different things):
     # they are the side table's three rows, apart.
     # The side table: who answers how, and the three costs.
@@ -136,14 +137,14 @@ HEADLINES: tuple[Headline, ...] = (
              share_at_month("relocations_started", ("covered_releases",), "share_relocate"),
              "Share of covered releases answered by moving the lab's domicile.",
              place="table", group=_ANSWERS),
-    Headline("cash", "cash spent complying (USD)", "USD M",
+    Headline("cash", "cash spent complying", "USD M",
              at_month("cash_compliance_musd", "cash_compliance_musd"),
              "Evaluations, reports, shutdown capability and security upgrades.",
              better="lower", place="table", group=_COSTS),
-    Headline("fines", "fines paid (USD)", "USD M", at_month("penalties_musd", "penalties_musd"),
+    Headline("fines", "fines paid", "USD M", at_month("penalties_musd", "penalties_musd"),
              "Penalties for defiance that was caught.", better="lower", place="table",
              group=_COSTS),
-    Headline("forgone", "value forgone (USD)", "USD M",
+    Headline("forgone", "value forgone", "USD M",
              at_month("private_value_forgone_musd", "private_value_forgone_musd"),
              "Sales and openness given up: withheld, delayed, shrunk or closed releases, "
              "markets left, moves abroad.", better="lower", place="table", group=_COSTS),
@@ -198,10 +199,10 @@ CHARTS: tuple[ChartSpec, ...] = (
               per_state=True),
     ChartSpec("open_lag", "How far behind are open models?", "months", "lines",
               (Series("open_lag_months", "open models", POLICY_COLORS[1]),)),
-    ChartSpec("derivatives", "Copies of covered open weights beyond any kill switch", "count",
+    ChartSpec("derivatives", "Copies beyond any kill switch", "count",
               "lines", (Series("covered_open_copies", "copies", POLICY_COLORS[0]),)),
-    ChartSpec("capability", "Best models, in multiples of GPT-4's training compute",
-              "capability", "capability",
+    ChartSpec("capability", "Best models: × GPT-4's training compute", "capability",
+              "capability",
               (Series("state_capability__{state}", "{state}", POLICY_COLORS[0]),
                Series("open_frontier_capability", "open models", POLICY_COLORS[1]),
                Series("frontier_capability", "frontier", "#212529"))),

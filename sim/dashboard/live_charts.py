@@ -93,7 +93,8 @@ class HeadlineValue:
 
 STATISTIC_WORDS = {"mean_to_month": "average to date", "at_month": "", "share_at_month": ""}
 """How a headline's statistic reads beside its reference ('2024 policies: 12 · average to
-date')."""
+date'): the one definition of a lag on a screen (the lag charts' captions average from the
+first month to the month shown too)."""
 
 TONES = ("neutral", "regulator")
 """Colour schemes: neutral (the default: no colour says better or worse) or the view of a
@@ -273,7 +274,7 @@ def _value_axis(percent: bool = False, multiples: bool = False, money: str = "",
     elif multiples:
         axis.update({"type": "log", "logBase": 10})
         axis.pop("scale")
-        label["formatter"] = "{value}×"
+        label.update({"formatter": "{value}×", "hideOverlap": True})
     elif money:
         label["formatter"] = "${value}" + money
     return axis
@@ -404,7 +405,11 @@ def chart_caption(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, mont
             ours = (_at(policy, column, month, of) if policy is not None and not hidden
                     else math.nan)
         words = _words(spec)
+        if spec.unit == "months":  # the unit once, then bare numbers: two lines at most
+            words = _months if not parts else wording.two_figures
         mine = "?" if hidden else words(ours)
+        if spec.unit == "months":
+            words = wording.two_figures
         if spec.kind == "capability":
             mine += " GPT-4" if position == 0 else ""
             part = f"{actor.words(line.label)} {mine}"
@@ -416,9 +421,13 @@ def chart_caption(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, mont
     if not parts:
         return f"{when}: not in this model's outputs."
     if spec.unit == "months":
-        first = wording.month(baseline.months[0])
-        return f"Average {first} to {when}: " + "; ".join(parts) + "."
+        return f"Average to {when}: " + "; ".join(parts) + "."
     return f"{when}: " + "; ".join(parts) + "."
+
+
+def _months(value: float) -> str:
+    """Months as the headlines give them (two significant figures), with the unit."""
+    return f"{wording.two_figures(value)} months" if wording.is_number(value) else "n/a"
 
 
 def _words(spec: ChartSpec):

@@ -27,7 +27,8 @@ from sim.dashboard.runs import RunSet
 from sim.presentation import wording
 from sim.presentation.narrative import DigestLine
 
-CHART_HEIGHT_PX = 178
+CHART_HEIGHT_PX = 160
+"""Chart height in the lever view (the presenter view's charts fill the screen)."""
 NARRATIVE_LIMIT = 30
 
 

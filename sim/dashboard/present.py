@@ -50,8 +50,8 @@ PRESENTER_STYLE = """
 .regsim-main:has(.regsim-status[data-state="computing"]) .regsim-results { opacity: 0.45; }
 .regsim-top:has(.regsim-status[data-state="computing"]) .regsim-reveal {
   pointer-events: none; opacity: 0.5; }
-.regsim-headline-band { font-size: 14px; color: #495057; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+.regsim-headline-main { display: flex; align-items: baseline; gap: 4px 10px; flex-wrap: wrap; }
+.regsim-headline-band { font-size: 14px; color: #495057; }
 .regsim-tone-assumption .regsim-headline-difference { font-style: italic; }
 .regsim-presenting { grid-template-columns: minmax(0, 1fr); }
 .regsim-presenting .regsim-side { display: none; }
@@ -233,7 +233,7 @@ def ScreenTools(screen: Screen) -> None:
     """The facilitator's tools in the side panel: snapshot, colours, the reference."""
     view: View = screen.view.value
     with solara.Div(classes=["regsim-lever-group", "regsim-screen-tools"]):
-        text("Share and reference", ["regsim-lever-group-title"])
+        text("Share and reference", ["regsim-panel-title"])
         solara.FileDownload(screen.snapshot_html, filename=f"{screen.file_stem()}.html",
                             label="Snapshot (HTML page)", mime_type="text/html",
                             icon_name="mdi-camera")
