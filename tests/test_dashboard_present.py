@@ -283,3 +283,13 @@ def test_the_snapshot_page_escapes_every_text_and_names_itself(short):
     assert "<script" not in page and "&lt;script&gt;" in page
     assert snapshot.file_stem("baseline", ["California: kill switch on"], "2033-12") == (
         "regsim-baseline-california-kill-switch-on-dec-2033")
+
+
+def test_the_presenter_view_pages_two_charts_at_a_time_and_gives_summaries_a_page():
+    from sim.dashboard.headlines import CHARTS
+    from sim.dashboard.present import chart_pages
+
+    pages = chart_pages(in_game=False)
+    assert all(1 <= len(page) <= 2 for page in pages)
+    assert [spec.key for page in pages for spec in page] == [spec.key for spec in CHARTS]
+    assert chart_pages(in_game=True)[0] == "summaries", "the round summary, full screen"

@@ -398,7 +398,8 @@ def SidePanel(workshop: Workshop, values: dict[str, Any], draws: solara.Reactive
         text("Draws of chance per setting", ["regsim-lever-label"])
         solara.ToggleButtonsSingle(value=draws.value, values=list(DRAW_CHOICES),
                                    on_value=draws.set, dense=True)
-        text("More draws: steadier averages, slower answers.", ["regsim-lever-explanation"])
+        text("More draws: steadier averages, slower answers. The reference is re-averaged over "
+             "the same draws, so its numbers move a little too.", ["regsim-lever-explanation"])
 
 
 @solara.component
