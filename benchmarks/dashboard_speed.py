@@ -59,25 +59,41 @@ LICENCE = "regulators.us_federal.policies.open_weight_licence.enabled"
 
 
 def server_cpu_s() -> float:
-    """User + system CPU seconds of every process in the `regsim app` server's process group
-    (the server, its worker pool and any reaped children); nan without /proc."""
+    """User + system CPU seconds of every process descended from this script's children (the
+    `regsim app` launcher, the server it starts in a session of its own, and the server's
+    worker pool, reaped children included); nan without /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    me = str(os.getpid())
-    stats = []
+    stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # the process ended meanwhile
-            stats.append((entry.name, fields))
-    # fields[1] is the parent, fields[2] the process group; the server is our child and leads
-    # its own group (start_new_session).
-    groups = {pid for pid, fields in stats if fields[1] == me and fields[2] == pid}
-    if not groups:
+            stats[entry.name] = fields
+    # fields[1] is the parent; walk down from this script (the browser is not our concern:
+    # its processes descend from Playwright's driver, whose CPU is left out on purpose).
+    children: dict[str, list[str]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(fields[1], []).append(pid)
+    driver = {pid for pid, fields in stats.items() if "playwright" in _command(pid)}
+    found, todo = set(), [pid for pid in children.get(str(os.getpid()), []) if pid not in driver]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+    if not found:
         return float("nan")
-    return sum(int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-               for _, f in stats if f[2] in groups) / tick
+    return sum(int(stats[p][11]) + int(stats[p][12]) + int(stats[p][13]) + int(stats[p][14])
+               for p in found) / tick
+
+
+def _command(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _page(browser):

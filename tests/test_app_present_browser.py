@@ -47,6 +47,8 @@ LICENCE = "regulators.us_federal.policies.open_weight_licence.enabled"
 EXPORT_CONTROLS = "regulators.us_federal.policies.weight_export_controls.enabled"
 SIZES = [(1024, 768), (1366, 768), (1920, 1080)]
 ZOOM = 1.5
+MAX_BYTES_PER_CHANGE = 500_000
+"""What the page may receive for one change (the first draws' answer and the complete one)."""
 
 pytestmark = pytest.mark.slow
 
@@ -88,6 +90,11 @@ def open_page(chromium):
         log = RequestLog()
         log.attach(page)
         logs.append(log)
+        received = [0]  # websocket bytes the page received
+        page.on("websocket", lambda socket_: socket_.on(
+            "framereceived", lambda payload: received.__setitem__(0, received[0] + len(
+                payload.encode() if isinstance(payload, str) else payload))))
+        page.regsim_received = received
         page.goto(address)
         wait_ready(page)
         return page
@@ -237,6 +244,7 @@ def test_a_change_dims_the_numbers_at_once_and_reveal_waits_for_the_complete_ans
     page.get_by_role("button", name="predict").click()
     page.wait_for_selector(".regsim-reveal")
     page.evaluate(RECORD)
+    before = page.regsim_received[0]
     toggle(page, EXPORT_CONTROLS)  # a setting never computed in this module
     page.wait_for_function("document.querySelector('.regsim-reveal') && "
                            "!document.querySelector('.regsim-reveal').disabled && "
@@ -252,6 +260,8 @@ def test_a_change_dims_the_numbers_at_once_and_reveal_waits_for_the_complete_ans
     assert all(s["reveal"] != "enabled" for s in computing), "no Reveal before complete"
     assert any(re.search(r"computing: \d of 5 draws", s["text"] or "") for s in computing)
     assert not page.locator(".regsim-results.regsim-stale").count()
+    shipped = page.regsim_received[0] - before
+    assert shipped <= MAX_BYTES_PER_CHANGE, f"{shipped:,} bytes to the page for one change"
     page.locator(".regsim-reveal").click()
     page.wait_for_function("['.regsim-headlines', '.regsim-facts'].every(css => "
                            "!document.querySelector(css).innerText.includes('?'))")

@@ -226,8 +226,9 @@ def cached_results(request: Request) -> Results | None:
     return None if policy is None else Results(request.key, policy, baseline, total, total)
 
 
-PARTIAL_EVERY_S = 0.4
-"""The page redraws a partial answer (first draws) at most this often while the rest compute."""
+PARTIAL_EVERY_S = 1.0
+"""The page redraws a partial answer (first draws) at most this often while the rest compute
+(each redraw ships every chart again: ~0.1 MB)."""
 
 
 async def compute(request: Request, on_partial=None) -> Results:

@@ -235,10 +235,10 @@ def chart_option(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, actor
                    "data": _legend(spec, actor)},
         "tooltip": {"trigger": "axis", "renderMode": "richText",
                     "textStyle": {"fontSize": font_px}},
-        "xAxis": {"type": "time", "min": dates[0] if dates else None,
-                  "max": dates[-1] if dates else None, "splitNumber": 4,
-                  "axisLabel": {"fontSize": font_px, "formatter": "{yyyy}",
+        "xAxis": {"type": "category", "data": dates, "boundaryGap": False,
+                  "axisLabel": {"fontSize": font_px, "interval": _label_every(dates),
                                 "hideOverlap": True},
+                  "axisTick": {"interval": _label_every(dates)},
                   "splitLine": {"show": False}},
         "yAxis": y_axis,
         "series": series,
@@ -475,7 +475,14 @@ def _at(runs: RunSet, column: str, month: int, of: tuple[str, ...] = ()) -> floa
 
 
 def _dates(months: Sequence[str]) -> list[str]:
-    return [f"{month}-01" for month in months]
+    """The x axis's categories: one per month, in words ('Jan 2024'), sent once per chart
+    (each series is then a plain list of numbers: a third of the bytes of date-value pairs)."""
+    return [wording.month(month) for month in months]
+
+
+def _label_every(dates: Sequence[str]) -> int:
+    """Label every 24th month when the horizon is long, every 12th or 6th when shorter."""
+    return 23 if len(dates) > 72 else 11 if len(dates) > 24 else 5
 
 
 def _plain(values: np.ndarray) -> np.ndarray:
@@ -496,18 +503,19 @@ def _orders(values: np.ndarray) -> np.ndarray:
 
 
 def _numbers(values: np.ndarray) -> list[float | None]:
-    """Numbers for JSON, rounded: None for NaN or infinity (a gap in the line)."""
+    """Numbers for JSON to three significant figures (what a chart and its tooltip can show:
+    12.4 months, 80.5%, 49,900 copies; the page ships a third fewer bytes): None for NaN or
+    infinity (a gap in the line)."""
     array = np.asarray(values, dtype=float)
-    rounded = np.round(array, 2)  # what a tooltip should show: 12.43 months, 80.5%
-    return [float(v) if ok else None for v, ok in zip(rounded, np.isfinite(array),
-                                                      strict=False)]
+    return [float(f"{v:.3g}") if math.isfinite(v) else None for v in array.tolist()]
 
 
 def _log_floor(series: list[dict[str, Any]]) -> float | None:
     """The power of ten below the lowest line of a log chart (the band's stacked widths are no
     values: they would stretch the axis to 0.0000000001x)."""
     lowest = [point[1] for entry in series if "stack" not in entry
-              for point in entry["data"] if point[1] is not None and point[1] > 0]
+              for point in entry["data"] if isinstance(point, list)
+              and point[1] is not None and point[1] > 0]
     return 10.0 ** math.floor(math.log10(min(lowest))) if lowest else None
 
 
@@ -518,5 +526,6 @@ def _significant(values: np.ndarray) -> list[float | None]:
             for v in np.asarray(values, dtype=float)]
 
 
-def _pairs(dates: list[str], values: np.ndarray) -> list[list[Any]]:
-    return [[d, v] for d, v in zip(dates, _numbers(values), strict=False)]
+def _pairs(dates: list[str], values: np.ndarray) -> list[float | None]:
+    """A series' values, one per month of the category axis (`dates` gives the length)."""
+    return _numbers(values)[: len(dates)]
