@@ -240,13 +240,17 @@ async def compute(request: Request, on_partial=None) -> Results:
     if request.policy is None:
         return Results(request.key, baseline, baseline, total, total)
     last = [0.0]
+    sent: list[int] = []
 
     def partial(first: RunSet) -> None:
-        now = time.monotonic()
-        if on_partial is None or now - last[0] < PARTIAL_EVERY_S:
+        # At most two partial answers (the first draws, then about half of them), a second
+        # apart: each ships every chart again, and a busy machine would otherwise send many.
+        now, done = time.monotonic(), first.size
+        if (on_partial is None or now - last[0] < PARTIAL_EVERY_S or len(sent) >= 2
+                or (sent and done < total / 2)):
             return
         last[0] = now
-        done = first.size
+        sent.append(done)
         on_partial(Results(request.key, first, RunSet(baseline.key, baseline.draws[:done]),
                            done, total))
 
