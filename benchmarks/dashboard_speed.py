@@ -9,14 +9,21 @@ and measures, from the browser's side:
   headline strip showing the new result), `--changes` times, each to a setting never computed
   before (California's kill switch on, then its threshold slider at new positions), so each
   one runs the whole horizon for 10 draws;
-- **lever change, cached**: moving back to settings already computed.
+- **first answer**: from the click to the first numbers of the new setting on screen (from its
+  first draws, dimmed, while the others compute);
+- **lever change, cached**: moving back to settings already computed;
+- **toggle, neighbours precomputed**: after the server has computed the neighbouring settings
+  in the background (each instrument toggled, each slider one notch; it is left idle until its
+  CPU use stops), toggling an instrument;
+- **bytes per change**: websocket bytes the page received per fresh change.
 
 Every request off this machine is aborted and reported. Prints medians, minima and maxima of
 wall time (seconds, `time.perf_counter`), and the CPU time the server and its workers spent per
 lever change (user + system seconds of the server's process group from /proc, Linux only):
-wall time is noisy on a shared machine, CPU time much less so.
+wall time is noisy on a shared machine, CPU time much less so. The 1-minute load average before
+and after is printed: compare figures only at similar loads.
 
-    python benchmarks/dashboard_speed.py [--loads 5] [--changes 10]
+    python benchmarks/dashboard_speed.py [--loads 5] [--changes 10] [--neighbours 12]
 """
 
 from __future__ import annotations
@@ -44,32 +51,50 @@ from browser_support import (  # noqa: E402 (after the path set-up)
     wait_ready,
 )
 
+from sim.dashboard.neighbours import NEIGHBOURS_ENV_VAR  # noqa: E402
 from sim.extras import MissingExtraError, require_extra  # noqa: E402
 
 KILL_SWITCH = "regulators.california.policies.kill_switch.enabled"
 THRESHOLD = "regulators.california.policies.kill_switch.threshold_flop"
+LICENCE = "regulators.us_federal.policies.open_weight_licence.enabled"
 
 
 def server_cpu_s() -> float:
-    """User + system CPU seconds of every process in the `regsim app` server's process group
-    (the server, its worker pool and any reaped children); nan without /proc."""
+    """User + system CPU seconds of every process descended from this script's children (the
+    `regsim app` launcher, the server it starts in a session of its own, and the server's
+    worker pool, reaped children included); nan without /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    me = str(os.getpid())
-    stats = []
+    stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # the process ended meanwhile
-            stats.append((entry.name, fields))
-    # fields[1] is the parent, fields[2] the process group; the server is our child and leads
-    # its own group (start_new_session).
-    groups = {pid for pid, fields in stats if fields[1] == me and fields[2] == pid}
-    if not groups:
+            stats[entry.name] = fields
+    # fields[1] is the parent; walk down from this script (the browser is not our concern:
+    # its processes descend from Playwright's driver, whose CPU is left out on purpose).
+    children: dict[str, list[str]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(fields[1], []).append(pid)
+    driver = {pid for pid, fields in stats.items() if "playwright" in _command(pid)}
+    found, todo = set(), [pid for pid in children.get(str(os.getpid()), []) if pid not in driver]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+    if not found:
         return float("nan")
-    return sum(int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
-               for _, f in stats if f[2] in groups) / tick
+    return sum(int(stats[p][11]) + int(stats[p][12]) + int(stats[p][13]) + int(stats[p][14])
+               for p in found) / tick
+
+
+def _command(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _page(browser):
@@ -98,22 +123,37 @@ def measure_loads(browser, url: str, loads: int) -> tuple[list[float], list[str]
     return times, off_machine
 
 
-def measure_changes(browser, url: str, changes: int
-                    ) -> tuple[list[float], list[float], list[float], list[str]]:
-    """Wall seconds of fresh and cached lever changes, the server's CPU seconds per fresh
-    change, and any requests off the machine."""
+FIRST_ANSWER = """old => {
+  const status = document.querySelector('.regsim-status');
+  const strip = document.querySelector('.regsim-headlines');
+  return status.dataset.key !== old && strip.dataset.key.startsWith(status.dataset.key);
+}"""
+"""True once the strip shows numbers of the new setting (its first draws, or all of them)."""
+
+
+def measure_changes(browser, url: str, changes: int) -> dict[str, list]:
+    """Wall seconds of fresh and cached lever changes and of their first answers, the
+    server's CPU seconds and the websocket bytes per fresh change, a toggle whose neighbours
+    were computed in the background, and any requests off the machine."""
     page, requests = _page(browser)
+    received = [0]
+    page.on("websocket", lambda socket_: socket_.on(
+        "framereceived", lambda payload: received.__setitem__(
+            0, received[0] + len(payload if isinstance(payload, bytes | str) else b""))))
     page.goto(url)
     key = wait_ready(page)
-    fresh, cached, seen, cpu = [], [], [key], []
+    fresh, cached, seen, cpu, first, sent = [], [], [key], [], [], []
 
     def timed(action) -> float:
         nonlocal key
-        started, cpu_before = time.perf_counter(), server_cpu_s()
+        started, cpu_before, bytes_before = time.perf_counter(), server_cpu_s(), received[0]
         action()
+        page.wait_for_function(FIRST_ANSWER, arg=key, timeout=120_000)
+        first.append(time.perf_counter() - started)
         key = wait_ready(page, key)
         seen.append(key)
         cpu.append(server_cpu_s() - cpu_before)
+        sent.append(received[0] - bytes_before)
         return time.perf_counter() - started
 
     fresh.append(timed(lambda: toggle(page, KILL_SWITCH)))
@@ -122,11 +162,25 @@ def measure_changes(browser, url: str, changes: int
     positions = [0.05 + 0.5 * i / max(1, changes - 2) for i in range(changes - 1)]
     for fraction in positions:
         fresh.append(timed(lambda fraction=fraction: slide(page, THRESHOLD, fraction)))
+    n = len(fresh)
     for _ in range(max(1, changes // 2)):  # the kill switch off and on: both computed before
         cached.append(timed(lambda: toggle(page, KILL_SWITCH)))
-    if len(set(seen[: len(fresh) + 1])) != len(fresh) + 1:
+    if len(set(seen[: n + 1])) != n + 1:
         raise RuntimeError("a 'new' setting was one computed before; the figures would lie")
-    return fresh, cached, cpu[: len(fresh)], requests.off_machine()
+    wait_idle()  # the neighbours of the setting shown are computed meanwhile
+    precomputed = [timed(lambda: toggle(page, LICENCE))]
+    return {"fresh": fresh, "cached": cached, "cpu": cpu[:n], "first": first[:n],
+            "bytes": sent[:n], "precomputed": precomputed, "away": requests.off_machine()}
+
+
+def wait_idle(limit_s: float = 600.0) -> None:
+    """Wait until the server's process group has used < 5% of a core for 3 seconds."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        before = server_cpu_s()
+        time.sleep(3.0)
+        if server_cpu_s() - before < 0.15:
+            return
 
 
 def _row(name: str, values: list[float]) -> str:
@@ -138,6 +192,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--neighbours", type=int, default=12,
+                        help="settings the server computes ahead of each change")
     args = parser.parse_args()
     try:
         require_extra("bench", "benchmarks/dashboard_speed.py")
@@ -147,12 +203,14 @@ def main() -> None:
 
     log = Path(tempfile.mkdtemp(prefix="regsim-bench-")) / "server.log"
     load_before = os.getloadavg()[0]
-    with app_server("baseline", log) as url, sync_playwright() as playwright:
+    cpu_before = time.process_time()
+    env = {NEIGHBOURS_ENV_VAR: str(args.neighbours)}
+    with app_server("baseline", log, env) as url, sync_playwright() as playwright:
         browser = launch(playwright)
         try:
             time.sleep(5)  # let the server finish warming up, as before a session
             loads, away = measure_loads(browser, url, args.loads)
-            fresh, cached, cpu, away_too = measure_changes(browser, url, args.changes)
+            changes = measure_changes(browser, url, args.changes)
         finally:
             browser.close()
     print(f"regsim dashboard benchmark: baseline, 10 draws, 1366x768; python "
@@ -160,10 +218,14 @@ def main() -> None:
           f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after (this run included)")
     print(f"{'':<34} {'median s':>8} {'min s':>8} {'max s':>8} {'n':>4}")
     print(_row("page load to every chart drawn", loads))
-    print(_row("lever change to complete redraw", fresh))
-    print(_row("lever change, settings cached", cached))
-    print(_row("server CPU s per fresh change", cpu))
-    requests_off = away + away_too
+    print(_row("lever change to first answer", changes["first"]))
+    print(_row("lever change to complete redraw", changes["fresh"]))
+    print(_row("lever change, settings cached", changes["cached"]))
+    print(_row("toggle, neighbours precomputed", changes["precomputed"]))
+    print(_row("server CPU s per fresh change", changes["cpu"]))
+    print(_row("websocket MB per fresh change", [b / 1e6 for b in changes["bytes"]]))
+    print(f"this script's own CPU s (browser driver): {time.process_time() - cpu_before:.1f}")
+    requests_off = away + changes["away"]
     print(f"requests off this machine: {len(requests_off)}")
     if requests_off:
         raise SystemExit(f"requests left the machine: {requests_off[:5]}")

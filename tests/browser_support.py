@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from sim.dashboard.headlines import CHARTS as HEADLINE_CHARTS
+from sim.dashboard.neighbours import NEIGHBOURS_ENV_VAR
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -84,14 +85,15 @@ class RequestLog:
 
 @contextlib.contextmanager
 def app_server(scenario: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`regsim app SCENARIO` on a free loopback port (`env` added to this environment); yields
-    its URL; stops its process group."""
+    """`regsim app SCENARIO` on a free loopback port (`env` added to this environment; no
+    background neighbours unless `env` asks: they would compete with the test for the CPU);
+    yields its URL; stops its process group."""
     port = free_port()
     with log.open("w") as stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "sim.cli", "app", scenario, "--port", str(port)],
             cwd=REPO, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, **(env or {})})
+            env={**os.environ, NEIGHBOURS_ENV_VAR: "0", **(env or {})})
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for_http(url, process, log)

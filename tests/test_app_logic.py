@@ -139,7 +139,7 @@ def test_every_lever_has_words_units_and_an_explanation():
 
 
 @pytest.mark.parametrize(("path", "value", "words"), [
-    (THRESHOLD, 1e26, "1e26 FLOP (4.8× GPT-4)"),
+    (THRESHOLD, 1e26, "4.8× GPT-4's training compute"),
     ("regulators.california.policies.kill_switch.threshold_usd", 1e8, "$100M"),
     ("regulators.california.policies.kill_switch.penalty_musd", 1000.0, "$1bn"),
     ("regulators.california.policies.kill_switch.enforcement_probability", 0.5, "50%"),
@@ -148,11 +148,11 @@ def test_every_lever_has_words_units_and_an_explanation():
     ("world.theft.hazard_per_month_at_parity", 0.002, "0.2%"),
     ("world.theft.hazard_per_month_at_parity", 0.0005, "0.05%"),
     ("world.derivative_publicity_per_month", 0.05, "5%"),
-    ("world.compute.ceiling_flop_2030", 2e29, "2e29 FLOP (9,500× GPT-4)"),
+    ("world.compute.ceiling_flop_2030", 2e29, "9,500× GPT-4's training compute"),
     ("regulators.eu.policies.gpai_obligations.penalty_share_of_revenue", 0.03, "3%"),
     ("regulators.eu.policies.gpai_obligations.penalty_musd", 16.0, "$16M"),
     ("world.algo_efficiency_growth_oom_per_year", 0.45, "2.8x a year"),
-    ("states.prc.attacker_tier", 4, "OC4"),
+    ("states.prc.attacker_tier", 4, "level 4 of 5"),
     ("regulators.california.reach", "market", "labs selling there"),
     (KILL_SWITCH, True, "on"),
 ])
@@ -201,7 +201,8 @@ def test_moved_levers_become_set_overrides_and_reach_the_validated_scenario(base
 def test_changes_are_told_in_plain_words(baseline):
     assert baseline.changes({KILL_SWITCH: True, THRESHOLD: 1e25}) == [
         "California: kill switch on",
-        "California: kill switch: covers models trained with at least 1e25 FLOP (0.48× GPT-4)"]
+        "California: kill switch: covers models trained with at least 0.48× GPT-4's training "
+        "compute"]
     assert baseline.changes({}) == []
 
 
@@ -315,7 +316,7 @@ def test_the_export_reproduces_the_dashboards_numbers_with_regsim_run(short, tmp
     exported.write_text(short.export_toml(values, DRAWS))
     text = exported.read_text()
     assert text.startswith("# regsim workshop export")
-    assert "covers models trained with at least 5e25 FLOP" in text
+    assert "covers models trained with at least 2.4× GPT-4's training compute" in text
     result = CliRunner().invoke(main, ["run", str(exported), "--out", str(tmp_path / "run"),
                                        "--no-plots", "--quiet"])
     assert result.exit_code == 0, result.output
@@ -614,10 +615,10 @@ def test_event_frequencies_compare_the_draws_with_the_scenario_as_written():
     written = [[theft], [theft], []]
     rows = compare_frequencies(policy, written, 0, 10)
     by_text = {row.text: row for row in rows}
-    assert (by_text["Meta shades it to 1e25.9 FLOP"].draws,
-            by_text["Meta shades it to 1e25.9 FLOP"].baseline_draws) == (3, 0)
-    assert (by_text["The PRC steals the weights of OpenAI model 3"].draws,
-            by_text["The PRC steals the weights of OpenAI model 3"].baseline_draws) == (1, 2)
+    shaded = "Meta shades it to about 3.8× GPT-4's training compute"  # no exponent
+    assert (by_text[shaded].draws, by_text[shaded].baseline_draws) == (3, 0)
+    stolen = "The PRC steals the weights of OpenAI's model"  # no internal model number
+    assert (by_text[stolen].draws, by_text[stolen].baseline_draws) == (1, 2)
     assert rows[0].text.startswith("Meta shades"), "the biggest difference first"
     assert shape(theft) == shape(event("theft", 9, "the PRC steals the weights of OpenAI "
                                                     "model 12"))
@@ -668,7 +669,8 @@ def test_every_chart_is_plain_data_with_readable_fonts(pair):
         assert "function" not in text
         assert min(_font_sizes(option)) >= live_charts.FONT_PX, spec.key
         assert option["tooltip"]["renderMode"] == "richText"
-        assert option["xAxis"]["type"] == "time"
+        assert option["xAxis"]["type"] == "category"
+        assert option["xAxis"]["data"][0] == "Jan 2024", "dates in words, sent once"
         assert option["series"], spec.key
 
 
@@ -707,13 +709,16 @@ def test_hidden_results_draw_only_the_baseline(pair):
     assert all(value.baseline_text != "?" for value in values)
 
 
-def test_capability_is_shown_as_multiples_of_gpt4_with_flop_on_hover(pair):
+def test_capability_is_shown_as_multiples_of_gpt4_never_as_powers_of_ten(pair):
     policy, baseline = pair
     actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
     option = live_charts.chart_option(live_charts.primary_charts()[3], policy, baseline, actor)
     point = option["series"][0]["data"][-1]
-    assert point[2].endswith("GPT-4") and point[3].startswith("1e")
-    assert option["yAxis"]["axisLabel"]["formatter"] == "10^{value}×"
+    assert point[2].endswith("GPT-4") and len(point) == 3, "words on hover, no FLOP exponent"
+    assert point[1] == pytest.approx(10 ** (float(baseline.mean("state_capability__prc")[-1])
+                                            - wording.GPT4_LOG10_FLOP), rel=1e-2)
+    assert option["yAxis"]["type"] == "log"
+    assert option["yAxis"]["axisLabel"]["formatter"] == "{value}×"
     assert wording.multiple(wording.GPT4_LOG10_FLOP) == "1.0×"
     assert wording.multiple(wording.GPT4_LOG10_FLOP + 9.5) == "3.2 billion×"
 
@@ -725,14 +730,15 @@ def test_headlines_compare_with_the_baseline_in_words(pair, short):
     assert list(values) == [entry.key for entry in strip()]
     derivatives = values["derivatives"]
     assert derivatives.value < derivatives.baseline
-    assert derivatives.difference_text.startswith("−") and derivatives.tone == "better"
-    costs = values["costs"]  # complying with the kill switch costs the labs
-    assert costs.value > costs.baseline and costs.tone == "worse"
-    assert costs.text.startswith("$") and costs.difference_text.startswith("+$")
+    assert derivatives.difference_text.startswith("−") and derivatives.tone == "neutral"
+    assert "costs" not in values, "cash, fines and value forgone are never added up"
     assert values["competitor_lag"].label == "The PRC: months behind"
+    assert values["competitor_lag"].statistic_words == "average to date"
     assert "the PRC can use" in values["competitor_lag"].explanation
+    assert derivatives.band_text.startswith("80% of draws: ")
     caption = live_charts.chart_caption(CHARTS[0], policy, baseline, 35, actor)
-    assert caption.startswith("Dec 2026: any means ") and "own labs" in caption
+    assert caption.startswith("Average to Dec 2026: any means ")
+    assert "own labs" in caption
 
 
 def test_the_side_table_tells_how_labs_answered_and_what_it_cost(pair):
@@ -740,8 +746,8 @@ def test_the_side_table_tells_how_labs_answered_and_what_it_cost(pair):
     actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
     rows = live_charts.table_values(policy, baseline, 35, actor)
     groups = widgets.table_data(rows)
-    assert [group["title"] for group in groups] == ["How labs answer",
-                                                    "Cost to labs so far"]
+    assert [group["title"] for group in groups] == [
+        "How labs answer", "Cost to labs so far, never added up"]
     assert [row["label"] for row in groups[0]["rows"]] == [
         "Comply", "Withhold from a market", "Defy", "Leave a market for good", "Move abroad"]
     assert [row["label"] for row in groups[1]["rows"]] == [
@@ -757,7 +763,7 @@ def test_answer_shares_and_costs_chart_in_percent_and_dollars(pair):
     charts = {spec.key: spec for spec in CHARTS}
     answers = live_charts.chart_option(charts["answers"], policy, baseline, actor)
     comply = next(s for s in answers["series"] if s["id"] == f"{live_charts.POLICY_ID} 0")
-    values = [v for _, v in comply["data"] if v is not None]
+    values = [v for v in comply["data"] if v is not None]
     assert values and all(0 <= v <= 100 for v in values)
     assert answers["yAxis"]["axisLabel"]["formatter"] == "{value}%"
     costs = live_charts.chart_option(charts["costs"], policy, baseline, actor)
@@ -810,7 +816,7 @@ def test_a_game_has_teams_rounds_of_two_years_and_levers_per_team(short):
         {"month": "2026-01", "set": {THRESHOLD: 1e25}}]
     decisions = games.decisions(short, game, 1)
     assert decisions[0].who == "Team Sacramento (California)"
-    assert "1e25 FLOP" in decisions[0].changes[0]
+    assert "0.48× GPT-4's training compute" in decisions[0].changes[0]
     assert (decisions[1].who, decisions[1].changes) == ("No change", ("Team DC",))
     game = games.play_round(game)
     assert games.is_over(short, game)
@@ -853,9 +859,10 @@ def test_a_later_rounds_summary_words_each_change_in_its_unit(short, pair):
                                   policy, baseline, live_charts.actor_of(["prc"],
                                                                         {"prc": "the PRC"}))
     since = {o.label: o.since_last_round for o in summary.outcomes}
-    assert re.fullmatch(r"\+\$[0-9.,]+(bn|M) this round", since["Cost to labs so far"]), since
     assert re.fullmatch(r"[+−][0-9.,]+ months this round|unchanged this round",
                         since["The PRC: months behind"]), since
+    assert re.fullmatch(r"[+−][0-9.,]+ this round|unchanged this round",
+                        since["Copies beyond any kill switch"]), since
 
 
 def test_a_saved_session_loads_back_the_same_game(short):
@@ -943,8 +950,8 @@ def test_the_lever_panel_data_is_plain_json_with_words_for_every_step(baseline):
     threshold = next(lever for lever in kill_switch["levers"] if lever["path"] == THRESHOLD)
     steps = round((threshold["max"] - threshold["min"]) / threshold["step"]) + 1
     assert len(threshold["words"]) == steps
-    assert threshold["words"][0] == "1e23 FLOP (0.0048× GPT-4)"
-    assert threshold["shown"] == "1e26 FLOP (4.8× GPT-4)"
+    assert threshold["words"][0] == "0.0048× GPT-4's training compute"
+    assert threshold["shown"] == "4.8× GPT-4's training compute"
 
 
 def test_story_data_is_newest_first():

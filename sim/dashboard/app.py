@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ import solara
 import solara.lab
 
 from sim.dashboard import game as games
-from sim.dashboard import live_charts
+from sim.dashboard import live_charts, present, url_state
 from sim.dashboard import playback as play
 from sim.dashboard.compute import engine, scenario_key
 from sim.dashboard.levers import grouped
@@ -47,6 +48,7 @@ from sim.dashboard.parts import (
     Transport,
     text,
 )
+from sim.dashboard.reference import Reference, reference_for
 from sim.dashboard.runs import RunSet
 from sim.dashboard.workshop import (
     DEFAULT_DRAWS,
@@ -92,8 +94,7 @@ html, body { overflow: hidden; }
   gap: 6px; margin: 4px 0 6px; align-items: stretch; }
 .regsim-headline { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
   padding: 4px 10px; display: flex; flex-direction: column; min-width: 0; }
-.regsim-headline-label { font-size: 14px; font-weight: 700; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
+.regsim-headline-label { font-size: 14px; font-weight: 700; line-height: 1.2; }
 .regsim-headline-value { font-size: 32px; font-weight: 800; line-height: 1.1; }
 .regsim-headline-baseline, .regsim-headline-difference { font-size: 14px; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; }
@@ -127,7 +128,7 @@ html, body { overflow: hidden; }
 .regsim-fact-baseline { text-align: right; color: #6b6b6b; white-space: nowrap; }
 .regsim-tone-better .regsim-fact-value { color: #2b8a3e; }
 .regsim-tone-worse .regsim-fact-value { color: #c92a2a; }
-.regsim-narrative, .regsim-summaries-list { height: 240px; overflow-y: auto; }
+.regsim-narrative, .regsim-summaries-list { height: 220px; overflow-y: auto; }
 .regsim-event { font-size: 14px; margin-bottom: 5px; line-height: 1.3; }
 .regsim-event-tag { color: #fff; border-radius: 4px; padding: 0 4px; font-size: 13px;
   font-weight: 600; white-space: nowrap; }
@@ -163,11 +164,18 @@ selected_path = solara.reactive("")
 
 @dataclass(frozen=True)
 class Results:
-    """The computed draws for one request: current settings and the scenario as written."""
+    """The computed draws for one request: current settings and the reference. While the
+    draws arrive, `done` < `total`: an answer from the first `done` draws of both (paired)."""
 
     key: str
     policy: RunSet
     baseline: RunSet
+    done: int = 0
+    total: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
 
 
 @dataclass(frozen=True)
@@ -179,14 +187,17 @@ class Request:
     baseline: Any
     seeds: tuple[int, ...]
     error: str = ""
+    reference: Reference | None = None
 
 
 def plan(workshop: Workshop, values: dict[str, Any], draws: int,
-         game: games.Game | None) -> Request:
-    """The scenarios to compute for these settings (the baseline's run is reused when they
-    are the scenario as written). A game keeps the draws it was started (or saved) with."""
+         game: games.Game | None, pinned: dict[str, Any] | None = None) -> Request:
+    """The scenarios to compute for these settings and their reference (`sim.dashboard.
+    reference`; its run is reused when the settings equal it). A game keeps the draws it was
+    started (or saved) with."""
     draws = game.draws if game is not None else draws
-    baseline = workshop.baseline(draws)
+    reference = reference_for(workshop, draws, pinned)
+    baseline = reference.scenario
     seeds = tuple(workshop.seeds(draws))
     base_key = scenario_key(baseline)
     try:
@@ -195,9 +206,11 @@ def plan(workshop: Workshop, values: dict[str, Any], draws: int,
         else:
             scenario = workshop.scenario_with(values, draws)
     except ValueError as error:
-        return Request(f"{base_key}-{draws}-error", None, baseline, seeds, str(error))
+        return Request(f"{base_key}-{draws}-error", None, baseline, seeds, str(error),
+                       reference)
     key = scenario_key(scenario)
-    return Request(f"{key}-{draws}", None if key == base_key else scenario, baseline, seeds)
+    return Request(f"{key}-{base_key}-{draws}", None if key == base_key else scenario,
+                   baseline, seeds, reference=reference)
 
 
 def cached_results(request: Request) -> Results | None:
@@ -206,50 +219,89 @@ def cached_results(request: Request) -> Results | None:
     baseline = pool.cached(request.baseline, request.seeds)
     if baseline is None:
         return None
+    total = len(request.seeds)
     if request.policy is None:
-        return Results(request.key, baseline, baseline)
+        return Results(request.key, baseline, baseline, total, total)
     policy = pool.cached(request.policy, request.seeds)
-    return None if policy is None else Results(request.key, policy, baseline)
+    return None if policy is None else Results(request.key, policy, baseline, total, total)
 
 
-async def compute(request: Request) -> Results:
+PARTIAL_EVERY_S = 1.0
+"""The page redraws a partial answer (first draws) at most this often while the rest compute
+(each redraw ships every chart again: ~0.1 MB)."""
+
+
+async def compute(request: Request, on_partial=None) -> Results:
+    """The request's results; `on_partial(Results)` gets the answer from the first draws (of
+    the settings and of the reference, paired) while the others compute."""
     pool = engine()
+    total = len(request.seeds)
     baseline = await pool.run(request.baseline, request.seeds)
     if request.policy is None:
-        return Results(request.key, baseline, baseline)
-    return Results(request.key, await pool.run(request.policy, request.seeds), baseline)
+        return Results(request.key, baseline, baseline, total, total)
+    last = [0.0]
+    sent: list[int] = []
+
+    def partial(first: RunSet) -> None:
+        # At most two partial answers (the first draws, then about half of them), a second
+        # apart: each ships every chart again, and a busy machine would otherwise send many.
+        now, done = time.monotonic(), first.size
+        if (on_partial is None or now - last[0] < PARTIAL_EVERY_S or len(sent) >= 2
+                or (sent and done < total / 2)):
+            return
+        last[0] = now
+        sent.append(done)
+        on_partial(Results(request.key, first, RunSet(baseline.key, baseline.draws[:done]),
+                           done, total))
+
+    policy = await pool.run(request.policy, request.seeds, on_draws=partial)
+    return Results(request.key, policy, baseline, total, total)
 
 
 # The page ---------------------------------------------------------------------------------------
 
 
 @solara.component
-def Dashboard(path: str) -> None:
-    """The dashboard for one scenario."""
+def Dashboard(path: str, search: str | None = None) -> None:
+    """The dashboard for one scenario; `search` is the page address's query string (the
+    settings of a shared link: `sim.dashboard.url_state`)."""
     workshop = load_workshop(path)
-    values = solara.use_reactive(workshop.defaults())
-    draws = solara.use_reactive(DEFAULT_DRAWS)
+    linked = solara.use_memo(lambda: url_state.decode(workshop, search), [])
+    values = solara.use_reactive(linked[0])
+    draws = solara.use_reactive(linked[1] or DEFAULT_DRAWS)
     mode = solara.use_reactive("explore")
     hidden = solara.use_reactive(False)
     playback = solara.use_reactive(play.full(workshop.months))
     game = solara.use_reactive(None)
     story_draw = solara.use_reactive(0)
-    message = solara.use_reactive("")
+    message = solara.use_reactive("; ".join(linked[2][:3]))
+    view = solara.use_reactive(present.View())
+    pinned = solara.use_reactive(None)
+    partial = solara.use_reactive(None)
 
-    request = solara.use_memo(lambda: plan(workshop, values.value, draws.value, game.value),
-                              [values.value, draws.value, game.value])
+    request = solara.use_memo(lambda: plan(workshop, values.value, draws.value, game.value,
+                                           pinned.value),
+                              [values.value, draws.value, game.value, pinned.value])
     ready = cached_results(request)
 
     async def run_request() -> Results:
-        return await compute(request)
+        return await compute(request, on_partial=partial.set)
 
     task = solara.lab.use_task(run_request, dependencies=[request.key], prefer_threaded=False,
                                raise_error=False)
-    results: Results | None = ready or (task.value if task.finished else task.latest)
-    computing = results is None or results.key != request.key
+    results: Results | None = ready or (task.value if task.finished else None)
+    if results is None or results.key != request.key:
+        shown_partial = partial.value
+        if shown_partial is not None and shown_partial.key == request.key:
+            results = shown_partial
+        else:
+            results = results or task.latest or shown_partial
+    computing = results is None or results.key != request.key or not results.complete
 
     game_now: games.Game | None = game.value
     in_game = mode.value == "game" and game_now is not None
+    present.use_neighbours(workshop, values.value, draws.value, request,
+                           computing or in_game or bool(request.error))
     # Hidden: predict mode before the reveal, a game before its first round, and settings that
     # cannot be computed (the baseline alone is then shown, never passed off as the settings).
     conceal = hidden.value or (in_game and game_now.played == 0) or bool(request.error)
@@ -278,14 +330,23 @@ def Dashboard(path: str) -> None:
         playback.set(play.window(playback.value, 1, 1, 1))
 
     actor = _actor(workshop)
-    with solara.Div(classes=["regsim-page"]):
+    screen = present.Screen(workshop, values.value, draws.value, request, results, computing,
+                            actor, view, pinned, playback.value, conceal, mode.value)
+    classes = ["regsim-page"] + (["regsim-presenting"] if view.value.presenting else [])
+    with solara.Div(classes=classes):
         with solara.Div(classes=["regsim-side"]):
+            if not view.value.presenting:  # the P key works from the first moment
+                present.ToolBar(screen)
             SidePanel(workshop, values.value, draws, mode.value, set_mode, set_lever, game,
                       start_game, playback, message, computing)
+            if not in_game:
+                present.ScreenTools(screen)
         with solara.Div(classes=["regsim-main"]):
+            if view.value.presenting:
+                present.ToolBar(screen)
             MainPanel(workshop, results, request, computing, task, playback, hidden, conceal,
                       actor, story_draw, draws.value, game_now if in_game else None, message,
-                      values.value)
+                      values.value, screen)
 
 
 def _actor(workshop: Workshop) -> Actor:
@@ -342,7 +403,8 @@ def SidePanel(workshop: Workshop, values: dict[str, Any], draws: solara.Reactive
         text("Draws of chance per setting", ["regsim-lever-label"])
         solara.ToggleButtonsSingle(value=draws.value, values=list(DRAW_CHOICES),
                                    on_value=draws.set, dense=True)
-        text("More draws: steadier averages, slower answers.", ["regsim-lever-explanation"])
+        text("More draws: steadier averages, slower answers. The reference is re-averaged over "
+             "the same draws, so its numbers move a little too.", ["regsim-lever-explanation"])
 
 
 @solara.component
@@ -466,8 +528,10 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
               task, playback: solara.Reactive, hidden: solara.Reactive, conceal: bool,
               actor: Actor, story_draw: solara.Reactive, draws: int,
               game_now: games.Game | None, message: solara.Reactive,
-              values: dict[str, Any]) -> None:
-    """Question and controls, headlines, charts and the narrative (or the round summaries)."""
+              values: dict[str, Any], screen: present.Screen) -> None:
+    """Question and controls, headlines, charts and the narrative (or the round summaries).
+    While the settings shown are not the ones computed (or only their first draws are), every
+    number and chart is dimmed (`regsim-stale`) and the status says how many draws are in."""
     state = playback.value
     Player(playback)
     text(workshop.question, ["regsim-question"])
@@ -483,34 +547,47 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
                       attributes={"data-key": request.key,
                                   "data-state": "computing" if computing else "ready"})
         if hidden.value:
-            solara.Button("Reveal", on_click=lambda: hidden.set(False), color="warning",
-                          classes=["regsim-reveal"])
+            # Only once the answer for these settings is complete: never an older answer.
+            # A click already on its way when a lever moved is ignored here, on the server.
+            solara.Button("Reveal", on_click=lambda: None if computing else hidden.set(False),
+                          color="warning", classes=["regsim-reveal"], disabled=computing)
     if results is None:
         text("Computing the first answer…", ["regsim-muted"])
         return
     month = state.month_index
-    key = results.key
+    # A partial answer's widgets carry another key: a test (or the eye) never mistakes it for
+    # the complete one.
+    key = results.key if results.complete else f"{results.key}~{results.done}"
     policy = results.policy
-    HeadlineStrip(live_charts.headline_values(policy, results.baseline, month, actor, conceal),
-                  key, results.baseline.months[month], conceal, policy.size)
-    with solara.Div(classes=["regsim-body"]):
-        with solara.Div(classes=["regsim-charts", "regsim-primary"]):
-            for spec in live_charts.primary_charts():
+    stale = ["regsim-stale"] if computing else []
+    with solara.Div(classes=["regsim-results"] + stale):
+        if screen.view.value.presenting:
+            present.PresenterBody(screen, results.policy, results.baseline, key, state,
+                                  game_now, _summaries(workshop, game_now, results, actor,
+                                                       story_draw.value, state.shown)
+                                  if game_now is not None else None)
+            return
+        HeadlineStrip(screen.headlines(policy, results.baseline, month), key,
+                      results.baseline.months[month], conceal, policy.size,
+                      screen.reference_label, screen.progress, screen.tones_note)
+        with solara.Div(classes=["regsim-body"]):
+            with solara.Div(classes=["regsim-charts", "regsim-primary"]):
+                for spec in live_charts.primary_charts():
+                    ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
+            with solara.Div(classes=["regsim-right"]):
+                LabTable(screen.table(policy, results.baseline, month), key, conceal,
+                         screen.reference_label)
+                if game_now is not None:
+                    RoundSummaries(_summaries(workshop, game_now, results, actor,
+                                              story_draw.value, state.shown), game_now.played)
+                else:
+                    draw = min(story_draw.value, policy.size - 1)
+                    lines = digest(with_change_notes(policy.draws[draw].events,
+                                                     _change_notes(request)), 0, month)
+                    Narrative(lines, draw, policy.size, story_draw.set, conceal)
+        with solara.Div(classes=["regsim-charts", "regsim-secondary"]):
+            for spec in live_charts.secondary_charts():
                 ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
-        with solara.Div(classes=["regsim-right"]):
-            LabTable(live_charts.table_values(policy, results.baseline, month, actor, conceal),
-                     key, conceal)
-            if game_now is not None:
-                RoundSummaries(_summaries(workshop, game_now, results, actor, story_draw.value,
-                                          state.shown), game_now.played)
-            else:
-                draw = min(story_draw.value, policy.size - 1)
-                lines = digest(with_change_notes(policy.draws[draw].events,
-                                                 _change_notes(request)), 0, month)
-                Narrative(lines, draw, policy.size, story_draw.set, conceal)
-    with solara.Div(classes=["regsim-charts", "regsim-secondary"]):
-        for spec in live_charts.secondary_charts():
-            ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
 
 
 def _change_notes(request: Request) -> dict[str, str]:
@@ -537,7 +614,9 @@ def _status(request: Request, results: Results | None, computing: bool, task) ->
     if computing and task.error:
         return f"the computation failed ({task.exception}); move a lever to retry"
     if computing:
-        return "computing…"
+        total = len(request.seeds)
+        done = results.done if results is not None and results.key == request.key else 0
+        return f"computing: {done} of {total} draws (dimmed numbers will change)"
     return f"{results.policy.size} draws ready" if results else ""
 
 
@@ -551,11 +630,23 @@ def _css(key: str) -> str:
 
 @solara.component
 def Page() -> None:
-    """The dashboard for the picked scenario (the `regsim app` one at first)."""
-    path = load_workshop(picked(selected_path.value)).path
+    """The dashboard for the picked scenario (the `regsim app` one at first, or the one a
+    shared link names, with its settings)."""
+    search = solara.use_router().search
+    linked = solara.use_memo(lambda: _linked_path(search), [])
+    path = load_workshop(picked(selected_path.value or linked)).path
     solara.Title(f"regsim workshop: {load_workshop(path).name}")
-    solara.Style(STYLE)
-    Dashboard(path).key(path)
+    solara.Style(STYLE + present.PRESENTER_STYLE)
+    Dashboard(path, search if path == linked or not selected_path.value else None).key(path)
+
+
+def _linked_path(search: str | None) -> str:
+    """The path of the bundled scenario a link names ('' if none or not offered)."""
+    name = url_state.scenario_name(search)
+    for entry in picker_choices(default_scenario_path()):
+        if name is not None and entry.name == name:
+            return str(entry.path.resolve())
+    return ""
 
 
 def picked(value: str) -> str:

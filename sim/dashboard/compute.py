@@ -18,10 +18,12 @@ import concurrent.futures as cf
 import hashlib
 import json
 import os
+import pickle
 import threading
 import time
+import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sim.dashboard.runs import Draw, RunSet, draw_from
@@ -34,21 +36,62 @@ WORKERS = max(1, min(2, os.cpu_count() or 1))
 PARENT_CHECK_S = 1.0
 """How often a worker checks that the server which started it still runs."""
 
-CACHE_DRAWS = 400
-"""Replicates kept in memory (about 40 lever settings of 10 draws; ~60 kB each)."""
+CACHE_DRAWS = 1000
+"""Replicates kept in memory (about 100 lever settings of 10 draws, the neighbours computed in
+the background included; ~60 kB each)."""
 
 
 def scenario_key(scenario: Scenario) -> str:
-    """A stable digest of everything that determines a scenario's numbers."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """A stable digest of everything that determines a scenario's numbers: a switched-off
+    instrument counts only by its kind and name (its other parameters change no number), so
+    moving a slider and then switching its instrument off finds the reference in the cache."""
+    text = json.dumps(_determining(scenario.model_dump(mode="json")), sort_keys=True,
+                      separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def _determining(raw: dict[str, Any]) -> dict[str, Any]:
+    """`raw` (a scenario dumped as JSON data) with each switched-off instrument reduced to its
+    kind and name. An instrument that a dated change touches keeps every parameter (the change
+    may switch it on). A disabled instrument never activates (`Regulator._due`) and draws are
+    keyed by purpose, so the rest of its table is inert (`tests/test_dashboard_present.py`
+    checks the outputs are identical)."""
+    touched = {key.split(".policies.", 1)[1].split(".", 1)[0]
+               for change in raw.get("changes") or [] for key in change.get("set", {})
+               if ".policies." in key}
+    regulators = []
+    for regulator in raw.get("regulators") or []:
+        policies = []
+        for policy in regulator.get("policies") or []:
+            name = policy.get("name") or policy.get("kind")
+            if policy.get("enabled") is False and name not in touched:
+                policy = {"kind": policy.get("kind"), "name": name, "enabled": False}
+            policies.append(policy)
+        regulators.append({**regulator, "policies": policies})
+    return {**raw, "regulators": regulators}
+
+
 def simulate(scenario: Scenario, seed: int) -> Draw:
-    """One replicate of `scenario` with `seed` (what a worker runs), as a compact `Draw`."""
+    """One replicate of `scenario` with `seed` (what a worker runs), as a compact `Draw`: only
+    the series the page shows cross back to the server (~10x smaller than the whole run)."""
+    from sim.dashboard.headlines import shown_columns
     from sim.experiments.runner import run_replicate
 
-    return draw_from(run_replicate(scenario, int(seed)))
+    states = tuple(state.name for state in scenario.states)
+    return draw_from(run_replicate(scenario, int(seed)), shown_columns(states))
+
+
+def simulate_packed(scenario: Scenario, seed: int) -> bytes:
+    """`simulate`, pickled and compressed in the worker: what crosses to the server per draw
+    (~10 kB instead of ~60 kB: the page's series and story compress ~6x for ~1 ms)."""
+    return zlib.compress(pickle.dumps(simulate(scenario, seed), pickle.HIGHEST_PROTOCOL), 6)
+
+
+def unpacked(result: Draw | bytes) -> Draw:
+    """A draw from what a worker sent (`simulate_packed`), or the draw itself."""
+    if isinstance(result, bytes):
+        return pickle.loads(zlib.decompress(result))  # from our own worker, never outside
+    return result
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -91,6 +134,14 @@ class Engine:
         self._pending: dict[tuple[str, int], _Pending] = {}
         self.submitted = 0
         """Replicates handed to the pool so far (cache misses), for tests and benchmarks."""
+        self.background_submitted = 0
+        """Of which background replicates (`background`)."""
+        self._jobs: Iterator[Callable[[], Scenario | None]] | None = None
+        self._job_seeds: list[int] = []
+        self._job_queue: list[tuple[Scenario, str, int]] = []
+        self._background: set[tuple[str, int]] = set()
+        self._wake = threading.Event()
+        self._pumper: threading.Thread | None = None
 
     # The pool -------------------------------------------------------------------------------
     def _executor(self) -> cf.ProcessPoolExecutor:
@@ -115,6 +166,8 @@ class Engine:
         with self._lock:
             pool, self._pool = self._pool, None
             self._pending.clear()
+            self._jobs, self._job_queue = None, []
+            self._background.clear()
         if pool is None:
             return
         if terminate_running:
@@ -141,16 +194,18 @@ class Engine:
     def _store(self, item: tuple[str, int], future: cf.Future) -> None:
         with self._lock:
             self._pending.pop(item, None)
+            self._background.discard(item)
             if future.cancelled():
                 return
             if future.exception() is not None:
                 if isinstance(future.exception(), cf.process.BrokenProcessPool):
                     self._pool = None  # a worker died: the next request starts a new pool
                 return
-            self._cache[item] = future.result()
+            self._cache[item] = unpacked(future.result())
             self._cache.move_to_end(item)
             while len(self._cache) > self.cache_draws:
                 self._cache.popitem(last=False)
+        self._pump()
 
     def _claim(self, scenario: Scenario, key: str, seed: int) -> cf.Future:
         """The future of one replicate: cached, already pending, or newly submitted."""
@@ -162,7 +217,7 @@ class Engine:
                 return done
             pending = self._pending.get(item)
             if pending is None:
-                future = self._executor().submit(simulate, scenario, seed)
+                future = self._executor().submit(simulate_packed, scenario, seed)
                 self.submitted += 1
                 pending = self._pending[item] = _Pending(future)
                 future.add_done_callback(lambda f, item=item: self._store(item, f))
@@ -181,23 +236,104 @@ class Engine:
                 self._pending.pop(item, None)
 
     # Requests -------------------------------------------------------------------------------
-    async def run(self, scenario: Scenario, seeds: Sequence[int]) -> RunSet:
+    async def run(self, scenario: Scenario, seeds: Sequence[int],
+                  on_draws: Callable[[RunSet], None] | None = None) -> RunSet:
         """Every replicate of `scenario` for `seeds` (cached ones at once, the rest from the
-        pool). Cancelling the awaiting task withdraws the replicates not started yet."""
+        pool). `on_draws` is called with the first k draws (in seed order) each time k grows
+        and k < len(seeds): an answer from the first draws while the rest compute. Cancelling
+        the awaiting task withdraws the replicates not started yet."""
         key = scenario_key(scenario)
         seeds = [int(seed) for seed in seeds]
         futures = [self._claim(scenario, key, seed) for seed in seeds]
         waiting = set(range(len(seeds)))
         try:
-            draws = []
+            draws: list[Draw] = []
             for index, future in enumerate(futures):
-                draws.append(await _wrapped(future))
+                if on_draws is not None and draws and not future.done():
+                    on_draws(RunSet(key, tuple(draws)))
+                draws.append(unpacked(await _wrapped(future)))
                 waiting.discard(index)
                 self._release(key, seeds[index])
             return RunSet(key, tuple(draws))
         finally:
             for index in waiting:
                 self._release(key, seeds[index])
+            self._pump()
+
+    # Background work ----------------------------------------------------------------------------
+    def background(self, jobs: Iterable[Callable[[], Scenario | None]],
+                   seeds: Sequence[int]) -> None:
+        """Compute these scenarios (each built lazily by its job; None skips it) into the
+        cache when the pool is otherwise idle, at most one replicate per worker at a time, so
+        a request from the page waits for one replicate at most. Replaces the previous jobs
+        (the neighbours of a setting the page has left are no longer wanted)."""
+        with self._lock:
+            self._jobs = iter(list(jobs))
+            self._job_seeds = [int(seed) for seed in seeds]
+            self._job_queue = []
+            if self._pumper is None:
+                self._pumper = threading.Thread(target=self._background_loop, daemon=True,
+                                                name="regsim-background")
+                self._pumper.start()
+        self._pump()
+
+    def _busy(self) -> bool:
+        """Whether a page is waiting for a replicate."""
+        return any(pending.waiters > 0 for pending in self._pending.values())
+
+    def _pump(self) -> None:
+        """Wake the background thread (after a replicate ends or a request is done)."""
+        if self._pumper is not None:
+            self._wake.set()
+
+    def _background_loop(self) -> None:
+        """The background thread: hand background replicates to idle workers. It never runs
+        in the pool's own callback thread (submitting from there can deadlock)."""
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            while self._feed_one():
+                pass
+
+    def _feed_one(self) -> bool:
+        """Submit one background replicate if a worker is free; whether to try again."""
+        with self._lock:
+            in_flight = sum(1 for item in self._background if item in self._pending)
+            if self._busy() or in_flight >= self.workers:
+                return False
+            if not self._job_queue:
+                job = next(self._jobs, None) if self._jobs is not None else None
+                if job is None:
+                    self._jobs = None
+                    return False
+            else:
+                job = None
+        if job is not None:
+            try:
+                scenario = job()  # outside the lock: building a scenario takes a while
+            except ValueError:
+                scenario = None
+            if scenario is not None:
+                key = scenario_key(scenario)
+                with self._lock:
+                    self._job_queue.extend((scenario, key, seed) for seed in self._job_seeds
+                                           if (key, seed) not in self._cache)
+            return True
+        with self._lock:
+            scenario, key, seed = self._job_queue.pop(0)
+            item = (key, seed)
+            if item in self._cache or item in self._pending or self._busy():
+                if self._busy():
+                    self._job_queue.insert(0, (scenario, key, seed))
+                    return False
+                return True
+            future = self._executor().submit(simulate_packed, scenario, seed)
+            self.submitted += 1
+            self.background_submitted += 1
+            self._pending[item] = _Pending(future)
+            self._background.add(item)
+        future.add_done_callback(lambda f, item=item: self._store(item, f))
+        return True
 
     def prefetch(self, scenario: Scenario, seeds: Sequence[int]) -> None:
         """Compute replicates into the cache without waiting for them (at server start)."""

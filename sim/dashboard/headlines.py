@@ -73,8 +73,10 @@ class Headline:
 
     `better` says which direction a regulator seeking security at least cost would welcome
     ("neither" for trade-offs such as the open-weight lag, which costs the open ecosystem
-    what it buys, or for how labs answer). `place` is the strip of big numbers or the side
-    table ("table"), where `group` heads the rows that follow it.
+    what it buys, or for how labs answer). The page colours by it only when the facilitator
+    picks that view, which then says whose view it is (`sim.dashboard.present`). `place` is
+    the strip of big numbers or the side table ("table"), where `group` heads the rows that
+    follow it.
     """
 
     key: str
@@ -93,26 +95,27 @@ COST_COLUMNS = ("cash_compliance_musd", "penalties_musd", "private_value_forgone
 """The three costs the rules put on labs, USD M so far."""
 
 _ANSWERS = "How labs answer"
-_COSTS = "Cost to labs so far"
+_COSTS = "Cost to labs so far, never added up"
 
 HEADLINES: tuple[Headline, ...] = (
-    Headline("derivatives", "copies beyond any switch", "count",
+    Headline("derivatives", "copies beyond any kill switch", "count",
              at_month("covered_open_copies", "final_covered_open_copies"),
-             "Copies of open weights trained with 1e26 FLOP or more, counted as derivatives "
-             "and never lost: published weights no shutdown can reach (Llama had ~27,000 "
-             "derivatives by mid-2025).",
+             "Copies of covered open weights (models at or above the covered size, about 5x "
+             "GPT-4's training compute), counted as derivatives and never lost: published "
+             "weights no shutdown can reach (Llama had ~27,000 derivatives by mid-2025).",
              better="lower"),
     Headline("competitor_lag", "{state}: months behind", "months",
              mean_to_month("state_lag_months__{state}", "state_mean_lag_months__{state}"),
-             "How many months ago the frontier had the best model {state} can use (its own, "
-             "stolen, distilled or open weights), on average.", better="higher"),
+             "Months behind the frontier: how many months ago the frontier had the best model "
+             "{state} can use (its own, stolen, distilled or open weights), averaged over the "
+             "months so far.",
+             better="higher"),
     Headline("open_lag", "open models: months behind", "months",
              mean_to_month("open_lag_months", "mean_open_lag_months"),
-             "How many months ago the frontier had the best open-weight model, on average.",
-             better="neither"),
-    Headline("costs", "cost to labs so far", "USD M", total_at_month(COST_COLUMNS),
-             "What the rules have cost the labs: cash spent complying, fines paid and the "
-             "value of releases withheld, delayed, shrunk or closed.", better="lower"),
+             "Months behind the frontier: how many months ago the frontier had the best "
+             "open-weight model, averaged over the months so far.", better="neither"),
+    # The costs are never added up (cash, fines and value forgone are different things):
+    # they are the side table's three rows, apart.
     # The side table: who answers how, and the three costs.
     Headline("share_comply", "comply", "share",
              share_at_month("responses_comply", ANSWER_COLUMNS, "share_comply"),
@@ -196,9 +199,10 @@ CHARTS: tuple[ChartSpec, ...] = (
               per_state=True),
     ChartSpec("open_lag", "How far behind are open models?", "months", "lines",
               (Series("open_lag_months", "open models", POLICY_COLORS[1]),)),
-    ChartSpec("derivatives", "Copies of covered open weights beyond any kill switch", "count",
+    ChartSpec("derivatives", "Copies beyond any kill switch", "count",
               "lines", (Series("covered_open_copies", "copies", POLICY_COLORS[0]),)),
-    ChartSpec("capability", "Best models, in multiples of GPT-4", "capability", "capability",
+    ChartSpec("capability", "Best models: × GPT-4's training compute", "capability",
+              "capability",
               (Series("state_capability__{state}", "{state}", POLICY_COLORS[0]),
                Series("open_frontier_capability", "open models", POLICY_COLORS[1]),
                Series("frontier_capability", "frontier", "#212529"))),
@@ -240,3 +244,18 @@ CHANNEL_COLORS = {"domestic": "#868e96", "open_weights": "#1971c2", "distillatio
 def fill(text: str, state: str | None) -> str:
     """`text` with `{state}` replaced (by nothing sensible when there is no state)."""
     return text.replace("{state}", state or "the competitor")
+
+
+def shown_columns(states: tuple[str, ...]) -> frozenset[str]:
+    """Every output column a headline, table row or chart reads, `{state}` filled for each of
+    `states`: all the page needs of a replicate's monthly series (the rest stays in the
+    worker)."""
+    patterns = set()
+    for entry in HEADLINES:
+        patterns.update(entry.measure.columns + entry.measure.of)
+    for spec in CHARTS:
+        for line in spec.series:
+            patterns.add(line.column)
+            patterns.update(line.of)
+    return frozenset(fill(pattern, state) for pattern in patterns
+                     for state in (states or (None,)))

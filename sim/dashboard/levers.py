@@ -93,11 +93,11 @@ LEVERS: tuple[LeverSpec, ...] = (
               low=0.5, high=5.0, step=0.1, when_set=True),
     # Who and what a rule covers.
     LeverSpec(_POLICY + "threshold_flop", "Covers models trained with at least", "FLOP",
-              "Training compute that brings a model under the rule (GPT-4: 2e25; SB 1047: 1e26).",
+              "Training compute that brings a model under the rule (SB 1047: about 5x GPT-4's).",
               transform="log10", low=23.0, high=28.0, step=0.1),
     LeverSpec(_POLICY + "threshold_usd", "... and costing at least", "USD",
               "Covered only if the run also cost this much (SB 1047: $100M): with both "
-              "tests, lowering the FLOP line alone may cover nothing more.",
+              "tests, lowering the compute line alone may cover nothing more.",
               transform="log10", low=7.0, high=10.0, step=0.1, when_set=True),
     LeverSpec(_POLICY + "exempt_open_weights", "Open-weight releases exempt", "",
               "If on, models whose weights are published are not covered.", control="switch"),
@@ -135,7 +135,7 @@ LEVERS: tuple[LeverSpec, ...] = (
               "Months a covered model waits for its evaluation before release.",
               transform="int", low=0, high=12, step=1),
     LeverSpec(_POLICY + "required_security_level", "Weight security required", "SL",
-              "RAND security level labs must reach (SL3 stops most criminals; SL5 top states).",
+              "RAND security level labs must reach, 1 to 5 (3 stops most criminals; 5 top states).",
               transform="int", low=1, high=5, step=1),
     LeverSpec(_POLICY + "strength", "Share of the target's frontier compute denied", "share",
               "Labs there can buy only the rest, so their runs are smaller (Epoch's 4-year "
@@ -156,7 +156,7 @@ LEVERS: tuple[LeverSpec, ...] = (
               "How fast better methods multiply effective compute (Epoch: about 3x a year).",
               panel="assumption", transform="growth", low=0.1, high=0.8, step=0.05),
     LeverSpec("world.compute.ceiling_flop_2030", "Largest training run possible in 2030",
-              "FLOP", "What power and chips allow on one campus (Epoch: about 2e29).",
+              "FLOP", "What power and chips allow on one campus (Epoch: about 10,000x GPT-4).",
               panel="assumption", transform="log10", low=27.0, high=30.5, step=0.1),
     LeverSpec("world.theft.hazard_per_month_at_parity", "Monthly chance of weight theft",
               "share", "When the attacker's skill matches the lab's security level (none "
@@ -169,13 +169,14 @@ LEVERS: tuple[LeverSpec, ...] = (
               "share", "Each month while it is news (ChatBIT surfaced in Reuters months after "
               "its paper).", panel="assumption", transform="percent", low=0, high=50, step=1),
     LeverSpec("states.{state}.attacker_tier", "Hacking capacity", "OC",
-              "RAND operational capacity OC1-OC5 (OC4: a cyber-capable state's routine).",
+              "RAND's scale of attackers, 1 (amateur) to 5 (a state's top priority); 4: a "
+              "cyber-capable state's routine operation.",
               panel="assumption", transform="int", low=1, high=5, step=1),
     LeverSpec("states.{state}.distillation_hazard_per_month", "Monthly chance of distilling an API",
               "share", "Copying a closed model's skills through its API.", panel="assumption",
               transform="percent", low=0, high=50, step=1),
     LeverSpec("developers.{developer}.security_level", "Weight security", "SL",
-              "RAND security level of the lab's weights (leading labs: SL2-SL3).",
+              "RAND security level of the lab's weights, 1 to 5 (leading labs: 2 to 3).",
               panel="assumption", transform="int", low=1, high=5, step=1),
     LeverSpec("developers.{developer}.release_strategy", "Releases", "",
               "Whether the lab publishes its weights or serves them through an API.",
@@ -198,8 +199,9 @@ INSTRUMENTS: dict[str, tuple[str, str]] = {
     "security_standard": ("security standard", "Labs must protect their weights."),
     "api_kyc": ("API customer checks", "API users are screened."),
     "gpai_obligations": ("AI Act duties for large models",
-                         "Models above 1e25 FLOP sold in the EU are evaluated and documented; "
-                         "the code of practice's signatories comply more cheaply."),
+                         "Models above about half GPT-4's training compute sold in the EU are "
+                         "evaluated and documented; the code of practice's signatories comply "
+                         "more cheaply."),
     "transparency": ("transparency duties",
                      "Frontier labs publish a safety framework and a report for each large "
                      "release (SB 53); fines up to $1M."),
@@ -334,7 +336,7 @@ class Lever:
 
     # Words ------------------------------------------------------------------------------------
     def shown(self, value: Any) -> str:
-        """The value in plain words with its unit: 'on', '1e26 FLOP (5x GPT-4)', '50%'."""
+        """The value in plain words with its unit: 'on', '4.8× GPT-4's training compute', '50%'."""
         spec = self.spec
         if spec.control == "switch":
             if self.switches_instrument:
@@ -378,8 +380,8 @@ def _format(unit: str, transform: Transform, value: Any) -> str:
                                not float(points).is_integer() else 0)
     if unit == "months":
         return wording.months(number)
-    if unit in ("SL", "OC"):
-        return f"{unit}{int(number)}"
+    if unit in ("SL", "OC"):  # RAND's scales, in words (no codes on screen)
+        return f"level {int(number)} of 5"
     if unit == "x/yr" and transform == "growth":
         return f"{10.0**number:.1f}x a year"
     return wording.number(number)

@@ -1,15 +1,16 @@
 """The dashboard's charts and headline numbers: ECharts options drawn in the browser.
 
-Every chart shows the scenario as written (the baseline, bold grey, its mean over draws) under
-the current settings (a colour, the mean over draws with the band of the middle 80% of draws).
-The baseline spans the whole horizon; the current settings show only the months revealed
-(`shown`), so play draws the road taken over the road not taken. In predict mode the current
-settings are hidden. The x axis is calendar dates; capability is in multiples of GPT-4 on a
-log axis, with log10 effective FLOP in the hover text.
+Every chart shows the reference (bold grey, its mean over draws: the bundled 2024 baseline, or
+the settings the facilitator pinned; `sim.dashboard.reference`) under the current settings (a
+colour, the mean over draws with the band of the middle 80% of draws). The baseline spans the
+whole horizon; the current settings show only the months revealed (`shown`), so play draws the
+road taken over the road not taken. In predict mode the current settings are hidden. The x axis
+is calendar dates; capability is in multiples of GPT-4's training compute on a log axis (no
+exponent anywhere), in words in the hover text.
 
 Options are plain data (JSON): no JavaScript functions, so nothing from a scenario file can run
-in the browser. Text is drawn on the canvas (`renderMode: richText`), never as markup.
-What is drawn comes from `sim.dashboard.headlines`.
+in the browser. Text is drawn on the canvas (`renderMode: richText`), never as markup. What is
+drawn comes from `sim.dashboard.headlines`.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from sim.dashboard.headlines import (
     ChartSpec,
     Headline,
     fill,
+    mean_to_month,
     strip,
     table,
 )
-from sim.dashboard.runs import RunSet
+from sim.dashboard.runs import BAND_PERCENTILES, RunSet, percentile
 from sim.presentation import wording
 
 FONT_PX = 14
@@ -41,7 +43,7 @@ TITLE_PX = 16
 BASELINE_WIDTH = 4
 POLICY_WIDTH = 3
 BAND_OPACITY = 0.22
-BASELINE_NAME = "as written"
+BASELINE_NAME = "reference"
 POLICY_NAME = "your settings"
 
 
@@ -86,57 +88,86 @@ class HeadlineValue:
     statistic_words: str = ""
     group: str = ""
     unit: str = ""
+    band_text: str = ""
 
 
-STATISTIC_WORDS = {"mean_to_month": "avg to date", "at_month": "", "share_at_month": ""}
-"""How a headline's statistic reads beside its baseline ('as written: 11.8 · avg to date')."""
+STATISTIC_WORDS = {"mean_to_month": "average to date", "at_month": "", "share_at_month": ""}
+"""How a headline's statistic reads beside its reference ('2024 policies: 12 · average to
+date'): the one definition of a lag on a screen (the lag charts' captions average from the
+first month to the month shown too)."""
+
+TONES = ("neutral", "regulator")
+"""Colour schemes: neutral (the default: no colour says better or worse) or the view of a
+regulator seeking security at least cost (green what it would welcome, red what not; the
+page then says so)."""
 
 
 def headline_values(policy: RunSet | None, baseline: RunSet, month: int, actor: Actor,
-                    hidden: bool = False, headlines: Sequence[Headline] | None = None
+                    hidden: bool = False, headlines: Sequence[Headline] | None = None,
+                    tones: str = "neutral", assumptions_moved: bool = False
                     ) -> list[HeadlineValue]:
     """The headlines of the strip (or `headlines`) at month index `month`, policy against
-    baseline."""
+    baseline. With `tones` 'regulator' a difference is coloured by what a security-minded
+    regulator would welcome, unless `assumptions_moved` (then it is no policy's effect)."""
     entries = strip() if headlines is None else headlines
-    return [_headline(entry, policy, baseline, month, actor, hidden) for entry in entries]
+    colour = tones == "regulator" and not assumptions_moved
+    return [_headline(entry, policy, baseline, month, actor, hidden, colour)
+            for entry in entries]
 
 
 def table_values(policy: RunSet | None, baseline: RunSet, month: int, actor: Actor,
-                 hidden: bool = False) -> list[HeadlineValue]:
+                 hidden: bool = False, tones: str = "neutral",
+                 assumptions_moved: bool = False) -> list[HeadlineValue]:
     """The side table's rows (labs' answers, costs) at month index `month`."""
-    return headline_values(policy, baseline, month, actor, hidden, table())
+    return headline_values(policy, baseline, month, actor, hidden, table(), tones,
+                           assumptions_moved)
 
 
 def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: int,
-              actor: Actor, hidden: bool) -> HeadlineValue:
+              actor: Actor, hidden: bool, colour: bool = False) -> HeadlineValue:
     measure = entry.measure.filled(actor.name)
     ours = policy.statistic(measure, month) if policy else math.nan
     theirs = baseline.statistic(measure, month)
     difference = ours - theirs
+    band = ""
     if hidden:
         text, difference_text, tone = "?", "make your prediction", "hidden"
     else:
         text = in_unit(entry.unit, ours)
         difference_text = _difference(entry.unit, difference)
-        tone = _tone(entry.better, difference)
+        tone = _tone(entry.better, difference) if colour else "neutral"
+        band = band_words(entry.unit, policy, measure, month)
     label = actor.words(entry.label)
     return HeadlineValue(entry.key, label[:1].upper() + label[1:], ours, theirs, text,
                          in_unit(entry.unit, theirs), difference_text, tone,
                          actor.words(entry.explanation),
-                         STATISTIC_WORDS.get(measure.statistic, ""), entry.group, entry.unit)
+                         STATISTIC_WORDS.get(measure.statistic, ""), entry.group, entry.unit,
+                         band)
+
+
+def band_words(unit: str, runs: RunSet | None, measure, month: int) -> str:
+    """The spread of a headline over draws: '80% of draws: 5.1 to 7.3' ('' with one draw)."""
+    values = runs.per_draw(measure, month) if runs is not None else None
+    if values is None or len(values) < 2 or np.isnan(values).all():
+        return ""
+    low, high = (float(percentile(values.reshape(-1, 1), q)[0]) for q in BAND_PERCENTILES)
+    if in_unit(unit, low) == in_unit(unit, high):
+        return f"80% of draws: about {in_unit(unit, low)}"
+    return f"80% of draws: {in_unit(unit, low)} to {in_unit(unit, high)}"
 
 
 def in_unit(unit: str, value: float) -> str:
-    """A headline number in its unit's words (months, counts, shares, money, capability)."""
-    if unit == "months":
-        return wording.number(value) if wording.is_number(value) else wording.NOT_AVAILABLE
+    """A headline number in its unit's words, two significant figures (months, counts,
+    shares, money, capability): honest precision for a mean over a few draws."""
+    if not wording.is_number(value):
+        return wording.NOT_AVAILABLE
     if unit == "share":
-        return wording.percent(value)
+        return wording.percent(wording.significant(value, 2))
     if unit == "capability":
         return wording.multiple(value)
     if unit == "USD M":
-        return wording.musd(value)
-    return wording.count(value)
+        return wording.musd(wording.significant(value, 2))
+    return wording.two_figures(value)
 
 
 def change_words(unit: str, change: float) -> str:
@@ -151,8 +182,8 @@ def _difference(unit: str, difference: float) -> str:
     if not wording.is_number(difference):
         return "no comparison"
     if abs(difference) < 1e-9:
-        return "same as written"
-    return f"{change_words(unit, difference)} vs as written"
+        return "same as the reference"
+    return f"{change_words(unit, difference)} vs reference"
 
 
 def _tone(better: str, difference: float) -> str:
@@ -178,33 +209,36 @@ def secondary_charts() -> list[ChartSpec]:
 
 
 def chart_option(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, actor: Actor,
-                 hidden: bool = False) -> dict[str, Any]:
-    """The ECharts option of one chart over the whole horizon (see `reveal` for play)."""
+                 hidden: bool = False, font_px: int = FONT_PX) -> dict[str, Any]:
+    """The ECharts option of one chart over the whole horizon (see `reveal` for play);
+    `font_px` sizes every text on the canvas (larger in the presenter view)."""
     dates = _dates(baseline.months)
     if spec.kind == "channels":
         series = _channel_series(spec, policy, actor, dates, hidden)
-        y_axis = _value_axis(percent=True)
+        y_axis = _value_axis(percent=True, font_px=font_px)
     else:
         scale, suffix = _scale(spec, baseline, actor)
         series = []
         for index, line in enumerate(spec.series):
             series += _line_series(spec, line, index, policy, baseline, dates, actor, hidden,
                                    single=len(spec.series) == 1, scale=scale)
-        y_axis = _value_axis(percent=spec.unit == "share", powers=spec.kind == "capability",
-                             money=suffix)
+        y_axis = _value_axis(percent=spec.unit == "share", multiples=spec.kind == "capability",
+                             money=suffix, font_px=font_px)
+        if spec.kind == "capability":
+            y_axis["min"] = _log_floor(series)
     return {
         "animation": False,
-        "textStyle": {"fontSize": FONT_PX},
-        "grid": {"left": 8, "right": 18, "top": 30, "bottom": 6, "containLabel": True},
+        "textStyle": {"fontSize": font_px},
+        "grid": {"left": 8, "right": 18, "top": 2 * font_px + 4, "bottom": 6, "containLabel": True},
         "legend": {"show": spec.kind != "lines" or len(spec.series) > 1, "top": 0,
-                   "right": 0, "itemWidth": 18, "textStyle": {"fontSize": FONT_PX},
+                   "left": 0, "type": "scroll", "itemWidth": 18, "textStyle": {"fontSize": font_px},
                    "data": _legend(spec, actor)},
         "tooltip": {"trigger": "axis", "renderMode": "richText",
-                    "textStyle": {"fontSize": FONT_PX}},
-        "xAxis": {"type": "time", "min": dates[0] if dates else None,
-                  "max": dates[-1] if dates else None, "splitNumber": 4,
-                  "axisLabel": {"fontSize": FONT_PX, "formatter": "{yyyy}",
+                    "textStyle": {"fontSize": font_px}},
+        "xAxis": {"type": "category", "data": dates, "boundaryGap": False,
+                  "axisLabel": {"fontSize": font_px, "interval": _label_every(dates),
                                 "hideOverlap": True},
+                  "axisTick": {"interval": _label_every(dates)},
                   "splitLine": {"show": False}},
         "yAxis": y_axis,
         "series": series,
@@ -226,18 +260,21 @@ def _legend(spec: ChartSpec, actor: Actor) -> list[str]:
     return [actor.words(line.label) for line in spec.series]
 
 
-def _value_axis(percent: bool = False, powers: bool = False, money: str = "") -> dict[str, Any]:
-    """A value axis; `percent` for shares (0-100%), `powers` for powers of ten above GPT-4
-    (whole steps, labelled '10^3×'), `money` the unit of dollar amounts ('M' or 'bn')."""
-    label: dict[str, Any] = {"fontSize": FONT_PX}
+def _value_axis(percent: bool = False, multiples: bool = False, money: str = "",
+                font_px: int = FONT_PX) -> dict[str, Any]:
+    """A value axis; `percent` for shares (0-100%), `multiples` for multiples of GPT-4's
+    training compute on a log axis (labelled '1,000×', never a power of ten), `money` the unit
+    of dollar amounts ('M' or 'bn')."""
+    label: dict[str, Any] = {"fontSize": font_px}
     axis: dict[str, Any] = {"type": "value", "scale": not percent, "axisLabel": label,
                             "splitLine": {"lineStyle": {"color": "#e9ecef"}}}
     if percent:
         axis.update({"min": 0, "max": 100})
         label["formatter"] = "{value}%"
-    elif powers:
-        axis["minInterval"] = 1
-        label["formatter"] = "10^{value}×"
+    elif multiples:
+        axis.update({"type": "log", "logBase": 10})
+        axis.pop("scale")
+        label.update({"formatter": "{value}×", "hideOverlap": True})
     elif money:
         label["formatter"] = "${value}" + money
     return axis
@@ -296,15 +333,12 @@ def _line(series_id: str, name: str, dates: list[str], values: np.ndarray, color
           width: float, capability: np.ndarray | None, z: int, dashed: bool = False
           ) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    if capability is not None:  # the hover text says it in words and in log10 FLOP
+    if capability is not None:  # the hover text says it in words
         words = [wording.multiple(v) + " GPT-4" if math.isfinite(v) else "none"
                  for v in capability]
-        flop = [f"1e{v:.1f}" if math.isfinite(v) else "none" for v in capability]
-        data = [[d, v, w, f] for d, v, w, f in zip(dates, _numbers(values), words, flop,
-                                                   strict=False)]
-        extra = {"dimensions": ["month", "powers of ten above GPT-4", "multiple",
-                                "effective FLOP"],
-                 "encode": {"x": 0, "y": 1, "tooltip": [2, 3]}}
+        data = [[d, v, w] for d, v, w in zip(dates, _significant(values), words, strict=False)]
+        extra = {"dimensions": ["month", "multiple of GPT-4", "in words"],
+                 "encode": {"x": 0, "y": 1, "tooltip": [2]}}
     else:
         data = _pairs(dates, values)
     return {"id": series_id, "type": "line", "name": name, "data": data, "showSymbol": False,
@@ -362,22 +396,38 @@ def chart_caption(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, mont
         of = tuple(actor.column(c) for c in line.of)
         if baseline.mean(column, of) is None or column == "frontier_capability":
             continue
-        theirs = _at(baseline, column, month, of)
-        ours = (_at(policy, column, month, of) if policy is not None and not hidden
-                else math.nan)
+        if spec.unit == "months":  # one definition of "months behind" per screen
+            theirs = _average_to(baseline, column, month)
+            ours = (_average_to(policy, column, month) if policy is not None and not hidden
+                    else math.nan)
+        else:
+            theirs = _at(baseline, column, month, of)
+            ours = (_at(policy, column, month, of) if policy is not None and not hidden
+                    else math.nan)
         words = _words(spec)
+        if spec.unit == "months":  # the unit once, then bare numbers: two lines at most
+            words = _months if not parts else wording.two_figures
         mine = "?" if hidden else words(ours)
+        if spec.unit == "months":
+            words = wording.two_figures
         if spec.kind == "capability":
             mine += " GPT-4" if position == 0 else ""
             part = f"{actor.words(line.label)} {mine}"
-            parts.append(part + (f" (as written {words(theirs)})" if position == 0 else ""))
+            parts.append(part + (f" (reference {words(theirs)})" if position == 0 else ""))
         elif len(spec.series) > 1:
-            parts.append(f"{actor.words(line.label)} {mine} (as written {words(theirs)})")
+            parts.append(f"{actor.words(line.label)} {mine} (reference {words(theirs)})")
         else:
-            parts.append(f"{mine} (as written {words(theirs)})")
+            parts.append(f"{mine} (reference {words(theirs)})")
     if not parts:
         return f"{when}: not in this model's outputs."
+    if spec.unit == "months":
+        return f"Average to {when}: " + "; ".join(parts) + "."
     return f"{when}: " + "; ".join(parts) + "."
+
+
+def _months(value: float) -> str:
+    """Months as the headlines give them (two significant figures), with the unit."""
+    return f"{wording.two_figures(value)} months" if wording.is_number(value) else "n/a"
 
 
 def _words(spec: ChartSpec):
@@ -408,7 +458,13 @@ def _channels_caption(spec, policy, baseline, month, actor, hidden, when) -> str
         return f"{CHANNEL_WORDS.get(best, best)} in {wording.percent(shares[best])} of draws"
 
     return (f"{when}: {actor.label}'s best model came from {top(policy)} "
-            f"(as written: {top(baseline)}).")
+            f"(reference: {top(baseline)}).")
+
+
+def _average_to(runs: RunSet, column: str, month: int) -> float:
+    """A series' mean over the months to `month`, averaged over draws: the headlines'
+    'months behind'."""
+    return runs.statistic(mean_to_month(column, ""), month)
 
 
 def _at(runs: RunSet, column: str, month: int, of: tuple[str, ...] = ()) -> float:
@@ -419,7 +475,14 @@ def _at(runs: RunSet, column: str, month: int, of: tuple[str, ...] = ()) -> floa
 
 
 def _dates(months: Sequence[str]) -> list[str]:
-    return [f"{month}-01" for month in months]
+    """The x axis's categories: one per month, in words ('Jan 2024'), sent once per chart
+    (each series is then a plain list of numbers: a third of the bytes of date-value pairs)."""
+    return [wording.month(month) for month in months]
+
+
+def _label_every(dates: Sequence[str]) -> int:
+    """Label every 24th month when the horizon is long, every 12th or 6th when shorter."""
+    return 23 if len(dates) > 72 else 11 if len(dates) > 24 else 5
 
 
 def _plain(values: np.ndarray) -> np.ndarray:
@@ -435,16 +498,34 @@ def _billions(values: np.ndarray) -> np.ndarray:
 
 
 def _orders(values: np.ndarray) -> np.ndarray:
-    return values - wording.GPT4_LOG10_FLOP
+    """Capability (log10 effective FLOP) as a multiple of GPT-4's training compute."""
+    return np.power(10.0, values - wording.GPT4_LOG10_FLOP)
 
 
 def _numbers(values: np.ndarray) -> list[float | None]:
-    """Numbers for JSON, rounded: None for NaN or infinity (a gap in the line)."""
+    """Numbers for JSON to three significant figures (what a chart and its tooltip can show:
+    12.4 months, 80.5%, 49,900 copies; the page ships a third fewer bytes): None for NaN or
+    infinity (a gap in the line)."""
     array = np.asarray(values, dtype=float)
-    rounded = np.round(array, 2)  # what a tooltip should show: 12.43 months, 80.5%
-    return [float(v) if ok else None for v, ok in zip(rounded, np.isfinite(array),
-                                                      strict=False)]
+    return [float(f"{v:.3g}") if math.isfinite(v) else None for v in array.tolist()]
 
 
-def _pairs(dates: list[str], values: np.ndarray) -> list[list[Any]]:
-    return [[d, v] for d, v in zip(dates, _numbers(values), strict=False)]
+def _log_floor(series: list[dict[str, Any]]) -> float | None:
+    """The power of ten below the lowest line of a log chart (the band's stacked widths are no
+    values: they would stretch the axis to 0.0000000001x)."""
+    lowest = [point[1] for entry in series if "stack" not in entry
+              for point in entry["data"] if isinstance(point, list)
+              and point[1] is not None and point[1] > 0]
+    return 10.0 ** math.floor(math.log10(min(lowest))) if lowest else None
+
+
+def _significant(values: np.ndarray) -> list[float | None]:
+    """Numbers for JSON to three significant figures (a log axis spans many powers of ten):
+    None for NaN, infinity or a value a log axis cannot draw."""
+    return [float(f"{v:.3g}") if math.isfinite(v) and v > 0 else None
+            for v in np.asarray(values, dtype=float)]
+
+
+def _pairs(dates: list[str], values: np.ndarray) -> list[float | None]:
+    """A series' values, one per month of the category axis (`dates` gives the length)."""
+    return _numbers(values)[: len(dates)]

@@ -27,7 +27,8 @@ from sim.dashboard.runs import RunSet
 from sim.presentation import wording
 from sim.presentation.narrative import DigestLine
 
-CHART_HEIGHT_PX = 178
+CHART_HEIGHT_PX = 160
+"""Chart height in the lever view (the presenter view's charts fill the screen)."""
 NARRATIVE_LIMIT = 30
 
 
@@ -38,31 +39,39 @@ def text(value: str, classes: list[str] | None = None, style: dict | None = None
 
 @solara.component
 def HeadlineStrip(values: list[HeadlineValue], key: str, month: str, hidden: bool,
-                  draws: int) -> None:
-    """Four big numbers, current settings against the scenario as written, at the month shown
-    ('YYYY-MM'), and the key to every chart's lines."""
+                  draws: int, reference: str = "reference", progress: str = "",
+                  tones: str = "") -> None:
+    """The big numbers, current settings against the reference (named `reference`), at the
+    month shown ('YYYY-MM'), and the key to every chart's lines; `progress` says over how many
+    draws, `tones` whose view the colours take (empty: neutral)."""
     widgets.HeadlineStrip.element(cards=widgets.headline_data(values), key=key, month=month,
-                                  when=wording.month(month), draws=draws, hidden=hidden)
+                                  when=wording.month(month), draws=draws, hidden=hidden,
+                                  reference=reference,
+                                  progress=progress or f"mean of {draws} draws", tones=tones)
 
 
 @solara.component
-def LabTable(values: list[HeadlineValue], key: str, hidden: bool) -> None:
+def LabTable(values: list[HeadlineValue], key: str, hidden: bool,
+             reference: str = "reference") -> None:
     """What the labs did: their answers to the rules and the cost to them so far."""
-    widgets.LabTable.element(groups=widgets.table_data(values), key=key, hidden=hidden)
+    widgets.LabTable.element(groups=widgets.table_data(values), key=key, hidden=hidden,
+                             reference=reference)
 
 
 @solara.component
 def ChartCard(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, shown: int,
-              actor: Actor, hidden: bool, key: str) -> None:
+              actor: Actor, hidden: bool, key: str, height: int = CHART_HEIGHT_PX,
+              font_px: int = live_charts.FONT_PX) -> None:
     """One chart with its title and a caption for the month shown. The whole horizon's option
     is built once per result; play only cuts the current settings' lines (`reveal`)."""
-    whole = solara.use_memo(lambda: live_charts.chart_option(spec, policy, baseline, actor, hidden),
-                            [spec.key, key, hidden, actor])
+    whole = solara.use_memo(lambda: live_charts.chart_option(spec, policy, baseline, actor, hidden,
+                                                             font_px),
+                            [spec.key, key, hidden, actor, font_px])
     option = solara.use_memo(lambda: widgets.to_json(live_charts.reveal(whole, shown)),
                              [whole, shown])
     caption = live_charts.chart_caption(spec, policy, baseline, shown - 1, actor, hidden)
     widgets.ChartCard.element(name=spec.key, title=actor.words(spec.title), caption=caption,
-                              key=key, height=CHART_HEIGHT_PX, option_json=option)
+                              key=key, height=height, option_json=option)
 
 
 @solara.component

@@ -2,7 +2,9 @@
 
 A `Draw` is one replicate, made compact to cross a process boundary: each numeric output
 column as a float array over months, each text column (the competitor's best channel) as a
-tuple, the event log and the summary. A `RunSet` is the draws of one scenario over the same
+tuple, the events the page can tell (`sim.presentation.narrative.told`, with only the fields
+the story reads: a full log is ~0.5 MB a draw, mostly routine releases and decisions no screen
+shows) and the summary. A `RunSet` is the draws of one scenario over the same
 seeds as `regsim run` would use, with the month-by-month mean and replicate band of any column
 (or a column's share of others) and the measures of `sim.dashboard.headlines`.
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,13 +45,14 @@ class Draw:
         return f"Draw(seed={self.seed}, months={len(self.months)}, events={len(self.events)})"
 
 
-def draw_from(result: Any) -> Draw:
-    """A `Draw` from a `sim.experiments.results.ReplicateResult`."""
+def draw_from(result: Any, columns: Collection[str] | None = None) -> Draw:
+    """A `Draw` from a `sim.experiments.results.ReplicateResult`, keeping only `columns` of its
+    monthly series when given (the ones the page shows: `headlines.shown_columns`)."""
     frame = result.timeseries
     numbers: dict[str, np.ndarray] = {}
     labels: dict[str, tuple[str, ...]] = {}
     for column in frame.columns:
-        if column in ("step", "month"):
+        if column in ("step", "month") or (columns is not None and column not in columns):
             continue
         values = frame[column]
         if values.dtype == object:
@@ -57,7 +60,27 @@ def draw_from(result: Any) -> Draw:
         else:
             numbers[column] = values.to_numpy(dtype=float, copy=True)
     return Draw(int(result.seed), tuple(str(m) for m in frame["month"]), numbers, labels,
-                tuple(result.events), dict(result.summary))
+                story_events(result.events), dict(result.summary))
+
+
+STORY_FIELDS = ("step", "month", "kind", "text", "actors", "covered", "open_weights", "defied",
+                "design", "relocate", "actions")
+"""The event fields the dashboard's story and round summaries read
+(`sim.presentation.narrative`)."""
+
+
+def story_events(events: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The events the story can tell, with only the fields it reads. `told` keeps the same
+    events from this list as from the whole log (in any window of months), so the page's story
+    and round summaries are unchanged."""
+    from sim.presentation.narrative import told, without_figures
+
+    kept = []
+    for event in told(events):
+        slim = {name: event[name] for name in STORY_FIELDS if name in event}
+        slim["text"] = without_figures(str(event.get("text", "")))  # never shown
+        kept.append(slim)
+    return tuple(kept)
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,9 @@ class HeadlineStrip(ipyvuetify.VuetifyTemplate):
     month = traitlets.Unicode("").tag(sync=True)
     draws = traitlets.Int(0).tag(sync=True)
     hidden = traitlets.Bool(False).tag(sync=True)
+    reference = traitlets.Unicode("reference").tag(sync=True)
+    progress = traitlets.Unicode("").tag(sync=True)
+    tones = traitlets.Unicode("").tag(sync=True)
 
 
 class LabTable(ipyvuetify.VuetifyTemplate):
@@ -98,6 +101,7 @@ class LabTable(ipyvuetify.VuetifyTemplate):
     groups = traitlets.List([]).tag(sync=True)
     key = traitlets.Unicode("").tag(sync=True)
     hidden = traitlets.Bool(False).tag(sync=True)
+    reference = traitlets.Unicode("reference").tag(sync=True)
 
 
 class Story(_Template):
@@ -190,7 +194,7 @@ def lever_groups_data(groups: Iterable[tuple[str, Sequence[Lever]]], values: Map
 def headline_data(values: Iterable[HeadlineValue]) -> list[dict[str, Any]]:
     return [{"key": v.key, "label": v.label, "text": v.text, "baseline": v.baseline_text,
              "difference": v.difference_text, "tone": v.tone, "explanation": v.explanation,
-             "note": v.statistic_words}
+             "note": v.statistic_words, "band": v.band_text}
             for v in values]
 
 
@@ -233,3 +237,24 @@ def summary_data(summary: Any) -> dict[str, Any]:
 
 def _css(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text)
+
+
+class PageTools(_Template):
+    """Presenter view toggle (and the P key), next charts (N), PNG snapshot and the settings in
+    the address bar (`search`); `on_event('presenter' | 'charts', data)`."""
+
+    template_file = (__file__, "page_tools.vue")
+    presenting = traitlets.Bool(False).tag(sync=True)
+    page = traitlets.Int(0).tag(sync=True)
+    pages = traitlets.Int(1).tag(sync=True)
+    search = traitlets.Unicode("").tag(sync=True)
+    file_name = traitlets.Unicode("regsim-snapshot").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    subtitle = traitlets.Unicode("").tag(sync=True)
+    reference = traitlets.Unicode("").tag(sync=True)
+
+    def vue_toggle_presenter(self, data: Any = None) -> None:
+        self._emit("presenter", None)
+
+    def vue_next_charts(self, data: Any = 1) -> None:
+        self._emit("charts", -1 if data == -1 else 1)

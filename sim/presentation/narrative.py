@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sim.presentation import wording
+
 MEANINGFUL_KINDS = frozenset(
     {
         "policy_activated",
@@ -98,10 +100,22 @@ def is_notable_decision(event: Mapping[str, Any]) -> bool:
             or any(action != "comply" for action in actions.values()))
 
 
+def without_figures(text: str) -> str:
+    """A sentence without the figures a choice was computed from (what `plain_text` drops)."""
+    return _UTILITIES.sub("", text).strip()
+
+
 def plain_text(event: Mapping[str, Any]) -> str:
-    """The event's sentence without the figures the choice was computed from."""
-    text = str(event.get("text", ""))
-    text = _UTILITIES.sub("", text).strip()
+    """The event's sentence without the figures the choice was computed from (the reports'
+    timelines)."""
+    text = without_figures(str(event.get("text", "")))
+    return text[:1].upper() + text[1:]
+
+
+def spoken_text(event: Mapping[str, Any]) -> str:
+    """`plain_text` in words a room reads (`wording.plain_words`: no exponents, codes or
+    internal names): the dashboard's story and round summaries."""
+    text = wording.plain_words(without_figures(str(event.get("text", ""))))
     return text[:1].upper() + text[1:]
 
 
@@ -188,7 +202,7 @@ class DigestLine:
 
 def shape(event: Mapping[str, Any]) -> str:
     """What makes two events 'the same story': their kind and sentence with numbers blanked."""
-    return f"{event.get('kind', '')}:{_NUMBER.sub('#', plain_text(event))}"
+    return f"{event.get('kind', '')}:{_NUMBER.sub('#', spoken_text(event))}"
 
 
 def told(events: Iterable[Mapping[str, Any]], start_step: int = 0,
@@ -235,7 +249,7 @@ def digest(events: Iterable[Mapping[str, Any]], start_step: int = 0,
         else:
             kind = str(event.get("kind", ""))
             lines[key] = DigestLine(month, month, step, step, kind, KIND_TAGS.get(kind, kind),
-                                    plain_text(event))
+                                    spoken_text(event))
     return sorted(lines.values(), key=lambda line: line.step)
 
 
@@ -269,7 +283,7 @@ def frequencies(draws: Sequence[Iterable[Mapping[str, Any]]], start_step: int,
     for events in draws:
         shapes: dict[str, tuple[str, str]] = {}
         for event in told(events, start_step, end_step):
-            shapes.setdefault(shape(event), (plain_text(event), str(event.get("kind", ""))))
+            shapes.setdefault(shape(event), (spoken_text(event), str(event.get("kind", ""))))
         for key, (text, kind) in shapes.items():
             count, example, _ = found.get(key, (0, text, kind))
             found[key] = (count + 1, example, kind)

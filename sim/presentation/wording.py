@@ -8,6 +8,7 @@ know, with the log10 effective FLOP kept for detail views and hover text.
 from __future__ import annotations
 
 import math
+import re
 
 NOT_AVAILABLE = "n/a"
 
@@ -42,10 +43,13 @@ def scientific(value: float) -> str:
 
 
 def flop(value: float) -> str:
-    """Raw FLOP in words: '1e26 FLOP (4.8× GPT-4)'."""
+    """Raw FLOP in words a room reads, no exponent: 1e26 -> '4.8× GPT-4's training compute'."""
     if not is_number(value) or value <= 0:
         return NOT_AVAILABLE
-    return f"{scientific(value)} FLOP ({multiple(math.log10(value))} GPT-4)"
+    return f"{multiple(math.log10(value))} {GPT4_COMPUTE}"
+
+
+GPT4_COMPUTE = "GPT-4's training compute"
 
 
 LARGE_NUMBERS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
@@ -147,3 +151,83 @@ def number(value: float) -> str:
     if magnitude >= 1:
         return f"{value:.2f}"
     return f"{value:.3g}"
+
+
+def two_figures(value: float) -> str:
+    """A headline number rounded to two significant figures, no exponent: 49,874 -> '50,000',
+    8.18 -> '8.2', 0.00209 -> '0.0021'."""
+    if not is_number(value):
+        return NOT_AVAILABLE
+    rounded = significant(float(value), 2)
+    magnitude = abs(rounded)
+    if magnitude >= 10 or rounded == 0:
+        return f"{rounded:,.0f}"
+    if magnitude >= 1:
+        return f"{rounded:.1f}"
+    decimals = -math.floor(math.log10(magnitude)) + 1
+    return f"{rounded:.{decimals}f}"
+
+
+# Plain words for the model's event sentences ---------------------------------------------------
+
+JURISDICTION_WORDS = {
+    "US-CA": "California", "US-NY": "New York", "US": "the US", "EU": "the EU", "CN": "China",
+    "UK": "the UK", "GB": "the UK", "ROW": "the rest of the world", "JP": "Japan",
+    "KR": "South Korea", "IN": "India", "CA": "Canada", "FR": "France", "DE": "Germany",
+    "AE": "the UAE", "SG": "Singapore", "IL": "Israel", "TW": "Taiwan",
+}
+"""Jurisdiction codes in plain words (a code not listed stays as written)."""
+
+ATTACKER_WORDS = {1: "an amateur attacker", 2: "a professional hacking team",
+                  3: "a criminal syndicate or insider", 4: "a state hacking operation",
+                  5: "a top-priority state hacking operation"}
+"""RAND's operational-capacity tiers OC1-OC5 in words (Nevo et al. 2024)."""
+
+_FLOP = re.compile(r"\b(\d+(?:\.\d+)?)e\+?(\d+(?:\.\d+)?) FLOP\b")
+_EXPONENT = re.compile(r"\b(\d+(?:\.\d+)?)e\+?(\d+(?:\.\d+)?)\b")
+_ATTACK = re.compile(r"\bOC([1-5]) against SL([1-5])\b")
+_SECURITY = re.compile(r"\bSL([1-5])\b")
+_NOT_A_NAME = r"(?!(?:model|of|by|against|level|in|to|from|for|and|the|with)\b)"
+_MEMBER = re.compile(r"\b(a|an|another) (" + _NOT_A_NAME + r"[A-Za-z][\w\-]*(?: " + _NOT_A_NAME
+                     + r"[A-Za-z][\w\-]*){0,3}) \d+\b")
+_MODEL = re.compile(r"(?<=[\w\-]) model \d+\b")
+_CODE = re.compile(r"\b(from|to|in|leaves|leave|enters|under) (" + "|".join(
+    sorted(JURISDICTION_WORDS, key=len, reverse=True)) + r")(?![\w-])")
+
+
+def plain_words(text: str) -> str:
+    """A model sentence with no exponent notation, codes or internal names: FLOP as a multiple
+    of GPT-4's training compute, jurisdiction codes as places, 'OC4 against SL3' in words,
+    numbered members of a group of labs ('another closed developer 4') and model numbers
+    dropped ('Meta model 2' -> 'Meta's model')."""
+    text = _MEMBER.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+    text = _MODEL.sub("'s model", text)
+    text = _FLOP.sub(lambda m: f"about {_flop_multiple(m)} {GPT4_COMPUTE}", text)
+    text = _EXPONENT.sub(lambda m: _large(float(m.group(1)) * 10.0 ** float(m.group(2))), text)
+    text = _ATTACK.sub(lambda m: f"{ATTACKER_WORDS[int(m.group(1))]} against security level "
+                                 f"{m.group(2)} of 5", text)
+    text = _SECURITY.sub(lambda m: f"level {m.group(1)} of 5", text)
+    text = text.replace("gpai obligations", "duties for general-purpose AI models")
+    return _CODE.sub(lambda m: f"{m.group(1)} {JURISDICTION_WORDS[m.group(2)]}", text)
+
+
+def _flop_multiple(match: re.Match) -> str:
+    log10 = math.log10(float(match.group(1))) + float(match.group(2))
+    return multiple(log10)
+
+
+def _large(value: float) -> str:
+    """A large number in words: 2.5e25 -> '25 million billion billion'... kept short: the
+    number with a word for its size ('25 trillion trillion')."""
+    if value < 1e6:
+        return number(value)
+    scaled, words = value, []
+    while scaled >= 1e12:
+        scaled /= 1e12
+        words.append("trillion")
+    for size, word in LARGE_NUMBERS:
+        if scaled >= size:
+            scaled /= size
+            words.insert(0, word)
+            break
+    return f"{two_figures(scaled)} {' '.join(words)}"
