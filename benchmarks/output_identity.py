@@ -12,11 +12,16 @@ then reports every file whose bytes differ from the same file under OTHER.
 `--fast-path` also checks, for every case, that `run_replicate(..., timeseries=False)` gives a
 summary byte-identical to the full path's (where the runner supports it).
 
-`--write-digests FILE` writes one SHA-256 per replicate (over all of its output files) at small
-settings (`SMALL_ADOPTERS` adopters, the full horizon), and `--check-digests FILE` compares a
-fresh run with them: the test suite does so against the committed `output_digests.json`
-(tests/test_output_identity.py), so any change of any output fails CI on both interpreters.
-Regenerate the file only for a change meant to alter outputs, and say so in its commit.
+`--write-digests FILE` writes one SHA-256 per replicate (over its series and event log, byte for
+byte, and its summary with floats to 10 significant digits) at small settings (`SMALL_ADOPTERS`
+adopters, the full horizon), and `--check-digests FILE` compares a fresh run with them: the test
+suite does so against the committed `output_digests.json` (tests/test_output_identity.py), so
+any change of any output fails CI on both interpreters.
+Regenerate the file only for a change meant to alter outputs, and say so in its commit. The
+summary is rounded there because a few of its fitted rates (least squares in numpy) differ in the
+last bits between numpy versions (Python 3.11/numpy 2.4 against 3.12/numpy 2.5): the digests are
+the same on both interpreters; the series and the events are identical bit for bit on both. The
+`--out`/`--compare` check compares the summary's exact bytes, on one interpreter.
 
     python benchmarks/output_identity.py --check-digests benchmarks/output_digests.json
 """
@@ -148,14 +153,26 @@ def all_cases(small: bool) -> list[tuple[str, object, int]]:
     return runs + [(name, scenario, 0) for name, scenario in uncertain_cases(small)]
 
 
+def portable_summary(summary: dict) -> str:
+    """The summary as JSON with floats to 10 significant digits: the same on every platform
+    this project supports (see the module's docstring)."""
+    rounded = {key: float(f"{value:.10g}") if isinstance(value, float) else value
+               for key, value in summary.items()}
+    return json.dumps(rounded, indent=1) + "\n"
+
+
 def replicate_digests() -> dict[str, str]:
-    """'case__seedN': SHA-256 over the replicate's output files, at small settings."""
+    """'case__seedN': SHA-256 over the replicate's outputs (`portable_summary`), at small
+    settings."""
     from sim.experiments.runner import run_replicate
 
     found = {}
     for name, scenario, seed in all_cases(small=True):
+        result = run_replicate(scenario, seed, 0)
+        files = replicate_files(result)
+        files[".summary.json"] = portable_summary(result.summary)
         digest = hashlib.sha256()
-        for suffix, text in replicate_files(run_replicate(scenario, seed, 0)).items():
+        for suffix, text in files.items():
             digest.update(f"{suffix}\n{len(text)}\n{text}".encode())
         found[f"{name}__seed{seed}"] = digest.hexdigest()
     return found
