@@ -64,7 +64,7 @@ def _run_replicate(scenario: Scenario, seed: int, replicate: int,
             seed=seed,
             timeseries=frame if timeseries else None,
             summary=summarise(model, frame),
-            events=model.events.events,
+            events=model.events.read,  # worded when first read (`ReplicateResult.events`)
         )
     finally:
         release_model(model)

@@ -38,6 +38,11 @@ class EventLog:
                 records[index] = self._event(step, kind, actors, text, details)
         return records
 
+    def read(self) -> list[dict[str, Any]]:
+        """`events`, as a function (`sim.experiments.results.ReplicateResult` calls it when the
+        run's events are first read)."""
+        return self.events
+
     def add(self, step: int, kind: str, actors: list[str], text: str, **details: Any) -> None:
         """Record an event at `step` (months since the start; negative before it)."""
         self._records.append(self._event(int(step), kind, actors, text, details))
