@@ -1,10 +1,9 @@
 """The event log: every release, compliance choice, theft, absorption, incident and policy change,
 with its month, actors and a plain-language sentence (the narrative a workshop reads).
 
-Most events are written when they happen (`add`). The labs' compliance choices, hundreds a
-replicate, are recorded as their facts alone (`add_facts`: strings, numbers and tuples of them)
-and put into words only when the log is read (`events`), since sweeps and most runs never read
-it; the words are the same either way.
+Most events are written when they happen (`add`). Releases and the labs' compliance choices,
+hundreds a replicate, are recorded as their facts alone (`add_facts`) and put into words only
+when the log is read (`events`), since sweeps never read it; the words are the same either way.
 """
 
 from __future__ import annotations
@@ -49,8 +48,9 @@ class EventLog:
 
     def add_facts(self, step: int, write: Writer, *facts: Any) -> None:
         """Record an event at `step` whose words `write(*facts)` gives when the log is read.
-        `facts` must be plain values (strings, numbers, tuples) that later months cannot
-        change, and hold no agent, so that an unread log keeps no model alive."""
+        `facts` must be values whose logged fields later months cannot change (strings,
+        numbers, tuples, released artifacts and plans), and hold no agent, so that an unread
+        log keeps no model alive."""
         self._records.append((int(step), write, facts))
 
     def _event(self, step: int, kind: str, actors: list[str], text: str,

@@ -317,24 +317,32 @@ class RegSimModel(mesa.Model):
             state.finish_absorptions_before_start()
 
     def _log_release(self, lab: Developer, artifact: ModelArtifact, plan: ReleasePlan) -> None:
-        access = "open weights" if artifact.open_weights else "closed (API)"
-        extras = []
-        if artifact.shutdown_capable:
-            extras.append("with shutdown capability")
-        if plan.withheld:
-            extras.append("withheld from " + ", ".join(sorted(plan.withheld)))
-        if plan.defied:
-            extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
-        suffix = f" {'; '.join(extras)}" if extras else ""
-        self.events.add(
-            artifact.release_step, "release", [lab.name],
-            f"{lab.label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
-            + suffix,
-            artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
-            capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
-            covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
-            defied=sorted(plan.defied), withheld=sorted(plan.withheld),
-            design=plan.design, side=plan.side, jurisdiction=artifact.jurisdiction,
-            largest_run_before=round(artifact.largest_run_before, 4)
-            if math.isfinite(artifact.largest_run_before) else None,
-            cost_musd=round(artifact.cost_musd, 3))
+        # Worded when the log is read: the artifact's and the plan's logged fields never change.
+        self.events.add_facts(artifact.release_step, _release_words, lab.name, lab.label,
+                              artifact, plan)
+
+
+def _release_words(lab_name: str, lab_label: str, artifact: ModelArtifact,
+                   plan: ReleasePlan) -> tuple[str, list[str], str, dict]:
+    """The release event: kind, actors, text and details."""
+    access = "open weights" if artifact.open_weights else "closed (API)"
+    extras = []
+    if artifact.shutdown_capable:
+        extras.append("with shutdown capability")
+    if plan.withheld:
+        extras.append("withheld from " + ", ".join(sorted(plan.withheld)))
+    if plan.defied:
+        extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
+    suffix = f" {'; '.join(extras)}" if extras else ""
+    text = (f"{lab_label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
+            + suffix)
+    details = dict(
+        artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
+        capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
+        covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
+        defied=sorted(plan.defied), withheld=sorted(plan.withheld),
+        design=plan.design, side=plan.side, jurisdiction=artifact.jurisdiction,
+        largest_run_before=round(artifact.largest_run_before, 4)
+        if math.isfinite(artifact.largest_run_before) else None,
+        cost_musd=round(artifact.cost_musd, 3))
+    return "release", [lab_name], text, details
