@@ -8,7 +8,9 @@ money in millions of USD.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +28,9 @@ class ReplicateResult:
         summary: per-replicate outcomes (``mean_open_lag_months``, ``thefts``, ...); NaN where
             an outcome is undefined, e.g. a state that never reached a milestone.
         events: the event log, dicts with at least ``step``, ``month``, ``kind``, ``actors``
-            and ``text``.
+            and ``text``. The runner may give instead a function that returns it: it is called
+            the first time `events` is read (or the result is pickled or copied), so a run
+            whose events nobody reads never puts them into words (`sim.model.events`).
     """
 
     replicate: int
@@ -34,6 +38,34 @@ class ReplicateResult:
     timeseries: pd.DataFrame
     summary: dict[str, SummaryValue]
     events: list[dict] = field(default_factory=list)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_events"] = self.events
+        return state
+
+
+class _ReadOnFirstUse:
+    """`ReplicateResult.events`: stored as given; a function given is replaced by its result
+    the first time the attribute is read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, result: ReplicateResult | None, owner: type | None = None) -> Any:
+        if result is None:
+            return self
+        value = result.__dict__[self.slot]
+        if callable(value):
+            value = result.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, result: ReplicateResult, value: list[dict] | Callable[[], list[dict]]):
+        result.__dict__[self.slot] = value
+
+
+ReplicateResult.events = _ReadOnFirstUse()  # after @dataclass, which gave `events` its default
+ReplicateResult.events.__set_name__(ReplicateResult, "events")
 
 
 @dataclass

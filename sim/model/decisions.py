@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from sim.model import enforcement
 from sim.model.costs import Costs
 from sim.model.jurisdiction import within
+from sim.model.policies.base import policy_label
 
 if TYPE_CHECKING:
     from sim.model.developers import Developer
@@ -64,24 +65,32 @@ class Response:
     costs: Costs
     terms: tuple[Terms, ...] = ()
 
-    def description(self, plan: ReleasePlan) -> str:
-        """What the lab does, in words, for the release design `plan` (written only for the
-        responses chosen, when the choice is logged)."""
+    def facts(self) -> tuple:
+        """What the log needs to word this response later (`response_words`): plain values,
+        with the regulator's label as it is now (a dated change may rename it)."""
         regulator = self.regulator
-        if self.action == "comply":
-            how = "; ".join(t.description for t in self.terms)
-            return f"{how} to comply with {regulator.label}"
-        if self.action == "withhold" and plan.open_weights:
-            return (f"does not place this model on {regulator.jurisdiction}'s market (its weights, "
-                    "published elsewhere, are still obtainable there: a non-release there, not "
-                    "counted as withholding)")
-        if self.action == "withhold":
-            return (f"withholds this model from {regulator.jurisdiction} and keeps selling its "
-                    "others there")
-        if self.action == "exit":
-            return f"leaves {regulator.jurisdiction} for good"
-        names = ", ".join(p.label for p in self.policies)
-        return f"releases anyway in defiance of {names}"
+        return (self.action, regulator.label, regulator.jurisdiction,
+                tuple(t.description for t in self.terms), tuple(p.kind for p in self.policies))
+
+
+def response_words(open_weights: bool, action: str, regulator_label: str, jurisdiction: str,
+                   term_texts: tuple[str, ...], policy_kinds: tuple[str, ...]) -> str:
+    """What the lab does, in words, given the response's `facts` and whether the release design
+    it answers for is open."""
+    if action == "comply":
+        how = "; ".join(term_texts)
+        return f"{how} to comply with {regulator_label}"
+    if action == "withhold" and open_weights:
+        return (f"does not place this model on {jurisdiction}'s market (its weights, "
+                "published elsewhere, are still obtainable there: a non-release there, not "
+                "counted as withholding)")
+    if action == "withhold":
+        return (f"withholds this model from {jurisdiction} and keeps selling its "
+                "others there")
+    if action == "exit":
+        return f"leaves {jurisdiction} for good"
+    names = ", ".join(policy_label(regulator_label, kind) for kind in policy_kinds)
+    return f"releases anyway in defiance of {names}"
 
 
 @dataclass
@@ -449,26 +458,43 @@ def _keys(responses: list[Response]) -> frozenset[str]:
 def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], expected: list[float],
          probabilities: list[float], chosen: Branch, picks: dict[str, Response]) -> None:
     """Log the choice with its reason: each option's expected cost (`expected`, USD M, in the
-    order of `branches`) and chance."""
-    model = lab.model
-    parts = [chosen.design.description]
-    parts += [r.description(chosen.design.plan) for r in picks.values()]
-    reason = "; ".join(f"{b.design.kind} {cost:,.0f}M"
-                       for b, cost in zip(branches, expected, strict=True))
-    model.events.add(
-        model.step_index, "decision", [lab.name, *sorted(picks)],
-        f"{lab.label} {', then '.join(parts) if chosen.relocate else '; '.join(parts)} "
-        f"(expected cost by option, USD: {reason})",
-        design=chosen.design.kind, relocate=chosen.relocate,
-        actions={name: r.action for name, r in sorted(picks.items())},
-        policies=sorted(p.key for r in picks.values() for p in r.policies),
-        expected_costs_musd={b.design.kind: round(cost, 2)
-                             for b, cost in zip(branches, expected, strict=True)},
-        response_costs_musd={name: {r.action: round(cost, 2)
-                                    for r, cost in zip(responses, chosen.response_costs_musd[name],
-                                                       strict=True)}
-                             for name, responses in chosen.responses.items()},
-        probabilities={b.design.kind: round(p, 4) for b, p in zip(branches, probabilities,
-                                                                   strict=True)},
-        train_flop=round(plan.train_flop, 4), open_weights=plan.open_weights,
-        side=plan.side, release_id=plan.release_id)
+    order of `branches`) and chance. Only its facts are kept now; `_decision_words` puts them
+    into words when the log is read."""
+    design = chosen.design
+    responses = tuple((name, tuple(r.action for r in answers), chosen.response_costs_musd[name])
+                      for name, answers in chosen.responses.items())
+    lab.model.events.add_facts(
+        lab.model.step_index, _decision_words, lab.name, lab.label, design.kind,
+        design.description, design.plan is not None and design.plan.open_weights,
+        chosen.relocate, tuple((name, r.facts(), tuple(p.key for p in r.policies))
+                               for name, r in picks.items()),
+        [b.design.kind for b in branches], expected, probabilities, responses,
+        plan.train_flop, plan.open_weights, plan.side, plan.release_id)
+
+
+def _decision_words(lab_name: str, lab_label: str, design_kind: str, design_text: str,
+                    design_open: bool, relocate: bool, picks: tuple, kinds: list[str],
+                    expected: list[float], probabilities: list[float], responses: tuple,
+                    train_flop: float, open_weights: bool, side: bool,
+                    release_id: int) -> tuple[str, list[str], str, dict]:
+    """The decision event of `_log`'s facts: kind, actors, text and details."""
+    parts = [design_text]
+    parts += [response_words(design_open, *facts) for _, facts, _ in picks]
+    reason = "; ".join(f"{kind} {cost:,.0f}M"
+                       for kind, cost in zip(kinds, expected, strict=True))
+    text = (f"{lab_label} {', then '.join(parts) if relocate else '; '.join(parts)} "
+            f"(expected cost by option, USD: {reason})")
+    details = dict(
+        design=design_kind, relocate=relocate,
+        actions={name: facts[0] for name, facts, _ in sorted(picks)},
+        policies=sorted(key for _, _, keys in picks for key in keys),
+        expected_costs_musd={kind: round(cost, 2)
+                             for kind, cost in zip(kinds, expected, strict=True)},
+        response_costs_musd={name: {action: round(cost, 2)
+                                    for action, cost in zip(actions, costs, strict=True)}
+                             for name, actions, costs in responses},
+        probabilities={kind: round(p, 4) for kind, p in zip(kinds, probabilities,
+                                                             strict=True)},
+        train_flop=round(train_flop, 4), open_weights=open_weights,
+        side=side, release_id=release_id)
+    return "decision", [lab_name, *sorted(name for name, _, _ in picks)], text, details

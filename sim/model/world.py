@@ -73,6 +73,10 @@ class RegSimModel(mesa.Model):
         self._api_draws = self.streams.generator("ecosystem", "api")
         self._markets_version = 0
         self._fines_due: list[tuple[int, float]] = []
+        self._access_factors: dict[tuple[str, int], float] = {}
+        """compute_access_factor by (jurisdiction, month), for the policies' state of this step
+        (labs ask for it hundreds of times a month; instruments change only in `step`'s first
+        parts, before the labs move)."""
         self._offers_key: int | None = None
         self._offers: dict[str, ModelArtifact | None] = {}
         self._changes = [(parse_month(month), snapshot)
@@ -89,11 +93,13 @@ class RegSimModel(mesa.Model):
     def step(self) -> None:
         self.step_index += 1
         self.month = self.start_month + self.step_index
+        self._access_factors.clear()
         self._apply_due_changes()
         self._collect_due_fines()
         self._grow_knowledge()
         for regulator in self.regulator_list:
             regulator.step()
+        self._access_factors.clear()
         self.agents_by_type[Developer].shuffle_do("step")
         self._diffuse()
         for state in self.state_list:
@@ -108,9 +114,15 @@ class RegSimModel(mesa.Model):
 
     # Services to agents ---------------------------------------------------------------------
     def compute_access_factor(self, jurisdiction: str, month: int) -> float:
-        factor = 1.0
-        for policy in self.policies:
-            factor *= policy.compute_access_factor(jurisdiction, month)
+        """Share (0, 1] of the compute labs in `jurisdiction` can buy at `month`, under the
+        instruments in force now (worked out once per step)."""
+        key = (jurisdiction, month)
+        factor = self._access_factors.get(key)
+        if factor is None:
+            factor = 1.0
+            for policy in self.policies:
+                factor *= policy.compute_access_factor(jurisdiction, month)
+            self._access_factors[key] = factor
         return factor
 
     def distillation_access_factor(self, state_jurisdictions: list[str], lab: Developer) -> float:
@@ -305,24 +317,32 @@ class RegSimModel(mesa.Model):
             state.finish_absorptions_before_start()
 
     def _log_release(self, lab: Developer, artifact: ModelArtifact, plan: ReleasePlan) -> None:
-        access = "open weights" if artifact.open_weights else "closed (API)"
-        extras = []
-        if artifact.shutdown_capable:
-            extras.append("with shutdown capability")
-        if plan.withheld:
-            extras.append("withheld from " + ", ".join(sorted(plan.withheld)))
-        if plan.defied:
-            extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
-        suffix = f" {'; '.join(extras)}" if extras else ""
-        self.events.add(
-            artifact.release_step, "release", [lab.name],
-            f"{lab.label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
-            + suffix,
-            artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
-            capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
-            covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
-            defied=sorted(plan.defied), withheld=sorted(plan.withheld),
-            design=plan.design, side=plan.side, jurisdiction=artifact.jurisdiction,
-            largest_run_before=round(artifact.largest_run_before, 4)
-            if math.isfinite(artifact.largest_run_before) else None,
-            cost_musd=round(artifact.cost_musd, 3))
+        # Worded when the log is read: the artifact's and the plan's logged fields never change.
+        self.events.add_facts(artifact.release_step, _release_words, lab.name, lab.label,
+                              artifact, plan)
+
+
+def _release_words(lab_name: str, lab_label: str, artifact: ModelArtifact,
+                   plan: ReleasePlan) -> tuple[str, list[str], str, dict]:
+    """The release event: kind, actors, text and details."""
+    access = "open weights" if artifact.open_weights else "closed (API)"
+    extras = []
+    if artifact.shutdown_capable:
+        extras.append("with shutdown capability")
+    if plan.withheld:
+        extras.append("withheld from " + ", ".join(sorted(plan.withheld)))
+    if plan.defied:
+        extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
+    suffix = f" {'; '.join(extras)}" if extras else ""
+    text = (f"{lab_label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
+            + suffix)
+    details = dict(
+        artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
+        capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
+        covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
+        defied=sorted(plan.defied), withheld=sorted(plan.withheld),
+        design=plan.design, side=plan.side, jurisdiction=artifact.jurisdiction,
+        largest_run_before=round(artifact.largest_run_before, 4)
+        if math.isfinite(artifact.largest_run_before) else None,
+        cost_musd=round(artifact.cost_musd, 3))
+    return "release", [lab_name], text, details

@@ -154,7 +154,7 @@ class Policy:
 
     @property
     def label(self) -> str:
-        return f"{self.regulator.label}'s {self.kind.replace('_', ' ')}"
+        return policy_label(self.regulator.label, self.kind)
 
     # State ---------------------------------------------------------------------------------
     def in_force(self) -> bool:
@@ -235,6 +235,11 @@ class ThresholdPolicy(Policy):
         if relative is None:
             return True
         return plan.train_flop >= max(model.registry.largest_train_flop, plan.train_flop) - relative
+
+
+def policy_label(regulator_label: str, kind: str) -> str:
+    """How the narrative names an instrument: "EU AI Office's gpai obligations"."""
+    return f"{regulator_label}'s {kind.replace('_', ' ')}"
 
 
 POLICY_KINDS: dict[str, type[Policy]] = {}
