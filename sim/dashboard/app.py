@@ -32,6 +32,7 @@ import solara.lab
 from sim.dashboard import game as games
 from sim.dashboard import live_charts
 from sim.dashboard import playback as play
+from sim.dashboard import team_page as room_pages
 from sim.dashboard.compute import engine, scenario_key
 from sim.dashboard.levers import grouped
 from sim.dashboard.live_charts import Actor, actor_of
@@ -270,11 +271,13 @@ def Dashboard(path: str) -> None:
         mode.set(new)
         hidden.set(new == "predict")
         if new != "game":
+            room_pages.close_own()
             game.set(None)
             playback.set(play.window(playback.value, 1, None, workshop.months))
 
     def start_game(teams: list[games.Team]) -> None:
         game.set(games.new_game(workshop, teams, values.value, draws.value))
+        room_pages.open_if_wanted(workshop, game.value)  # teams on their own devices
         playback.set(play.window(playback.value, 1, 1, 1))
 
     actor = _actor(workshop)
@@ -351,6 +354,7 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
     """The game's controls: set up, each team's levers, play a round, next, save, export."""
     current: games.Game | None = game.value
     if current is None:
+        room_pages.RoomChoice()
         GameSetup(list(workshop.roles), start_game)
         SessionLoader(workshop, game, playback, message)
         return
@@ -360,6 +364,10 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
          f"{wording.month(last)}", ["regsim-panel-title"])
     if message.value:
         text(message.value, ["regsim-warning"])
+    room = room_pages.own_room(workshop)
+    if room is not None:  # the teams move on their own devices
+        room_pages.RoomPanel(workshop, room, game, playback, message, computing)
+        return
 
     def play_round() -> None:
         updated = games.play_round(current)
@@ -551,7 +559,11 @@ def _css(key: str) -> str:
 
 @solara.component
 def Page() -> None:
-    """The dashboard for the picked scenario (the `regsim app` one at first)."""
+    """The dashboard for the picked scenario (the `regsim app` one at first); a team's page
+    at /?join."""
+    if room_pages.is_join_query(solara.use_router().search):
+        room_pages.TeamPage()
+        return
     path = load_workshop(picked(selected_path.value)).path
     solara.Title(f"regsim workshop: {load_workshop(path).name}")
     solara.Style(STYLE)
