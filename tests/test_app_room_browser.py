@@ -137,8 +137,6 @@ def _switch_on(page, path: str, on: bool) -> None:
 
 def _open_room(page, url: str) -> str:
     """The facilitator starts a room game with the three teams; the join code shown."""
-    from sim.dashboard.roles import ROLE_WORDS  # noqa: F401 - the roles exist
-
     page.goto(url)
     wait_ready(page)
     page.get_by_role("button", name="game").click()
@@ -232,7 +230,7 @@ def test_three_teams_play_a_secret_round_and_the_session_replays(url, small, chr
     host.wait_for_selector(".regsim-round-1")
     host.wait_for_function("document.querySelector('.regsim-headlines').dataset.month "
                            "=== '2025-12'")
-    for key, page in teams.items():
+    for page in teams.values():
         expect(page.locator(".regsim-team-status")).to_contain_text("has been played")
         decided = page.locator(".regsim-decisions").inner_text()
         assert all(said in decided for _, _, said in TEAMS.values()), decided
@@ -255,6 +253,7 @@ def test_three_teams_play_a_secret_round_and_the_session_replays(url, small, chr
     stranger.goto(url)
     wait_ready(stranger)
     stranger.get_by_role("button", name="game").click()
+    stranger.wait_for_selector(".regsim-session-drop")
     stranger.evaluate(DROP, [saved.read_text(), saved.name])
     stranger.wait_for_function("document.querySelector('.regsim-play-round') && "
                                "!document.querySelector('.regsim-play-round').disabled && "

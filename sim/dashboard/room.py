@@ -3,8 +3,8 @@
 Solara keeps state per connection (a module-level `solara.reactive` is per page session), so
 the game every page of a room sees is a plain object here: `Room`, found by its join code in
 this server's registry. Its updates take a lock; after each one every subscribed page is told
-(its callback runs in that page's own Solara context, on a separate thread, so no page renders
-inside another page's event handler).
+(its listener only schedules the redraw on that page's own event loop, so no page renders
+inside another page's event handler or off its loop).
 
 Secrecy: a team's moves for the round being set are held in its seat, apart from the game, and
 only that seat's holder reads them (`moves_of`); the facilitator reads who is ready, never what
@@ -71,7 +71,7 @@ class Room:
         self._seats = [Seat(team) for team in game.teams]
         self._collected = False
         self._closed = False
-        self._listeners: dict[str, tuple[Any, Listener]] = {}
+        self._listeners: dict[str, Listener] = {}
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -227,11 +227,11 @@ class Room:
 
     # Pages ------------------------------------------------------------------------------------
 
-    def subscribe(self, key: str, context: Any, listener: Listener) -> Callable[[], None]:
-        """Call `listener` within `context` (a page's Solara context, or None) after each change;
+    def subscribe(self, key: str, listener: Listener) -> Callable[[], None]:
+        """Call `listener` (quick, thread-safe: it schedules a page's redraw) after each change;
         returns the unsubscribe function."""
         with self._lock:
-            self._listeners[key] = (context, listener)
+            self._listeners[key] = listener
 
         def unsubscribe() -> None:
             with self._lock:
@@ -242,21 +242,11 @@ class Room:
     def _notify(self) -> None:
         with self._lock:
             targets = list(self._listeners.values())
-        if targets:
-            threading.Thread(target=_deliver, args=(targets,), daemon=True,
-                             name=f"room-{self.code}").start()
-
-
-def _deliver(targets: list[tuple[Any, Listener]]) -> None:
-    for context, listener in targets:
-        try:
-            if context is None:
+        for listener in targets:
+            try:
                 listener()
-            else:
-                with context:
-                    listener()
-        except Exception:  # noqa: BLE001 - a closed page must not stop the others' updates
-            continue
+            except Exception:  # noqa: BLE001 - a closed page must not stop the others' updates
+                continue
 
 
 def _title(role: Role | None, key: str) -> str:

@@ -74,11 +74,15 @@ def use_room_updates(room: rooms.Room | None) -> int:
     context = kernel_context.get_current_context()
     token = context.id
 
+    def bump() -> None:
+        with context:
+            room_updates.set(room_updates.value + 1)
+
     def follow():
         if room is None:
             return None
-        unsubscribe = room.subscribe(token, context,
-                                     lambda: room_updates.set(room_updates.value + 1))
+        # Redraw on this page's own event loop (a computation it starts needs that loop).
+        unsubscribe = room.subscribe(token, lambda: context.event_loop.call_soon_threadsafe(bump))
 
         def stop() -> None:
             unsubscribe()
