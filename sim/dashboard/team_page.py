@@ -139,6 +139,8 @@ def JoinForm(closed: bool, given: str = "") -> None:
         return
 
     def join() -> None:
+        if join_tries.value >= rooms.MAX_JOIN_TRIES:
+            return  # refused: the form is gone, but a late click must not try again
         if rooms.find(typed.value) is not None:
             joined_code.set(rooms.normal_code(typed.value))
         else:
