@@ -126,3 +126,17 @@ def test_regsim_app_writes_the_role_sheets(tmp_path, workshop):
     for role in workshop.roles:
         assert role.title.replace("'", "&#x27;") in every
     assert len(write_role_sheets(workshop, tmp_path / "again")) == len(workshop.roles) + 1
+
+
+def test_the_join_address_is_the_address_opened_with_host(monkeypatch):
+    pytest.importorskip("solara", reason="needs the app extra: pip install -e '.[app]'")
+    from sim.dashboard.team_page import _given_code, is_join_query, join_urls
+
+    monkeypatch.setenv("SERVER_NAME", "192.168.1.5")
+    monkeypatch.setenv("SERVER_PORT", "8765")
+    assert join_urls() == ["http://192.168.1.5:8765/?join"]
+    monkeypatch.setenv("SERVER_NAME", "0.0.0.0")
+    assert all(not url.startswith("http://127.") for url in join_urls())
+    assert is_join_query("join") and is_join_query("join=AB3DEF&x=1")
+    assert not is_join_query(None) and not is_join_query("joint") and not is_join_query("")
+    assert _given_code("join=ab3-def") == "AB3DEF" and _given_code("join") == ""
