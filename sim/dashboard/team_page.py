@@ -207,8 +207,9 @@ def TeamSeat(room: rooms.Room, token: str, seat: int, version: int) -> None:
 
         text("Your moves (only your team sees them until the round is played)",
              ["regsim-sheet-head"])
-        LeverPanel(grouped(levers), dict(rooms.seat_values(room, token)), on_lever,
-                   disabled=locked)
+        values = rooms.seat_values(room, token)  # only this team's levers reach its page
+        LeverPanel(grouped(levers), {lever.path: values[lever.path] for lever in levers},
+                   on_lever, disabled=locked)
         if message.value:
             text(message.value, ["regsim-warning"])
     if not locked:
