@@ -139,10 +139,16 @@ def _missing_packages() -> list[str]:
               "network.")
 @click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
               help="Port to listen on.")
-def app(scenario: str, host: str, port: int) -> None:
+@click.option("--role-sheets", "role_sheets", type=click.Path(file_okay=False), default=None,
+              help="Write the game's printable role sheets (HTML) for SCENARIO into this folder "
+              "and exit, without serving.")
+def app(scenario: str, host: str, port: int, role_sheets: str | None) -> None:
     """Serve the workshop dashboard for SCENARIO (default: baseline) in the browser."""
     host = checked_host(host)
     _, path = load_or_exit(scenario)
+    if role_sheets is not None:
+        _write_role_sheets(os.path.abspath(path), role_sheets)
+        return
     missing = _missing_packages()
     if missing:
         bad_input(f"the dashboard needs {', '.join(missing)}: install the app extra in "
@@ -164,6 +170,24 @@ def app(scenario: str, host: str, port: int) -> None:
         click.echo(f"error: could not start the server: {error}", err=True)
         raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
     _serve(server, host, port)
+
+
+def _write_role_sheets(path: str, folder: str) -> None:
+    """Write the role sheets of the scenario at `path` into `folder`; exit 1 with one line if
+    the folder cannot be written."""
+    from pathlib import Path
+
+    from sim.dashboard.role_sheets import write_role_sheets
+    from sim.dashboard.workshop import load_workshop
+
+    try:
+        written = write_role_sheets(load_workshop(path), Path(folder))
+    except OSError as error:
+        click.echo(f"error: could not write the role sheets to {folder}: {error.strerror or error}",
+                   err=True)
+        raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
+    click.echo(f"wrote {len(written)} role sheet files to {folder} (open role-sheets.html and "
+               "print it to PDF)")
 
 
 def _check_resolves(host: str, port: int) -> None:

@@ -33,6 +33,7 @@ import solara.lab
 from sim.dashboard import game as games
 from sim.dashboard import live_charts, present, url_state
 from sim.dashboard import playback as play
+from sim.dashboard import team_page as room_pages
 from sim.dashboard.compute import engine, scenario_key
 from sim.dashboard.levers import grouped
 from sim.dashboard.live_charts import Actor, actor_of
@@ -322,11 +323,13 @@ def Dashboard(path: str, search: str | None = None) -> None:
         mode.set(new)
         hidden.set(new == "predict")
         if new != "game":
+            room_pages.close_own()
             game.set(None)
             playback.set(play.window(playback.value, 1, None, workshop.months))
 
     def start_game(teams: list[games.Team]) -> None:
         game.set(games.new_game(workshop, teams, values.value, draws.value))
+        room_pages.open_if_wanted(workshop, game.value)  # teams on their own devices
         playback.set(play.window(playback.value, 1, 1, 1))
 
     actor = _actor(workshop)
@@ -413,6 +416,7 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
     """The game's controls: set up, each team's levers, play a round, next, save, export."""
     current: games.Game | None = game.value
     if current is None:
+        room_pages.RoomChoice()
         GameSetup(list(workshop.roles), start_game)
         SessionLoader(workshop, game, playback, message)
         return
@@ -422,6 +426,10 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
          f"{wording.month(last)}", ["regsim-panel-title"])
     if message.value:
         text(message.value, ["regsim-warning"])
+    room = room_pages.own_room(workshop)
+    if room is not None:  # the teams move on their own devices
+        room_pages.RoomPanel(workshop, room, game, playback, message, computing)
+        return
 
     def play_round() -> None:
         updated = games.play_round(current)
@@ -631,8 +639,11 @@ def _css(key: str) -> str:
 @solara.component
 def Page() -> None:
     """The dashboard for the picked scenario (the `regsim app` one at first, or the one a
-    shared link names, with its settings)."""
+    shared link names, with its settings); a team's page at /?join."""
     search = solara.use_router().search
+    if room_pages.is_join_query(search):  # the query never changes within one page session
+        room_pages.TeamPage()
+        return
     linked = solara.use_memo(lambda: _linked_path(search), [])
     path = load_workshop(picked(selected_path.value or linked)).path
     solara.Title(f"regsim workshop: {load_workshop(path).name}")

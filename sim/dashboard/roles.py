@@ -6,7 +6,10 @@ lab" and the largest open-weight lab "an open-weight lab" (largest by its next t
 labs based in a competitor state are left to that state); each competitor state is a role,
 together with the regulators at home (China's rules belong to the PRC's team). A role controls
 the levers its agents own (`Lever.owner`); the world's assumptions stay with the facilitator.
-`ROLE_WORDS` gives the known roles their titles and one-line briefs.
+`ROLE_WORDS` gives the known roles their titles and one-line briefs, `ROLE_SHEETS` their goals
+and private information (the game's role sheets: `sim.dashboard.role_sheets`). These are
+workshop material written for the bundled scenarios, not model parameters: a role without an
+entry gets the generic sheet of its kind.
 """
 
 from __future__ import annotations
@@ -31,6 +34,74 @@ ROLE_WORDS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
+class SheetWords:
+    """What a role's sheet says beyond its levers: its goals and what only this team knows."""
+
+    goals: tuple[str, ...]
+    private: tuple[str, ...]
+
+
+ROLE_SHEETS: dict[str, SheetWords] = {
+    "regulator:california": SheetWords(
+        goals=("Keep the labs that sell in California accountable for severe harm.",
+               "Do not drive the frontier labs out of the state's market.",
+               "Be seen to act before the federal government does."),
+        private=("Your staff expect the labs to lobby hard against a kill-switch duty; a fine "
+                 "that is small next to a lab's revenue will be treated as a cost of business.",
+                 "You may share or keep back what you plan: nothing obliges you to announce "
+                 "your moves before the round is played.")),
+    "regulator:us_federal": SheetWords(
+        goals=("Keep the US ahead of the competitor state in frontier capability.",
+               "Keep model weights and advanced chips out of the competitor's hands.",
+               "Avoid rules that push development offshore."),
+        private=("Your intelligence services rate the competitor's theft and distillation "
+                 "efforts as persistent: controls slow it but do not stop it.",
+                 "Licensing open weights is popular with security agencies and unpopular "
+                 "with the open-source community and many universities.")),
+    "regulator:eu": SheetWords(
+        goals=("Make the AI Act's duties bite on every model offered in the EU.",
+               "Keep the EU market attractive enough that labs still offer their models."),
+        private=("Some labs have hinted they would delay EU releases if the duties are costly; "
+                 "you do not know whether they mean it.",)),
+    "frontier_lab": SheetWords(
+        goals=("Stay at the frontier: train the largest models first.",
+               "Keep the cost of rules, fines and security below what they protect.",
+               "Never have your weights stolen."),
+        private=("Your security team says raising your security level costs money and time "
+                 "each year, and that a determined state actor is the threat that matters.",
+                 "You know your next training run's size before any regulator does.")),
+    "open_lab": SheetWords(
+        goals=("Keep publishing open weights: your users and reputation depend on them.",
+               "Stay within reach of the closed frontier labs."),
+        private=("A licence on open weights would force you to choose between the licence's "
+                 "cost and stopping publication.",
+                 "You know the competitor state's labs distil and fine-tune your models.")),
+    "competitor": SheetWords(
+        goals=("Close the gap with the US frontier labs as fast as possible.",
+               "Keep your own labs under your control."),
+        private=("Theft of weights and distillation of APIs are your fastest routes to the "
+                 "frontier; both become harder as the US and the labs tighten security.",
+                 "Your own rules for your labs are yours to set; nobody else sees them.")),
+}
+"""Role key (or kind: 'regulator', 'competitor') -> goals and private information."""
+
+GENERIC_SHEETS: dict[str, SheetWords] = {
+    "regulator": SheetWords(
+        goals=("Protect the people in your jurisdiction from severe harm from AI.",
+               "Keep the labs that serve your jurisdiction within your reach."),
+        private=("You know your own rules' costs to the labs better than they admit.",)),
+}
+"""A role's sheet when `ROLE_SHEETS` has none: by the role's kind (the key before ':')."""
+
+
+def sheet_words(key: str) -> SheetWords:
+    """The goals and private information of the role `key` (its kind's when not listed)."""
+    kind = key.split(":", 1)[0]
+    return ROLE_SHEETS.get(key) or ROLE_SHEETS.get(kind) or GENERIC_SHEETS.get(
+        kind, SheetWords((), ()))
+
+
+@dataclass(frozen=True)
 class Role:
     """A role of one scenario: its key, title, brief and the agents whose levers it holds."""
 
@@ -38,6 +109,15 @@ class Role:
     title: str
     brief: str
     owners: tuple[tuple[str, str], ...]
+
+    @property
+    def goals(self) -> tuple[str, ...]:
+        return sheet_words(self.key).goals
+
+    @property
+    def private(self) -> tuple[str, ...]:
+        """What only this team is told (its role sheet's private information)."""
+        return sheet_words(self.key).private
 
     def levers(self, levers: Iterable[Lever]) -> list[Lever]:
         return [lever for lever in levers if lever.owner in self.owners]
