@@ -114,10 +114,15 @@ def section_headings(report_html: str) -> list[str]:
 
 
 def _title(report: ReportInput) -> str:
+    from sim.brief.bottom_line import scenario_title
+
+    def title(name: str) -> str:
+        return scenario_title(report.raws.get(name, {}), name)
+
     if report.kind == "comparison":
-        policies = ", ".join(report.policies) or "policies"
-        return f"Policy brief: {policies} against {report.baseline or 'the baseline'}"
-    return f"Brief: {report.baseline or report.folder.name}"
+        policies = ", ".join(title(p) for p in report.policies) or "policies"
+        return f"{policies} against {title(report.baseline) if report.baseline else 'the baseline'}"
+    return title(report.baseline) if report.baseline else f"Brief: {report.folder.name}"
 
 
 def _e(text: Any) -> str:
