@@ -138,3 +138,31 @@ def test_page_one_per_formulation_says_what_is_robust_and_still_fits_one_page(tm
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")
     assert "Does it hold under every formulation?" in words(" ".join(pages[1:]))
+
+
+SNAKE_CASE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+
+
+def test_page_one_answers_the_question_in_plain_words(printed):
+    """Issue 19: page one (printed) has the bottom line, no snake_case identifier, and the
+    outcome the question is about (the PRC's lag, `[scenario] focus`) as its first finding,
+    drawn with a chart."""
+    folder, pages, _ = printed
+    first = words(pages[0])
+    assert "California's kill switch (SB 1047, 2025) against 2024's policies" in first
+    assert "Bottom line" in first
+    html_text = (folder.parent / "brief.html").read_text(encoding="utf-8")
+    page_one = html_text.split('<div class="page-one">', 1)[1].split("\n</div>", 1)[0]
+    bottom = re.search(r'<p class="bottom-line">(.*?)</p>', page_one).group(1)
+    import html as html_lib
+    assert words(html_lib.unescape(bottom)) in first
+    assert "the PRC's mean lag behind the frontier" in html_lib.unescape(bottom)
+    assert SNAKE_CASE.findall(first) == []
+    findings = page_one.split('id="findings"', 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li[^>]*>(.*?)</li>", findings, flags=re.S)
+    assert items, "page one should list findings"
+    assert "the PRC&#x27;s mean lag behind the frontier" in items[0]
+    assert all('<svg class="interval-chart"' in item for item in items)
+    summary = compare_summary(read_folder(folder))
+    (findings_,) = summary.policies
+    assert findings_.findings[0].outcome == "state_mean_lag_months__prc"

@@ -23,7 +23,6 @@ from sim.brief.bottom_line import (
 )
 from sim.brief.folder import ReportInput
 from sim.brief.formulations import page_one_sentence
-from sim.brief.interval_chart import interval_svg
 from sim.brief.html_parts import (
     bullets,
     escape,
@@ -32,11 +31,12 @@ from sim.brief.html_parts import (
     section,
     to_int,
 )
+from sim.brief.interval_chart import interval_svg
 from sim.brief.summary import MAX_PAGE_ONE_ASSUMPTIONS, PolicyFindings, Summary
-from sim.brief.verdict_grades import CLEAR, SMALL, GradedVerdict
+from sim.brief.verdict_grades import CLEAR, NO_DIFFERENCE, SMALL, UNCLEAR, GradedVerdict
 from sim.presentation.tables import format_number
 
-MAX_PAGE_ONE_INSTRUMENT_TERMS = 5
+MAX_PAGE_ONE_INSTRUMENT_TERMS = 3
 GRADE_CLASSES = {CLEAR: "grade-clear", SMALL: "grade-small"}
 EFFECT_WORDS = {1: "better", -1: "worse", 0: "trade-off"}
 
@@ -87,9 +87,7 @@ def _lede(report: ReportInput, titles: dict[str, str] | None = None) -> str:
     count = f"{n[0]} replicates" if len(n) == 1 else "replicates"
     titles = titles or {}
     if report.kind == "comparison":
-        policies = ", ".join(titles.get(p, p) for p in report.policies)
-        what = f"{policies} against {titles.get(report.baseline, report.baseline)}: " \
-            f"{count} each"
+        what = f"{count} of each scenario, paired"  # the title names the scenarios
     else:
         what = f"{titles.get(report.baseline, report.baseline)}: {count}"
     return f'<p class="lede">{escape(what + span)}, simulated by regsim.</p>'
@@ -106,9 +104,9 @@ def _compare_question(report: ReportInput, summary: Summary) -> str:
             items.append(f'<p class="changes">{escape(findings.title)} adds or changes: '
                          f"{escape('; '.join(findings.changes))}.</p>")
     base = questions.get(report.baseline, "")
+    del base  # the title names the baseline; its question is in the evidence pages
     items.append(f'<p class="note">Compared with '
-                 f'{escape(summary.titles.get(report.baseline, report.baseline))}'
-                 f"{': ' + escape(base) if base else ''}</p>")
+                 f'{escape(summary.titles.get(report.baseline, report.baseline))}.</p>')
     return "\n".join(items)
 
 
@@ -160,10 +158,9 @@ def _formulation_html(report: ReportInput, summary: Summary) -> str:
     sentence = page_one_sentence(report)
     if sentence:
         return plain(sentence, {f.policy: escape(f.title) for f in summary.policies})
-    return note("Run under one formulation of the model's decisive mechanisms (how the "
-                "competitor's labs catch up, chip supply, distillation, the labs' choices): "
-                "`regsim compare --formulations all` runs the comparison under each and says "
-                "which verdicts hold under all of them.")
+    return note("Run under one formulation of the model's decisive mechanisms; "
+                "`regsim compare --formulations all` runs it under each and says which "
+                "verdicts hold under all.")
 
 
 def _findings_html(policies: Sequence[PolicyFindings], titles: dict[str, str]) -> str:
@@ -226,10 +223,15 @@ def _costs_html(policies: Sequence[PolicyFindings], titles: dict[str, str]) -> s
             continue
         lag = _lag_effect(findings)
         if len(policies) == 1:
-            items = "\n".join(
-                _verdict_item(v, titles, cost_per_unit(v, lag) if v.matters else "")
-                for v in findings.costs)
-            blocks.append(f'<ul class="verdicts costs">\n{items}\n</ul>')
+            clear = [v for v in findings.costs if v.matters]
+            items = "\n".join(_verdict_item(v, titles, cost_per_unit(v, lag)) for v in clear)
+            if items:
+                blocks.append(f'<ul class="verdicts costs">\n{items}\n</ul>')
+            rest = PolicyFindings(findings.policy, "", [], [], 0,
+                                  [v.name for v in findings.costs if v.grade == UNCLEAR],
+                                  [v.name for v in findings.costs if v.grade == NO_DIFFERENCE],
+                                  [])
+            blocks += _unclear_lines(rest, together=True)
             continue
         items = "; ".join(_cost_words(v) + (f" ({escape(cost_per_unit(v, lag))})" if v.matters
                                             else "") for v in findings.costs)

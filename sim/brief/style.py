@@ -74,7 +74,8 @@ footer { margin-top: 3em; color: #888; font-size: 0.85em; }
   h2 { font-size: 12pt; margin-top: 1.2em; break-after: avoid; }
   h3 { font-size: 10.5pt; break-after: avoid; }
   .page-one { break-after: page; }
-  .page-one h2 { font-size: 11pt; margin-top: 0.7em; }
+  .page-one h2 { font-size: 11pt; margin-top: 0.5em; margin-bottom: 0.2em; }
+  .page-one { line-height: 1.28; }
   .page-one ul { margin: 0.2em 0; }
   .page-one p { margin: 0.25em 0; }
   section#timeseries, section#timeline, section#assumptions, section#tables,

@@ -49,8 +49,9 @@ rest are counted, so that page one stays one A4 page for up to three policies.""
 MAX_KEY_OUTCOMES = 14
 """A single run's outcomes on page one (the registry has about a dozen key outcomes; a folder
 whose outcomes it does not know shows its first ones, the rest are in the full tables)."""
-MAX_PAGE_ONE_ASSUMPTIONS = 8
-"""Assumptions named on page one (the instruments' first, at most 5 of them)."""
+MAX_PAGE_ONE_ASSUMPTIONS = 6
+"""Assumptions named on page one (the instruments' first, at most 3 of them; the bottom line,
+charts and cost per unit need the room)."""
 
 
 @dataclass
