@@ -8,10 +8,10 @@
 Uncertainties come from the scenario's `[uncertainty]` table (a range becomes a
 RealParameter, a list of options a CategoricalParameter), levers from its `[sweep.levers]`,
 outcomes from the key outcomes a run reports (`tables.KEY_OUTCOMES`; pick some with
-`outcomes=`, and a subset of the uncertainties with `uncertainties=`). Each experiment runs the scenario's replicates with those values set, on the
-scenario's root seed (or `seed`), so every experiment shares the same random numbers as a
-regsim sweep point does; an outcome is the mean over replicates. Needs the `ema` extra
-(ema-workbench 3, Python 3.12 or later).
+`outcomes=`, and a subset of the uncertainties with `uncertainties=`). Each experiment runs
+the scenario's replicates with those values set, on the scenario's root seed (or `seed`),
+so every experiment shares the random numbers of a regsim sweep point; an outcome is the
+mean over replicates. Needs the `ema` extra (ema-workbench 3, Python 3.12 or later).
 """
 
 from __future__ import annotations

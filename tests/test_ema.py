@@ -29,8 +29,6 @@ def test_the_model_reads_uncertainties_levers_and_outcomes_from_the_scenario():
     assert [o.name for o in model.outcomes] == OUTCOMES
 
 
-@pytest.mark.xfail(reason="unfinished: matching EMA's experiments to the sweep's points finds "
-                   "no row yet (t19-brief report)", strict=False)
 def test_perform_experiments_gives_what_the_sweep_gives():
     ema = pytest.importorskip("ema_workbench", reason="needs EMA Workbench (Python 3.12+)")
     from sim.ema import ema_model
@@ -46,14 +44,14 @@ def test_perform_experiments_gives_what_the_sweep_gives():
                       sampler="grid", replicates=1, set=SMALL, workers=1)
     points = swept.points
     for index, row in experiments.iterrows():
-        # The sweep's design holds each value as written in TOML (shortest repr), so match
-        # to within a float's rounding.
+        # The sweep's points table holds values to 10 significant digits (its CSV), so match
+        # to within that rounding.
         found = points[np.isclose(points[UNCERTAIN], float(row[UNCERTAIN.replace(".", "__")]),
-                                  rtol=1e-12, atol=0)
+                                  rtol=1e-9, atol=0)
                        & np.isclose(points[LEVER], float(row[LEVER.replace(".", "__")]),
-                                    rtol=1e-12, atol=0)]
+                                    rtol=1e-9, atol=0)]
         assert len(found) == 1
         for key in OUTCOMES:
             ours, theirs = float(found[key].iloc[0]), float(outcomes[key][index])
             assert (math.isnan(ours) and math.isnan(theirs)) or ours == pytest.approx(
-                theirs, rel=1e-12, abs=1e-12), (key, ours, theirs)
+                theirs, rel=1e-9, abs=1e-12), (key, ours, theirs)
