@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from sim.brief.bottom_line import plain
 from sim.brief.report import read_folder
 from sim.brief.summary import compare_summary
 
@@ -84,12 +85,15 @@ def test_page_one_holds_the_question_and_the_verdicts(printed):
     summary = compare_summary(read_folder(folder))
     (findings,) = summary.policies
     assert findings.findings, "the comparison should find effects"
-    for verdict in findings.findings + findings.costs:
-        assert words(verdict.sentence) in first, verdict.sentence
-    for heading in ("Findings", "Costs", "Caveats", "What the findings rest on"):
+    # Sentences name the policy by its title; page one lists the costs that are clear (the
+    # rest in one line).
+    for verdict in findings.findings + [v for v in findings.costs if v.matters]:
+        sentence = plain(verdict.sentence, summary.titles)
+        assert words(sentence) in first, sentence
+    for heading in ("Bottom line", "Findings", "Costs", "What the answer rests on", "Caveats"):
         assert heading in first
     assert words(summary.caveats[-1]) in first
-    assert "deep uncertainties was varied in this run" in first  # the summary's last line
+    assert "deep uncertainties was varied in this run" in first
     assert "Policy against baseline over time" not in first
 
 
@@ -116,7 +120,8 @@ def test_page_one_of_three_policies_still_fits_one_page(tmp_path):
     for findings in summary.policies:
         assert words(findings.question) in first
         for verdict in findings.findings:
-            assert words(verdict.sentence) in first, verdict.sentence
+            sentence = plain(verdict.sentence, summary.titles)
+            assert words(sentence) in first, sentence
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")
 
@@ -131,9 +136,13 @@ def test_page_one_per_formulation_says_what_is_robust_and_still_fits_one_page(tm
     pages, _ = print_brief(tmp_path, ["baseline", *policies], 2, ("--formulations", "all"))
     first = words(pages[0])
     report = read_folder(tmp_path / "compare")
-    sentence = html.unescape(re.sub(r"<[^>]+>", "", page_one_sentence(report)))
+    titles = compare_summary(report).titles
+    sentence = plain(html.unescape(re.sub(r"<[^>]+>", "", page_one_sentence(report))),
+                     {p: titles[p] for p in policies})
     assert sentence.startswith(f"Across {report.formulations['block'].nunique()} formulations")
     assert "effect on the PRC's mean lag behind the frontier" in sentence
+    assert "under every one of" in first or "depends on the formulation" in first or (
+        "unclear under all" in first)  # the bottom line says whether it holds
     assert words(sentence) in first
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")
