@@ -186,7 +186,7 @@ def test_a_compare_brief_opens_with_graded_findings(compare_html):
         '<section id="timeseries">')[0]
     question = section_of(page_one, "question")
     assert "Does a &lt;kill&gt; switch &amp; co. help?" in question
-    assert "mandate adds or changes: california&#x27;s kill switch." in question
+    assert "Adds or changes: california&#x27;s kill switch." in question
     findings = section_of(page_one, "findings")
     assert "kill-switch coverage" in findings
     assert "No difference in any pair:" in findings or "No clear effect" in findings

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from sim.brief.bottom_line import plain
+from sim.brief.bottom_line import effect_clause, plain
 from sim.brief.report import read_folder
 from sim.brief.summary import compare_summary
 
@@ -119,9 +119,9 @@ def test_page_one_of_three_policies_still_fits_one_page(tmp_path):
     summary = compare_summary(read_folder(tmp_path / "compare"))
     for findings in summary.policies:
         assert words(findings.question) in first
-        for verdict in findings.findings:
-            sentence = plain(verdict.sentence, summary.titles)
-            assert words(sentence) in first, sentence
+        for verdict in findings.findings:  # under the policy's heading, without its name
+            clause = plain(effect_clause(verdict), summary.titles)
+            assert words(clause[:1].upper() + clause[1:]) in first, clause
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")
 

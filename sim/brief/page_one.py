@@ -99,10 +99,10 @@ def _compare_question(report: ReportInput, summary: Summary) -> str:
     for findings in summary.policies:
         prefix = f'<span class="scenario">{escape(findings.title)}</span> ' if len(
             summary.policies) > 1 else ""
-        items.append(f'<p class="question">{prefix}{escape(findings.question or NO_Q)}</p>')
-        if findings.changes:
-            items.append(f'<p class="changes">{escape(findings.title)} adds or changes: '
-                         f"{escape('; '.join(findings.changes))}.</p>")
+        changes = f' <span class="changes">Adds or changes: ' \
+            f"{escape('; '.join(findings.changes))}.</span>" if findings.changes else ""
+        items.append(f'<p class="question">{prefix}{escape(findings.question or NO_Q)}'
+                     f"{changes}</p>")
     base = questions.get(report.baseline, "")
     del base  # the title names the baseline; its question is in the evidence pages
     items.append(f'<p class="note">Compared with '
@@ -124,9 +124,13 @@ def _bottom_line_html(report: ReportInput, summary: Summary) -> str:
         clause = plain(effect_clause(first), summary.titles)
         clause = clause.replace("no clear effect", "has no clear effect", 1).replace(
             "no difference in", "makes no difference to", 1)
-        robust = robustness_words(report.formulations, findings.policy, first.outcome)
+        robust = robustness_words(report.formulations, findings.policy, first.outcome) \
+            if report.formulations is not None else ""
         lines.append(f"{findings.title} {clause}{robust}."
                      + cost_clause(findings.costs, months / 12 if months else 0))
+    if report.formulations is None and summary.policies:
+        lines.append("Run under one formulation of the model's decisive mechanisms; not "
+                     "tested under the others.")
     return "\n".join(f'<p class="bottom-line">{escape(line)}</p>' for line in lines)
 
 
@@ -168,7 +172,8 @@ def _findings_html(policies: Sequence[PolicyFindings], titles: dict[str, str]) -
     for findings in policies:
         if len(policies) > 1:
             blocks.append(f"<h3>{escape(findings.title)}</h3>")
-        items = [_verdict_item(v, titles) for v in findings.findings]
+        shared = len(policies) > 1
+        items = [_verdict_item(v, titles, short=shared) for v in findings.findings]
         if items:
             blocks.append('<ul class="verdicts">\n' + "\n".join(items) + "\n</ul>")
         else:
@@ -177,7 +182,13 @@ def _findings_html(policies: Sequence[PolicyFindings], titles: dict[str, str]) -
             noun = "effect" if findings.more == 1 else "effects"
             blocks.append(note(f"And {findings.more} more {noun} of {findings.title} whose "
                                 "interval excludes zero: see the full tables."))
-        blocks += _unclear_lines(findings, together=len(policies) > 1)
+        if shared:
+            count = len(findings.unclear) + len(findings.unchanged)
+            if count:
+                blocks.append(f'<p class="unclear">{count} other key outcomes without a clear '
+                              "effect (see the full tables).</p>")
+        else:
+            blocks += _unclear_lines(findings, together=False)
     return "\n".join(blocks)
 
 
@@ -196,7 +207,8 @@ def _unclear_lines(findings: PolicyFindings, together: bool) -> list[str]:
     return [f'<p class="unclear">{escape(part)}.</p>' for part in parts]
 
 
-def _verdict_item(verdict: GradedVerdict, titles: dict[str, str], extra: str = "") -> str:
+def _verdict_item(verdict: GradedVerdict, titles: dict[str, str], extra: str = "",
+                  short: bool = False) -> str:
     css = GRADE_CLASSES.get(verdict.grade, "grade-none")
     effect = EFFECT_WORDS[verdict.effect] if verdict.matters else ""
     badge = verdict.grade + (f" · {effect}" if effect else "")
@@ -206,7 +218,16 @@ def _verdict_item(verdict: GradedVerdict, titles: dict[str, str], extra: str = "
     chart = interval_svg(verdict.difference, verdict.low, verdict.high, verdict.effect)
     return (f'<li class="{css} effect-{escape(effect or "none")}">{chart}<span class="badge">'
             f"{escape(badge)}</span> <span class=\"sentence\">"
-            f"{escape(plain(verdict.sentence, titles))}</span>{size}{more}</li>")
+            f"{escape(_sentence(verdict, titles, short))}</span>{size}{more}</li>")
+
+
+def _sentence(verdict: GradedVerdict, titles: dict[str, str], short: bool) -> str:
+    """The verdict's sentence with the policy's title, or without the policy (short: under
+    the policy's own heading)."""
+    if not short:
+        return plain(verdict.sentence, titles)
+    clause = plain(effect_clause(verdict), titles)
+    return clause[:1].upper() + clause[1:]
 
 
 def _lag_effect(findings: PolicyFindings) -> GradedVerdict | None:
