@@ -1,7 +1,10 @@
 """Page one of a brief, as data: the findings that matter, costs, caveats and assumptions.
 
-A comparison's findings are the key outcomes whose 95% interval excludes zero, ranked by the
-size of the effect relative to the baseline (`sim.brief.verdict_grades`); costs are
+A comparison's findings are first the outcomes the question is about (`[scenario] focus`,
+by default each state's mean lag and the open lag; whatever their grade), then the key
+outcomes whose 95% interval excludes zero, by absolute size against their uncertainty
+(`sim.brief.bottom_line.strength`; never by size relative to a baseline that may be near
+zero); costs are
 every outcome in money; outcomes with no clear effect or no difference in any pair are named
 in one line each. A single run's page one gives its key outcomes in words with their
 intervals. Both list their caveats and the unsourced parameters their numbers rest on
