@@ -30,7 +30,8 @@ from sim.presentation.tables import outcome_name_and_unit
 RUN_SECTIONS = ["The question", "Key outcomes", "Caveats", "What these numbers rest on",
                 "Plots", "What happened (event timeline)", "Assumptions", "Full tables",
                 "Glossary", "Provenance"]
-COMPARE_SECTIONS = ["The question", "Findings", "Costs", "Caveats", "What the findings rest on",
+COMPARE_SECTIONS = ["The question", "Bottom line", "Findings", "Costs", "What the answer rests on",
+                    "Caveats",
                     "Policy against baseline over time", "What happened (event timeline)",
                     "Where the effect on each state came from", "Plots", "Assumptions",
                     "Full tables", "Glossary", "Provenance"]
@@ -185,7 +186,7 @@ def test_a_compare_brief_opens_with_graded_findings(compare_html):
         '<section id="timeseries">')[0]
     question = section_of(page_one, "question")
     assert "Does a &lt;kill&gt; switch &amp; co. help?" in question
-    assert "mandate adds or changes: california&#x27;s kill switch." in question
+    assert "Adds or changes: california&#x27;s kill switch." in question
     findings = section_of(page_one, "findings")
     assert "kill-switch coverage" in findings
     assert "No difference in any pair:" in findings or "No clear effect" in findings
@@ -195,7 +196,10 @@ def test_a_compare_brief_opens_with_graded_findings(compare_html):
     assert "cash spent complying" in costs and "USD M" in costs
     assert "3 replicates per scenario, paired by seed" in section_of(page_one, "caveats")
     rests_on = section_of(page_one, "rests-on")
-    assert "california&#x27;s kill switch: compliance cost (USD M) 10" in rests_on
+    # Page one names the instrument's first unsourced terms; the rest are in Assumptions.
+    assert "california&#x27;s kill switch: enforcement probability 0.7" in rests_on
+    assert "more (see Assumptions)" in rests_on
+    assert "compliance cost" in section_of(compare_html, "assumptions")
     assert "None of these" in rests_on
 
 

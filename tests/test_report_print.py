@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from sim.brief.bottom_line import effect_clause, plain
 from sim.brief.report import read_folder
 from sim.brief.summary import compare_summary
 
@@ -84,12 +85,15 @@ def test_page_one_holds_the_question_and_the_verdicts(printed):
     summary = compare_summary(read_folder(folder))
     (findings,) = summary.policies
     assert findings.findings, "the comparison should find effects"
-    for verdict in findings.findings + findings.costs:
-        assert words(verdict.sentence) in first, verdict.sentence
-    for heading in ("Findings", "Costs", "Caveats", "What the findings rest on"):
+    # Sentences name the policy by its title; page one lists the costs that are clear (the
+    # rest in one line).
+    for verdict in findings.findings + [v for v in findings.costs if v.matters]:
+        sentence = plain(verdict.sentence, summary.titles)
+        assert words(sentence) in first, sentence
+    for heading in ("Bottom line", "Findings", "Costs", "What the answer rests on", "Caveats"):
         assert heading in first
     assert words(summary.caveats[-1]) in first
-    assert "deep uncertainties was varied in this run" in first  # the summary's last line
+    assert "deep uncertainties was varied in this run" in first
     assert "Policy against baseline over time" not in first
 
 
@@ -115,8 +119,9 @@ def test_page_one_of_three_policies_still_fits_one_page(tmp_path):
     summary = compare_summary(read_folder(tmp_path / "compare"))
     for findings in summary.policies:
         assert words(findings.question) in first
-        for verdict in findings.findings:
-            assert words(verdict.sentence) in first, verdict.sentence
+        for verdict in findings.findings:  # under the policy's heading, without its name
+            clause = plain(effect_clause(verdict), summary.titles)
+            assert words(clause[:1].upper() + clause[1:]) in first, clause
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")
 
@@ -131,10 +136,42 @@ def test_page_one_per_formulation_says_what_is_robust_and_still_fits_one_page(tm
     pages, _ = print_brief(tmp_path, ["baseline", *policies], 2, ("--formulations", "all"))
     first = words(pages[0])
     report = read_folder(tmp_path / "compare")
-    sentence = html.unescape(re.sub(r"<[^>]+>", "", page_one_sentence(report)))
+    titles = compare_summary(report).titles
+    sentence = plain(html.unescape(re.sub(r"<[^>]+>", "", page_one_sentence(report))),
+                     {p: titles[p] for p in policies})
     assert sentence.startswith(f"Across {report.formulations['block'].nunique()} formulations")
     assert "effect on the PRC's mean lag behind the frontier" in sentence
+    assert "under every one of" in first or "depends on the formulation" in first or (
+        "unclear under all" in first)  # the bottom line says whether it holds
     assert words(sentence) in first
     assert "deep uncertainties was varied in this run" in first
     assert words(pages[1]).startswith("Policy against baseline over time")
     assert "Does it hold under every formulation?" in words(" ".join(pages[1:]))
+
+
+SNAKE_CASE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+
+
+def test_page_one_answers_the_question_in_plain_words(printed):
+    """Issue 19: page one (printed) has the bottom line, no snake_case identifier, and the
+    outcome the question is about (the PRC's lag, `[scenario] focus`) as its first finding,
+    drawn with a chart."""
+    folder, pages, _ = printed
+    first = words(pages[0])
+    assert "California's kill switch (SB 1047, 2025) against 2024's policies" in first
+    assert "Bottom line" in first
+    html_text = (folder.parent / "brief.html").read_text(encoding="utf-8")
+    page_one = html_text.split('<div class="page-one">', 1)[1].split("\n</div>", 1)[0]
+    bottom = re.search(r'<p class="bottom-line">(.*?)</p>', page_one).group(1)
+    import html as html_lib
+    assert words(html_lib.unescape(bottom)) in first
+    assert "the PRC's mean lag behind the frontier" in html_lib.unescape(bottom)
+    assert SNAKE_CASE.findall(first) == []
+    findings = page_one.split('id="findings"', 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li[^>]*>(.*?)</li>", findings, flags=re.S)
+    assert items, "page one should list findings"
+    assert "the PRC&#x27;s mean lag behind the frontier" in items[0]
+    assert all('<svg class="interval-chart"' in item for item in items)
+    summary = compare_summary(read_folder(folder))
+    (findings_,) = summary.policies
+    assert findings_.findings[0].outcome == "state_mean_lag_months__prc"

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.brief.assumptions import Assumption
+from sim.brief.assumptions import Assumption, key_words
+from sim.brief.bottom_line import (
+    LAG_UNIT,
+    channel_line,
+    cost_clause,
+    cost_per_unit,
+    effect_clause,
+    plain,
+    robustness_words,
+)
 from sim.brief.folder import ReportInput
 from sim.brief.formulations import page_one_sentence
 from sim.brief.html_parts import (
@@ -22,11 +31,12 @@ from sim.brief.html_parts import (
     section,
     to_int,
 )
+from sim.brief.interval_chart import interval_svg
 from sim.brief.summary import MAX_PAGE_ONE_ASSUMPTIONS, PolicyFindings, Summary
-from sim.brief.verdict_grades import CLEAR, SMALL, GradedVerdict
+from sim.brief.verdict_grades import CLEAR, NO_DIFFERENCE, SMALL, UNCLEAR, GradedVerdict
 from sim.presentation.tables import format_number
 
-MAX_PAGE_ONE_INSTRUMENT_TERMS = 5
+MAX_PAGE_ONE_INSTRUMENT_TERMS = 3
 GRADE_CLASSES = {CLEAR: "grade-clear", SMALL: "grade-small"}
 EFFECT_WORDS = {1: "better", -1: "worse", 0: "trade-off"}
 
@@ -35,15 +45,19 @@ EFFECT_WORDS = {1: "better", -1: "worse", 0: "trade-off"}
 
 
 def compare_page_one(report: ReportInput, summary: Summary, title: str) -> str:
-    """The summary page of a comparison: question, findings, costs, caveats, assumptions."""
+    """The summary page of a comparison: question, bottom line, findings (the question's
+    outcomes first, each with its chart), costs with the cost per unit of effect, what the
+    answer rests on, caveats."""
     question = _compare_question(report, summary)
-    parts = [f"<h1>{escape(title)}</h1>", _lede(report),
-             section("question", "The question", question)]
-    parts.append(section("findings", "Findings", _findings_html(summary.policies)
-                         + page_one_sentence(report)))
-    parts.append(section("costs", "Costs", _costs_html(summary.policies)))
+    parts = [f"<h1>{escape(title)}</h1>", _lede(report, summary.titles),
+             section("question", "The question", question),
+             section("bottom-line", "Bottom line", _bottom_line_html(report, summary))]
+    parts.append(section("findings", "Findings", _findings_html(summary.policies, summary.titles)
+                         + _channels_html(report, summary)))
+    parts.append(section("costs", "Costs", _costs_html(summary.policies, summary.titles)))
+    parts.append(section("rests-on", "What the answer rests on",
+                         _formulation_html(report, summary) + _rests_on_html(summary)))
     parts.append(section("caveats", "Caveats", bullets(summary.caveats)))
-    parts.append(section("rests-on", "What the findings rest on", _rests_on_html(summary)))
     return '<div class="page-one">\n' + "\n".join(parts) + "\n</div>"
 
 
@@ -64,17 +78,18 @@ def run_page_one(report: ReportInput, summary: Summary, title: str) -> str:
 NO_Q = "(the scenario states no question)"
 
 
-def _lede(report: ReportInput) -> str:
+def _lede(report: ReportInput, titles: dict[str, str] | None = None) -> str:
     meta = report.raws.get(report.baseline, {}).get("scenario")
     months = to_int(meta.get("months")) if isinstance(meta, dict) else 0
     start = report.starts.get(report.baseline, "")
     span = f", {months} months from {start}" if months and start else ""
     n = sorted({v for v in report.replicates.values() if v})
     count = f"{n[0]} replicates" if len(n) == 1 else "replicates"
+    titles = titles or {}
     if report.kind == "comparison":
-        what = f"{', '.join(report.policies)} against {report.baseline}: {count} each"
+        what = f"{count} of each scenario, paired"  # the title names the scenarios
     else:
-        what = f"{report.baseline}: {count}"
+        what = f"{titles.get(report.baseline, report.baseline)}: {count}"
     return f'<p class="lede">{escape(what + span)}, simulated by regsim.</p>'
 
 
@@ -82,33 +97,98 @@ def _compare_question(report: ReportInput, summary: Summary) -> str:
     questions = dict(report.questions)
     items = []
     for findings in summary.policies:
-        prefix = f'<span class="scenario">{escape(findings.policy)}</span> ' if len(
+        prefix = f'<span class="scenario">{escape(findings.title)}</span> ' if len(
             summary.policies) > 1 else ""
-        items.append(f'<p class="question">{prefix}{escape(findings.question or NO_Q)}</p>')
-        if findings.changes:
-            items.append(f'<p class="changes">{escape(findings.policy)} adds or changes: '
-                         f"{escape('; '.join(findings.changes))}.</p>")
+        changes = f' <span class="changes">Adds or changes: ' \
+            f"{escape('; '.join(findings.changes))}.</span>" if findings.changes else ""
+        items.append(f'<p class="question">{prefix}{escape(findings.question or NO_Q)}'
+                     f"{changes}</p>")
     base = questions.get(report.baseline, "")
-    items.append(f'<p class="note">Compared with {escape(report.baseline)}'
-                 f"{': ' + escape(base) if base else ''}</p>")
+    del base  # the title names the baseline; its question is in the evidence pages
+    items.append(f'<p class="note">Compared with '
+                 f'{escape(summary.titles.get(report.baseline, report.baseline))}.</p>')
     return "\n".join(items)
 
 
-def _findings_html(policies: Sequence[PolicyFindings]) -> str:
+def _bottom_line_html(report: ReportInput, summary: Summary) -> str:
+    """One or two sentences per policy: its effect on the first outcome the question is about,
+    whether that holds under every formulation, and its largest clear cost."""
+    months = to_int((report.raws.get(report.baseline, {}).get("scenario") or {}).get("months"))
+    lines = []
+    for findings in summary.policies:
+        if not findings.focus:
+            lines.append(f"{findings.title}: the comparison holds none of the outcomes the "
+                         "question is about.")
+            continue
+        first = findings.focus[0]
+        clause = plain(effect_clause(first), summary.titles)
+        clause = clause.replace("no clear effect", "has no clear effect", 1).replace(
+            "no difference in", "makes no difference to", 1)
+        robust = robustness_words(report.formulations, findings.policy, first.outcome) \
+            if report.formulations is not None else ""
+        lines.append(f"{findings.title} {clause}{robust}."
+                     + cost_clause(findings.costs, months / 12 if months else 0))
+    if report.formulations is None and summary.policies:
+        lines.append("Run under one formulation of the model's decisive mechanisms; not "
+                     "tested under the others.")
+    return "\n".join(f'<p class="bottom-line">{escape(line)}</p>' for line in lines)
+
+
+def _channels_html(report: ReportInput, summary: Summary) -> str:
+    """Where the change in each state's lag came from, one line per policy and state."""
+    channels = _read_channels(report)
+    lines = [channel_line(channels, f.policy, state, report.state_labels.get(state, state))
+             for f in summary.policies for state in report.state_names]
+    titled = [(f"{f.title}: " if len(summary.policies) > 1 else "") for f in summary.policies
+              for _ in report.state_names]
+    return "\n".join(f'<p class="channels-line">{escape(t + line)}</p>'
+                     for t, line in zip(titled, lines, strict=True) if line)
+
+
+def _read_channels(report: ReportInput):
+    import pandas as pd
+
+    path = report.folder / "channels.csv"
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_csv(path, dtype={"policy": str, "state": str, "outcome": str,
+                                        "label": str}, keep_default_na=False)
+    except (OSError, ValueError):
+        return None  # the evidence section names a bad file
+
+
+def _formulation_html(report: ReportInput, summary: Summary) -> str:
+    sentence = page_one_sentence(report)
+    if sentence:
+        return plain(sentence, {f.policy: escape(f.title) for f in summary.policies})
+    return note("Run under one formulation of the model's decisive mechanisms; "
+                "`regsim compare --formulations all` runs it under each and says which "
+                "verdicts hold under all.")
+
+
+def _findings_html(policies: Sequence[PolicyFindings], titles: dict[str, str]) -> str:
     blocks = []
     for findings in policies:
         if len(policies) > 1:
-            blocks.append(f"<h3>{escape(findings.policy)}</h3>")
-        items = [_verdict_item(v) for v in findings.findings]
+            blocks.append(f"<h3>{escape(findings.title)}</h3>")
+        shared = len(policies) > 1
+        items = [_verdict_item(v, titles, short=shared) for v in findings.findings]
         if items:
             blocks.append('<ul class="verdicts">\n' + "\n".join(items) + "\n</ul>")
         else:
-            blocks.append(note(f"{findings.policy} has no clear effect on any key outcome."))
+            blocks.append(note(f"{findings.title} has no clear effect on any key outcome."))
         if findings.more:
             noun = "effect" if findings.more == 1 else "effects"
-            blocks.append(note(f"And {findings.more} more {noun} of {findings.policy} whose "
+            blocks.append(note(f"And {findings.more} more {noun} of {findings.title} whose "
                                 "interval excludes zero: see the full tables."))
-        blocks += _unclear_lines(findings, together=len(policies) > 1)
+        if shared:
+            count = len(findings.unclear) + len(findings.unchanged)
+            if count:
+                blocks.append(f'<p class="unclear">{count} other key outcomes without a clear '
+                              "effect (see the full tables).</p>")
+        else:
+            blocks += _unclear_lines(findings, together=False)
     return "\n".join(blocks)
 
 
@@ -127,29 +207,56 @@ def _unclear_lines(findings: PolicyFindings, together: bool) -> list[str]:
     return [f'<p class="unclear">{escape(part)}.</p>' for part in parts]
 
 
-def _verdict_item(verdict: GradedVerdict) -> str:
+def _verdict_item(verdict: GradedVerdict, titles: dict[str, str], extra: str = "",
+                  short: bool = False) -> str:
     css = GRADE_CLASSES.get(verdict.grade, "grade-none")
     effect = EFFECT_WORDS[verdict.effect] if verdict.matters else ""
     badge = verdict.grade + (f" · {effect}" if effect else "")
     size = f' <span class="size">({escape(verdict.relative_text)})</span>' if (
         verdict.relative_text and verdict.matters) else ""
-    return (f'<li class="{css} effect-{escape(effect or "none")}"><span class="badge">'
-            f"{escape(badge)}</span> <span class=\"sentence\">{escape(verdict.sentence)}</span>"
-            f"{size}</li>")
+    more = f' <span class="per-unit">{escape(extra)}</span>' if extra else ""
+    chart = interval_svg(verdict.difference, verdict.low, verdict.high, verdict.effect)
+    return (f'<li class="{css} effect-{escape(effect or "none")}">{chart}<span class="badge">'
+            f"{escape(badge)}</span> <span class=\"sentence\">"
+            f"{escape(_sentence(verdict, titles, short))}</span>{size}{more}</li>")
 
 
-def _costs_html(policies: Sequence[PolicyFindings]) -> str:
-    """Each policy's costs: a graded item each, or one line per policy when there are several."""
+def _sentence(verdict: GradedVerdict, titles: dict[str, str], short: bool) -> str:
+    """The verdict's sentence with the policy's title, or without the policy (short: under
+    the policy's own heading)."""
+    if not short:
+        return plain(verdict.sentence, titles)
+    clause = plain(effect_clause(verdict), titles)
+    return clause[:1].upper() + clause[1:]
+
+
+def _lag_effect(findings: PolicyFindings) -> GradedVerdict | None:
+    """The first outcome the question is about that is measured in months of lag."""
+    return next((v for v in findings.focus if v.unit == LAG_UNIT and "lag" in v.outcome), None)
+
+
+def _costs_html(policies: Sequence[PolicyFindings], titles: dict[str, str]) -> str:
+    """Each policy's costs with the cost per month of lag gained: a graded item each, or one
+    line per policy when there are several."""
     blocks = []
     for findings in policies:
         if not findings.costs:
             continue
+        lag = _lag_effect(findings)
         if len(policies) == 1:
-            items = "\n".join(_verdict_item(v) for v in findings.costs)
-            blocks.append(f'<ul class="verdicts costs">\n{items}\n</ul>')
+            clear = [v for v in findings.costs if v.matters]
+            items = "\n".join(_verdict_item(v, titles, cost_per_unit(v, lag)) for v in clear)
+            if items:
+                blocks.append(f'<ul class="verdicts costs">\n{items}\n</ul>')
+            rest = PolicyFindings(findings.policy, "", [], [], 0,
+                                  [v.name for v in findings.costs if v.grade == UNCLEAR],
+                                  [v.name for v in findings.costs if v.grade == NO_DIFFERENCE],
+                                  [])
+            blocks += _unclear_lines(rest, together=True)
             continue
-        items = "; ".join(_cost_words(v) for v in findings.costs)
-        blocks.append(f'<p class="cost-line"><span class="scenario">{escape(findings.policy)}'
+        items = "; ".join(_cost_words(v) + (f" ({escape(cost_per_unit(v, lag))})" if v.matters
+                                            else "") for v in findings.costs)
+        blocks.append(f'<p class="cost-line"><span class="scenario">{escape(findings.title)}'
                       f"</span> {items}.</p>")
     return "\n".join(blocks) or note("The comparison has no outcome measured in money.")
 
@@ -197,15 +304,25 @@ def _rests_on_html(summary: Summary) -> str:
     if not parts:
         return note("No unsourced parameter of this scenario bears on the reported outcomes.")
     every = summary.assumptions
-    varied = [a for a in every if a.varied]
-    if varied:
-        fixed = len(every) - len(varied)
-        parts.append(f'<p class="deep">Varied in this run: {escape(_names(varied))}. Held fixed: '
-                     f"{fixed} of these {len(every)} deep uncertainties.</p>")
+    if summary.varied:
+        # The same list the caveat counts: every parameter the run drew.
+        names = ", ".join(_parameter_words(path) for path in sorted(summary.varied))
+        fixed = len([a for a in every if not a.varied])
+        parts.append(f'<p class="deep">Varied in this run ({len(summary.varied)} parameters): '
+                     f"{escape(names)}. Held fixed: {fixed} of these {len(every)} deep "
+                     "uncertainties.</p>")
     else:
         parts.append(f'<p class="deep">None of these {len(every)} deep uncertainties was '
                      "varied in this run; `regsim sweep` shows how much each one matters.</p>")
     return "\n".join(parts)
+
+
+def _parameter_words(path: str) -> str:
+    """'world.follower.delay_months' -> 'follower: delay months'."""
+    segments = [part for part in path.split(".") if part and not part.isdigit()]
+    last = key_words(segments[-1]) if segments else path
+    parent = segments[-2].replace("_", " ") if len(segments) > 1 else ""
+    return f"{parent}: {last}" if parent else last
 
 
 def _assumption_line(lead: str, assumptions: Sequence[Assumption], limit: int) -> str:

@@ -4,9 +4,11 @@ The file is meant to be e-mailed or printed: plots are embedded as base64 PNG, t
 inline, nothing refers to another file or address, and every string from the folder is
 escaped. A compare folder's brief, in order:
 
-1. page one, printed alone on the first A4 page: the question, the findings that matter
-   (graded: clear effect, small effect; the rest named in one line), costs, caveats and the
-   unsourced assumptions they rest on (`sim.brief.summary`);
+1. page one, printed alone on the first A4 page: the title and question in plain words, the
+   bottom line, the findings (the question's outcomes first, each with a chart; graded: clear
+   effect, small effect; the rest named in one line), the channel line, costs with the cost
+   per month of lag gained, what the answer rests on, caveats (`sim.brief.summary`,
+   `sim.brief.bottom_line`);
 2. each policy against the baseline over time, with paired-difference bands;
 3. the key events across replicates (how often, and when, each kind happens);
 4. where each effect on a state came from (by channel) and, for a comparison run per
@@ -114,10 +116,15 @@ def section_headings(report_html: str) -> list[str]:
 
 
 def _title(report: ReportInput) -> str:
+    from sim.brief.bottom_line import scenario_title
+
+    def title(name: str) -> str:
+        return scenario_title(report.raws.get(name, {}), name)
+
     if report.kind == "comparison":
-        policies = ", ".join(report.policies) or "policies"
-        return f"Policy brief: {policies} against {report.baseline or 'the baseline'}"
-    return f"Brief: {report.baseline or report.folder.name}"
+        policies = ", ".join(title(p) for p in report.policies) or "policies"
+        return f"{policies} against {title(report.baseline) if report.baseline else 'the baseline'}"
+    return title(report.baseline) if report.baseline else f"Brief: {report.folder.name}"
 
 
 def _e(text: Any) -> str:

@@ -42,6 +42,10 @@ td.sign-up, td.sign-down { font-weight: 600; }
 td.sign-none { color: #777; }
 table.formulations .ci { font-size: 85%; font-weight: 400; color: #555; }
 p.robustness { margin: 0.3em 0; }
+p.bottom-line { font-size: 1.05em; font-weight: 600; margin: 0.2em 0; padding: 0.2em 0.5em;
+  border-left: 4px solid #1f4e79; background: #f3f6fa; }
+svg.interval-chart { vertical-align: middle; margin-right: 0.4em; }
+p.channels-line, span.per-unit { font-size: 0.92em; color: #333; }
 .cost-line { margin: 0.3em 0; }
 .cost-line .grade-clear { font-weight: 600; }
 .cost-line .grade-small, .cost-line .grade-none { color: #666; }
@@ -70,7 +74,8 @@ footer { margin-top: 3em; color: #888; font-size: 0.85em; }
   h2 { font-size: 12pt; margin-top: 1.2em; break-after: avoid; }
   h3 { font-size: 10.5pt; break-after: avoid; }
   .page-one { break-after: page; }
-  .page-one h2 { font-size: 11pt; margin-top: 0.7em; }
+  .page-one h2 { font-size: 11pt; margin-top: 0.5em; margin-bottom: 0.2em; }
+  .page-one { line-height: 1.28; }
   .page-one ul { margin: 0.2em 0; }
   .page-one p { margin: 0.25em 0; }
   section#timeseries, section#timeline, section#assumptions, section#tables,

@@ -1,7 +1,10 @@
 """Page one of a brief, as data: the findings that matter, costs, caveats and assumptions.
 
-A comparison's findings are the key outcomes whose 95% interval excludes zero, ranked by the
-size of the effect relative to the baseline (`sim.brief.verdict_grades`); costs are
+A comparison's findings are first the outcomes the question is about (`[scenario] focus`,
+by default each state's mean lag and the open lag; whatever their grade), then the key
+outcomes whose 95% interval excludes zero, by absolute size against their uncertainty
+(`sim.brief.bottom_line.strength`; never by size relative to a baseline that may be near
+zero); costs are
 every outcome in money; outcomes with no clear effect or no difference in any pair are named
 in one line each. A single run's page one gives its key outcomes in words with their
 intervals. Both list their caveats and the unsourced parameters their numbers rest on
@@ -27,6 +30,7 @@ from sim.brief.assumptions import (
     policy_label,
     varied_parameters,
 )
+from sim.brief.bottom_line import by_strength, focus_keys, scenario_title
 from sim.brief.folder import ReportInput
 from sim.brief.verdict_grades import (
     NO_DIFFERENCE,
@@ -48,8 +52,9 @@ rest are counted, so that page one stays one A4 page for up to three policies.""
 MAX_KEY_OUTCOMES = 14
 """A single run's outcomes on page one (the registry has about a dozen key outcomes; a folder
 whose outcomes it does not know shows its first ones, the rest are in the full tables)."""
-MAX_PAGE_ONE_ASSUMPTIONS = 8
-"""Assumptions named on page one (the instruments' first, at most 5 of them)."""
+MAX_PAGE_ONE_ASSUMPTIONS = 6
+"""Assumptions named on page one (the instruments' first, at most 3 of them; the bottom line,
+charts and cost per unit need the room)."""
 
 
 @dataclass
@@ -66,6 +71,10 @@ class PolicyFindings:
     unclear: list[str]
     unchanged: list[str]
     costs: list[GradedVerdict]
+    title: str = ""
+    focus: list[GradedVerdict] = field(default_factory=list)
+    """The verdicts on the outcomes the question is about (`[scenario] focus`), whatever their
+    grade: they open the findings."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class Summary:
     are zero everywhere, caveats, the assumptions behind it, and whether any was varied."""
 
     policies: list[PolicyFindings] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+    """Each scenario's plain title by name (`[scenario] title`, else its name in words)."""
     key_outcomes: list[KeyOutcome] = field(default_factory=list)
     more_outcomes: int = 0
     zero_everywhere: list[str] = field(default_factory=list)
@@ -117,6 +128,7 @@ def compare_summary(report: ReportInput) -> Summary:
     count = max(1, len(report.policies))
     per_policy = MAX_FINDINGS if count == 1 else max(2, MAX_FINDINGS_SHARED // count)
     summary = Summary(varied=varied_parameters(report.manifest))
+    summary.titles = {name: scenario_title(raw, name) for name, raw in report.raws.items()}
     questions = dict(report.questions)
     for policy in report.policies or sorted({v.policy for v in graded}):
         mine = [v for v in graded if v.policy == policy]
@@ -129,20 +141,28 @@ def compare_summary(report: ReportInput) -> Summary:
 
 def _policy_findings(report: ReportInput, policy: str, graded: list[GradedVerdict],
                      keys: list[str], limit: int, question: str) -> PolicyFindings:
+    raw, base = report.raws.get(policy, {}), report.raws.get(report.baseline, {})
+    focus_order = focus_keys(raw, base, report.state_names)
+    by_outcome = {v.outcome: v for v in graded if not v.is_cost}
+    focus = [by_outcome[k] for k in dict.fromkeys(focus_order) if k in by_outcome]
+    shown = {v.outcome for v in focus}
     key_set = set(keys)
     costs = [v for v in graded if v.is_cost]
-    key = [v for v in graded if v.outcome in key_set and not v.is_cost]
+    key = [v for v in graded if v.outcome in key_set and not v.is_cost
+           and v.outcome not in shown]
     order = {outcome: index for index, outcome in enumerate(keys)}
     key.sort(key=lambda v: order[v.outcome])
-    matters = [v for v in ranked(key) if v.matters]
+    # The question's outcomes first, then by absolute size against uncertainty (never by
+    # size relative to a baseline that may be near zero).
+    matters = by_strength([v for v in key if v.matters])
+    room = max(0, limit - len(focus))
     return PolicyFindings(
         policy=policy, question=question,
-        changes=[policy_label(report.raws.get(policy, {}), path) for path in changed_policies(
-            report.raws.get(report.baseline, {}), report.raws.get(policy, {}))],
-        findings=matters[:limit], more=max(0, len(matters) - limit),
+        changes=[policy_label(raw, path) for path in changed_policies(base, raw)],
+        findings=focus + matters[:room], more=max(0, len(matters) - room),
         unclear=[v.name for v in key if v.grade == UNCLEAR],
         unchanged=[v.name for v in key if v.grade == NO_DIFFERENCE],
-        costs=ranked(costs))
+        costs=ranked(costs), title=scenario_title(raw, policy), focus=focus)
 
 
 def _compare_caveats(report: ReportInput, summary: Summary) -> list[str]:
@@ -158,7 +178,7 @@ def _compare_caveats(report: ReportInput, summary: Summary) -> list[str]:
             caveats.append(f"{_capitalised(verdict.name)} is defined in only "
                            f"{verdict.n_pairs_defined} of {verdict.n_pairs} pairs (a milestone "
                            "not reached within the horizon is undefined).")
-    trade_offs = sorted({v.name for v in findings if v.effect == 0})
+    trade_offs = sorted({v.name for v in findings if v.effect == 0 and v.matters})
     if trade_offs:
         caveats.append(f"No better or worse for: {', '.join(trade_offs)}; each trades "
                        "security against openness or capability.")

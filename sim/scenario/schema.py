@@ -91,6 +91,14 @@ class ScenarioMeta(Strict):
     name: Name = Field(description="Short name, used for the results folder.")
     question: Question = Field(description="The question the scenario answers, one line.")
     description: Description = Field("", description="Longer description.")
+    title: Label | None = Field(
+        None, description="Plain title the brief uses for this scenario, e.g. \"California's "
+        "kill switch (SB 1047, 2025)\" (default: the name).")
+    focus: list[Name] = Field(
+        default_factory=list, max_length=20,
+        description="Outcomes the question is about, by key (e.g. "
+        "\"state_mean_lag_months__prc\"): the brief reports them first and its bottom line "
+        "answers with them (default: each state's mean lag, then the open ecosystem's).")
     start: Month = Field("2024-01", description="First simulated month.")
     months: int = Field(120, gt=0, le=1200,
                         description="Horizon in months (one step = a month; run setting).")
