@@ -357,20 +357,32 @@ def default_sampler(parameters: Sequence[Any]) -> str:
 # Analysing sweeps --------------------------------------------------------------------------
 
 
-def discover(sweep: SweepResults | str | os.PathLike[str], outcome: str,
+def discover(sweep: SweepResults | str | os.PathLike[str], outcome: str | None = None,
              below: float | None = None, above: float | None = None, per: str = "point",
              threshold_share: float = 0.8, box_index: int | None = None,
-             peel_alpha: float = 0.05, mass_min: float = 0.05) -> DiscoveryResults:
+             peel_alpha: float = 0.05, mass_min: float = 0.05, effect: str | None = None,
+             where: Sequence[str] = (), include: Sequence[str] = (),
+             exclude: Sequence[str] = (), method: str = "prim",
+             resamples: int = 0) -> DiscoveryResults:
     """Scenario discovery on a finished sweep (as `regsim discover`): the PRIM box of the
-    design where `outcome` is below (or above) a value in its units, with coverage, density
-    and mass (shares 0..1), the peeling trajectory and feature scores. Needs the `analysis`
-    extra (else `sim.extras.MissingExtraError`, an ImportError that says how to install it).
-    Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad input."""
+    design where `outcome` is below (or above) a value in its units, or where every `where`
+    condition holds (`["state_mean_lag_months__prc<8", "cash_compliance_musd>5000"]`), with
+    coverage, density and mass (shares 0..1), the peeling trajectory and feature scores.
+    `effect="LEVER=A:B"` looks at the lever's paired effect per future (the outcome under B
+    minus under A on the same future) instead of the stored outcomes. `include`/`exclude`
+    keep or drop dimensions (keys, or the kinds "lever", "uncertainty", "drawn"); `method`
+    "cart" or "both" adds CART's leaves as boxes (`.cart`); `resamples` > 0 adds `.resampling`
+    and `.drops`. Warns (`PeelingStoppedEarly`) when PRIM stops peeling early. Needs the
+    `analysis` extra (else `sim.extras.MissingExtraError`, an ImportError that says how to
+    install it). Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad
+    input."""
     from sim.api.results import discover_in
 
     return discover_in(_sweep_folder(sweep), outcome, below=below, above=above, per=per,
                        threshold_share=threshold_share, box_index=box_index,
-                       peel_alpha=peel_alpha, mass_min=mass_min)
+                       peel_alpha=peel_alpha, mass_min=mass_min, effect=effect,
+                       where=where, include=include, exclude=exclude, method=method,
+                       resamples=resamples)
 
 
 def robustness(sweep: SweepResults | str | os.PathLike[str],

@@ -420,7 +420,9 @@ class DiscoveryResults(_SweepAnalysis):
     """A PRIM scenario discovery (`sim.discover`): `box` (the chosen box's restricted
     parameters with their ranges or levels and quasi-p values), `trajectory` (every box of
     the peeling trajectory with coverage, density and mass, shares 0..1), `limits`,
-    `feature_scores`, and `summary` (a dict, as `regsim discover --json` prints)."""
+    `feature_scores`, `cart` (CART's leaves as boxes, with method "cart" or "both"),
+    `resampling` and `drops` (with resamples > 0; else None), `warnings` (PRIM stopped
+    peeling early), and `summary` (a dict, as `regsim discover --json` prints)."""
 
     PLOTS = ("tradeoff", "box_limits", "feature_scores")
 
@@ -428,6 +430,8 @@ class DiscoveryResults(_SweepAnalysis):
         super().__init__(result, sweep_folder)
         self.box, self.trajectory = result.box, result.trajectory
         self.limits, self.feature_scores = result.limits, result.feature_scores
+        self.cart, self.resampling, self.drops = result.cart, result.resampling, result.drops
+        self.warnings = result.warnings
 
     coverage = property(lambda self: float(self.result.chosen["coverage"]),
                         doc="Share of all cases of interest inside the chosen box.")
@@ -442,18 +446,16 @@ class DiscoveryResults(_SweepAnalysis):
         from sim.plots.discovery import write_discovery_plots
 
         result = self.result
-        target = folder or default_folder(self.sweep_folder, "discover", result.outcome,
-                                          result.rule, f"{result.value:g}")
-        tables = {"box": self.box, "trajectory": self.trajectory,
-                  "trajectory_limits": self.limits, "feature_scores": self.feature_scores}
+        target = folder or default_folder(self.sweep_folder, "discover", *result.folder_parts())
+        tables = result.tables()
         writer = (lambda plots_dir: write_discovery_plots(result, plots_dir)) if plots else None
         return write_analysis(Path(target), "discovery", self.sweep_folder, self.summary,
                               tables, force, writer)
 
     def __repr__(self) -> str:
         result = self.result
-        return (f"<DiscoveryResults {result.outcome} {result.rule} {result.value:g}: coverage "
-                f"{self.coverage:.2f}, density {self.density:.2f}>")
+        return (f"<DiscoveryResults {result.question}: coverage {self.coverage:.2f}, density "
+                f"{self.density:.2f}>")
 
 
 class RobustnessResults(_SweepAnalysis):
@@ -511,10 +513,7 @@ def summary_json(summary: dict[str, Any]) -> str:
     return json.dumps(jsonable(summary), indent=2, allow_nan=False)
 
 
-def discover_in(folder: Path, outcome: str, below: float | None = None,
-                above: float | None = None, per: str = "point", threshold_share: float = 0.8,
-                box_index: int | None = None, peel_alpha: float = 0.05,
-                mass_min: float = 0.05) -> DiscoveryResults:
+def discover_in(folder: Path, outcome: str | None, **options: Any) -> DiscoveryResults:
     """Scenario discovery on the finished sweep in `folder` (`sim.discover` documents it)."""
     from sim.analysis.discovery import discover as run_discovery
     from sim.analysis.sweep_data import load_sweep
@@ -522,10 +521,7 @@ def discover_in(folder: Path, outcome: str, below: float | None = None,
 
     require_extra("analysis", "sim.discover")
     data = load_sweep(folder)
-    result = run_discovery(data, outcome, below=below, above=above, per=per,
-                           threshold_share=threshold_share, box_index=box_index,
-                           peel_alpha=peel_alpha, mass_min=mass_min)
-    return DiscoveryResults(result, folder)
+    return DiscoveryResults(run_discovery(data, outcome, **options), folder)
 
 
 def robustness_in(folder: Path, outcomes: Sequence[str] | dict[str, int | None] = (),

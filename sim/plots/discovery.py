@@ -57,9 +57,14 @@ def write_robustness_plots(robustness: Robustness, plots_dir: Path) -> list[Path
 
 def _question(discovery: Discovery) -> str:
     cases = "design points" if discovery.per == "point" else "runs"
-    return (f"{outcome_label(discovery.outcome)} {discovery.rule} "
-            f"{format_number(discovery.value)}: {discovery.n_of_interest} of "
-            f"{discovery.n_cases} {cases}")
+    if discovery.rule == "where":
+        asked = " and ".join(discovery.where)
+    else:
+        asked = (f"{outcome_label(discovery.outcome)} {discovery.rule} "
+                 f"{format_number(discovery.value)}")
+    if discovery.effect:
+        asked = f"effect of {discovery.effect}: {asked}"
+    return f"{asked}: {discovery.n_of_interest} of {discovery.n_cases} {cases}"
 
 
 def tradeoff_figure(discovery: Discovery) -> Figure:
