@@ -354,7 +354,9 @@ class SweepResults:
         `sobol` or `morris` (when the sampler gives them)."""
         from sim.plots import sensitivity as sensitivity_plots
 
-        draw = {"tornado": ("swing", sensitivity_plots.tornado_figure),
+        tornado = functools.partial(sensitivity_plots.tornado_figure,
+                                    ends=sensitivity_plots.option_ends(self.folder))
+        draw = {"tornado": ("swing", tornado),
                 "sobol": ("sobol", sensitivity_plots.sobol_figure),
                 "morris": ("morris", sensitivity_plots.morris_figure)}
         if kind not in draw:

@@ -175,6 +175,29 @@ class Design:
         }
 
 
+def low_to_high(parameter: Parameter) -> list[Any]:
+    """A list parameter's options from its low end to its high end, for the tornado chart:
+    `false` (off, the lenient setting) before `true` (on, the strict one), numbers ascending,
+    anything else (names of modes) in the order typed."""
+    options = list(parameter.values)
+    if all(isinstance(v, bool) for v in options):
+        return sorted(options)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in options):
+        return sorted(options)
+    return options
+
+
+def swing_position(parameter: Parameter, value: Any) -> float:
+    """Where `value` lies from the parameter's low end (0) to its high end (1): on its scale
+    for a range, by `low_to_high` order for a list of options."""
+    if parameter.is_range:
+        return parameter.position(value)
+    ordered = low_to_high(parameter)
+    index = next(i for i, option in enumerate(ordered) if option == value
+                 and isinstance(option, bool) == isinstance(value, bool))
+    return index / (len(ordered) - 1) if len(ordered) > 1 else 0.5
+
+
 FUTURE_ID = "future_id"
 """The column of points.csv and runs.csv naming the future a design point (or run) faces."""
 

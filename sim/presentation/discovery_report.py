@@ -118,20 +118,22 @@ def format_robustness(robustness: Robustness) -> str:
         rows = table[table["outcome"] == outcome]
         direction = rows["direction"].iloc[0]
         used = int(rows["n_futures"].min())
+        unit = rows["unit"].iloc[0] if "unit" in rows else ""
         lines += ["", f"{outcome_label(outcome)}: {direction} is better; regret over {used} "
-                      f"futures"]
+                      f"futures{f' (in {unit})' if unit else ''}"]
         lines += _table(("lever combination", "mean", "max regret", "p90 regret",
                          "mean regret"),
-                        [(r["label"], format_number(r["mean"]), format_number(r["max_regret"]),
+                        [(r["lever_setting"], format_number(r["mean"]),
+                          format_number(r["max_regret"]),
                           format_number(r["p90_regret"]), format_number(r["mean_regret"]))
                          for r in rows.to_dict(orient="records")])
     satisficing = robustness.satisficing
-    criteria = [c for c in satisficing.columns if c not in ("combination", "label",
-                                                            "n_futures")]
+    criteria = [c for c in satisficing.columns if c not in ("combination", "lever_setting",
+                                                            "n_futures", *robustness.levers)]
     if criteria:
         lines += ["", f"satisficing: share of the {futures} futures meeting each criterion"]
         lines += _table(("lever combination", *criteria),
-                        [(r["label"], *(_share(r[c]) for c in criteria))
+                        [(r["lever_setting"], *(_share(r[c]) for c in criteria))
                          for r in satisficing.to_dict(orient="records")])
     return "\n".join(lines)
 
