@@ -2,7 +2,8 @@
 matplotlib Figures, and `.save(folder)` writing the folder the matching command writes.
 
 Units are the model's (docs/model.md, "Outputs"); every outcome table has `label` (the
-outcome in words) and `unit` columns beside its `outcome` key.
+outcome in words) and `unit` columns beside its `outcome` key, and every DataFrame a result
+returns carries `df.attrs["units"]` ({column: unit}, `sim.api.units`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.api.units import UnitTables
 from sim.experiments.results import RunResult
 from sim.experiments.storage import MANIFEST_NAME, write_atomically
 from sim.scenario.toml_guard import loads as toml_loads
@@ -81,7 +83,7 @@ def copy_folder(source: Path, target: str | os.PathLike[str], force: bool) -> Pa
 # A run ---------------------------------------------------------------------------------------
 
 
-class RunResults:
+class RunResults(UnitTables):
     """The replicates of one scenario (`sim.run`, or a run folder from `sim.open`).
 
     Tables: `timeseries` (one row per replicate and month: `replicate`, `step`, `month` and
@@ -179,7 +181,7 @@ class RunResults:
 # A comparison --------------------------------------------------------------------------------
 
 
-class ComparisonResults:
+class ComparisonResults(UnitTables):
     """Policies against a baseline on paired replicates (`sim.compare`, or a compare folder).
 
     `comparison`: one row per policy and outcome: the paired difference policy - baseline
@@ -296,7 +298,7 @@ class ComparisonResults:
 # A sweep -------------------------------------------------------------------------------------
 
 
-class SweepResults:
+class SweepResults(UnitTables):
     """A finished sweep (`sim.sweep`, or a sweep folder): `runs` (one row per run: point,
     replicate, seed, design values, status, outcomes), `points` (per design point: its values,
     runs ok and failed, each outcome's mean over replicates), `sensitivity` (tidy indices with
@@ -393,7 +395,7 @@ def write_sweep_plots(folder: Path) -> list[Path]:
 # Analyses of a sweep -------------------------------------------------------------------------
 
 
-class _SweepAnalysis:
+class _SweepAnalysis(UnitTables):
     """What a discovery and a robustness analysis share: the analysis result, the sweep it
     read, its `summary` (a dict, as the command's --json prints) and its named plots."""
 
@@ -495,7 +497,7 @@ class RobustnessResults(_SweepAnalysis):
                 f"{len(self.futures)} futures>")
 
 
-class AnalysisFolder:
+class AnalysisFolder(UnitTables):
     """A discovery or robustness folder read back: its `kind`, `manifest`, `summary` (dict)
     and `tables` (name -> DataFrame, one per CSV it lists)."""
 
