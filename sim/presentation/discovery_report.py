@@ -118,9 +118,8 @@ def format_robustness(robustness: Robustness) -> str:
         rows = table[table["outcome"] == outcome]
         direction = rows["direction"].iloc[0]
         used = int(rows["n_futures"].min())
-        unit = rows["unit"].iloc[0] if "unit" in rows else ""
         lines += ["", f"{outcome_label(outcome)}: {direction} is better; regret over {used} "
-                      f"futures{f' (in {unit})' if unit else ''}"]
+                      f"futures"]
         lines += _table(("lever combination", "mean", "max regret", "p90 regret",
                          "mean regret"),
                         [(r["lever_setting"], format_number(r["mean"]),
