@@ -293,3 +293,18 @@ def test_the_future_id_is_not_an_outcome(effect_sweep: Path) -> None:
     assert "future_id" not in load_sweep(effect_sweep).outcomes
     with pytest.raises(SweepDataError, match="not an outcome"):
         discover(effect_sweep, "future_id", above=3)
+
+
+def test_plots_and_api_save_of_an_effect_and_a_condition(effect_sweep: Path,
+                                                          tmp_path: Path) -> None:
+    import sim
+
+    found = sim.discover(effect_sweep, "y", above=0.5, effect=f"{SWITCH}=false:true",
+                         method="both", resamples=2)
+    saved = found.save(tmp_path / "effect")
+    assert {"cart.csv", "resampling.csv", "drops.csv"} <= {p.name for p in saved.iterdir()}
+    assert len(list((saved / "plots").iterdir())) == 3
+    assert "effect" in found.plot("tradeoff").axes[0].get_title()
+    default = sim.discover(effect_sweep, where=["y>5", "cost<4"]).save()
+    assert default.parent == effect_sweep and default.name == "discover-where-y_5-cost_4"
+    assert sim.open(default).tables["box"].shape[0] >= 1
