@@ -308,3 +308,17 @@ def test_plots_and_api_save_of_an_effect_and_a_condition(effect_sweep: Path,
     default = sim.discover(effect_sweep, where=["y>5", "cost<4"]).save()
     assert default.parent == effect_sweep and default.name == "discover-where-y_5-cost_4"
     assert sim.open(default).tables["box"].shape[0] >= 1
+
+
+def test_api_arguments_are_checked(effect_sweep: Path) -> None:
+    import sim
+
+    only = sim.open(effect_sweep).discover(where=["y>5", "cost<4"], include="lever")
+    assert list(only.feature_scores["parameter"]) == [SWITCH]
+    assert only.summary["settings"]["include"] == ["lever"]
+    with pytest.raises(SweepDataError, match="--resamples"):
+        discover(effect_sweep, "y", above=5.0, resamples=-1)
+    with pytest.raises(SweepDataError, match="--method"):
+        discover(effect_sweep, "y", above=5.0, method="tree")
+    with pytest.raises(SweepDataError, match="not both"):
+        discover(effect_sweep, "y", where=["y>5"])

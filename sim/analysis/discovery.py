@@ -58,6 +58,8 @@ from sim.experiments.design import Parameter
 
 BELOW, ABOVE, WHERE = "below", "above", "where"
 PRIM, CART, BOTH = "prim", "cart", "both"
+MAX_RESAMPLES = 1000
+"""The most PRIM re-runs `resamples` asks for (each costs about one discovery)."""
 METHODS = (PRIM, CART, BOTH)
 DEFAULT_THRESHOLD_SHARE = 0.8
 PEEL_ALPHA, PASTE_ALPHA, MASS_MIN = 0.05, 0.05, 0.05
@@ -213,10 +215,13 @@ def discover(
     out-of-range option.
     """
     data = sweep if isinstance(sweep, SweepData) else load_sweep(Path(sweep))
+    include, exclude = _names(include), _names(exclude)
     conditions, outcome_text = _conditions(outcome, below, above, where)
     _check_settings(threshold_share, peel_alpha, paste_alpha, mass_min)
     if method not in METHODS:
         raise SweepDataError(f"--method: expected one of {', '.join(METHODS)}, found {method!r}")
+    if not 0 <= int(resamples) <= MAX_RESAMPLES:
+        raise SweepDataError(f"--resamples: expected 0 to {MAX_RESAMPLES}, found {resamples}")
     paired = parse_effect(effect, data) if effect else None
     gathered = gather(data, list(dict.fromkeys(c.outcome for c in conditions)), per, paired,
                       include, exclude)
@@ -279,14 +284,20 @@ class PeelingStoppedEarly(UserWarning):
 # Cases of interest ---------------------------------------------------------------------------
 
 
+def _names(keys: str | Sequence[str]) -> list[str]:
+    """One key or several, as a list (a lone string is one key, not its letters)."""
+    return [keys] if isinstance(keys, str) else [str(k) for k in keys]
+
+
 def _conditions(outcome: str | None, below: float | None, above: float | None,
                 where: Sequence[str]) -> tuple[list[Condition], str]:
     """The conditions a case of interest meets, and their text."""
     if isinstance(where, str):
         where = [where]
     if where:
-        if below is not None or above is not None:
-            raise SweepDataError("give either --where conditions or --below/--above, not both")
+        if below is not None or above is not None or outcome:
+            raise SweepDataError("give either --where conditions or --outcome with --below/"
+                                 "--above, not both")
         conditions = [parse_condition(text) for text in where]
         return conditions, " and ".join(map(str, conditions))
     if not outcome:

@@ -238,6 +238,8 @@ def _labels(column: pd.Series, parameter) -> pd.Series:
 
 def _select(inputs: pd.DataFrame, kinds: dict[str, str], include: Sequence[str],
             exclude: Sequence[str]) -> pd.DataFrame:
+    include = [include] if isinstance(include, str) else list(include)
+    exclude = [exclude] if isinstance(exclude, str) else list(exclude)
     for option, keys in (("--include", include), ("--exclude", exclude)):
         unknown = [k for k in keys if k not in inputs.columns and k not in (LEVER, "uncertainty",
                                                                             DRAWN_KIND)]

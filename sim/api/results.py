@@ -342,7 +342,7 @@ class SweepResults(UnitTables):
 
         return read_parquet(self.folder / "timeseries.parquet")
 
-    def discover(self, outcome: str, **settings: Any) -> DiscoveryResults:
+    def discover(self, outcome: str | None = None, **settings: Any) -> DiscoveryResults:
         """`sim.discover` on this sweep."""
         return discover_in(self.folder, outcome, **settings)
 
