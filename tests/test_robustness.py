@@ -58,7 +58,7 @@ def expected_thefts(policy_sweep: Path) -> pd.DataFrame:
 def test_the_policy_best_in_every_future_has_no_regret(policy_sweep: Path) -> None:
     result = robustness(policy_sweep, ["thefts", "cost:lower"])
     assert len(result.combinations) == 3 and len(result.futures) == 24
-    table = result.table.set_index(["label", "outcome"])
+    table = result.table.set_index(["lever_setting", "outcome"])
     assert table.loc[("policy=strict", "thefts"), "max_regret"] == 0.0
     assert table.loc[("policy=none", "cost"), "max_regret"] == 0.0
     thefts = expected_thefts(policy_sweep)
@@ -75,14 +75,14 @@ def test_the_policy_best_in_every_future_has_no_regret(policy_sweep: Path) -> No
 
 def test_higher_is_better_takes_the_largest_as_best(policy_sweep: Path) -> None:
     result = robustness(policy_sweep, {"thefts": +1})  # as if thefts were wanted
-    table = result.table.set_index("label")
+    table = result.table.set_index("lever_setting")
     assert table.loc["policy=none", "max_regret"] == 0.0
     assert table.loc["policy=strict", "max_regret"] > 0.0
 
 
 def test_satisficing_shares_count_the_futures_meeting_each_criterion(policy_sweep: Path) -> None:
     result = robustness(policy_sweep, ["thefts"], ["thefts<=4", "cost<15"])
-    shares = result.satisficing.set_index("label")
+    shares = result.satisficing.set_index("lever_setting")
     thefts = expected_thefts(policy_sweep)
     for policy in THEFT_FACTOR:
         assert shares.loc[f"policy={policy}", "thefts<=4"] == pytest.approx(
@@ -123,7 +123,7 @@ def test_a_grid_design_crosses_levers_with_the_same_futures(tmp_path: Path) -> N
     grid = make_sweep(tmp_path / "grid", [*FUTURES, POLICY], "grid", 3)
     result = robustness(grid, ["thefts"])
     assert len(result.futures) == 9 and len(result.combinations) == 3
-    assert result.table.set_index("label").loc["policy=strict", "max_regret"] == 0.0
+    assert result.table.set_index("lever_setting").loc["policy=strict", "max_regret"] == 0.0
 
 
 def test_robustness_command_writes_tables_and_a_heatmap(policy_sweep: Path,

@@ -201,7 +201,7 @@ def test_sweep_command_writes_a_complete_folder(tmp_path: Path) -> None:
     assert summary["sensitivity"] and all(row["unit"] for row in summary["sensitivity"]
                                           if row["outcome"].startswith("state_"))
     runs = pd.read_csv(out / "runs.csv")
-    assert list(runs.columns[:7]) == ["point_id", "replicate", "seed", HAZARD,
+    assert list(runs.columns[:8]) == ["point_id", "replicate", "seed", "future_id", HAZARD,
                                       "states.prc.attacker_tier", "status",
                                       "mean_open_lag_months"]
     assert runs[["point_id", "replicate"]].equals(

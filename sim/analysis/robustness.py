@@ -58,6 +58,16 @@ OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 _CRITERION = re.compile(r"^\s*(?P<key>[^<>=\s]+)\s*(?P<op>>=|<=|>|<)\s*(?P<value>\S+)\s*$")
 ALL_CRITERIA = "all criteria"
 
+SETTING = "lever_setting"
+"""The column naming a lever combination in words (`kill_switch.enabled=true, ...`)."""
+
+
+def outcome_unit(outcome: str) -> str:
+    """The outcome's unit as the console tables show it (empty if regsim does not know it)."""
+    from sim.presentation.tables import outcome_descriptions
+
+    return str(outcome_descriptions([outcome])[0].get("unit") or "")
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -110,16 +120,17 @@ def parse_outcome(text: str) -> tuple[str, int | None]:
 class Robustness:
     """The result of `robustness`; outcome values and regrets are in each outcome's units.
 
-    - `combinations`: one row per lever combination (`combination` id, a `label`, one column
-      per lever);
+    - `combinations`: one row per lever combination (`combination` id, `lever_setting` in
+      words, one column per lever with its value);
     - `futures`: one row per future (`future` id, one column per uncertainty);
     - `outcomes`: `point_id`, `combination`, `future` and each analysed outcome's value;
     - `regret`: long form, one row per combination, future and outcome: value, best value in
       that future, regret;
-    - `table`: one row per combination and outcome: direction, futures used, mean outcome,
-      max, 90th percentile and mean regret;
-    - `satisficing`: one row per combination: the share of futures meeting each criterion, and
-      all of them at once.
+    - `table`: one row per combination and outcome: the combination's columns, the outcome and
+      its unit, direction, futures used, mean outcome, max, 90th percentile and mean regret
+      (in the unit);
+    - `satisficing`: one row per combination (its columns): the share of futures meeting each
+      criterion, and all of them at once.
     """
 
     levers: tuple[str, ...]
@@ -291,7 +302,7 @@ def _combinations_table(data: SweepData, levers: Sequence[Any],
     for cid, point_id in sorted(first_point.items()):
         values = data.inputs.loc[point_id, [p.key for p in levers]]
         label = ", ".join(f"{short[key]}={_format(value)}" for key, value in values.items())
-        rows.append({"combination": cid, "label": label, **values.to_dict()})
+        rows.append({"combination": cid, SETTING: label, **values.to_dict()})
     return pd.DataFrame(rows)
 
 
@@ -373,14 +384,16 @@ def regret_table(regret: pd.DataFrame, frame: pd.DataFrame, directions: Mapping[
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    return combinations[["combination", "label"]].merge(table, on="combination")
+    table.insert(table.columns.get_loc("outcome") + 1, "unit",
+                 [outcome_unit(o) for o in table["outcome"]])
+    return combinations.merge(table, on="combination")
 
 
 def satisficing_table(frame: pd.DataFrame, criteria: Sequence[Criterion],
                       combinations: pd.DataFrame) -> pd.DataFrame:
     """Per combination: the number of futures, the share meeting each criterion, and the
     share meeting all of them at once (blank without criteria)."""
-    table = combinations[["combination", "label"]].copy()
+    table = combinations.copy()
     table["n_futures"] = frame.groupby("combination").size().reindex(
         table["combination"]).to_numpy()
     if not criteria:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.csv_cells import read_back
-from sim.experiments.design import LEVER, Design, Parameter, toml_literal
+from sim.experiments.design import FUTURE_ID, LEVER, Design, Parameter, toml_literal
 
 PER_POINT, PER_RUN = "point", "run"
 PER_CHOICES = (PER_POINT, PER_RUN)
@@ -111,8 +111,9 @@ def load_sweep(folder: Path) -> SweepData:
 
 
 def _outcome_columns(points: pd.DataFrame, design: Design) -> tuple[str, ...]:
-    """Numeric outcome columns of points.csv: everything after the design and the counts."""
-    skip = {*design.keys, *COUNT_COLUMNS}
+    """Numeric outcome columns of points.csv: everything but the future id, the design and
+    the counts."""
+    skip = {*design.keys, *COUNT_COLUMNS, FUTURE_ID}
     return tuple(c for c in points.columns if c not in skip
                  and pd.api.types.is_numeric_dtype(points[c])
                  and not pd.api.types.is_bool_dtype(points[c]))
@@ -165,6 +166,9 @@ def check_outcome(data: SweepData, outcome: str, option: str = "--outcome") -> N
     """SweepDataError unless `outcome` is a numeric outcome of the sweep."""
     if outcome in data.outcomes:
         return
+    if outcome == FUTURE_ID:
+        raise SweepDataError(f"{option}: {outcome!r} names the future a case faces; it is not "
+                             "an outcome")
     runs_header = pd.read_csv(data.folder / "runs.csv", nrows=0).columns
     if outcome in runs_header and outcome not in data.design.keys:
         raise SweepDataError(f"{option}: {outcome!r} is not a numeric outcome (it holds names, "

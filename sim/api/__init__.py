@@ -34,8 +34,10 @@ the functions.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,7 +171,8 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
             seed: int | None = None, set: Overrides = None, uncertainty: bool = False,
             independent: bool = False, workers: int | None = None, series: bool = True,
             plots: bool = True, out: str | os.PathLike[str] | None = None,
-            formulations: str | None = None) -> ComparisonResults:
+            formulations: str | None = None, force: bool = False,
+            progress: bool = True) -> ComparisonResults:
     """Compare each policy scenario with `baseline` on paired replicates (as `regsim
     compare`): differences with 95% intervals, shares of pairs better, and verdicts.
 
@@ -178,9 +181,12 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     seeds (unpaired). `workers` defaults to the number of CPUs. With `series`, each run's
     monthly series and events are kept (`.timeseries`, `.events`, and the brief's charts).
     The folder is written to `out`, or to a temporary folder removed with the result unless
-    `.save(folder)` is called. Raises ValueError for fewer than 2 replicates, scenarios
-    sharing a name, or a folder `out` that exists and is not empty; ScenarioError for a bad
-    scenario; `sim.experiments.engine.EngineError` if the runs stopped (a lost worker).
+    `.save(folder)` is called; `force=True` replaces an earlier results folder at `out` (so a
+    notebook cell can be run again). With `progress`, the runs done show on stderr: a bar on
+    a terminal, a line per 10% in Jupyter or a log file (`sim.presentation.progress`).
+    Raises ValueError for fewer than 2 replicates, scenarios sharing a name, or a folder `out`
+    that exists and is not empty (without `force`); ScenarioError for a bad scenario;
+    `sim.experiments.engine.EngineError` if the runs stopped (a lost worker).
 
     `formulations` (as `regsim compare --formulations`): `"all"` runs the comparison once per
     option of each formulation field (one at a time, the others as the baseline sets them),
@@ -200,6 +206,7 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     from sim.experiments.compare import run_comparison
     from sim.experiments.executors import warm_executor
     from sim.experiments.storage import PendingFolder
+    from sim.presentation.progress import progress_bar
 
     if not policies:
         raise ValueError("compare needs a baseline and at least one policy scenario")
@@ -228,16 +235,18 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
     states = {s.name: s.label or s.name for s in loaded[0].states}
     # Written in a hidden temporary folder and renamed into place once complete, as by
     # `regsim compare`: an interrupted comparison leaves nothing half-written at `out`.
-    with PendingFolder(target, force=_empty_folder(target)) as pending:
+    with PendingFolder(target, force=force or _empty_folder(target)) as pending:
         work = pending.temp_dir
-        with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
+        total = count * len(loaded) * max(1, len(blocks))
+        with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor, \
+                progress_bar(total, "compare: runs", progress) as advance:
             if design:
                 by_block = fm.run_blocks(work, raws, blocks, root_seed, count, executor,
-                                         save_series=series, replicate_values=draws,
+                                         advance, save_series=series, replicate_values=draws,
                                          design=design[0])
             else:
                 runs = run_comparison(work, raws, root_seed, count, executor, independent,
-                                      save_series=series, replicate_values=draws)
+                                      advance, save_series=series, replicate_values=draws)
         if design:
             table, _ = finish_formulations(work, design[0], blocks, by_block, names, states,
                                            plots=plots)
@@ -246,6 +255,24 @@ def compare(baseline: str | os.PathLike[str] | Scenario,
             table = finish_comparison(work, runs, names, states, plots=plots)
         folder = pending.commit()
     return ComparisonResults(folder, runs, table, states, scratch)
+
+
+@contextlib.contextmanager
+def _replacing(target: Path, force: bool) -> Iterator[Path]:
+    """The folder to build a sweep or search in: `target` itself, or with `force` and a
+    results folder already at `target`, a hidden sibling moved into its place once the work
+    is done (the old folder is deleted only then; on failure the sibling is removed)."""
+    from sim.experiments.storage import replace_folder, replacement_folder
+
+    if not force or not os.path.lexists(target) or _empty_folder(target):
+        yield target
+        return
+    build = replacement_folder(target)
+    try:
+        yield build
+        replace_folder(build, target)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
 
 
 def _empty_folder(path: Path) -> bool:
@@ -258,7 +285,8 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
           samples: int | None = None, replicates: int | None = None, seed: int | None = None,
           set: Overrides = None, uncertainty: bool = False, workers: int | None = None,
           save_timeseries: bool = False, plots: bool = False,
-          out: str | os.PathLike[str] | None = None) -> SweepResults:
+          out: str | os.PathLike[str] | None = None, force: bool = False,
+          progress: bool = True) -> SweepResults:
     """Sweep a scenario over a design of uncertainties (`params`) and levers (`levers`), with
     replicates on common random numbers (as `regsim sweep`); return its runs, per-point
     means and sensitivity indices.
@@ -270,8 +298,9 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     design does not set (the scenario's `[uncertainty]` table, else every documented range),
     the same draws for replicate r at every point (as `--uncertainty`). `workers` defaults to
     the number of CPUs. With `plots`, the sensitivity plots are drawn into the folder. The
-    folder is written to `out` or a temporary folder (see `compare`). Raises ScenarioError for
-    a bad scenario, design key or draw, ValueError for a bad design (or `uncertainty` when
+    folder is written to `out` or a temporary folder (see `compare`; `force=True` replaces an
+    earlier results folder at `out`; `progress` as for `compare`). Raises ScenarioError for a
+    bad scenario, design key or draw, ValueError for a bad design (or `uncertainty` when
     the design sets every uncertain parameter), `sim.experiments.engine.EngineError` if the
     runs stopped.
     """
@@ -284,6 +313,7 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     from sim.experiments.executors import warm_executor
     from sim.experiments.models import ScenarioModel
     from sim.experiments.sweep import create_sweep, run_sweep
+    from sim.presentation.progress import progress_bar
 
     loaded = load(scenario, set)
     raw = tomllib.loads(loaded.to_toml())
@@ -300,13 +330,15 @@ def sweep(scenario: str | os.PathLike[str] | Scenario, params: ParameterSpecs = 
     draws = (parameter_uncertainty.sweep_draws(loaded, raw, parameters, root_seed, count)
              if uncertainty else ())
     name = loaded.scenario.name
-    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
-        target, scratch = (Path(out), None) if out is not None else scratch_folder("sweep")
-        folder = create_sweep(target / "sweep" if scratch else target,
-                              ScenarioModel(raw, replicate_values=draws), design, root_seed,
-                              count, name, save_timeseries=save_timeseries)
-        run_sweep(folder, executor, plot_writer=write_sweep_plots if plots else None)
-    return SweepResults(folder, scratch)
+    target, scratch = (Path(out), None) if out is not None else scratch_folder("sweep")
+    target = target / "sweep" if scratch else target
+    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor, \
+            _replacing(target, force) as build, \
+            progress_bar(len(design) * count, f"{name}: runs", progress) as advance:
+        folder = create_sweep(build, ScenarioModel(raw, replicate_values=draws), design,
+                              root_seed, count, name, save_timeseries=save_timeseries)
+        run_sweep(folder, executor, advance, plot_writer=write_sweep_plots if plots else None)
+    return SweepResults(target, scratch)
 
 
 def design_parameters(scenario: Scenario, params: ParameterSpecs, levers: ParameterSpecs):
@@ -357,20 +389,32 @@ def default_sampler(parameters: Sequence[Any]) -> str:
 # Analysing sweeps --------------------------------------------------------------------------
 
 
-def discover(sweep: SweepResults | str | os.PathLike[str], outcome: str,
+def discover(sweep: SweepResults | str | os.PathLike[str], outcome: str | None = None,
              below: float | None = None, above: float | None = None, per: str = "point",
              threshold_share: float = 0.8, box_index: int | None = None,
-             peel_alpha: float = 0.05, mass_min: float = 0.05) -> DiscoveryResults:
+             peel_alpha: float = 0.05, mass_min: float = 0.05, effect: str | None = None,
+             where: Sequence[str] = (), include: Sequence[str] = (),
+             exclude: Sequence[str] = (), method: str = "prim",
+             resamples: int = 0) -> DiscoveryResults:
     """Scenario discovery on a finished sweep (as `regsim discover`): the PRIM box of the
-    design where `outcome` is below (or above) a value in its units, with coverage, density
-    and mass (shares 0..1), the peeling trajectory and feature scores. Needs the `analysis`
-    extra (else `sim.extras.MissingExtraError`, an ImportError that says how to install it).
-    Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad input."""
+    design where `outcome` is below (or above) a value in its units, or where every `where`
+    condition holds (`["state_mean_lag_months__prc<8", "cash_compliance_musd>5000"]`), with
+    coverage, density and mass (shares 0..1), the peeling trajectory and feature scores.
+    `effect="LEVER=A:B"` looks at the lever's paired effect per future (the outcome under B
+    minus under A on the same future) instead of the stored outcomes. `include`/`exclude`
+    keep or drop dimensions (keys, or the kinds "lever", "uncertainty", "drawn"); `method`
+    "cart" or "both" adds CART's leaves as boxes (`.cart`); `resamples` > 0 adds `.resampling`
+    and `.drops`. Warns (`PeelingStoppedEarly`) when PRIM stops peeling early. Needs the
+    `analysis` extra (else `sim.extras.MissingExtraError`, an ImportError that says how to
+    install it). Raises `sim.analysis.sweep_data.SweepDataError` (a ValueError) for bad
+    input."""
     from sim.api.results import discover_in
 
     return discover_in(_sweep_folder(sweep), outcome, below=below, above=above, per=per,
                        threshold_share=threshold_share, box_index=box_index,
-                       peel_alpha=peel_alpha, mass_min=mass_min)
+                       peel_alpha=peel_alpha, mass_min=mass_min, effect=effect,
+                       where=where, include=include, exclude=exclude, method=method,
+                       resamples=resamples)
 
 
 def robustness(sweep: SweepResults | str | os.PathLike[str],
@@ -394,7 +438,7 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
            fresh_futures: int | None = None, seed: int | None = None,
            fresh_seed: int | None = None, references: Mapping[str, Mapping[str, Any]] | None = None,
            set: Overrides = None, workers: int | None = None, plots: bool = False,
-           out: str | os.PathLike[str] | None = None) -> SearchResults:
+           out: str | os.PathLike[str] | None = None, force: bool = False) -> SearchResults:
     """Search the scenario's levers for the trade-off (Pareto) set of `objectives` over
     sampled futures (as `regsim search`), then re-run that set in fresh futures.
 
@@ -408,7 +452,8 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
     number of CPUs (the results are the same for any number). `references` names policies to
     evaluate and mark on the plots (name -> lever key -> value; other levers keep the
     scenario's), besides the scenario as written. The folder is written to `out`
-    or a temporary folder (see `compare`). Raises ScenarioError for a bad scenario or lever
+    or a temporary folder (see `compare`; `force=True` replaces an earlier results folder at
+    `out`). Raises ScenarioError for a bad scenario or lever
     key, ValueError for a bad objective, measure, size or lever, EngineError if runs stopped.
     """
     import importlib.util
@@ -444,13 +489,14 @@ def search(scenario: str | os.PathLike[str] | Scenario, objectives: Sequence[str
     writer = None
     if plots:
         from sim.plots.search import write_search_plots as writer
-    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor:
-        target, scratch = (Path(out), None) if out is not None else scratch_folder("search")
-        folder = create_search(target / "search" if scratch else target, prepared.model,
-                               settings, prepared.futures, loaded.scenario.name,
-                               prepared.references)
+    target, scratch = (Path(out), None) if out is not None else scratch_folder("search")
+    target = target / "search" if scratch else target
+    with warm_executor(_positive("workers", workers, os.cpu_count() or 1)) as executor, \
+            _replacing(target, force) as build:
+        folder = create_search(build, prepared.model, settings, prepared.futures,
+                               loaded.scenario.name, prepared.references)
         run_search(folder, executor, plot_writer=writer)
-    return SearchResults(folder, scratch)
+    return SearchResults(target, scratch)
 
 
 # Reading results back ----------------------------------------------------------------------

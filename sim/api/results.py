@@ -2,7 +2,8 @@
 matplotlib Figures, and `.save(folder)` writing the folder the matching command writes.
 
 Units are the model's (docs/model.md, "Outputs"); every outcome table has `label` (the
-outcome in words) and `unit` columns beside its `outcome` key.
+outcome in words) and `unit` columns beside its `outcome` key, and every DataFrame a result
+returns carries `df.attrs["units"]` ({column: unit}, `sim.api.units`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.api.units import UnitTables
 from sim.experiments.results import RunResult
 from sim.experiments.storage import MANIFEST_NAME, write_atomically
 from sim.scenario.toml_guard import loads as toml_loads
@@ -81,7 +83,7 @@ def copy_folder(source: Path, target: str | os.PathLike[str], force: bool) -> Pa
 # A run ---------------------------------------------------------------------------------------
 
 
-class RunResults:
+class RunResults(UnitTables):
     """The replicates of one scenario (`sim.run`, or a run folder from `sim.open`).
 
     Tables: `timeseries` (one row per replicate and month: `replicate`, `step`, `month` and
@@ -179,7 +181,7 @@ class RunResults:
 # A comparison --------------------------------------------------------------------------------
 
 
-class ComparisonResults:
+class ComparisonResults(UnitTables):
     """Policies against a baseline on paired replicates (`sim.compare`, or a compare folder).
 
     `comparison`: one row per policy and outcome: the paired difference policy - baseline
@@ -296,7 +298,7 @@ class ComparisonResults:
 # A sweep -------------------------------------------------------------------------------------
 
 
-class SweepResults:
+class SweepResults(UnitTables):
     """A finished sweep (`sim.sweep`, or a sweep folder): `runs` (one row per run: point,
     replicate, seed, design values, status, outcomes), `points` (per design point: its values,
     runs ok and failed, each outcome's mean over replicates), `sensitivity` (tidy indices with
@@ -340,7 +342,7 @@ class SweepResults:
 
         return read_parquet(self.folder / "timeseries.parquet")
 
-    def discover(self, outcome: str, **settings: Any) -> DiscoveryResults:
+    def discover(self, outcome: str | None = None, **settings: Any) -> DiscoveryResults:
         """`sim.discover` on this sweep."""
         return discover_in(self.folder, outcome, **settings)
 
@@ -354,7 +356,9 @@ class SweepResults:
         `sobol` or `morris` (when the sampler gives them)."""
         from sim.plots import sensitivity as sensitivity_plots
 
-        draw = {"tornado": ("swing", sensitivity_plots.tornado_figure),
+        tornado = functools.partial(sensitivity_plots.tornado_figure,
+                                    ends=sensitivity_plots.option_ends(self.folder))
+        draw = {"tornado": ("swing", tornado),
                 "sobol": ("sobol", sensitivity_plots.sobol_figure),
                 "morris": ("morris", sensitivity_plots.morris_figure)}
         if kind not in draw:
@@ -391,7 +395,7 @@ def write_sweep_plots(folder: Path) -> list[Path]:
 # Analyses of a sweep -------------------------------------------------------------------------
 
 
-class _SweepAnalysis:
+class _SweepAnalysis(UnitTables):
     """What a discovery and a robustness analysis share: the analysis result, the sweep it
     read, its `summary` (a dict, as the command's --json prints) and its named plots."""
 
@@ -420,7 +424,9 @@ class DiscoveryResults(_SweepAnalysis):
     """A PRIM scenario discovery (`sim.discover`): `box` (the chosen box's restricted
     parameters with their ranges or levels and quasi-p values), `trajectory` (every box of
     the peeling trajectory with coverage, density and mass, shares 0..1), `limits`,
-    `feature_scores`, and `summary` (a dict, as `regsim discover --json` prints)."""
+    `feature_scores`, `cart` (CART's leaves as boxes, with method "cart" or "both"),
+    `resampling` and `drops` (with resamples > 0; else None), `warnings` (PRIM stopped
+    peeling early), and `summary` (a dict, as `regsim discover --json` prints)."""
 
     PLOTS = ("tradeoff", "box_limits", "feature_scores")
 
@@ -428,6 +434,8 @@ class DiscoveryResults(_SweepAnalysis):
         super().__init__(result, sweep_folder)
         self.box, self.trajectory = result.box, result.trajectory
         self.limits, self.feature_scores = result.limits, result.feature_scores
+        self.cart, self.resampling, self.drops = result.cart, result.resampling, result.drops
+        self.warnings = result.warnings
 
     coverage = property(lambda self: float(self.result.chosen["coverage"]),
                         doc="Share of all cases of interest inside the chosen box.")
@@ -442,18 +450,16 @@ class DiscoveryResults(_SweepAnalysis):
         from sim.plots.discovery import write_discovery_plots
 
         result = self.result
-        target = folder or default_folder(self.sweep_folder, "discover", result.outcome,
-                                          result.rule, f"{result.value:g}")
-        tables = {"box": self.box, "trajectory": self.trajectory,
-                  "trajectory_limits": self.limits, "feature_scores": self.feature_scores}
+        target = folder or default_folder(self.sweep_folder, "discover", *result.folder_parts())
+        tables = result.tables()
         writer = (lambda plots_dir: write_discovery_plots(result, plots_dir)) if plots else None
         return write_analysis(Path(target), "discovery", self.sweep_folder, self.summary,
                               tables, force, writer)
 
     def __repr__(self) -> str:
         result = self.result
-        return (f"<DiscoveryResults {result.outcome} {result.rule} {result.value:g}: coverage "
-                f"{self.coverage:.2f}, density {self.density:.2f}>")
+        return (f"<DiscoveryResults {result.question}: coverage {self.coverage:.2f}, density "
+                f"{self.density:.2f}>")
 
 
 class RobustnessResults(_SweepAnalysis):
@@ -491,7 +497,7 @@ class RobustnessResults(_SweepAnalysis):
                 f"{len(self.futures)} futures>")
 
 
-class AnalysisFolder:
+class AnalysisFolder(UnitTables):
     """A discovery or robustness folder read back: its `kind`, `manifest`, `summary` (dict)
     and `tables` (name -> DataFrame, one per CSV it lists)."""
 
@@ -511,10 +517,7 @@ def summary_json(summary: dict[str, Any]) -> str:
     return json.dumps(jsonable(summary), indent=2, allow_nan=False)
 
 
-def discover_in(folder: Path, outcome: str, below: float | None = None,
-                above: float | None = None, per: str = "point", threshold_share: float = 0.8,
-                box_index: int | None = None, peel_alpha: float = 0.05,
-                mass_min: float = 0.05) -> DiscoveryResults:
+def discover_in(folder: Path, outcome: str | None, **options: Any) -> DiscoveryResults:
     """Scenario discovery on the finished sweep in `folder` (`sim.discover` documents it)."""
     from sim.analysis.discovery import discover as run_discovery
     from sim.analysis.sweep_data import load_sweep
@@ -522,10 +525,7 @@ def discover_in(folder: Path, outcome: str, below: float | None = None,
 
     require_extra("analysis", "sim.discover")
     data = load_sweep(folder)
-    result = run_discovery(data, outcome, below=below, above=above, per=per,
-                           threshold_share=threshold_share, box_index=box_index,
-                           peel_alpha=peel_alpha, mass_min=mass_min)
-    return DiscoveryResults(result, folder)
+    return DiscoveryResults(run_discovery(data, outcome, **options), folder)
 
 
 def robustness_in(folder: Path, outcomes: Sequence[str] | dict[str, int | None] = (),

@@ -10,11 +10,12 @@ from typing import Any
 import pandas as pd
 
 from sim.api.results import Scratch, copy_folder
+from sim.api.units import UnitTables
 
 SEARCH_PLOTS = ("tradeoff", "parallel", "convergence")
 
 
-class SearchResults:
+class SearchResults(UnitTables):
     """A finished policy search (`sim.search`, or a search folder).
 
     - `candidates`: every candidate evaluated: `generation` (-1 for a reference policy),

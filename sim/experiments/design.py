@@ -175,6 +175,58 @@ class Design:
         }
 
 
+def low_to_high(parameter: Parameter) -> list[Any]:
+    """A list parameter's options from its low end to its high end, for the tornado chart:
+    `false` (off, the lenient setting) before `true` (on, the strict one), numbers ascending,
+    anything else (names of modes) in the order typed."""
+    options = list(parameter.values)
+    if all(isinstance(v, bool) for v in options):
+        return sorted(options)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in options):
+        return sorted(options)
+    return options
+
+
+def swing_position(parameter: Parameter, value: Any) -> float:
+    """Where `value` lies from the parameter's low end (0) to its high end (1): on its scale
+    for a range, by `low_to_high` order for a list of options."""
+    if parameter.is_range:
+        return parameter.position(value)
+    ordered = low_to_high(parameter)
+    index = next(i for i, option in enumerate(ordered) if option == value
+                 and isinstance(option, bool) == isinstance(value, bool))
+    return index / (len(ordered) - 1) if len(ordered) > 1 else 0.5
+
+
+FUTURE_ID = "future_id"
+"""The column of points.csv and runs.csv naming the future a design point (or run) faces."""
+
+
+def future_ids(design: Design) -> list[int]:
+    """The future each design point faces: the index of its uncertainty values (every
+    parameter that is not a lever) among the design's distinct ones, in order of first
+    appearance. In a crossed design (grid, or lhs with levers as lists of options) every lever
+    combination faces the same futures, so points with equal ids pair lever settings on the
+    same future; a design with no uncertainties has one future, 0.
+
+    A run faces the future of its point *and* its replicate (the replicate's seed and drawn
+    `--uncertainty` values are the same at every point): `run_future_id`.
+    """
+    columns = [i for i, p in enumerate(design.parameters) if p.kind != LEVER]
+    ids: dict[str, int] = {}
+    result = []
+    for point in design.points:
+        key = json.dumps([point[i] for i in columns], sort_keys=True, default=str)
+        result.append(ids.setdefault(key, len(ids)))
+    return result
+
+
+def run_future_id(point_future_id: int, replicate: int, replicates: int) -> int:
+    """The future a run faces: its point's future and its replicate, numbered
+    `point_future_id * replicates + replicate`."""
+    return int(point_future_id) * int(replicates) + int(replicate)
+
+
 def design_from_description(described: Mapping[str, Any]) -> Design:
     """The design stored by `Design.describe` (e.g. read back from `design.json`)."""
     unit = described.get("unit")

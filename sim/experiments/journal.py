@@ -137,12 +137,14 @@ def write_runs_table(
     table_path: Path,
     design_columns: Sequence[str],
     design_values: Callable[[int], Mapping[str, Any]],
+    run_values: Callable[[int, int], Mapping[str, Any]] | None = None,
 ) -> int:
     """Write the final table: one row per run, sorted by point and replicate.
 
     Columns: point_id, replicate, seed, the design columns, status, every outcome (in order of
-    first appearance in sorted order), error, traceback. Returns the number of rows. Written
-    to a temporary file and renamed, so the table is whole or absent.
+    first appearance in sorted order), error, traceback. `run_values(point_id, replicate)` adds
+    values of design columns that depend on the run (a sweep's future id). Returns the number
+    of rows. Written to a temporary file and renamed, so the table is whole or absent.
     """
     outcome_columns: dict[str, None] = {}
     for record in sorted_records(journal_path):
@@ -156,6 +158,8 @@ def write_runs_table(
         for record in sorted_records(journal_path):
             outcomes = record.get("outcomes") or {}
             design = design_values(record["point_id"])
+            if run_values is not None:
+                design = {**design, **run_values(record["point_id"], record["replicate"])}
             row = [record["point_id"], record["replicate"], record["seed"]]
             row += [design.get(column) for column in design_columns]
             row += [record["status"]]

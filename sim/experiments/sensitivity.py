@@ -7,8 +7,9 @@ common random numbers across points, the differences between points are the para
 Indices (tidy rows: outcome, parameter, kind, method, index, value, conf95):
 
 - `swing` (every sampler; the tornado chart): `low` and `high` are the mean outcome over the
-  points with the parameter in the bottom and top fifth of its span (first and last option
-  for a list), `swing` = high - low, in the outcome's units;
+  points with the parameter in the bottom and top fifth of its span (for a list of options,
+  `sim.experiments.design.low_to_high`: `false` low and `true` high, numbers ascending, names
+  as typed), `swing` = high - low, in the outcome's units;
 - `sobol`: first-order `S1` and total-order `ST` Sobol indices (shares of variance, 0..1) with
   95% bootstrap half-widths (SALib's `sobol.analyze`, Saltelli/Jansen estimators);
 - `morris`: `mu_star` (mean absolute elementary effect, outcome units per full span of the
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.design import Design
+from sim.experiments.design import Design, swing_position
 
 INDEX_COLUMNS = ["outcome", "parameter", "kind", "method", "index", "value", "conf95"]
 TAIL_SHARE = 0.2
@@ -99,7 +100,8 @@ def swing_rows(design: Design, y: np.ndarray, outcome: str) -> list[dict]:
     """The tornado index of each parameter: mean outcome at the low and high ends."""
     rows = []
     for column, parameter in enumerate(design.parameters):
-        positions = np.array([parameter.position(point[column]) for point in design.points])
+        positions = np.array([swing_position(parameter, point[column])
+                              for point in design.points])
         low = _mean(y[positions <= TAIL_SHARE + 1e-12])
         high = _mean(y[positions >= 1.0 - TAIL_SHARE - 1e-12])
         for index, value in (("low", low), ("high", high), ("swing", high - low)):

@@ -183,6 +183,20 @@ class PendingFolder:
         self.discard()
 
 
+def replacement_folder(out_dir: Path) -> Path:
+    """An empty hidden sibling of `out_dir` to build a results folder in that will replace
+    the one at `out_dir` (`replace_folder`); ResultsExistError unless `out_dir` may be
+    replaced (a regsim results folder, or an empty folder), checked before any work."""
+    _check_target(Path(out_dir), True)
+    return _new_temporary(Path(out_dir))
+
+
+def replace_folder(built: Path, out_dir: Path) -> Path:
+    """Move the finished folder `built` to `out_dir`, replacing what is there; the old folder
+    is deleted only once the new one is in place."""
+    return _move_into_place(Path(built), Path(out_dir), True)
+
+
 def check_writable(out_dir: Path, force: bool = False) -> None:
     """Raise ResultsExistError or OSError now if a results folder cannot be written at
     `out_dir` (a trial temporary folder is created and removed)."""

@@ -9,19 +9,22 @@ A sweep folder holds:
 - `design.json` (the exact design, for resuming) and `design.csv` (one row per point);
 - `runs.jsonl`: the journal, one line per finished run in completion order;
 - `runs.csv`: the final table, one row per run sorted by point and replicate: point_id,
-  replicate, seed, design values, status, outcomes, error, traceback;
-- `points.csv`: per point, runs ok/failed and the mean of each numeric outcome;
+  replicate, seed, future_id, design values, status, outcomes, error, traceback;
+- `points.csv`: per point, its future_id, design values, runs ok/failed and the mean of each
+  numeric outcome;
 - `sensitivity.csv`: tidy sensitivity indices (`sim.experiments.sensitivity`);
 - `timeseries.parquet` (with `save_timeseries`): monthly series of every successful run,
   with `point_id` and `replicate` columns (`pandas.read_parquet(path)`);
 - `plots/`: sensitivity plots, drawn by the presentation layer.
 
-Replicate r of every point has the same seed (common random numbers). A sweep interrupted
-anywhere, even by SIGKILL, is finished by `run_sweep` on the same folder: runs already in the
-journal are skipped and the final tables are the ones an uninterrupted sweep writes. A run the
-machine failed (a full disk, a lost worker) is never recorded, so it is run again. Before
-anything runs, the whole folder is checked (`sim.experiments.sweep_folder`): a folder is data,
-and nothing named in it is ever imported.
+Replicate r of every point has the same seed (common random numbers). `future_id` names the
+future a point faces (its uncertainty values, `sim.experiments.design.future_ids`) or a run
+faces (its point's future and its replicate), so lever settings pair on the same futures. A
+sweep interrupted anywhere, even by SIGKILL, is finished by `run_sweep` on the same folder:
+runs already in the journal are skipped and the final tables are the ones an uninterrupted
+sweep writes. A run the machine failed (a full disk, a lost worker) is never recorded, so it is
+run again. Before anything runs, the whole folder is checked (`sim.experiments.sweep_folder`):
+a folder is data, and nothing named in it is ever imported.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import pandas as pd
 
 import sim
 from sim.experiments.csv_cells import write_csv
-from sim.experiments.design import Design
+from sim.experiments.design import FUTURE_ID, Design, future_ids, run_future_id
 from sim.experiments.engine import OK, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
 from sim.experiments.journal import RunJournal, completed_runs, format_cell, write_runs_table
@@ -335,7 +338,7 @@ def finalise(folder: Path, design: Design, manifest: dict[str, Any],
              plot_writer: PlotWriter | None = None) -> dict[str, Any]:
     """Write runs.csv, points.csv, sensitivity.csv, the merged time series and the plots, then
     mark the manifest complete. Returns the updated manifest."""
-    counts = _write_tables(folder, design)
+    counts = _write_tables(folder, design, int(manifest["replicates"]))
     if manifest["model"].get("save_timeseries"):
         merge_timeseries(folder / PARTS_DIR, folder / JOURNAL_NAME, folder / TIMESERIES_NAME)
     if plot_writer is not None:
@@ -346,10 +349,18 @@ def finalise(folder: Path, design: Design, manifest: dict[str, Any],
     return manifest
 
 
-def _write_tables(folder: Path, design: Design) -> dict[str, int]:
-    write_runs_table(folder / JOURNAL_NAME, folder / RUNS_NAME, design.keys, design.values)
+def _write_tables(folder: Path, design: Design, replicates: int) -> dict[str, int]:
+    futures = future_ids(design)
+
+    def run_future(point_id: int, replicate: int) -> dict[str, int]:
+        return {FUTURE_ID: run_future_id(futures[point_id], replicate, replicates)}
+
+    write_runs_table(folder / JOURNAL_NAME, folder / RUNS_NAME, [FUTURE_ID, *design.keys],
+                     design.values, run_future)
     means = point_means(folder / RUNS_NAME)
-    points = pd.concat([_design_frame(design).set_index("point_id"), means], axis=1)
+    frame = _design_frame(design)
+    frame.insert(1, FUTURE_ID, futures)
+    points = pd.concat([frame.set_index("point_id"), means], axis=1)
     points.index.name = "point_id"
     _atomic_csv(points.reset_index(), folder / POINTS_NAME)
     outcomes = [c for c in means.columns if c not in ("n_ok", "n_failed")]

@@ -57,9 +57,14 @@ def write_robustness_plots(robustness: Robustness, plots_dir: Path) -> list[Path
 
 def _question(discovery: Discovery) -> str:
     cases = "design points" if discovery.per == "point" else "runs"
-    return (f"{outcome_label(discovery.outcome)} {discovery.rule} "
-            f"{format_number(discovery.value)}: {discovery.n_of_interest} of "
-            f"{discovery.n_cases} {cases}")
+    if discovery.rule == "where":
+        asked = " and ".join(discovery.where)
+    else:
+        asked = (f"{outcome_label(discovery.outcome)} {discovery.rule} "
+                 f"{format_number(discovery.value)}")
+    if discovery.effect:
+        asked = f"effect of {discovery.effect}: {asked}"
+    return f"{asked}: {discovery.n_of_interest} of {discovery.n_cases} {cases}"
 
 
 def tradeoff_figure(discovery: Discovery) -> Figure:
@@ -192,8 +197,8 @@ def regret_heatmap_figure(robustness: Robustness) -> Figure:
     units (0: best in every future)."""
     table = robustness.table
     outcomes = list(dict.fromkeys(table["outcome"]))
-    labels = list(dict.fromkeys(table["label"]))
-    matrix = table.pivot(index="label", columns="outcome", values="max_regret").reindex(
+    labels = list(dict.fromkeys(table["lever_setting"]))
+    matrix = table.pivot(index="lever_setting", columns="outcome", values="max_regret").reindex(
         index=labels, columns=outcomes)
     scale = matrix.max(axis=0).replace(0.0, np.nan)
     shares = (matrix / scale).fillna(0.0).to_numpy()
@@ -224,10 +229,11 @@ def regret_heatmap_figure(robustness: Robustness) -> Figure:
 def satisficing_figure(robustness: Robustness) -> Figure:
     """Share of futures in which each lever combination meets each criterion (and all)."""
     table = robustness.satisficing
-    criteria = [c for c in table.columns if c not in ("combination", "label", "n_futures")]
+    criteria = [c for c in table.columns if c not in ("combination", "lever_setting",
+                                                      "n_futures", *robustness.levers)]
     if not criteria:
         raise ValueError("satisficing: the analysis has no criteria; give satisfice=['KEY>=V']")
-    labels = list(table["label"])
+    labels = list(table["lever_setting"])
     figure, axes = _figure(1.9 + ROW_HEIGHT_IN * max(len(labels), 1) * max(1, len(criteria)
                                                                            / 3))
     height = 0.8 / len(criteria)

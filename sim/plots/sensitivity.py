@@ -8,6 +8,7 @@ imported inside the functions and figures are drawn on the Agg canvas, without p
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -52,10 +53,11 @@ def write_sweep_plots(folder: Path, outcomes: Sequence[str]) -> list[Path]:
     plots_dir = folder / "plots"
     plots_dir.mkdir(parents=True, exist_ok=True)
     written = []
+    ends = option_ends(folder)
     for outcome in outcomes:
         rows = indices[indices["outcome"] == outcome]
-        for method, draw in (("swing", tornado_figure), ("sobol", sobol_figure),
-                             ("morris", morris_figure)):
+        for method, draw in (("swing", functools.partial(tornado_figure, ends=ends)),
+                             ("sobol", sobol_figure), ("morris", morris_figure)):
             if (rows["method"] == method).any() and rows["value"].notna().any():
                 name = "tornado" if method == "swing" else method
                 written.append(_save(draw(rows, outcome), plots_dir / f"{name}__{_slug(outcome)}"))
@@ -66,9 +68,33 @@ def write_sweep_plots(folder: Path, outcomes: Sequence[str]) -> list[Path]:
     return written
 
 
-def tornado_figure(rows: pd.DataFrame, outcome: str) -> Figure:
+def option_ends(folder: Path) -> dict[str, tuple[str, str]]:
+    """Per list parameter of the sweep in `folder`: its low and high option as shown
+    (`sim.experiments.design.low_to_high`); empty if the design cannot be read."""
+    from sim.experiments.design import design_from_description, low_to_high, toml_literal
+
+    def level_label(value: object) -> str:
+        return value if isinstance(value, str) else toml_literal(value)
+
+    try:
+        design = design_from_description(json.loads((Path(folder) / "design.json").read_text(
+            encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    ends = {}
+    for parameter in design.parameters:
+        if not parameter.is_range and len(parameter.values) > 1:
+            ordered = low_to_high(parameter)
+            ends[parameter.key] = (level_label(ordered[0]), level_label(ordered[-1]))
+    return ends
+
+
+def tornado_figure(rows: pd.DataFrame, outcome: str,
+                   ends: dict[str, tuple[str, str]] | None = None) -> Figure:
     """Bars from the mean outcome at each parameter's low end to its high end, around the
-    mean over the design; the widest swing on top."""
+    mean over the design; the widest swing on top. `ends` names the low and high option of
+    list parameters (`option_ends`), shown beside them: for a switch, low is off (`false`)
+    and high is on (`true`), whatever the order typed."""
     table = _pivot(rows, "swing").dropna(subset=["swing"])
     table = table.reindex(table["swing"].abs().sort_values().index)
     figure, axes = _bar_figure(len(table))
@@ -78,10 +104,11 @@ def tornado_figure(rows: pd.DataFrame, outcome: str) -> Figure:
         axes.barh(y, row["high"] - centre, left=centre, color=color, alpha=0.9)
         axes.barh(y, row["low"] - centre, left=centre, color=color, alpha=0.4)
     axes.axvline(centre, color="black", linewidth=0.8)
-    _label_parameters(axes, table)
+    _label_parameters(axes, table, ends or {})
     axes.set_xlabel(f"mean {outcome_label(outcome)}")
     axes.set_title(f"Tornado: {outcome_label(outcome)}\nparameter at its low end (light) and "
-                   "high end (dark)", fontsize="medium")
+                   "high end (dark); options: low \u2192 high, off (false) low",
+                   fontsize="medium")
     return figure
 
 
@@ -165,9 +192,13 @@ def _pivot(rows: pd.DataFrame, method: str) -> pd.DataFrame:
     return pd.concat([values, confs, kinds], axis=1)
 
 
-def _label_parameters(axes: Axes, table: pd.DataFrame) -> None:
+def _label_parameters(axes: Axes, table: pd.DataFrame,
+                      ends: dict[str, tuple[str, str]] | None = None) -> None:
+    ends = ends or {}
     axes.set_yticks(np.arange(len(table)))
-    axes.set_yticklabels([f"{p} ({k})" for p, k in zip(table.index, table["kind"], strict=True)],
+    axes.set_yticklabels([f"{p} ({k}" + (f"; {ends[p][0]} \u2192 {ends[p][1]})" if p in ends
+                                         else ")")
+                          for p, k in zip(table.index, table["kind"], strict=True)],
                          fontsize="small")
     from matplotlib.patches import Patch
 

@@ -22,8 +22,7 @@ def format_discovery(discovery: Discovery) -> str:
     chosen = discovery.chosen
     cases = "design points" if discovery.per == "point" else "runs"
     lines = [f"cases of interest: {discovery.n_of_interest} of {discovery.n_cases} {cases} with "
-             f"{outcome_label(discovery.outcome)} {discovery.rule} "
-             f"{format_number(discovery.value)}"]
+             f"{_asked(discovery)}"]
     if discovery.n_left_out:
         lines.append(f"left out: {discovery.n_left_out} {cases} where the outcome is undefined")
     lines.append(f"box {discovery.chosen_box} of {len(discovery.trajectory)} on the peeling "
@@ -46,7 +45,46 @@ def format_discovery(discovery: Discovery) -> str:
                     [(("*" if r["box"] == discovery.chosen_box else "") + str(r["box"]),
                       f"{r['coverage']:.3f}", f"{r['density']:.3f}", f"{r['mass']:.3f}",
                       r["restricted"]) for r in discovery.trajectory.to_dict(orient="records")])
-    return "\n".join(lines)
+    stop = discovery.peeling_stop
+    if stop:
+        lines.append(f"peeling stopped at mass {stop['mass']:.3f}: {stop['reason']}")
+    return "\n".join(lines + _box_tests(discovery))
+
+
+def _asked(discovery: Discovery) -> str:
+    if discovery.rule == "where":
+        asked = " and ".join(discovery.where)
+    else:
+        asked = (f"{outcome_label(discovery.outcome)} {discovery.rule} "
+                 f"{format_number(discovery.value)}")
+    return f"{asked}, as the paired effect of {discovery.effect}" if discovery.effect else asked
+
+
+def _box_tests(discovery: Discovery) -> list[str]:
+    """CART's leaves, the resampling and the drop-restriction tables, where computed."""
+    lines: list[str] = []
+    if discovery.cart is not None:
+        lines += ["", "CART leaves as boxes (* the best leaf):"]
+        lines += _table(("leaf", "coverage", "density", "mass", "parameter", "limits"),
+                        [(("*" if r["best"] else "") + str(r["leaf"]), f"{r['coverage']:.3f}",
+                          f"{r['density']:.3f}", f"{r['mass']:.3f}", r["parameter"] or "-",
+                          f"{{{r['levels']}}}" if r["levels"] else
+                          (f"{value_text(r['low'])} to {value_text(r['high'])}"
+                           if r["parameter"] else ""))
+                         for r in discovery.cart.to_dict(orient="records")])
+    if discovery.resampling is not None:
+        lines += ["", f"resampling: share of {discovery.settings.get('resamples')} PRIM boxes "
+                      "on random halves of the cases that restrict each dimension:"]
+        lines += _table(("parameter", "reappears", "in the box"),
+                        [(r["parameter"], f"{r['reappears']:.2f}", "yes" if r["in_box"] else "no")
+                         for r in discovery.resampling.to_dict(orient="records")])
+    if discovery.drops is not None:
+        lines += ["", "the box with one restriction dropped:"]
+        lines += _table(("dropped", "coverage", "density", "mass"),
+                        [(r["dropped"] or "(none)", f"{r['coverage']:.3f}",
+                          f"{r['density']:.3f}", f"{r['mass']:.3f}")
+                         for r in discovery.drops.to_dict(orient="records")])
+    return lines
 
 
 def _box_row(row: dict) -> tuple[str, ...]:
@@ -84,16 +122,17 @@ def format_robustness(robustness: Robustness) -> str:
                       f"futures"]
         lines += _table(("lever combination", "mean", "max regret", "p90 regret",
                          "mean regret"),
-                        [(r["label"], format_number(r["mean"]), format_number(r["max_regret"]),
+                        [(r["lever_setting"], format_number(r["mean"]),
+                          format_number(r["max_regret"]),
                           format_number(r["p90_regret"]), format_number(r["mean_regret"]))
                          for r in rows.to_dict(orient="records")])
     satisficing = robustness.satisficing
-    criteria = [c for c in satisficing.columns if c not in ("combination", "label",
-                                                            "n_futures")]
+    criteria = [c for c in satisficing.columns if c not in ("combination", "lever_setting",
+                                                            "n_futures", *robustness.levers)]
     if criteria:
         lines += ["", f"satisficing: share of the {futures} futures meeting each criterion"]
         lines += _table(("lever combination", *criteria),
-                        [(r["label"], *(_share(r[c]) for c in criteria))
+                        [(r["lever_setting"], *(_share(r[c]) for c in criteria))
                          for r in satisficing.to_dict(orient="records")])
     return "\n".join(lines)
 
