@@ -226,7 +226,9 @@ def test_a_lever_change_redraws_every_chart_and_headline(app_url, browser):
                           ".map(c => c.dataset.drawn)")
     assert drawn == [after] * CHARTS, "every chart shows the new result"
     changed_numbers = browser.numbers()
-    for key in ("open_lag", "share_comply", "cash"):
+    # (Not the comply share: with withholding counted only for closed models it is 99% with
+    # and without the kill switch at two significant figures.)
+    for key in ("open_lag", "cash"):
         assert changed_numbers[key] != numbers[key], key
     changed = [chart.screenshot() for chart in page.locator(".regsim-primary canvas").all()]
     assert all(old != new for old, new in zip(canvases, changed, strict=True))
