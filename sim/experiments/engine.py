@@ -106,11 +106,11 @@ idles while another finishes a long chunk."""
 class ChunkSizer:
     """How many runs the next submission carries.
 
-    About `target_s` seconds of runs, from the mean CPU time of the runs measured so far (one
-    run per chunk until a chunk has come back; CPU time, because on a shared machine a run's
-    wall time says more about the load than about the run), at most MAX_CHUNK_RUNS, and,
-    when `total_runs` is known, at most the remaining runs / (`slots` x
-    TAIL_CHUNKS_PER_SLOT). With `target_s` None, every submission carries one run.
+    About `target_s` seconds of runs, from the mean run time measured so far (wall time in
+    the worker, so that a model waiting on something else is not sent in huge chunks; one
+    run per chunk until a chunk has come back), at most MAX_CHUNK_RUNS, and, when
+    `total_runs` is known, at most the remaining runs / (`slots` x TAIL_CHUNKS_PER_SLOT).
+    With `target_s` None, every submission carries one run.
     """
 
     target_s: float | None = None
@@ -133,8 +133,7 @@ class ChunkSizer:
         return size
 
     def observe(self, runs: int, seconds: float) -> None:
-        """Learn from a chunk that came back: `runs` runs in `seconds` (their own CPU time, in
-        the worker)."""
+        """Learn from a chunk that came back: `runs` runs in `seconds` (wall, in the worker)."""
         self.measured_runs += runs
         self.measured_s += max(seconds, 0.0)
 
@@ -142,14 +141,16 @@ class ChunkSizer:
 @dataclass
 class ChunkResult:
     """A worker's answer for one chunk: the records of the runs it finished, in task order,
-    the runs' own CPU time in seconds (`time.process_time` around each model call), the
-    environment error that stopped the chunk (None if every run finished; the runs after it
-    were not run), which worker ran it, whether the chunk brought it the model, and whether
-    the worker lacked the model (nothing ran: send the chunk again with it)."""
+    their wall time in seconds, the environment error that stopped the chunk (None if every
+    run finished; the runs after it were not run), the runs' own CPU time in seconds
+    (`time.process_time` around each model call), which worker ran it, whether the chunk
+    brought it the model, and whether the worker lacked the model (nothing ran: send the
+    chunk again with it)."""
 
     records: list[RunRecord] = field(default_factory=list)
     seconds: float = 0.0
     error: BaseException | None = None
+    cpu_s: float = 0.0
     worker: str = ""
     received_model: bool = False
     missing_model: bool = False
@@ -199,20 +200,22 @@ def _unpack(parcel: ModelParcel | Model) -> tuple[Model | None, bool]:
 def execute_chunk(parcel: ModelParcel | Model, tasks: list[RunTask]) -> ChunkResult:
     """Worker side: run each task of a chunk (`execute`), stopping at an environment error,
     and sum the runs' own CPU time. `parcel` is a `ModelParcel` (or the model itself)."""
+    started = time.perf_counter()
     model, received = _unpack(parcel)
     if model is None:
         return ChunkResult(worker=worker_id(), missing_model=True)
-    records = []
-    cpu_s = 0.0
+    records, cpu_s, error = [], 0.0, None
     for task in tasks:
-        started = time.process_time()
+        cpu_started = time.process_time()
         try:
             records.append(execute(model, task))
-        except ENVIRONMENT_ERRORS as error:
-            return ChunkResult(records, cpu_s + time.process_time() - started, error,
-                               worker_id(), received)
-        cpu_s += time.process_time() - started
-    return ChunkResult(records, cpu_s, None, worker_id(), received)
+        except ENVIRONMENT_ERRORS as stopped:
+            error = stopped
+        cpu_s += time.process_time() - cpu_started
+        if error is not None:
+            break
+    return ChunkResult(records, time.perf_counter() - started, error, cpu_s, worker_id(),
+                       received)
 
 
 @dataclass
@@ -369,7 +372,7 @@ def _drain(pending: dict[Future, tuple[ModelParcel, list[RunTask]]],
             continue
         sizer.observe(len(chunk.records), chunk.seconds)
         shipper.stats.runs += len(chunk.records)
-        shipper.stats.run_cpu_s += chunk.seconds
+        shipper.stats.run_cpu_s += chunk.cpu_s
         for record in chunk.records:
             _record(on_record, record)
             recorded += 1
