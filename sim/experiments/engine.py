@@ -224,7 +224,9 @@ class EngineStats:
     runs' own CPU time from the engine's: runs recorded, the sum of their CPU seconds (in
     their workers), chunk sizes submitted (size -> count), models sent with a chunk, how
     often a worker lacked the model, and how many chunks each worker received a model with
-    (worker -> count)."""
+    (worker -> count). A run's CPU is its process's (`time.process_time`): exact in a local
+    worker, which runs one run at a time; on a cluster worker running several runs in threads
+    at once, it includes theirs too."""
 
     runs: int = 0
     run_cpu_s: float = 0.0
