@@ -326,7 +326,7 @@ def report(args: argparse.Namespace, reference: Path | None) -> None:
     rows = {key: median_row(values) for key, values in measured.items() if values}
     for key, row in rows.items():
         print(format_row(key, row, cores))
-    summarise(rows, args, cores, reference is not None)
+    summarise(rows, args, cores)
     if reference is not None:
         compare_reference(measured, args)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
@@ -356,7 +356,7 @@ def median_row(values: list[dict]) -> dict:
     return row
 
 
-def summarise(rows: dict, args: argparse.Namespace, cores: int, _against: bool) -> None:
+def summarise(rows: dict, args: argparse.Namespace, cores: int) -> None:
     small, large = args.runs, args.large_runs
     sizes = [small] + ([] if args.skip_large else [large])
     for runs in sizes:
