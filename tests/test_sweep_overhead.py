@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import resource
+import statistics
 import time
 import tomllib
 from concurrent.futures import Executor, Future
@@ -28,6 +29,13 @@ def burn(x: float, cpu_s: float) -> float:
     while time.process_time() < end:
         pass
     return x
+
+
+def wait(wall_s: float) -> float:
+    """Wait `wall_s` seconds (a run that needs no CPU) and return how long it took."""
+    started = time.perf_counter()
+    time.sleep(wall_s)
+    return time.perf_counter() - started
 
 
 class CountingExecutor(Executor):
@@ -107,12 +115,18 @@ def test_a_worker_without_the_model_says_so_and_gets_the_chunk_again_with_it() -
 
 
 def test_chunk_sizes_follow_the_run_time() -> None:
-    slow, fast = CountingExecutor(), CountingExecutor()
-    run_tasks(burn_jobs(0.004, 200), chunked(slow), lambda record: None)
-    run_tasks(burn_jobs(0.0008, 1000), chunked(fast), lambda record: None)
-    # 0.25 s of runs: at most 62 runs of 0.004 CPU-s (fewer when their wall time is longer)
-    assert 10 <= max(slow.sizes) <= 63
-    assert max(fast.sizes) > 2 * max(slow.sizes)
+    model = FunctionModel(wait)
+    sizes = {}
+    for wall_s, count in ((0.02, 100), (0.002, 500)):
+        counting, records = CountingExecutor(), []
+        run_tasks([(model, RunTask(i, 0, i, {"wall_s": wall_s})) for i in range(count)],
+                  chunked(counting), records.append)
+        per_run_s = statistics.mean(r["outcomes"]["y"] for r in records)  # as they took
+        assert counting.sizes[:4] == [1, 1, 1, 1]  # one run each until a time is known
+        later = statistics.median(counting.sizes[4:])
+        assert 0.5 * 0.25 / per_run_s <= later <= 0.25 / per_run_s + 1  # 0.25 s of runs
+        sizes[wall_s] = later
+    assert sizes[0.002] > 1.5 * sizes[0.02]
 
 
 # Two workers: CPU accounting, the scenario sent once, the same results -----------------------

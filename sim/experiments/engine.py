@@ -240,6 +240,11 @@ class EngineStats:
         return sum(self.chunk_sizes.values())
 
 
+MODELS_TRACKED = 64
+"""Models the parent remembers the holders of (the most recent): a model met again after
+that is sent to the workers again, so that a run over many models keeps its memory flat."""
+
+
 class _Shipper:
     """Parent side: which workers hold which model. A model goes with a chunk while fewer
     workers hold it (or are being sent it) than there are slots; a worker that lacked it gets
@@ -248,8 +253,7 @@ class _Shipper:
 
     def __init__(self, slots: int, stats: EngineStats) -> None:
         self.slots, self.stats = max(1, slots), stats
-        self._tokens: dict[int, tuple[Model, str]] = {}
-        self._models: dict[str, Model] = {}
+        self._tokens: OrderedDict[int, tuple[Model, str]] = OrderedDict()
         self._holders: dict[str, set[str]] = {}
         self._sending: Counter[str] = Counter()
 
@@ -257,7 +261,11 @@ class _Shipper:
         known = self._tokens.get(id(model))
         if known is None or known[0] is not model:
             known = self._tokens[id(model)] = (model, uuid.uuid4().hex)
-            self._models[known[1]] = model
+            while len(self._tokens) > MODELS_TRACKED:
+                _, (_, dropped) = self._tokens.popitem(last=False)
+                self._holders.pop(dropped, None)
+                self._sending.pop(dropped, None)
+        self._tokens.move_to_end(id(model))
         token = known[1]
         holders = self._holders.setdefault(token, set())
         if force or len(holders) + self._sending[token] < self.slots:
@@ -266,17 +274,13 @@ class _Shipper:
             return ModelParcel(token, model)
         return ModelParcel(token)
 
-    def model(self, token: str) -> Model:
-        """The model sent under `token`."""
-        return self._models[token]
-
     def returned(self, parcel: ModelParcel, result: ChunkResult) -> None:
-        if parcel.model is not None:
+        if parcel.model is not None and self._sending.get(parcel.token, 0) > 0:
             self._sending[parcel.token] -= 1
         if result.received_model:
             self.stats.received[result.worker] += 1
-        if not result.missing_model:
-            self._holders.setdefault(parcel.token, set()).add(result.worker)
+        if not result.missing_model and parcel.token in self._holders:
+            self._holders[parcel.token].add(result.worker)
 
 
 def run_tasks(
@@ -306,10 +310,11 @@ def run_tasks(
     stats = stats if stats is not None else EngineStats()
     shipper = _Shipper(sizer.slots, stats)
     source = _Jobs(jobs)
-    pending: dict[Future, tuple[ModelParcel, list[RunTask]]] = {}
+    pending: dict[Future, tuple[ModelParcel, Model, list[RunTask]]] = {}
 
-    def submit(parcel: ModelParcel, tasks: list[RunTask]) -> None:
-        pending[pool.submit(execute_chunk, parcel, tasks)] = (parcel, tasks)
+    def submit(model: Model, tasks: list[RunTask], force: bool = False) -> None:
+        parcel = shipper.parcel(model, force)
+        pending[pool.submit(execute_chunk, parcel, tasks)] = (parcel, model, tasks)
 
     recorded = 0
     try:
@@ -321,7 +326,7 @@ def run_tasks(
                 break
             sizer.submitted += len(chunk[1])
             stats.chunk_sizes[len(chunk[1])] += 1
-            submit(shipper.parcel(chunk[0]), chunk[1])
+            submit(*chunk)
         while pending:
             recorded += _drain(pending, on_record, sizer, shipper, submit)
     except BaseException:
@@ -352,16 +357,16 @@ class _Jobs:
         return model, tasks
 
 
-def _drain(pending: dict[Future, tuple[ModelParcel, list[RunTask]]],
+def _drain(pending: dict[Future, tuple[ModelParcel, Model, list[RunTask]]],
            on_record: Callable[[RunRecord], None], sizer: ChunkSizer, shipper: _Shipper,
-           submit: Callable[[ModelParcel, list[RunTask]], None]) -> int:
+           submit: Callable[..., None]) -> int:
     """Record every finished chunk's runs (a chunk whose worker lacked the model is sent again
     with it); then raise EngineError for the first chunk that was lost or stopped by the
     machine (the runs that did finish are recorded first)."""
     done, _ = wait(pending, return_when=FIRST_COMPLETED)
     recorded, failure = 0, None
     for future in done:
-        parcel, tasks = pending.pop(future)
+        parcel, model, tasks = pending.pop(future)
         try:
             chunk = future.result()
         except Exception as error:
@@ -370,7 +375,7 @@ def _drain(pending: dict[Future, tuple[ModelParcel, list[RunTask]]],
         shipper.returned(parcel, chunk)
         if chunk.missing_model:
             shipper.stats.missing_model += 1
-            submit(shipper.parcel(shipper.model(parcel.token), force=True), tasks)
+            submit(model, tasks, force=True)
             continue
         sizer.observe(len(chunk.records), chunk.seconds)
         shipper.stats.runs += len(chunk.records)
