@@ -13,7 +13,7 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 
 from sim.experiments import engine
-from sim.experiments.engine import EngineStats, ModelParcel, execute_chunk, run_tasks
+from sim.experiments.engine import ChunkSizer, EngineStats, ModelParcel, execute_chunk, run_tasks
 from sim.experiments.executors import ExecutorInfo, SerialExecutor, open_executor
 from sim.experiments.models import FunctionModel, RunTask, ScenarioModel
 from sim.scenario.loader import load_scenario
@@ -31,11 +31,11 @@ def burn(x: float, cpu_s: float) -> float:
     return x
 
 
-def wait(wall_s: float) -> float:
-    """Wait `wall_s` seconds (a run that needs no CPU) and return how long it took."""
-    started = time.perf_counter()
+def wait(wall_s: float) -> dict:
+    """Wait `wall_s` seconds (a run that needs little CPU); return its wall and CPU time."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     time.sleep(wall_s)
-    return time.perf_counter() - started
+    return {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu_started}
 
 
 class CountingExecutor(Executor):
@@ -117,16 +117,31 @@ def test_a_worker_without_the_model_says_so_and_gets_the_chunk_again_with_it() -
 def test_chunk_sizes_follow_the_run_time() -> None:
     model = FunctionModel(wait)
     sizes = {}
-    for wall_s, count in ((0.02, 100), (0.002, 500)):
+    for asked_s, count in ((0.02, 200), (0.002, 1000)):
         counting, records = CountingExecutor(), []
-        run_tasks([(model, RunTask(i, 0, i, {"wall_s": wall_s})) for i in range(count)],
+        run_tasks([(model, RunTask(i, 0, i, {"wall_s": asked_s})) for i in range(count)],
                   chunked(counting), records.append)
-        per_run_s = statistics.mean(r["outcomes"]["y"] for r in records)  # as they took
+        took_s = statistics.mean(r["outcomes"]["wall"] for r in records)
+        cpu_s = statistics.mean(r["outcomes"]["cpu"] for r in records)
         assert counting.sizes[:4] == [1, 1, 1, 1]  # one run each until a time is known
         later = statistics.median(counting.sizes[4:])
-        assert 0.5 * 0.25 / per_run_s <= later <= 0.25 / per_run_s + 1  # 0.25 s of runs
-        sizes[wall_s] = later
+        # 0.25 s of the runs' CPU, but at most 4 x 0.25 s of their wall time
+        expected = min(0.25 / max(cpu_s, 1e-9), 1.0 / took_s)
+        assert 0.5 * expected <= later <= 1.25 * expected + 1
+        sizes[asked_s] = later
     assert sizes[0.002] > 1.5 * sizes[0.02]
+
+
+def test_chunks_hold_a_quarter_second_of_cpu_even_when_the_load_stretches_wall_time() -> None:
+    sizer = ChunkSizer(0.25, slots=2)
+    sizer.observe(10, 1.0, cpu_s=0.25)  # runs of 0.025 CPU-s taking 0.1 s each under load
+    assert sizer.next_size() == 10  # 0.25 CPU-s, not 0.25 s of wall time (2 runs)
+    sizer = ChunkSizer(0.25, slots=2)
+    sizer.observe(10, 1.0, cpu_s=0.0)  # runs waiting on something else: 1 s of wall at most
+    assert sizer.next_size() == 10
+    sizer = ChunkSizer(0.25, slots=2)
+    sizer.observe(10, 0.25, cpu_s=0.25)  # an idle machine: wall = CPU
+    assert sizer.next_size() == 10
 
 
 # Two workers: CPU accounting, the scenario sent once, the same results -----------------------

@@ -102,13 +102,20 @@ TAIL_CHUNKS_PER_SLOT = 2
 idles while another finishes a long chunk."""
 
 
+CHUNK_WALL_FACTOR = 4
+"""A chunk also holds at most this many times `target_s` of wall time: a model that waits on
+something else (little CPU per run) is not sent in huge chunks."""
+
+
 @dataclass
 class ChunkSizer:
     """How many runs the next submission carries.
 
-    About `target_s` seconds of runs, from the mean run time measured so far (wall time in
-    the worker, so that a model waiting on something else is not sent in huge chunks; one
-    run per chunk until a chunk has come back), at most MAX_CHUNK_RUNS, and, when
+    About `target_s` seconds of runs' CPU time, from the mean CPU time of the runs measured so
+    far (the cost a chunk's messages are spread over; on a shared machine a run's wall time
+    says more about the load than about the run), but at most CHUNK_WALL_FACTOR x `target_s`
+    of their mean wall time; one run per chunk until a chunk has come back. Without CPU times
+    (`observe` given none), `target_s` of wall time. At most MAX_CHUNK_RUNS, and, when
     `total_runs` is known, at most the remaining runs / (`slots` x TAIL_CHUNKS_PER_SLOT).
     With `target_s` None, every submission carries one run.
     """
@@ -119,23 +126,31 @@ class ChunkSizer:
     submitted: int = 0
     measured_runs: int = 0
     measured_s: float = 0.0
+    measured_cpu_s: float | None = None
 
     def next_size(self) -> int:
         """Runs in the next chunk (at least 1)."""
         if not self.target_s or not self.measured_runs:
             return 1
         per_run_s = max(self.measured_s / self.measured_runs, 1e-9)
-        size = min(MAX_CHUNK_RUNS, max(1, int(self.target_s / per_run_s)))
+        runs = self.target_s / per_run_s
+        if self.measured_cpu_s is not None:
+            per_run_cpu_s = max(self.measured_cpu_s / self.measured_runs, 1e-9)
+            runs = min(self.target_s / per_run_cpu_s, CHUNK_WALL_FACTOR * runs)
+        size = min(MAX_CHUNK_RUNS, max(1, int(runs)))
         if self.total_runs is not None:
             remaining = max(self.total_runs - self.submitted, 1)
             size = min(size, max(1, math.ceil(remaining / (max(1, self.slots)
                                                            * TAIL_CHUNKS_PER_SLOT))))
         return size
 
-    def observe(self, runs: int, seconds: float) -> None:
-        """Learn from a chunk that came back: `runs` runs in `seconds` (wall, in the worker)."""
+    def observe(self, runs: int, seconds: float, cpu_s: float | None = None) -> None:
+        """Learn from a chunk that came back: `runs` runs in `seconds` (wall, in the worker),
+        of which `cpu_s` CPU seconds (their own, if known)."""
         self.measured_runs += runs
         self.measured_s += max(seconds, 0.0)
+        if cpu_s is not None:
+            self.measured_cpu_s = (self.measured_cpu_s or 0.0) + max(cpu_s, 0.0)
 
 
 @dataclass
@@ -377,7 +392,7 @@ def _drain(pending: dict[Future, tuple[ModelParcel, Model, list[RunTask]]],
             shipper.stats.missing_model += 1
             submit(model, tasks, force=True)
             continue
-        sizer.observe(len(chunk.records), chunk.seconds)
+        sizer.observe(len(chunk.records), chunk.seconds, chunk.cpu_s)
         shipper.stats.runs += len(chunk.records)
         shipper.stats.run_cpu_s += chunk.cpu_s
         for record in chunk.records:
