@@ -1,4 +1,5 @@
-"""regsim's sweep engine against `mesa.batch_run` on the same runs of the same model.
+"""regsim's sweep engine against its physical limit, against `mesa.batch_run` on the same runs,
+and against regsim at a reference commit, interleaved.
 
 The runs: the baseline scenario (120 months, `--adopters` downstream adopters) at `--points`
 evenly spaced values of the theft hazard x 20 replicate seeds. regsim runs them as a sweep
@@ -8,24 +9,36 @@ whose `__init__` takes the swept parameters and builds the same model, with the 
 on as many processes. Both outcomes are checked equal run by run.
 
 Each measurement runs in a fresh process: wall time from the call to its return (pool
-start-up included, interpreter start-up not), CPU time of the process and its workers, the
-parent's peak RSS, and the largest worker's peak RSS. The `--runs` measurements are repeated
-(`--repeats`, interleaved) and their medians reported: on a shared machine single timings vary
-by tens of percent. Reported: the speed ratio at `--runs`, memory at `--runs` and
-`--large-runs` (flat if the runs stream to disk), and parallel efficiency
-T(1 worker) / (2 x T(2 workers)).
+start-up included, interpreter start-up not), the CPU time of the process and of its workers
+(`getrusage`, the workers counted once they have exited), the 1-minute load average as it
+starts, the parent's peak RSS and the largest worker's. For regsim, each run also reports its
+own CPU time (`time.process_time` around the run, in its worker: `EngineStats`), which gives
+
+- the engine overhead: CPU of the parent and the workers over the sum of the runs' own CPU
+  (aim <= 1.10x), and
+- the physical limit: the runs' CPU / the machine's cores; wall time over it (aim <= 1.15x at
+  low load). On a shared machine, wall time measures the load as much as regsim: read the
+  load, the CPU times and the ratios measured side by side.
+
+Measurements are interleaved (A, B, A, B...): with `--against REF`, regsim at commit REF
+(checked out into a temporary git worktree, run with the same script and its own scenarios)
+alternates with this checkout, and the ratios REF/this of wall and CPU time are printed with
+their medians over pairs. `--repeats` repeats the `--runs` round; medians are reported.
 
     python benchmarks/sweep_vs_batch_run.py [--runs 200] [--large-runs 2000] [--adopters 2000]
-        [--repeats 3] [--efficiency-at-large] [--skip-large-batch-run]
+        [--repeats 3] [--against REF] [--one-worker] [--every-step] [--skip-batch-run]
+        [--skip-large-batch-run] [--skip-large]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +52,8 @@ from sim.model.world import RegSimModel
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
+"""The scenario the runs use: this checkout's, or a reference commit's when this script runs
+from that commit's worktree (`--repo`)."""
 HAZARD = "world.theft.hazard_per_month_at_parity"
 HAZARD_RANGE = (0.001, 0.02)
 REPLICATES = 20
@@ -137,7 +152,12 @@ def measure_regsim(points: int, workers: int, adopters: int) -> dict:
         shutil.rmtree(folder.parent, ignore_errors=True)
     outcomes = sorted(zip(runs[HAZARD], runs["seed"], runs["thefts"], runs["incidents"],
                           strict=True))
-    return {"seconds": seconds, "runs": summary.ok_runs, "outcomes": outcomes}
+    result = {"seconds": seconds, "runs": summary.ok_runs, "outcomes": outcomes}
+    stats = getattr(summary, "engine", None)  # None before the engine reported it
+    if stats is not None:
+        result.update(run_cpu_s=stats.run_cpu_s, chunks=stats.chunks,
+                      model_shipments=stats.model_shipments)
+    return result
 
 
 # Measuring in fresh processes ---------------------------------------------------------------
@@ -153,27 +173,38 @@ LABELS = {"regsim": "regsim", "batch_run": "batch_run (final step)",
 
 
 def child(engine: str, points: int, workers: int, adopters: int) -> dict:
-    cpu_before = _cpu_s()
+    load = os.getloadavg()[0]
+    before = _cpu_s()
     result = ENGINES[engine](points, workers, adopters)
-    result["cpu_s"] = _cpu_s() - cpu_before
+    after = _cpu_s()
+    result.update(parent_cpu_s=after[0] - before[0], workers_cpu_s=after[1] - before[1],
+                  load=load, sim=str(Path(sys.modules["sim"].__file__).parent))
+    result["cpu_s"] = result["parent_cpu_s"] + result["workers_cpu_s"]
     result["parent_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["worker_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return result
 
 
-def _cpu_s() -> float:
-    """User + system CPU seconds of this process and its finished workers."""
+def _cpu_s() -> tuple[float, float]:
+    """User + system CPU seconds of this process, and of its finished workers."""
     own, workers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                          resource.RUSAGE_CHILDREN))
-    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+    return own.ru_utime + own.ru_stime, workers.ru_utime + workers.ru_stime
 
 
-def run_child(engine: str, runs: int, workers: int, adopters: int) -> dict:
+def run_child(engine: str, runs: int, workers: int, adopters: int,
+              repo: Path | None = None) -> dict:
+    """One measurement in a fresh process; with `repo` (a reference commit's worktree), that
+    checkout's regsim and scenarios."""
     points = runs // REPLICATES
-    completed = subprocess.run(
-        [sys.executable, __file__, "--child", engine, "--points", str(points), "--workers",
-         str(workers), "--adopters", str(adopters)],
-        check=True, capture_output=True, text=True, cwd=REPO)
+    command = [sys.executable, "-P", str(Path(__file__).resolve()), "--child", engine,
+               "--points", str(points), "--workers", str(workers), "--adopters", str(adopters)]
+    env = dict(os.environ)
+    if repo is not None:
+        command += ["--repo", str(repo)]
+        env["PYTHONPATH"] = str(repo)
+    completed = subprocess.run(command, check=True, capture_output=True, text=True,
+                               cwd=repo or REPO, env=env)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -196,102 +227,196 @@ def main() -> None:
     parser.add_argument("--large-runs", type=int, default=2000)
     parser.add_argument("--adopters", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3,
-                        help="Repeats of each --runs measurement (medians are reported).")
+                        help="Rounds of --runs measurements (medians are reported).")
+    parser.add_argument("--against", metavar="REF",
+                        help="Interleave regsim at commit REF and print the ratios.")
+    parser.add_argument("--one-worker", action="store_true",
+                        help="Also run regsim on 1 worker at --runs.")
+    parser.add_argument("--every-step", action="store_true",
+                        help="Also run batch_run collecting every step at --runs.")
+    parser.add_argument("--skip-batch-run", action="store_true", help="regsim only.")
     parser.add_argument("--skip-large-batch-run", action="store_true",
-                        help="Measure memory at --large-runs for regsim only.")
+                        help="Measure --large-runs for regsim only.")
+    parser.add_argument("--skip-large", action="store_true", help="No --large-runs round.")
     parser.add_argument("--efficiency-at-large", action="store_true",
-                        help="Also time 1 worker at --large-runs (efficiency once start-up "
-                        "is amortised; adds a long serial run).")
+                        help="Also time 1 worker at --large-runs (adds a long serial run).")
     parser.add_argument("--child", choices=list(ENGINES), help=argparse.SUPPRESS)
     parser.add_argument("--points", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=2, help=argparse.SUPPRESS)
+    parser.add_argument("--repo", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.repo:
+            global BASELINE
+            BASELINE = Path(args.repo) / "scenarios" / "baseline.toml"
         print(json.dumps(child(args.child, args.points, args.workers, args.adopters)))
         return
-    report(args)
+    if args.against:
+        with reference_tree(args.against) as tree:
+            report(args, tree)
+    else:
+        report(args, None)
 
 
-def report(args: argparse.Namespace) -> None:
-    import os
+class reference_tree:  # noqa: N801 (a context manager, used like a function)
+    """A temporary git worktree of commit `ref`, removed on exit."""
 
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        self.tmp = Path(tempfile.mkdtemp(prefix="regsim-ref-"))
+        self.tree = self.tmp / "ref"
+
+    def __enter__(self) -> Path:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q",
+                        str(self.tree), self.ref], check=True)
+        return self.tree
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
+                        str(self.tree)], check=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+Key = tuple[str, str, int, int]
+"""(checkout: "this" or "ref", engine, workers, runs)."""
+
+
+def plan(args: argparse.Namespace, reference: Path | None) -> tuple[list[Key], list[Key]]:
+    """The measurements of one --runs round and of the --large-runs round, in the order run:
+    this checkout and the reference alternate, batch_run after them."""
+    checkouts = ["this", "ref"] if reference is not None else ["this"]
+    small: list[Key] = [(c, "regsim", 2, args.runs) for c in checkouts]
+    if not args.skip_batch_run:
+        small.append(("this", "batch_run", 2, args.runs))
+    if args.every_step:
+        small.append(("this", "batch_run_every_step", 2, args.runs))
+    if args.one_worker:
+        small += [(c, "regsim", 1, args.runs) for c in checkouts]
+    large: list[Key] = []
+    if not args.skip_large:
+        large = [(c, "regsim", 2, args.large_runs) for c in checkouts]
+        if not (args.skip_batch_run or args.skip_large_batch_run):
+            large.append(("this", "batch_run", 2, args.large_runs))
+        if args.efficiency_at_large:
+            large.append(("this", "regsim", 1, args.large_runs))
+    return small, large
+
+
+def report(args: argparse.Namespace, reference: Path | None) -> None:
     import mesa
 
-    print(f"regsim sweep vs mesa.batch_run: baseline, 120 months, {args.adopters:,} adopters; "
-          f"python {platform.python_version()}, mesa {mesa.__version__}; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    small = [("regsim", 2, args.runs), ("batch_run", 2, args.runs),
-             ("batch_run_every_step", 2, args.runs), ("regsim", 1, args.runs)]
-    large = [("regsim", 2, args.large_runs)]
-    if not args.skip_large_batch_run:
-        large.append(("batch_run", 2, args.large_runs))
-    if args.efficiency_at_large:
-        large.append(("regsim", 1, args.large_runs))
-    print(f"{args.runs}-run measurements repeated {args.repeats}x, interleaved; medians "
-          "(wall range in brackets)")
-    print(f"{'engine':>24} {'workers':>7} {'runs':>6} {'wall s':>16} {'runs/s':>7} {'CPU s':>7} "
+    cores = os.cpu_count() or 1
+    print(f"regsim sweep vs its physical limit and mesa.batch_run: baseline, 120 months, "
+          f"{args.adopters:,} adopters; python {platform.python_version()}, mesa "
+          f"{mesa.__version__}; {cores} CPUs; load average {os.getloadavg()[0]:.2f} at the start")
+    small, large = plan(args, reference)
+    measured: dict[Key, list[dict]] = {key: [] for key in small + large}
+    rounds = [small] * args.repeats + [large]
+    for index, keys in enumerate(rounds):
+        # Alternate the order round by round, so that neither side always goes first.
+        for key in keys if index % 2 == 0 else list(reversed(keys)):
+            checkout, engine, workers, runs = key
+            measured[key].append(run_child(engine, runs, workers, args.adopters,
+                                           reference if checkout == "ref" else None))
+    print(f"{args.runs}-run round repeated {args.repeats}x; medians (wall range in brackets); "
+          "CPU = parent + workers")
+    print(f"{'':>4} {'engine':>22} {'w':>2} {'runs':>5} {'load':>5} {'wall s':>16} "
+          f"{'CPU s':>7} {'runs CPU s':>10} {'overhead':>8} {'wall/limit':>10} "
           f"{'parent MiB':>10} {'worker MiB':>10}")
-    measured: dict = {key: [] for key in small + large}
-    for _ in range(args.repeats):  # round-robin, so slow spells hit every engine alike
-        for engine, workers, runs in small:
-            measured[engine, workers, runs].append(
-                run_child(engine, runs, workers, args.adopters))
-    for engine, workers, runs in large:
-        measured[engine, workers, runs].append(run_child(engine, runs, workers, args.adopters))
-    rows = {key: median_row(values) for key, values in measured.items()}
-    for (engine, workers, _), row in rows.items():
-        spread = f"[{row['wall_min']:.2f}-{row['wall_max']:.2f}]" if row["repeats"] > 1 else ""
-        print(f"{LABELS[engine]:>24} {workers:>7} {row['runs']:>6} {row['seconds']:>7.2f} "
-              f"{spread:>8} {row['runs'] / row['seconds']:>7.1f} {row['cpu_s']:>7.1f} "
-              f"{row['parent_peak_mib']:>10.0f} {row['worker_peak_mib']:>10.0f}")
-    summarise(rows, args)
+    rows = {key: median_row(values) for key, values in measured.items() if values}
+    for key, row in rows.items():
+        print(format_row(key, row, cores))
+    summarise(rows, args, cores)
+    if reference is not None:
+        compare_reference(measured, args)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+def format_row(key: Key, row: dict, cores: int) -> str:
+    checkout, engine, workers, _ = key
+    spread = f"[{row['wall_min']:.1f}-{row['wall_max']:.1f}]" if row["repeats"] > 1 else ""
+    run_cpu = row.get("run_cpu_s")
+    overhead = f"{row['cpu_s'] / run_cpu:.3f}x" if run_cpu else "-"
+    limit = f"{row['seconds'] / (run_cpu / min(cores, workers)):.2f}x" if run_cpu else "-"
+    return (f"{checkout:>4} {LABELS[engine]:>22} {workers:>2} {row['runs']:>5} "
+            f"{row['load']:>5.2f} {row['seconds']:>7.2f} {spread:>8} {row['cpu_s']:>7.1f} "
+            f"{run_cpu or float('nan'):>10.1f} {overhead:>8} {limit:>10} "
+            f"{row['parent_peak_mib']:>10.0f} {row['worker_peak_mib']:>10.0f}")
 
 
 def median_row(values: list[dict]) -> dict:
     """The median of each measurement over repeats (outcomes from the first)."""
-    import statistics
-
     row = dict(values[0])
-    for key in ("seconds", "cpu_s", "parent_peak_mib", "worker_peak_mib"):
-        row[key] = statistics.median(v[key] for v in values)
+    for key in ("seconds", "cpu_s", "parent_cpu_s", "workers_cpu_s", "run_cpu_s", "load",
+                "parent_peak_mib", "worker_peak_mib"):
+        if all(key in v for v in values):
+            row[key] = statistics.median(v[key] for v in values)
     walls = [v["seconds"] for v in values]
     row.update(wall_min=min(walls), wall_max=max(walls), repeats=len(values))
     return row
 
 
-def summarise(rows: dict, args: argparse.Namespace) -> None:
+def summarise(rows: dict, args: argparse.Namespace, cores: int) -> None:
     small, large = args.runs, args.large_runs
-    regsim_2, regsim_1 = rows["regsim", 2, small], rows["regsim", 1, small]
-    print(f"same runs, same outcomes: {same_runs(regsim_2, rows['batch_run', 2, small])}")
-    if ("batch_run", 2, large) in rows:
-        same = same_runs(rows["regsim", 2, large], rows["batch_run", 2, large])
-        print(f"same runs, same outcomes at {large} runs: {same}")
-    for engine in ("batch_run", "batch_run_every_step"):
-        ratio = rows[engine, 2, small]["seconds"] / regsim_2["seconds"]
-        print(f"speed: regsim is {ratio:.2f}x {LABELS[engine]} at {small} runs, 2 workers "
-              "(aim >= 1.3x)")
-    efficiency = regsim_1["seconds"] / (2 * regsim_2["seconds"])
-    print(f"parallel efficiency at 2 workers, {small} runs: {efficiency:.0%}")
-    regsim_large = rows["regsim", 2, large]
-    if ("batch_run", 2, large) in rows:
-        ratio = rows["batch_run", 2, large]["seconds"] / regsim_large["seconds"]
-        print(f"speed: regsim is {ratio:.2f}x {LABELS['batch_run']} at {large} runs, 2 workers "
-              "(aim >= 1.3x)")
-    if ("regsim", 1, large) in rows:
-        efficiency = rows["regsim", 1, large]["seconds"] / (2 * regsim_large["seconds"])
-        cpu = rows["regsim", 1, large]["cpu_s"] / regsim_large["cpu_s"]
-        print(f"parallel efficiency at 2 workers, {large} runs: {efficiency:.0%} of wall time "
-              f"(aim >= 90%); CPU time on 2 workers is {1 / cpu:.2f}x that on 1")
-    for name in ("parent", "worker"):
-        key = f"{name}_peak_mib"
-        print(f"regsim {name} peak: {regsim_2[key]:.0f} MiB at {small} runs, "
-              f"{regsim_large[key]:.0f} MiB at {large} runs "
-              f"(x{regsim_large[key] / regsim_2[key]:.2f}; aim: flat)")
-    if ("batch_run", 2, large) in rows:
-        batch_small, batch_large = rows["batch_run", 2, small], rows["batch_run", 2, large]
-        print(f"batch_run (final step) parent peak: {batch_small['parent_peak_mib']:.0f} -> "
-              f"{batch_large['parent_peak_mib']:.0f} MiB; worker peak: "
-              f"{batch_small['worker_peak_mib']:.0f} -> {batch_large['worker_peak_mib']:.0f} MiB")
+    sizes = [small] + ([] if args.skip_large else [large])
+    for runs in sizes:
+        regsim = rows.get(("this", "regsim", 2, runs))
+        if regsim is None or not regsim.get("run_cpu_s"):
+            continue
+        limit = regsim["run_cpu_s"] / min(cores, 2)
+        print(f"{runs} runs on 2 workers: one run {regsim['run_cpu_s'] / regsim['runs']:.4f} "
+              f"CPU-s; physical limit {limit:.2f} s; wall {regsim['seconds']:.2f} s = "
+              f"{regsim['seconds'] / limit:.2f}x the limit (aim <= 1.15x at low load); engine "
+              f"overhead {regsim['cpu_s'] / regsim['run_cpu_s']:.3f}x (aim <= 1.10x): parent "
+              f"{regsim['parent_cpu_s']:.2f} CPU-s, workers beyond their runs "
+              f"{regsim['workers_cpu_s'] - regsim['run_cpu_s']:.2f} CPU-s; "
+              f"{regsim.get('chunks', '?')} chunks, scenario sent "
+              f"{regsim.get('model_shipments', '?')}x")
+        batch = rows.get(("this", "batch_run", 2, runs))
+        if batch is not None:
+            print(f"  same runs, same outcomes as batch_run: {same_runs(regsim, batch)}; "
+                  f"regsim/batch_run: wall {regsim['seconds'] / batch['seconds']:.2f}x, CPU "
+                  f"{regsim['cpu_s'] / batch['cpu_s']:.2f}x (below 1: regsim is faster)")
+    one = rows.get(("this", "regsim", 1, small))
+    if one is not None and one.get("run_cpu_s"):
+        print(f"{small} runs on 1 worker: engine overhead {one['cpu_s'] / one['run_cpu_s']:.3f}x")
+    if ("this", "regsim", 1, large) in rows and not args.skip_large:
+        regsim_large = rows["this", "regsim", 2, large]
+        efficiency = rows["this", "regsim", 1, large]["seconds"] / (2 * regsim_large["seconds"])
+        print(f"parallel efficiency at 2 workers, {large} runs: {efficiency:.0%} of wall time")
+    if not args.skip_large:
+        regsim_small, regsim_large = rows["this", "regsim", 2, small], rows["this", "regsim", 2,
+                                                                              large]
+        for name in ("parent", "worker"):
+            key = f"{name}_peak_mib"
+            print(f"regsim {name} peak RSS: {regsim_small[key]:.0f} MiB at {small} runs, "
+                  f"{regsim_large[key]:.0f} MiB at {large} runs "
+                  f"(x{regsim_large[key] / regsim_small[key]:.2f}; aim: flat)")
+        if ("this", "batch_run", 2, large) in rows:
+            batch_small, batch_large = (rows["this", "batch_run", 2, small],
+                                        rows["this", "batch_run", 2, large])
+            print(f"batch_run (final step) parent peak: {batch_small['parent_peak_mib']:.0f} -> "
+                  f"{batch_large['parent_peak_mib']:.0f} MiB; worker peak: "
+                  f"{batch_small['worker_peak_mib']:.0f} -> "
+                  f"{batch_large['worker_peak_mib']:.0f} MiB")
+
+
+def compare_reference(measured: dict[Key, list[dict]], args: argparse.Namespace) -> None:
+    """Per pair of interleaved measurements, REF's wall and CPU time over this checkout's."""
+    for (checkout, engine, workers, runs), mine in measured.items():
+        if checkout != "this" or engine != "regsim":
+            continue
+        theirs = measured.get(("ref", engine, workers, runs), [])
+        pairs = list(zip(mine, theirs, strict=False))
+        if not pairs:
+            continue
+        same = all(same_runs(a, b) for a, b in pairs)
+        for name, key in (("wall", "seconds"), ("CPU", "cpu_s")):
+            ratios = [b[key] / a[key] for a, b in pairs]
+            print(f"reference {args.against} / this, {runs} runs on {workers} worker(s), "
+                  f"{name} time: median {statistics.median(ratios):.2f}x over {len(pairs)} "
+                  f"pair(s) [{min(ratios):.2f}-{max(ratios):.2f}] (above 1: this is faster)"
+                  + ("" if name == "CPU" else f"; same outcomes: {same}"))
 
 
 if __name__ == "__main__":

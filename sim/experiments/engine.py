@@ -14,14 +14,23 @@ as many runs as take about `ExecutorInfo.chunk_target_s` seconds, so a fast mode
 spend its time in inter-process messages, while the last chunks shrink so that every worker
 stays busy to the end. Chunking changes only which process runs what and when: each run's
 record depends on its task alone, and the tables built from the journal are sorted.
+
+Workers stay warm: a model (a scenario) travels to each worker once, not with every chunk
+(`ModelParcel`: after a worker has confirmed it holds the model, chunks carry only its token;
+a worker that lacks it answers so, and the chunk is sent again with the model), and each run
+reports its own CPU time, so that `EngineStats` can tell the runs' CPU from the engine's.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import os
+import socket
 import time
 import traceback
+import uuid
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
@@ -93,14 +102,22 @@ TAIL_CHUNKS_PER_SLOT = 2
 idles while another finishes a long chunk."""
 
 
+CHUNK_WALL_FACTOR = 4
+"""A chunk also holds at most this many times `target_s` of wall time: a model that waits on
+something else (little CPU per run) is not sent in huge chunks."""
+
+
 @dataclass
 class ChunkSizer:
     """How many runs the next submission carries.
 
-    About `target_s` seconds of runs, from the mean run time measured so far (one run per
-    chunk until a chunk has come back), at most MAX_CHUNK_RUNS, and, when `total_runs` is
-    known, at most the remaining runs / (`slots` x TAIL_CHUNKS_PER_SLOT). With `target_s`
-    None, every submission carries one run.
+    About `target_s` seconds of runs' CPU time, from the mean CPU time of the runs measured so
+    far (the cost a chunk's messages are spread over; on a shared machine a run's wall time
+    says more about the load than about the run), but at most CHUNK_WALL_FACTOR x `target_s`
+    of their mean wall time; one run per chunk until a chunk has come back. Without CPU times
+    (`observe` given none), `target_s` of wall time. At most MAX_CHUNK_RUNS, and, when
+    `total_runs` is known, at most the remaining runs / (`slots` x TAIL_CHUNKS_PER_SLOT).
+    With `target_s` None, every submission carries one run.
     """
 
     target_s: float | None = None
@@ -109,46 +126,176 @@ class ChunkSizer:
     submitted: int = 0
     measured_runs: int = 0
     measured_s: float = 0.0
+    measured_cpu_s: float | None = None
 
     def next_size(self) -> int:
         """Runs in the next chunk (at least 1)."""
         if not self.target_s or not self.measured_runs:
             return 1
         per_run_s = max(self.measured_s / self.measured_runs, 1e-9)
-        size = min(MAX_CHUNK_RUNS, max(1, int(self.target_s / per_run_s)))
+        runs = self.target_s / per_run_s
+        if self.measured_cpu_s is not None:
+            per_run_cpu_s = max(self.measured_cpu_s / self.measured_runs, 1e-9)
+            runs = min(self.target_s / per_run_cpu_s, CHUNK_WALL_FACTOR * runs)
+        size = min(MAX_CHUNK_RUNS, max(1, int(runs)))
         if self.total_runs is not None:
             remaining = max(self.total_runs - self.submitted, 1)
             size = min(size, max(1, math.ceil(remaining / (max(1, self.slots)
                                                            * TAIL_CHUNKS_PER_SLOT))))
         return size
 
-    def observe(self, runs: int, seconds: float) -> None:
-        """Learn from a chunk that came back: `runs` runs in `seconds` (wall, in the worker)."""
+    def observe(self, runs: int, seconds: float, cpu_s: float | None = None) -> None:
+        """Learn from a chunk that came back: `runs` runs in `seconds` (wall, in the worker),
+        of which `cpu_s` CPU seconds (their own, if known)."""
         self.measured_runs += runs
         self.measured_s += max(seconds, 0.0)
+        if cpu_s is not None:
+            self.measured_cpu_s = (self.measured_cpu_s or 0.0) + max(cpu_s, 0.0)
 
 
 @dataclass
 class ChunkResult:
     """A worker's answer for one chunk: the records of the runs it finished, in task order,
-    their wall time in seconds, and the environment error that stopped the chunk (None if
-    every run finished; the runs after it were not run)."""
+    their wall time in seconds, the environment error that stopped the chunk (None if every
+    run finished; the runs after it were not run), the runs' own CPU time in seconds
+    (`time.process_time` around each model call), which worker ran it, whether the chunk
+    brought it the model, and whether the worker lacked the model (nothing ran: send the
+    chunk again with it)."""
 
     records: list[RunRecord] = field(default_factory=list)
     seconds: float = 0.0
     error: BaseException | None = None
+    cpu_s: float = 0.0
+    worker: str = ""
+    received_model: bool = False
+    missing_model: bool = False
 
 
-def execute_chunk(model: Model, tasks: list[RunTask]) -> ChunkResult:
-    """Worker side: run each task of a chunk (`execute`), stopping at an environment error."""
+@dataclass(frozen=True)
+class ModelParcel:
+    """What a chunk carries of its model: its `token`, and the model itself until the worker
+    is known to hold it (then None, and the worker takes it from `_WORKER_MODELS`)."""
+
+    token: str
+    model: Model | None = None
+
+
+MODELS_KEPT_PER_WORKER = 8
+"""Models (scenarios) a worker keeps for later chunks: the recent ones of a warm worker's
+experiments; older ones are dropped, and sent again if needed."""
+_WORKER_MODELS: OrderedDict[str, Model] = OrderedDict()
+_WORKER_ID: list[str] = []
+
+
+def worker_id() -> str:
+    """This process, as the engine names workers (host, process id and a random tag, so that a
+    reused process id is another worker)."""
+    if not _WORKER_ID or not _WORKER_ID[0].endswith(f"/{os.getpid()}"):
+        _WORKER_ID[:] = [f"{socket.gethostname()}/{uuid.uuid4().hex[:8]}/{os.getpid()}"]
+    return _WORKER_ID[0]
+
+
+def _unpack(parcel: ModelParcel | Model) -> tuple[Model | None, bool]:
+    """Worker side: the parcel's model (kept for the next chunks) and whether it came with
+    this chunk; (None, False) if the worker does not hold it. A bare model is used as is."""
+    if not isinstance(parcel, ModelParcel):
+        return parcel, True
+    if parcel.model is not None:
+        _WORKER_MODELS[parcel.token] = parcel.model
+        _WORKER_MODELS.move_to_end(parcel.token)
+        while len(_WORKER_MODELS) > MODELS_KEPT_PER_WORKER:
+            _WORKER_MODELS.popitem(last=False)
+        return parcel.model, True
+    model = _WORKER_MODELS.get(parcel.token)
+    if model is not None:
+        _WORKER_MODELS.move_to_end(parcel.token)
+    return model, False
+
+
+def execute_chunk(parcel: ModelParcel | Model, tasks: list[RunTask]) -> ChunkResult:
+    """Worker side: run each task of a chunk (`execute`), stopping at an environment error,
+    and sum the runs' own CPU time. `parcel` is a `ModelParcel` (or the model itself)."""
     started = time.perf_counter()
-    records = []
+    model, received = _unpack(parcel)
+    if model is None:
+        return ChunkResult(worker=worker_id(), missing_model=True)
+    records, cpu_s, error = [], 0.0, None
     for task in tasks:
+        cpu_started = time.process_time()
         try:
             records.append(execute(model, task))
-        except ENVIRONMENT_ERRORS as error:
-            return ChunkResult(records, time.perf_counter() - started, error)
-    return ChunkResult(records, time.perf_counter() - started)
+        except ENVIRONMENT_ERRORS as stopped:
+            error = stopped
+        cpu_s += time.process_time() - cpu_started
+        if error is not None:
+            break
+    return ChunkResult(records, time.perf_counter() - started, error, cpu_s, worker_id(),
+                       received)
+
+
+@dataclass
+class EngineStats:
+    """What the engine measured while running tasks (`run_tasks(stats=...)`), to tell the
+    runs' own CPU time from the engine's: runs recorded, the sum of their CPU seconds (in
+    their workers), chunk sizes submitted (size -> count), models sent with a chunk, how
+    often a worker lacked the model, and how many chunks each worker received a model with
+    (worker -> count). A run's CPU is its process's (`time.process_time`): exact in a local
+    worker, which runs one run at a time; on a cluster worker running several runs in threads
+    at once, it includes theirs too."""
+
+    runs: int = 0
+    run_cpu_s: float = 0.0
+    chunk_sizes: Counter[int] = field(default_factory=Counter)
+    model_shipments: int = 0
+    missing_model: int = 0
+    received: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def chunks(self) -> int:
+        return sum(self.chunk_sizes.values())
+
+
+MODELS_TRACKED = 64
+"""Models the parent remembers the holders of (the most recent): a model met again after
+that is sent to the workers again, so that a run over many models keeps its memory flat."""
+
+
+class _Shipper:
+    """Parent side: which workers hold which model. A model goes with a chunk while fewer
+    workers hold it (or are being sent it) than there are slots; a worker that lacked it gets
+    the chunk again with the model. Tokens are unique to this call (and random), so a warm
+    worker never confuses two experiments' models."""
+
+    def __init__(self, slots: int, stats: EngineStats) -> None:
+        self.slots, self.stats = max(1, slots), stats
+        self._tokens: OrderedDict[int, tuple[Model, str]] = OrderedDict()
+        self._holders: dict[str, set[str]] = {}
+        self._sending: Counter[str] = Counter()
+
+    def parcel(self, model: Model, force: bool = False) -> ModelParcel:
+        known = self._tokens.get(id(model))
+        if known is None or known[0] is not model:
+            known = self._tokens[id(model)] = (model, uuid.uuid4().hex)
+            while len(self._tokens) > MODELS_TRACKED:
+                _, (_, dropped) = self._tokens.popitem(last=False)
+                self._holders.pop(dropped, None)
+                self._sending.pop(dropped, None)
+        self._tokens.move_to_end(id(model))
+        token = known[1]
+        holders = self._holders.setdefault(token, set())
+        if force or len(holders) + self._sending[token] < self.slots:
+            self._sending[token] += 1
+            self.stats.model_shipments += 1
+            return ModelParcel(token, model)
+        return ModelParcel(token)
+
+    def returned(self, parcel: ModelParcel, result: ChunkResult) -> None:
+        if parcel.model is not None and self._sending.get(parcel.token, 0) > 0:
+            self._sending[parcel.token] -= 1
+        if result.received_model:
+            self.stats.received[result.worker] += 1
+        if not result.missing_model and parcel.token in self._holders:
+            self._holders[parcel.token].add(result.worker)
 
 
 def run_tasks(
@@ -157,6 +304,7 @@ def run_tasks(
     on_record: Callable[[RunRecord], None],
     max_in_flight: int | None = None,
     total_runs: int | None = None,
+    stats: EngineStats | None = None,
 ) -> int:
     """Run every `(model, task)` job on `executor`, calling `on_record` in completion order.
 
@@ -164,7 +312,8 @@ def run_tasks(
     Executor (one run per submission); `max_in_flight` overrides how many submissions may be
     pending (default: the ExecutorInfo's, else 1). `total_runs`, the number of jobs if known,
     lets the last chunks shrink so that every worker stays busy. Consecutive jobs of the same
-    model travel together. Returns the number of runs recorded. Raises EngineError if a run is
+    model travel together. `stats`, if given, accumulates what the engine measured
+    (`EngineStats`). Returns the number of runs recorded. Raises EngineError if a run is
     lost (its record is not delivered); pending runs are cancelled first.
     """
     if isinstance(executor, ExecutorInfo):
@@ -173,20 +322,28 @@ def run_tasks(
     else:
         pool, in_flight = executor, max_in_flight or 1
         sizer = ChunkSizer(None)
+    stats = stats if stats is not None else EngineStats()
+    shipper = _Shipper(sizer.slots, stats)
     source = _Jobs(jobs)
-    pending: set[Future] = set()
+    pending: dict[Future, tuple[ModelParcel, Model, list[RunTask]]] = {}
+
+    def submit(model: Model, tasks: list[RunTask], force: bool = False) -> None:
+        parcel = shipper.parcel(model, force)
+        pending[pool.submit(execute_chunk, parcel, tasks)] = (parcel, model, tasks)
+
     recorded = 0
     try:
         while True:
             while len(pending) >= max(1, in_flight):
-                recorded += _drain(pending, on_record, sizer)
+                recorded += _drain(pending, on_record, sizer, shipper, submit)
             chunk = source.take(sizer.next_size())
             if chunk is None:
                 break
             sizer.submitted += len(chunk[1])
-            pending.add(pool.submit(execute_chunk, *chunk))
+            stats.chunk_sizes[len(chunk[1])] += 1
+            submit(*chunk)
         while pending:
-            recorded += _drain(pending, on_record, sizer)
+            recorded += _drain(pending, on_record, sizer, shipper, submit)
     except BaseException:
         for future in pending:
             future.cancel()
@@ -215,20 +372,29 @@ class _Jobs:
         return model, tasks
 
 
-def _drain(pending: set[Future], on_record: Callable[[RunRecord], None],
-           sizer: ChunkSizer) -> int:
-    """Record every finished chunk's runs; then raise EngineError for the first chunk that was
-    lost or stopped by the machine (the runs that did finish are recorded first)."""
+def _drain(pending: dict[Future, tuple[ModelParcel, Model, list[RunTask]]],
+           on_record: Callable[[RunRecord], None], sizer: ChunkSizer, shipper: _Shipper,
+           submit: Callable[..., None]) -> int:
+    """Record every finished chunk's runs (a chunk whose worker lacked the model is sent again
+    with it); then raise EngineError for the first chunk that was lost or stopped by the
+    machine (the runs that did finish are recorded first)."""
     done, _ = wait(pending, return_when=FIRST_COMPLETED)
     recorded, failure = 0, None
     for future in done:
-        pending.discard(future)
+        parcel, model, tasks = pending.pop(future)
         try:
             chunk = future.result()
         except Exception as error:
             failure = failure or error
             continue
-        sizer.observe(len(chunk.records), chunk.seconds)
+        shipper.returned(parcel, chunk)
+        if chunk.missing_model:
+            shipper.stats.missing_model += 1
+            submit(model, tasks, force=True)
+            continue
+        sizer.observe(len(chunk.records), chunk.seconds, chunk.cpu_s)
+        shipper.stats.runs += len(chunk.records)
+        shipper.stats.run_cpu_s += chunk.cpu_s
         for record in chunk.records:
             _record(on_record, record)
             recorded += 1

@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 DESIGN_POINT_SOURCE = "design point"
+SCENARIOS_KEPT = 8
+"""Validated design-point scenarios a `ScenarioModel` keeps (consecutive runs of a sweep are
+the replicates of one point, so a few are enough)."""
 """The `file` named in problems with a design point's values."""
 
 Outcomes = Mapping[str, float | int | str]
@@ -79,17 +83,33 @@ class ScenarioModel:
 
     def scenario(self, values: Mapping[str, Any]):
         """The validated scenario of one design point (raises ScenarioError if invalid), checked
-        by the same rules as a scenario file (unique names included)."""
+        by the same rules as a scenario file (unique names included).
+
+        The last SCENARIOS_KEPT are kept, by their overrides, so that a worker parses a design
+        point once, not once per replicate (a run never changes its scenario: `run_scenario`
+        runs every replicate on one)."""
         from sim.experiments.design import override_text
         from sim.scenario.errors import ScenarioError
         from sim.scenario.loader import validate_resolved
         from sim.scenario.overrides import apply_overrides
 
         overrides = [override_text(key, value) for key, value in values.items()]
+        kept = self.__dict__.setdefault("_scenarios", OrderedDict())
+        key = tuple(overrides)
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
         raw, problems = apply_overrides(dict(self.raw), overrides)
         if problems:
             raise ScenarioError(problems)
-        return validate_resolved(raw, DESIGN_POINT_SOURCE)
+        scenario = kept[key] = validate_resolved(raw, DESIGN_POINT_SOURCE)
+        while len(kept) > SCENARIOS_KEPT:
+            kept.popitem(last=False)
+        return scenario
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the scenarios kept: each process parses its own."""
+        return {key: value for key, value in self.__dict__.items() if key != "_scenarios"}
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ import pandas as pd
 import sim
 from sim.experiments.csv_cells import write_csv
 from sim.experiments.design import FUTURE_ID, Design, future_ids, run_future_id
-from sim.experiments.engine import OK, is_environment_failure, run_tasks
+from sim.experiments.engine import OK, EngineStats, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
 from sim.experiments.journal import RunJournal, completed_runs, format_cell, write_runs_table
 from sim.experiments.models import (
@@ -111,7 +111,9 @@ class SweepStatus:
 
 @dataclass(frozen=True)
 class SweepSummary:
-    """A finished sweep: its folder, run counts by status, and this session's runs and time."""
+    """A finished sweep: its folder, run counts by status, and this session's runs and time;
+    `engine`: what the engine measured in this session (the runs' own CPU time, chunks, models
+    sent to workers)."""
 
     folder: Path
     total_runs: int
@@ -119,6 +121,7 @@ class SweepSummary:
     failed_runs: int
     session_runs: int
     session_s: float
+    engine: EngineStats | None = None
 
 
 # Creating a sweep ----------------------------------------------------------------------------
@@ -253,15 +256,16 @@ def run_sweep(
     with _locked(folder):
         verified = verify_sweep_folder(folder)
         manifest, design = verified.manifest, verified.design
-        session_runs = 0
+        session_runs, stats = 0, EngineStats()
         if manifest["status"] != COMPLETE:
             model = model or load_model(verified)
             _add_session(folder, manifest, executor)
-            session_runs = _run_remaining(folder, manifest, design, model, executor, progress)
+            session_runs = _run_remaining(folder, manifest, design, model, executor, progress,
+                                          stats)
             manifest = finalise(folder, design, manifest, plot_writer)
     runs = manifest["runs"]
     return SweepSummary(folder, manifest["total_runs"], runs["ok"], runs["failed"],
-                        session_runs, time.perf_counter() - started)
+                        session_runs, time.perf_counter() - started, stats)
 
 
 def load_design(folder: Path) -> Design:
@@ -294,7 +298,8 @@ def load_model(verified: VerifiedSweep) -> Model:
 
 
 def _run_remaining(folder: Path, manifest: Mapping[str, Any], design: Design, model: Model,
-                   executor: ExecutorInfo, progress: Callable[[int], None] | None) -> int:
+                   executor: ExecutorInfo, progress: Callable[[int], None] | None,
+                   stats: EngineStats | None = None) -> int:
     seeds = manifest["replicate_seeds"]
     with RunJournal(folder / JOURNAL_NAME) as journal:
         done = _done_runs(journal.path)
@@ -312,7 +317,7 @@ def _run_remaining(folder: Path, manifest: Mapping[str, Any], design: Design, mo
                 progress(1)
 
         remaining = len(design) * len(seeds) - len(done)
-        return run_tasks(jobs(), executor, record, total_runs=max(remaining, 0))
+        return run_tasks(jobs(), executor, record, total_runs=max(remaining, 0), stats=stats)
 
 
 def _done_runs(journal_path: Path) -> set[tuple[int, int]]:
