@@ -299,6 +299,9 @@ def channels_html(report: ReportInput) -> str:
     """Each policy's effect on each state decomposed by channel (`channels.csv`): a table per
     policy and state, and the plot."""
     path = report.folder / "channels.csv"
+    if path.is_symlink():
+        raise ReportError(f"{path}: is a symbolic link; a report reads only the folder's own "
+                          "regular files")
     if not path.is_file():
         return note("Not available: the comparison kept no monthly series (--no-series), "
                     "from which the decomposition is computed.")

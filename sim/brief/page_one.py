@@ -148,14 +148,19 @@ def _channels_html(report: ReportInput, summary: Summary) -> str:
 def _read_channels(report: ReportInput):
     import pandas as pd
 
+    from sim.brief.evidence import CHANNEL_COLUMNS
+
     path = report.folder / "channels.csv"
-    if not path.is_file():
-        return None
+    if path.is_symlink() or not path.is_file():
+        return None  # the evidence section refuses a link
     try:
-        return pd.read_csv(path, dtype={"policy": str, "state": str, "outcome": str,
-                                        "label": str}, keep_default_na=False)
+        table = pd.read_csv(path, dtype={"policy": str, "state": str, "outcome": str,
+                                         "label": str}, keep_default_na=False)
     except (OSError, ValueError):
         return None  # the evidence section names a bad file
+    if any(column not in table.columns for column in CHANNEL_COLUMNS):
+        return None  # ... and one that lacks a column
+    return table
 
 
 def _formulation_html(report: ReportInput, summary: Summary) -> str:

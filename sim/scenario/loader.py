@@ -465,7 +465,8 @@ def _validate(resolved: _Resolved) -> Scenario:
             change_snapshots(scenario)
         except ScenarioError as error:
             problems += error.problems
-        problems += uncertainty_problems(scenario, resolved.provenance, resolved.file)
+        if not problems:  # else its keys may fail only because of those (a renamed lab)
+            problems += uncertainty_problems(scenario, resolved.provenance, resolved.file)
         if not problems:
             return scenario
     raise ScenarioError(problems)
