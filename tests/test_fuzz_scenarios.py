@@ -7,8 +7,8 @@ of the wrong type — writes it as TOML and loads it as any scenario file. Then 
 raises a clean ScenarioError (and `regsim validate` exits 2 with `error:` lines and no
 traceback), or one replicate runs and every outcome is finite (NaN only where undefined) and
 inside the range its unit implies: shares in [0, 1], counts, months and money at least 0,
-copies of covered weights at most the derivatives they are scaled to. Units come from the outcome labels
-(`sim.presentation.tables.outcome_label`), so renamed outcomes stay covered.
+copies of covered weights at most the derivatives they are scaled to. Units come from the
+outcome labels (`sim.presentation.tables.outcome_label`), so renamed outcomes stay covered.
 
 For speed, a mutated scenario that validates runs with at most 36 months and 500 adopters
 (these scale a run's cost, not its rules; their extremes are covered by `test_budget` and the
