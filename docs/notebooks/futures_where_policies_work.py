@@ -49,7 +49,7 @@ swept.points.groupby(CONTROLS)[LAG].describe()[["mean", "min", "max"]].round(2)
 # %%
 GOAL = round(float(swept.points[LAG].median()))
 judged = swept.robustness([LAG], satisfice=[f"{LAG}>={GOAL}"])
-judged.table[["label", "mean", "max_regret", "p90_regret", "mean_regret"]].round(2)
+judged.table[["lever_setting", "mean", "max_regret", "p90_regret", "mean_regret"]].round(2)
 
 # %%
 judged.satisficing.round(2)

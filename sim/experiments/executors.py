@@ -211,8 +211,12 @@ def lost_worker_reason() -> str | None:
     """Why a worker process of this process was lost, if regsim knows; else None. Knows one
     cause: the script run as `__main__` starts workers when imported, and every worker
     re-imports it as it starts (the spawn method), so each one stopped."""
-    if not any(process.exitcode == UNGUARDED_MAIN_EXIT_STATUS for process in list(_STARTED)):
-        return None
+    started = list(_STARTED)
+    deadline = time.monotonic() + 2.0  # the pool may see a worker gone before its exit status
+    while not any(process.exitcode == UNGUARDED_MAIN_EXIT_STATUS for process in started):
+        if time.monotonic() > deadline:  # (an error path: waiting costs nothing that matters)
+            return None
+        time.sleep(0.05)
     main = sys.modules.get("__main__")
     script = os.path.basename(getattr(main, "__file__", None) or "your script")
     return (f"worker processes could not start: each one re-runs {script} as it starts, and "
