@@ -152,6 +152,7 @@ def _summary(
         "final_frontier_capability": float(last["frontier_capability"]),
         "mean_kill_switch_coverage": float(timeseries["kill_switch_coverage"].mean()),
         "final_covered_open_copies": float(last["covered_open_copies"]),
+        "mean_covered_open_copies": float(timeseries["covered_open_copies"].mean()),
         "final_frontier_train_flop": float(last["frontier_train_flop"]),
         "first_open_above_1e26_month": float("nan") if index == 0 else 3.0 + index,
         "releases": float(timeseries["releases"].sum()),
@@ -173,6 +174,7 @@ def _summary(
         summary[f"state_min_lag_months__{state}"] = float(lag.min())
         summary[f"state_final_lag_months__{state}"] = float(lag.iloc[-1])
         summary[f"state_mean_domestic_lag_months__{state}"] = float(lag.mean() + 2)
+        summary[f"state_mean_open_weights_gain_months__{state}"] = 0.5
         # Reached only in odd replicates: tests the "reached in k/n" accounting.
         summary[f"state_months_to_1e27__{state}"] = 20.0 + index if index % 2 else float("nan")
         summary[f"state_final_channel__{state}"] = str(
