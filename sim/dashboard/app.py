@@ -641,10 +641,10 @@ def Page() -> None:
     """The dashboard for the picked scenario (the `regsim app` one at first, or the one a
     shared link names, with its settings); a team's page at /?join."""
     search = solara.use_router().search
+    linked = solara.use_memo(lambda: _linked_path(search), [])  # every hook before a return
     if room_pages.is_join_query(search):  # the query never changes within one page session
         room_pages.TeamPage()
         return
-    linked = solara.use_memo(lambda: _linked_path(search), [])
     path = load_workshop(picked(selected_path.value or linked)).path
     solara.Title(f"regsim workshop: {load_workshop(path).name}")
     solara.Style(STYLE + present.PRESENTER_STYLE)
