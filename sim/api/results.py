@@ -298,11 +298,9 @@ class ComparisonResults(UnitTables):
 # A sweep -------------------------------------------------------------------------------------
 
 
-class SweepResults(UnitTables):
-    """A finished sweep (`sim.sweep`, or a sweep folder): `runs` (one row per run: point,
-    replicate, seed, design values, status, outcomes), `points` (per design point: its values,
-    runs ok and failed, each outcome's mean over replicates), `sensitivity` (tidy indices with
-    `label` and `unit`), `design` (one row per point) and `timeseries` when saved."""
+class FolderTables(UnitTables):
+    """Results read lazily from a finished folder (a sweep's or a search's): its CSV tables
+    through the safe readers; a scratch folder goes with the object unless saved."""
 
     def __init__(self, folder: Path, scratch: Scratch | None = None) -> None:
         self.folder = Path(folder)
@@ -312,6 +310,13 @@ class SweepResults(UnitTables):
         from sim.api.readers import read_csv
 
         return read_csv(self.folder / name)
+
+
+class SweepResults(FolderTables):
+    """A finished sweep (`sim.sweep`, or a sweep folder): `runs` (one row per run: point,
+    replicate, seed, design values, status, outcomes), `points` (per design point: its values,
+    runs ok and failed, each outcome's mean over replicates), `sensitivity` (tidy indices with
+    `label` and `unit`), `design` (one row per point) and `timeseries` when saved."""
 
     @functools.cached_property
     def manifest(self) -> dict[str, Any]:

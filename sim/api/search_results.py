@@ -9,13 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from sim.api.results import Scratch, copy_folder
-from sim.api.units import UnitTables
+from sim.api.results import FolderTables, copy_folder
 
 SEARCH_PLOTS = ("tradeoff", "parallel", "convergence")
 
 
-class SearchResults(UnitTables):
+class SearchResults(FolderTables):
     """A finished policy search (`sim.search`, or a search folder).
 
     - `candidates`: every candidate evaluated: `generation` (-1 for a reference policy),
@@ -28,15 +27,6 @@ class SearchResults(UnitTables):
     - `runs`: every run (candidate x future) with its outcomes; `futures`: each future's
       seed and drawn values; `summary`: settings and counts (a dict).
     """
-
-    def __init__(self, folder: Path, scratch: Scratch | None = None) -> None:
-        self.folder = Path(folder)
-        self._scratch = scratch
-
-    def _table(self, name: str) -> pd.DataFrame:
-        from sim.api.readers import read_csv
-
-        return read_csv(self.folder / name)
 
     @functools.cached_property
     def summary(self) -> dict[str, Any]:
