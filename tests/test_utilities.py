@@ -15,10 +15,10 @@ from sim.scenario.loader import find_scenario, resolve_raw
 from sim.scenario.schema import ComplianceParams, Scenario
 
 
-def world(name: str, utilities: str, months: int) -> Scenario:
+def world(name: str, utilities: str, months: int, **compliance: float) -> Scenario:
     raw = resolve_raw(find_scenario(name))
     raw["scenario"]["months"] = months
-    raw["world"].setdefault("compliance", {})["utilities"] = utilities
+    raw["world"].setdefault("compliance", {}).update(utilities=utilities, **compliance)
     return Scenario.model_validate(raw)
 
 
@@ -27,7 +27,8 @@ def test_the_utilities_are_a_categorical_formulation_with_ranged_parameters():
     assert fields["utilities"].json_schema_extra["formulation"] is True
     assert set(typing.get_args(fields["utilities"].annotation)) == {"stated", "revealed"}
     for name in ("withhold_loss_share", "relative_temperature", "exit_cost_multiplier",
-                 "openness_value_scale", "delay_cost_scale"):
+                 "openness_value_scale", "delay_cost_scale",
+                 "openness_value_max_run_cost_multiple"):
         low, high = fields[name].json_schema_extra["range"]
         assert low < fields[name].default < high, name
 
@@ -45,9 +46,12 @@ def test_the_scales_multiply_every_labs_openness_and_delay_cost():
 
 
 def test_openness_grows_with_the_lab_only_under_revealed_utilities():
+    """Under `revealed` Meta's openness grows with its spending (the cap set out of the way),
+    under `stated` it stays the stake."""
     values = {}
     for utilities in ("stated", "revealed"):
-        model = build_model(world("baseline", utilities, 36), seed=1, series=False)
+        scenario = world("baseline", utilities, 36, openness_value_max_run_cost_multiple=100.0)
+        model = build_model(scenario, seed=1, series=False)
         model.run()
         meta = model.developer_named("meta")
         values[utilities] = (meta.openness_value_musd(), meta.params.openness_value_musd,
@@ -55,6 +59,25 @@ def test_openness_grows_with_the_lab_only_under_revealed_utilities():
     assert values["stated"][0] == values["stated"][1]
     assert values["revealed"][2] > 1.0
     assert values["revealed"][0] == pytest.approx(values["revealed"][1] * values["revealed"][2])
+
+
+@pytest.mark.parametrize("months", [1, 36, 120])
+def test_revealed_openness_is_capped_by_the_run_cost_and_never_below_the_stake(months):
+    """Each lab's revealed openness: its stake grown with the lab, at most
+    `openness_value_max_run_cost_multiple` x its current frontier run's cost, never below the
+    stake; where the stake is below the cap's reach the value still grows."""
+    scenario = world("baseline", "revealed", months)
+    multiple = scenario.world.compliance.openness_value_max_run_cost_multiple
+    model = build_model(scenario, seed=1, series=False)
+    model.run()
+    open_labs = [lab for lab in model.developer_list if lab.params.openness_value_musd > 0]
+    assert open_labs
+    for lab in open_labs:
+        stake = lab.params.openness_value_musd
+        value = lab.openness_value_musd()
+        assert stake <= value <= max(stake, multiple * lab.spending_musd()), lab.name
+        assert value == pytest.approx(max(stake, min(stake * lab.value_scale(),
+                                                     multiple * lab.spending_musd()))), lab.name
 
 
 def test_withholding_loses_a_share_of_the_sales_under_revealed_utilities():

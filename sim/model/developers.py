@@ -6,7 +6,8 @@ the month's FLOP price, reduced by chip export controls on its domicile and capp
 world's feasibility ceiling (`sim.model.compute`). The budget grows at the lab's spending
 growth; the lab's money values (revenue, value of capability, delay and relocation costs) grow
 with what it spends on frontier runs; the value it puts on openness is a fixed strategic stake,
-or grows too under the `revealed` utilities (`world.compliance.utilities`).
+or grows too under the `revealed` utilities (`world.compliance.utilities`), up to a multiple of
+the cost of its current frontier run.
 Releases come every `cadence_months`; when a policy in force covers one, the lab chooses what to
 do (`sim.model.decisions`).
 """
@@ -118,13 +119,19 @@ class Developer(mesa.Agent):
 
     def openness_value_musd(self) -> float:
         """What releasing a model open rather than closed is worth to the lab, USD M: a fixed
-        strategic stake under the `stated` utilities; growing with the lab, like its other
-        money values, under `revealed` (`world.compliance.utilities`, docs/model.md §4.1)."""
+        strategic stake under the `stated` utilities; under `revealed`
+        (`world.compliance.utilities`, docs/model.md §4.1) growing with the lab like its other
+        money values, up to `openness_value_max_run_cost_multiple` times what its current
+        frontier run costs, and never below the stake."""
         compliance = self.model.params.world.compliance
-        value = self.params.openness_value_musd * compliance.openness_value_scale
-        if compliance.utilities == "revealed":
-            return value * self.value_scale()
-        return value
+        stake = self.params.openness_value_musd * compliance.openness_value_scale
+        if compliance.utilities != "revealed":
+            return stake
+        # Why a cap: the stake times the lab's growth reached ~140 times the run's cost (USD
+        # 2.2M M a release) in a few draws; the record bounds openness near the model's cost.
+        grown = stake * self.value_scale()
+        cap = compliance.openness_value_max_run_cost_multiple * self.spending_musd()
+        return max(stake, min(grown, cap))
 
     def capability_value_musd_per_oom(self) -> float:
         return self.params.capability_value_musd_per_oom * self.value_scale()
