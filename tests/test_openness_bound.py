@@ -31,7 +31,8 @@ def drawn_worlds(name: str, utilities: str):
     """`name` under `utilities` with the baseline's `[uncertainty]` draws (the first
     replicates, 500 adopters), with each replicate's seed."""
     scenario = load_scenario(find_scenario(name))
-    parameters = [p for p in uncertainty.declared(scenario) if p.key != "world.compliance.utilities"]
+    parameters = [p for p in uncertainty.declared(scenario)
+                  if p.key != "world.compliance.utilities"]
     draws = uncertainty.draws(parameters, scenario.scenario.seed, REPLICATES)
     seeds = replicate_seeds(scenario.scenario.seed, REPLICATES)
     raw = scenario.to_toml_dict()
