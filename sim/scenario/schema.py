@@ -235,11 +235,12 @@ class ComplianceParams(Strict):
         "multiple of what its current frontier run costs (USD M per USD M); a lab whose stated "
         "stake is larger keeps its stake. Without it the value grew with the lab's spending to "
         "~140 times the run's cost (USD 2.2M M a release for Meta in 2033). Assumption: the "
-        "largest runs of 2025 were kept closed (Llama 4 Behemoth; OpenAI opened only the small "
-        "gpt-oss) and Meta would open a '$10B model' only while it pays back, citing community "
-        "efficiency savings of billions as Open Compute's were (Dwarkesh Patel podcast, Apr "
-        "2024); so one release's openness is worth about its training cost, a third to three "
-        "times (docs/model.md §4.1).", json_schema_extra=uncertain(0.3, 3.0, "log"))
+        "largest runs of 2025 were not opened (Llama 4 Behemoth stayed unreleased; OpenAI "
+        "opened only the small gpt-oss) and Meta would open a '$10B model' only while it pays "
+        "back, citing community efficiency savings of billions as Open Compute's were "
+        "(Dwarkesh Patel podcast, Apr 2024); so one release's openness is worth about its "
+        "training cost, a third to three times (docs/model.md §4.1).",
+        json_schema_extra=uncertain(0.3, 3.0, "log"))
     withhold_loss_share: Probability = Field(
         0.5, description="revealed utilities: share of a model's sales in a market lost by "
         "withholding it there (withholding episodes of 1-18 months, median ~7, against a "
