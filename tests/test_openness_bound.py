@@ -3,7 +3,7 @@
 
 Under `revealed` a lab's openness value grows with its spending; before the cap
 (`world.compliance.openness_value_max_run_cost_multiple`) it reached ~140 times the cost of
-the lab's frontier run in a few of the baseline's `[uncertainty]` draws (Meta: USD 2.2M M a
+the lab's frontier run in a few of the baseline's `[uncertainty]` draws (Meta: USD 2.2 trillion a
 release in 2033 against a USD 15.5B run), and the open-weight licence's private value forgone
 came to USD +946,161M. The bound checked here: every release a lab closes, splits or drops, and
 every wait for its weights, costs it at most its stated stake or the cap's multiple of what

@@ -127,8 +127,8 @@ class Developer(mesa.Agent):
         stake = self.params.openness_value_musd * compliance.openness_value_scale
         if compliance.utilities != "revealed":
             return stake
-        # Why a cap: the stake times the lab's growth reached ~140 times the run's cost (USD
-        # 2.2M M a release) in a few draws; the record bounds openness near the model's cost.
+        # Why a cap: the stake times the lab's growth reached ~140 times the run's cost (USD 2.2
+        # trillion a release) in a few draws; the record bounds openness near the model's cost.
         grown = stake * self.value_scale()
         cap = compliance.openness_value_max_run_cost_multiple * self.spending_musd()
         return max(stake, min(grown, cap))

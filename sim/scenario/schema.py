@@ -234,7 +234,7 @@ class ComplianceParams(Strict):
         1.0, description="revealed utilities: the most a lab's openness value grows to, as a "
         "multiple of what its current frontier run costs (USD M per USD M); a lab whose stated "
         "stake is larger keeps its stake. Without it the value grew with the lab's spending to "
-        "~140 times the run's cost (USD 2.2M M a release for Meta in 2033). Assumption: the "
+        "~140 times the run's cost (USD 2.2 trillion a release for Meta in 2033). Assumption: the "
         "largest runs of 2025 were not opened (Llama 4 Behemoth stayed unreleased; OpenAI "
         "opened only the small gpt-oss) and Meta would open a '$10B model' only while it pays "
         "back, citing community efficiency savings of billions as Open Compute's were "
