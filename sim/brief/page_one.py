@@ -66,7 +66,7 @@ def run_page_one(report: ReportInput, summary: Summary, title: str) -> str:
     question = report.questions[0][1] if report.questions else ""
     parts = [
         f"<h1>{escape(title)}</h1>",
-        _lede(report),
+        _lede(report, {report.baseline: title}),
         section("question", "The question", f'<p class="question">{escape(question or NO_Q)}</p>'),
         section("outcomes", "Key outcomes", _key_outcomes_html(summary)),
         section("caveats", "Caveats", bullets(summary.caveats)),
