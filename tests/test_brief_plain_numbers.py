@@ -99,3 +99,11 @@ def test_the_embedded_plots_have_no_exponent(run_folder, compare_folder):
     texts += figure_texts(channel_figure(pd.read_csv(compare_folder / "channels.csv")))
     assert exponents_in(" | ".join(texts)) == []
     assert any("GPT-4" in t for t in texts), "the capability plot reads in multiples of GPT-4"
+
+
+def test_titles_and_questions_from_a_scenario_file_read_without_exponents(tmp_path):
+    from sim.brief.bottom_line import scenario_title
+
+    raw = {"scenario": {"title": "A US federal licence to publish weights above 1e25 FLOP"}}
+    assert scenario_title(raw, "open_weight_licence") == (
+        "A US federal licence to publish weights above about 0.48× GPT-4's training compute")

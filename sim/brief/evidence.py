@@ -391,10 +391,12 @@ def assumptions_html(summary: Summary) -> str:
 def tables_html(report: ReportInput) -> str:
     """Every outcome, folded: the comparison table, and each scenario's outcomes."""
     parts = []
-    if report.comparison is not None:
-        parts.append(details(f"Every paired comparison ({len(report.comparison)} rows)",
-                              _comparison_table(report)))
     titles = _titles(report)
+    if report.comparison is not None:
+        which = f" of {titles.get(report.policies[0], report.policies[0])}" if len(
+            report.policies) == 1 else ""
+        parts.append(details(f"Every paired comparison{which} ({len(report.comparison)} rows)",
+                              _comparison_table(report)))
     for name, table in report.outcomes:
         parts.append(details(f"Outcomes of {titles.get(name, name)}: mean, 95% CI, 5th to "
                              f"95th percentile ({len(table)} outcomes)",
@@ -408,6 +410,7 @@ def _comparison_table(report: ReportInput) -> str:
     rows = report.comparison.to_dict(orient="records")
     difference = next(c for c in DIFFERENCE_COLUMNS if c in report.comparison.columns)
     titles = _titles(report)
+    several = len(report.policies) > 1  # one policy: the section's heading names it
     body = []
     for row, verdict in zip(rows, graded, strict=True):
         better = ""
@@ -415,16 +418,17 @@ def _comparison_table(report: ReportInput) -> str:
             better = f"{round(to_float(row['share_better']) * to_float(row['n_ordered']))}/" \
                      f"{int(to_float(row['n_ordered']))}"
         policy = str(row.get("policy", ""))
-        cells = [titles.get(policy, policy), _outcome_text(verdict),
+        cells = [titles.get(policy, policy)] if several else []
+        cells += [_outcome_text(verdict),
                  number_text(row.get("baseline_mean")), number_text(row.get("policy_mean")),
                  number_text(row.get(difference)),
                  interval_text(row.get("ci95_low"), row.get("ci95_high")), verdict.grade, better]
         css = GRADE_CLASSES.get(verdict.grade, "grade-none")
         body.append(f'<tr class="{css}">' + "".join(f"<td>{escape(c)}</td>" for c in cells)
                     + "</tr>")
-    head = "".join(f"<th>{escape(h)}</th>" for h in ("policy", "outcome", "baseline mean",
-                                                  "policy mean", "difference", "95% CI",
-                                                  "grade", "better in"))
+    names = ("outcome", "baseline mean", "policy mean", "difference", "95% CI", "grade",
+             "better in")
+    head = "".join(f"<th>{escape(h)}</th>" for h in (("policy",) if several else ()) + names)
     return (f'<table class="comparison"><thead><tr>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(body) + "\n</tbody></table>")
 
