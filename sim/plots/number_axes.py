@@ -33,10 +33,34 @@ def capability_unit(unit: str) -> str:
 
 
 def multiples_axis(axes: Axes, which: str = "y") -> None:
-    """Ticks of log10 FLOP values as multiples of GPT-4's training compute ('48×')."""
-    from matplotlib.ticker import FuncFormatter
+    """Ticks of log10 FLOP values as multiples of GPT-4's training compute, at round
+    multiples ('1×', '100×', '10,000×', '1 million×')."""
+    from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
-    _axis(axes, which).set_major_formatter(FuncFormatter(lambda value, _: wording.multiple(value)))
+    class RoundMultiples(Locator):
+        """Ticks where the multiple of GPT-4 is a round power of ten (or a round fraction of
+        one on a short axis)."""
+
+        def __init__(self) -> None:
+            self.inner = MaxNLocator(nbins=7, steps=[1, 2, 5, 10])
+
+        def __call__(self):
+            return self.tick_values(*self.axis.get_view_interval())
+
+        def tick_values(self, vmin, vmax):
+            low, high = sorted((vmin, vmax))
+            span = high - low
+            if span >= 2:  # whole orders of magnitude: 1×, 10×, 100×...
+                self.inner.set_params(integer=True)
+            else:
+                self.inner.set_params(integer=False)
+            shifted = self.inner.tick_values(low - wording.GPT4_LOG10_FLOP,
+                                             high - wording.GPT4_LOG10_FLOP)
+            return shifted + wording.GPT4_LOG10_FLOP
+
+    axis = _axis(axes, which)
+    axis.set_major_locator(RoundMultiples())
+    axis.set_major_formatter(FuncFormatter(lambda value, _: wording.multiple(value)))
 
 
 def change_axis(axes: Axes, which: str = "y") -> None:
