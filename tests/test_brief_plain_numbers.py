@@ -107,3 +107,21 @@ def test_titles_and_questions_from_a_scenario_file_read_without_exponents(tmp_pa
     raw = {"scenario": {"title": "A US federal licence to publish weights above 1e25 FLOP"}}
     assert scenario_title(raw, "open_weight_licence") == (
         "A US federal licence to publish weights above about 0.48× GPT-4's training compute")
+
+
+def test_a_bundled_comparison_per_formulation_has_no_exponent(tmp_path):
+    """The bundled scenarios' titles and questions ('... above 1e25 FLOP') and the section
+    per formulation read without exponents too."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    out = tmp_path / "compare"
+    result = CliRunner().invoke(main, [
+        "compare", "baseline", "open_weight_licence", "-n", "2", "-j", "1", "-q",
+        "--set", "scenario.months=24", "--set", "world.ecosystem.adopters=2000",
+        "--formulations", "world.follower.catch_up", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report_html = render_report(read_folder(out))
+    assert 'id="formulations"' in report_html
+    assert exponents_in(reader_text(report_html)) == []
