@@ -141,7 +141,10 @@ def test_an_outcomes_assumptions_carry_the_runs_values_and_whether_it_varied_the
 
 
 def test_values_read_in_words() -> None:
-    assert value_text(1e26) == "1e26" and value_text(0.002) == "0.002"
+    assert value_text(1e26) == "100 trillion trillion" and value_text(0.002) == "0.002"
+    assert value_text(1e26, "threshold_flop") == "4.8× GPT-4's training compute"
+    assert value_text(1.4e-18, "usd_per_flop_2024") == "$29.4M for GPT-4's training compute"
+    assert value_text(2e-7) == "0.0000002"
     assert value_text(10000.0) == "10,000" and value_text([6, 12]) == "6 to 12"
     assert value_text(True) == "yes"
     assert key_words("capability_value_musd_per_oom") == "capability value (USD M per OOM)"

@@ -28,6 +28,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sim.presentation import wording
+from sim.presentation.wording import GPT4_COMPUTE
+
 UNSOURCED_MARK = "assumption"
 STATE_CHANNELS = ("world.theft.*", "world.follower.*", "states.*.distillation_*",
                   "states.*.absorption_*", "states.*.attacker_tier")
@@ -315,7 +318,8 @@ def _assumption(field: SchemaField, selected: dict[str, tuple[str, Any]], why: l
                 varied: set[str] | frozenset[str]) -> Assumption:
     owners = sorted({owner for owner, _ in selected.values() if owner})
     values = [value for _, value in selected.values()]
-    return Assumption(field.pattern, _label(field.pattern, owners), _values(values),
+    return Assumption(field.pattern, _label(field.pattern, owners),
+                      _values(values, field.pattern.rsplit(".", 1)[-1]),
                       field.description, tuple(why), any(path in varied for path in selected))
 
 
@@ -345,35 +349,41 @@ def _label(pattern: str, owners: list[str]) -> str:
     return f"{len(owners)} {pattern.split('.', 1)[0]}: {key}"
 
 
-def _values(values: list[Any]) -> str:
-    texts = [value_text(value) for value in values]
+def _values(values: list[Any], key: str = "") -> str:
+    texts = [value_text(value, key) for value in values]
     if len(set(texts)) == 1:
         return texts[0] + (" each" if len(values) > 1 else "")
     numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     if len(numbers) == len(values):
-        return f"{value_text(min(numbers))} to {value_text(max(numbers))}"
+        return f"{value_text(min(numbers), key)} to {value_text(max(numbers), key)}"
     return "; ".join(sorted(set(texts)))
 
 
-def value_text(value: Any) -> str:
-    """A scenario value in words: numbers to about three figures (1e26 as 1e+26), ranges
-    [6, 12] as '6 to 12', booleans as yes/no."""
+def value_text(value: Any, key: str = "") -> str:
+    """A scenario value in words, never in exponent notation: numbers to about three figures
+    (a `*_flop` key's FLOP as a multiple of GPT-4's training compute, a `*_per_flop` price as
+    the price of that compute, other large or tiny numbers in words), ranges [6, 12] as '6 to
+    12', booleans as yes/no. `key` is the parameter's name (its last part)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
         number = float(value)
         if not math.isfinite(number):
             return str(number)
+        if key.endswith("usd_per_flop") or "usd_per_flop_" in key:
+            return f"{wording.usd(number * wording.GPT4_TRAINING_FLOP)} for {GPT4_COMPUTE}"
+        if (key.endswith("_flop") or "_flop_" in key) and number > 0:
+            return wording.flop(number)
         if number != 0 and not 1e-3 <= abs(number) < 1e6:
-            return f"{number:.3g}".replace("e+", "e")
+            return wording.plain_number(number)
         return f"{number:,.0f}" if number.is_integer() else f"{number:,.4g}"
     if isinstance(value, Mapping):
-        return ", ".join(f"{key} {value_text(item)}" for key, item in value.items())
+        return ", ".join(f"{name} {value_text(item, key)}" for name, item in value.items())
     if isinstance(value, list) and len(value) == 2 and all(
             isinstance(v, int | float) for v in value):
-        return f"{value_text(value[0])} to {value_text(value[1])}"
+        return f"{value_text(value[0], key)} to {value_text(value[1], key)}"
     if isinstance(value, list):
-        return ", ".join(value_text(v) for v in value)
+        return ", ".join(value_text(v, key) for v in value)
     return str(value)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.brief.verdict_grades import MATTERS, GradedVerdict
 from sim.presentation.tables import format_number
+from sim.presentation.wording import no_exponents
 
 DEFAULT_FOCUS = ("state_mean_lag_months__{state}",)
 OPEN_LAG = "mean_open_lag_months"
@@ -24,11 +25,12 @@ LAG_UNIT = "months"
 
 
 def scenario_title(raw: Mapping, name: str) -> str:
-    """The scenario's `[scenario] title`, else its name in words ('kill switch')."""
+    """The scenario's `[scenario] title` (in a reader's words: no exponent notation), else its
+    name in words ('kill switch')."""
     meta = raw.get("scenario") if isinstance(raw.get("scenario"), Mapping) else {}
     title = meta.get("title") if isinstance(meta, Mapping) else None
     if isinstance(title, str) and title.strip():
-        return title.strip()
+        return no_exponents(title.strip())
     return name.replace("_", " ").strip() or "the scenario"
 
 

@@ -58,6 +58,8 @@ DESIGN_PHRASES = {
     "drop": "a lab drops a smaller open release",
 }
 """A decision's release design (other than as planned) -> its key event."""
+MAX_GROUP_MEMBERS = 1000
+"""Members of a developer group labelled (a crafted count cannot make the labels huge)."""
 COUNT_TOLERANCE = 0.1
 """Counts per replicate within 10% of each other are 'the same' in a comparison's timeline."""
 COVERED_OPEN_RELEASE = "a covered model's weights are published openly"
@@ -86,6 +88,14 @@ def labels_from_scenario(raw: Mapping[str, Any]) -> Labels:
         for entry in raw.get(group) or []:
             if isinstance(entry, Mapping) and entry.get("name"):
                 actors[str(entry["name"])] = str(entry.get("label") or entry["name"])
+    for group in raw.get("developer_groups") or []:
+        # Members are named '<group>_01'... (`DeveloperGroupSpec.members`); a reader sees the
+        # group's label ('another closed developer'), never the member's internal name.
+        if isinstance(group, Mapping) and group.get("name") and isinstance(
+                group.get("count"), int) and not isinstance(group.get("count"), bool):
+            label = str(group.get("label") or group["name"])
+            for index in range(min(group["count"], MAX_GROUP_MEMBERS)):
+                actors[f"{group['name']}_{index + 1:02d}"] = label
     for regulator in raw.get("regulators") or []:
         if not isinstance(regulator, Mapping):
             continue

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.brief.bottom_line import scenario_title
 from sim.brief.embed import in_folder, safe_image_bytes, why_not_embedded
 from sim.brief.event_timeline import (
     EventTally,
@@ -39,7 +40,7 @@ from sim.brief.html_parts import (
 from sim.brief.page_one import GRADE_CLASSES
 from sim.brief.summary import PolicyFindings, Summary, key_outcome_keys
 from sim.brief.verdict_grades import GradedVerdict, grade_comparison, ranked
-from sim.presentation.narrative import plain_text
+from sim.presentation.narrative import spoken_text
 from sim.presentation.tables import (
     MILESTONE_PREFIXES,
     format_number,
@@ -47,6 +48,7 @@ from sim.presentation.tables import (
     outcome_series,
     series_label,
 )
+from sim.presentation.wording import no_exponents
 
 PLOT_CAPTIONS = {
     "capability": "Capability over time: the frontier, the closed- and open-weight frontiers "
@@ -80,14 +82,15 @@ def timeseries_html(report: ReportInput, summary: Summary) -> str:
                     "baseline in the same replicate, its median and 5-95% band each month.")]
     for findings in summary.policies:
         try:
-            blocks.append(_policy_timeseries(report, findings, columns))
+            blocks.append(_policy_timeseries(report, findings, columns, summary.titles))
         except (KeyError, TypeError, ValueError) as error:  # a table not as compare writes it
             raise ReportError(f"{report.timeseries_path}: unexpected contents: "
                               f"{type(error).__name__}: {error}") from None
     return "\n".join(blocks)
 
 
-def _policy_timeseries(report: ReportInput, findings: PolicyFindings, columns: set[str]) -> str:
+def _policy_timeseries(report: ReportInput, findings: PolicyFindings, columns: set[str],
+                       titles: dict[str, str]) -> str:
     from sim.brief.charts import MAX_ROWS, difference_figure, no_difference
     from sim.brief.charts import paired_differences as differences_of
 
@@ -102,12 +105,14 @@ def _policy_timeseries(report: ReportInput, findings: PolicyFindings, columns: s
         else:
             drawn.append(column)
     labels = [(column, _series_label(column, report.state_labels)) for column in drawn]
-    parts = [f"<h3>{escape(findings.policy)}</h3>"] if len(report.policies) > 1 else []
+    policy, baseline = (titles.get(n, n) for n in (findings.policy, report.baseline))
+    parts = [f"<h3>{escape(policy)}</h3>"] if len(report.policies) > 1 else []
     if labels:
-        png = difference_figure(frame, report.baseline, findings.policy, labels[:MAX_ROWS])
-        caption = (f"{findings.policy} against {report.baseline}, month by month, for the "
-                   "outcomes on page one (findings first).")
-        parts.append(figure(png, f"{findings.policy} against {report.baseline}", caption))
+        png = difference_figure(frame, report.baseline, findings.policy, labels[:MAX_ROWS],
+                                titles)
+        caption = (f"{policy} against {baseline}, month by month, for the outcomes on page "
+                   "one (findings first).")
+        parts.append(figure(png, f"{policy} against {baseline}", caption))
     if unchanged:
         names = ", ".join(_series_label(c, report.state_labels) for c in unchanged)
         parts.append(f'<p class="unclear">No difference in any pair, in any month: '
@@ -157,7 +162,7 @@ def _parquet_columns(path: Path) -> set[str]:
 
 
 def _series_label(column: str, state_labels: dict[str, str]) -> str:
-    label = series_label(column)
+    label = no_exponents(series_label(column))
     for state, display in state_labels.items():
         label = label.replace(f"{state}:", f"{display}:")
     return label
@@ -190,7 +195,7 @@ def timeline_html(report: ReportInput) -> str:
     rows = timeline(tally, replicates, report.starts, report.names)
     if not rows:
         return note("No key event happened in any replicate.")
-    table = _timeline_table(rows, report.names)
+    table = _timeline_table(rows, report.names, _titles(report))
     if report.kind == "run":
         return table + "\n" + _narrative_html(first_run, labels[report.baseline])
     return table
@@ -203,9 +208,16 @@ def _seen(tally: EventTally, scenario: str) -> int:
     return len(replicates)
 
 
-def _timeline_table(rows: Sequence[TimelineRow], names: Sequence[str]) -> str:
+def _titles(report: ReportInput) -> dict[str, str]:
+    """Each scenario's plain title (never its file name)."""
+    return {name: scenario_title(report.raws.get(name, {}), name) for name in report.names}
+
+
+def _timeline_table(rows: Sequence[TimelineRow], names: Sequence[str],
+                    titles: dict[str, str]) -> str:
     compare = len(names) > 1
-    head = "".join(f"<th>{escape(name)}</th>" for name in names) if compare else (
+    head = "".join(f"<th>{escape(titles.get(name, name))}</th>" for name in names) if compare \
+        else (
         "<th>replicates</th><th>first month: median (earliest to latest)</th>"
         "<th>per replicate</th>")
     body = []
@@ -254,7 +266,7 @@ def _narrative_html(events: list[dict[str, Any]], labels: Labels) -> str:
     if not told:
         return ""
     items = "\n".join(f'<li><span class="month">{escape(e.get("month", ""))}</span> '
-                      f"{escape(plain_text(e))}</li>" for e in told)
+                      f"{escape(spoken_text(e))}</li>" for e in told)
     return ("<h3>One replicate in brief</h3>\n" + note(
         "Replicate 0: the first time each key event happened, oldest first.")
         + f'\n<ol class="narrative">\n{items}\n</ol>')
@@ -320,7 +332,8 @@ def channels_html(report: ReportInput) -> str:
                   "over pairs with its 95% interval (docs/model.md §7.12).")]
     for (policy, state), rows in table.groupby(["policy", "state"], sort=False):
         label = report.state_labels.get(state, state)
-        parts.append(f"<h3>{escape(policy)}: {escape(label)}</h3>\n" + _channel_table(rows))
+        title = _titles(report).get(policy, policy)
+        parts.append(f"<h3>{escape(title)}: {escape(label)}</h3>\n" + _channel_table(rows))
     plot = next((p for p in report.plots if p.stem == CHANNEL_PLOT), None)
     if plot is not None:
         parts.append(_plot_figure(report, plot))
@@ -364,7 +377,7 @@ def assumptions_html(summary: Summary) -> str:
         return note("No unsourced parameter of this scenario bears on the reported outcomes.")
     rows = "\n".join(
         f"<tr><td>{escape(a.label)}</td><td>{escape(a.value)}</td>"
-        f"<td>{escape(', '.join(a.why))}</td><td>{escape(a.description)}</td>"
+        f"<td>{escape(', '.join(a.why))}</td><td>{escape(no_exponents(a.description))}</td>"
         f"<td>{'varied' if a.varied else 'fixed'}</td></tr>"
         for a in every)
     return (note("Parameters the schema marks as assumptions (no published source), with the "
@@ -378,12 +391,16 @@ def assumptions_html(summary: Summary) -> str:
 def tables_html(report: ReportInput) -> str:
     """Every outcome, folded: the comparison table, and each scenario's outcomes."""
     parts = []
+    titles = _titles(report)
     if report.comparison is not None:
-        parts.append(details(f"Every paired comparison ({len(report.comparison)} rows)",
+        which = f" of {titles.get(report.policies[0], report.policies[0])}" if len(
+            report.policies) == 1 else ""
+        parts.append(details(f"Every paired comparison{which} ({len(report.comparison)} rows)",
                               _comparison_table(report)))
     for name, table in report.outcomes:
-        parts.append(details(f"Outcomes of {name}: mean, 95% CI, 5th to 95th percentile "
-                              f"({len(table)} outcomes)", _outcomes_table(table, report)))
+        parts.append(details(f"Outcomes of {titles.get(name, name)}: mean, 95% CI, 5th to "
+                             f"95th percentile ({len(table)} outcomes)",
+                             _outcomes_table(table, report)))
     return "\n".join(parts) or note("No tables in this folder.")
 
 
@@ -392,22 +409,26 @@ def _comparison_table(report: ReportInput) -> str:
     graded = grade_comparison(report.comparison, report.state_labels)
     rows = report.comparison.to_dict(orient="records")
     difference = next(c for c in DIFFERENCE_COLUMNS if c in report.comparison.columns)
+    titles = _titles(report)
+    several = len(report.policies) > 1  # one policy: the section's heading names it
     body = []
     for row, verdict in zip(rows, graded, strict=True):
         better = ""
         if is_finite(row.get("share_better")) and is_finite(row.get("n_ordered")):
             better = f"{round(to_float(row['share_better']) * to_float(row['n_ordered']))}/" \
                      f"{int(to_float(row['n_ordered']))}"
-        cells = [row.get("policy", ""), _outcome_text(verdict),
+        policy = str(row.get("policy", ""))
+        cells = [titles.get(policy, policy)] if several else []
+        cells += [_outcome_text(verdict),
                  number_text(row.get("baseline_mean")), number_text(row.get("policy_mean")),
                  number_text(row.get(difference)),
                  interval_text(row.get("ci95_low"), row.get("ci95_high")), verdict.grade, better]
         css = GRADE_CLASSES.get(verdict.grade, "grade-none")
         body.append(f'<tr class="{css}">' + "".join(f"<td>{escape(c)}</td>" for c in cells)
                     + "</tr>")
-    head = "".join(f"<th>{escape(h)}</th>" for h in ("policy", "outcome", "baseline mean",
-                                                  "policy mean", "difference", "95% CI",
-                                                  "grade", "better in"))
+    names = ("outcome", "baseline mean", "policy mean", "difference", "95% CI", "grade",
+             "better in")
+    head = "".join(f"<th>{escape(h)}</th>" for h in (("policy",) if several else ()) + names)
     return (f'<table class="comparison"><thead><tr>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(body) + "\n</tbody></table>")
 
@@ -421,6 +442,7 @@ def _outcomes_table(table: pd.DataFrame, report: ReportInput) -> str:
     for row in table.to_dict(orient="records"):
         key = str(row["outcome"])
         name, unit = outcome_name_and_unit(key, report.state_labels)
+        name = no_exponents(name)
         defined = f"{to_int(row.get('n_defined'))}/{to_int(row.get('n'))}" if "n" in row else ""
         if key.startswith(MILESTONE_PREFIXES) and defined:
             defined += " reached"

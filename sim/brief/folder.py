@@ -38,6 +38,7 @@ from sim.experiments.manifests import (
 )
 from sim.experiments.stats import outcomes_table
 from sim.files import MIB, UnreadableFileError, folder_entry, read_regular_file
+from sim.presentation.wording import no_exponents
 from sim.scenario.toml_guard import TomlShapeError, check_shape
 from sim.scenario.toml_guard import loads as toml_loads
 
@@ -186,7 +187,8 @@ def _add_scenario(report: ReportInput, name: str, text: str | None, question: st
         raise ReportError(f"{path}: scenario.start: expected a month as 'YYYY-MM' (month "
                           f"01-12); found {str(start)[:40]!r}")
     report.raws[name] = raw
-    report.questions.append((name, question or str(meta.get("question") or "")))
+    # The question as a reader reads it: '1e25 FLOP' as a multiple of GPT-4's training compute.
+    report.questions.append((name, no_exponents(question or str(meta.get("question") or ""))))
     report.starts[name] = start
     if text is not None:
         report.scenario_texts.append((name, text))

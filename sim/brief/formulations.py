@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.brief.bottom_line import scenario_title
 from sim.brief.folder import ReportInput
 from sim.brief.html_parts import (
     bullets,
@@ -25,6 +26,7 @@ from sim.presentation.formulation_report import (
     robust_sentence,
     robustness_lines,
 )
+from sim.presentation.wording import no_exponents
 
 SIGN_CLASSES = {1.0: "sign-up", -1.0: "sign-down", 0.0: "sign-none"}
 
@@ -44,8 +46,13 @@ def page_one_sentence(report: ReportInput) -> str:
     headline = [LAG_OUTCOME.format(state=state) for state in report.state_names]
     text = robust_sentence(report.formulations, key_outcomes(report), headline,
                            report.state_labels)
-    return f'<p class="robustness">{escape(text)} (See "Does it hold under every ' \
+    return f'<p class="robustness">{escape(no_exponents(text))} (See "Does it hold under every ' \
            'formulation?")</p>' if text else ""
+
+
+def _title(report: ReportInput, policy: str) -> str:
+    """The policy's plain title (never its file name)."""
+    return scenario_title(report.raws.get(policy, {}), policy)
 
 
 def formulations_html(report: ReportInput) -> str:
@@ -66,13 +73,13 @@ def formulations_html(report: ReportInput) -> str:
     keys = key_outcomes(report)
     for policy in dict.fromkeys(table["policy"]):
         mine = table[(table["policy"] == policy) & table["outcome"].isin(keys)]
-        parts.append(f"<h3>{escape(policy)}</h3>")
+        parts.append(f"<h3>{escape(_title(report, policy))}</h3>")
         parts.append(_effects_table(mine, blocks))
         for state in report.state_names:
             parts.append(_lag_table(report, policy, state))
         lines = robustness_lines(mine)
         if lines:
-            parts.append(bullets(lines))
+            parts.append(bullets([no_exponents(line) for line in lines]))
     return "\n".join(part for part in parts if part)
 
 
@@ -83,7 +90,8 @@ def _effects_table(rows: pd.DataFrame, blocks: list[str]) -> str:
     for _, group in rows.groupby("outcome", sort=False):
         by_block = group.drop_duplicates("block").set_index("block")
         first = group.iloc[0]
-        cells = [f"<td>{escape(first['label'])} ({escape(first['unit'])})</td>"]
+        cells = [f"<td>{escape(no_exponents(str(first['label'])))} "
+                 f"({escape(first['unit'])})</td>"]
         for block in blocks:
             if block not in by_block.index:
                 cells.append("<td></td>")
@@ -123,7 +131,7 @@ def _lag_table(report: ReportInput, policy: str, state: str) -> str:
                  *(number_text(parts.get(c, float("nan"))) for c in CHANNEL_ORDER)]
         body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     label = report.state_labels.get(state, state)
-    return (f"<p><strong>{escape(policy)}: {escape(label)}'s mean lag per formulation, by "
-            "channel (Shapley decomposition, months)</strong></p>"
+    return (f"<p><strong>{escape(_title(report, policy))}: {escape(label)}'s mean lag per "
+            "formulation, by channel (Shapley decomposition, months)</strong></p>"
             f'<table class="channels formulation-lags"><thead><tr>{head}</tr></thead>\n'
             "<tbody>\n" + "\n".join(body) + "\n</tbody></table>")

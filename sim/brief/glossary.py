@@ -36,18 +36,19 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "far as the assumptions do."),
     ("deep uncertainty", "A parameter nobody can pin down with data. Replicates do not explore "
      "it; a sweep (`regsim sweep`) or parameter uncertainty in the run does."),
-    ("effective FLOP (log10)", "Capability, as log10 of training compute plus algorithmic "
-     "efficiency and the lab's edge: 27 means 1e27 effective FLOP. One unit is ten times the "
-     "compute."),
+    ("effective compute, × GPT-4", "Capability: training compute plus algorithmic efficiency "
+     "and the lab's edge, as a multiple of GPT-4's training compute (the yardstick people "
+     "know), so '48×' is 48 times GPT-4's. The tables give it as log10 effective FLOP: GPT-4 is "
+     "25.3, and each unit more is ten times the compute."),
     ("lag (months)", "How many months ago the frontier first reached an actor's current "
      "capability."),
     ("open-weight lag", "The lag of the best open-weight model behind the frontier."),
     ("competitor state", "A state actor that gets capability through its own labs, open "
      "weights, theft or distillation; its capability is the best model it holds."),
     ("kill-switch coverage (share)", "Of the adopters holding a covered model (above the "
-     "measurement line, 1e26 FLOP by default), the share a shutdown can still reach: those whose "
-     "only covered model is a shutdown-capable API model. Published weights are beyond any "
-     "switch."),
+     "measurement line, about 5× GPT-4's training compute by default), the share a shutdown "
+     "can still reach: those whose only covered model is a shutdown-capable API model. "
+     "Published weights are beyond any switch."),
     ("copies beyond any switch (count)", "The share of adopters that have ever held covered "
      "open weights, scaled to the derivative models a leading open family accumulates (about "
      "50,000): copies no shutdown can reach. Published weights are permanent, so it never "

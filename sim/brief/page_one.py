@@ -58,7 +58,8 @@ def compare_page_one(report: ReportInput, summary: Summary, title: str) -> str:
     parts.append(section("rests-on", "What the answer rests on",
                          _formulation_html(report, summary) + _rests_on_html(summary)))
     parts.append(section("caveats", "Caveats", bullets(summary.caveats)))
-    return '<div class="page-one">\n' + "\n".join(parts) + "\n</div>"
+    shared = " shared" if len(summary.policies) > 1 else ""
+    return f'<div class="page-one{shared}">\n' + "\n".join(parts) + "\n</div>"
 
 
 def run_page_one(report: ReportInput, summary: Summary, title: str) -> str:
@@ -66,7 +67,7 @@ def run_page_one(report: ReportInput, summary: Summary, title: str) -> str:
     question = report.questions[0][1] if report.questions else ""
     parts = [
         f"<h1>{escape(title)}</h1>",
-        _lede(report),
+        _lede(report, {report.baseline: title}),
         section("question", "The question", f'<p class="question">{escape(question or NO_Q)}</p>'),
         section("outcomes", "Key outcomes", _key_outcomes_html(summary)),
         section("caveats", "Caveats", bullets(summary.caveats)),

@@ -74,6 +74,12 @@ footer { margin-top: 3em; color: #888; font-size: 0.85em; }
   h2 { font-size: 12pt; margin-top: 1.2em; break-after: avoid; }
   h3 { font-size: 10.5pt; break-after: avoid; }
   .page-one { break-after: page; }
+  /* Several policies share page one: printed smaller so that it still fits one A4 page (it
+     used to fit only because a too-wide timeline table made chromium shrink the whole
+     document; that table now wraps to the page). */
+  .page-one.shared { zoom: 0.72; }
+  table.timeline { table-layout: fixed; }
+  table.timeline th, table.timeline td { overflow-wrap: anywhere; }
   .page-one h2 { font-size: 11pt; margin-top: 0.5em; margin-bottom: 0.2em; }
   .page-one { line-height: 1.28; }
   .page-one ul { margin: 0.2em 0; }

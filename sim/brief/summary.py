@@ -33,18 +33,21 @@ from sim.brief.assumptions import (
 from sim.brief.bottom_line import by_strength, focus_keys, scenario_title
 from sim.brief.folder import ReportInput
 from sim.brief.verdict_grades import (
+    LOG_UNIT_MARK,
     NO_DIFFERENCE,
     UNCLEAR,
     GradedVerdict,
     grade_comparison,
     ranked,
 )
+from sim.presentation import wording
 from sim.presentation.tables import (
     KEY_OUTCOMES,
     MILESTONE_PREFIXES,
     format_number,
     outcome_name_and_unit,
 )
+from sim.presentation.wording import GPT4_COMPUTE, GPT4_EFFECTIVE, NOT_AVAILABLE, no_exponents
 
 MAX_FINDINGS, MAX_FINDINGS_SHARED = 8, 6
 """Findings on page one for one policy; for several, this many shared (at least 2 each). The
@@ -212,8 +215,8 @@ def run_summary(report: ReportInput) -> Summary:
         for key in keys[:MAX_KEY_OUTCOMES]:
             row = rows.loc[key]
             if _zero_everywhere(row):
-                summary.zero_everywhere.append(outcome_name_and_unit(key,
-                                                                     report.state_labels)[0])
+                summary.zero_everywhere.append(no_exponents(
+                    outcome_name_and_unit(key, report.state_labels)[0]))
             else:
                 summary.key_outcomes.append(_key_outcome(row, report.state_labels))
     n = report.replicates.get(report.baseline) or 0
@@ -236,15 +239,28 @@ def _key_outcome(row: pd.Series, state_labels: dict[str, str]) -> KeyOutcome:
     key = str(row["outcome"])
     name, unit = outcome_name_and_unit(key, state_labels)
     mean, low, high = (_float(row.get(c)) for c in ("mean", "ci95_low", "ci95_high"))
-    unit_text = f" {unit}" if unit and unit not in ("count",) else ""
-    value = f"{format_number(mean)}{unit_text}"
+    shown, unit_text = value_in_words(mean, unit)
+    value = f"{shown}{unit_text}"
     if math.isfinite(low) and math.isfinite(high):
-        value += f" (95% CI {format_number(low)} to {format_number(high)})"
+        value += f" (95% CI {value_in_words(low, unit)[0]} to {value_in_words(high, unit)[0]})"
     note = ""
     n, defined = _float(row.get("n")), _float(row.get("n_defined"))
     if key.startswith(MILESTONE_PREFIXES) and math.isfinite(n) and defined < n:
         note = f"reached in {int(defined)} of {int(n)} replicates"
-    return KeyOutcome(_capitalised(name), value, note)
+    return KeyOutcome(_capitalised(no_exponents(name)), value, note)
+
+
+def value_in_words(value: float, unit: str) -> tuple[str, str]:
+    """A value and its unit as page one shows them: capability and compute (log10 FLOP) as a
+    multiple of GPT-4's training compute, orders of magnitude as a factor ('5.1×' a year), any
+    other unit as the number with its unit (a count without one)."""
+    if LOG_UNIT_MARK in unit:
+        yardstick = GPT4_EFFECTIVE if "effective" in unit else GPT4_COMPUTE
+        return wording.multiple(value), f" {yardstick}"
+    if unit in ("OOM", "OOM/yr"):
+        factor = wording.times(10.0 ** value) if math.isfinite(value) else NOT_AVAILABLE
+        return factor, " a year" if unit == "OOM/yr" else " as much compute"
+    return format_number(value), f" {unit}" if unit and unit != "count" else ""
 
 
 # Assumptions ------------------------------------------------------------------------------
@@ -269,7 +285,8 @@ def _add_assumptions(report: ReportInput, summary: Summary) -> None:
         raw = report.raws.get(report.baseline, {})
         table = report.outcomes[0][1] if report.outcomes else pd.DataFrame({"outcome": []})
         keys = key_outcome_keys(list(table["outcome"].astype(str)), report.state_names)
-        outcomes = [(outcome_name_and_unit(k, report.state_labels)[0], dependencies(k))
+        outcomes = [(no_exponents(outcome_name_and_unit(k, report.state_labels)[0]),
+                     dependencies(k))
                     for k in keys]
     summary.outcome_assumptions = assumptions_for(raw, [o for o in outcomes if o[1]],
                                                   summary.varied)

@@ -28,6 +28,7 @@ import pandas as pd
 from sim.experiments.compare import outcome_direction
 from sim.presentation.compare_report import verdict as verdict_sentence
 from sim.presentation.tables import format_number, outcome_name_and_unit
+from sim.presentation.wording import no_exponents
 
 CLEAR, SMALL, UNCLEAR = "clear effect", "small effect", "no clear effect"
 NO_DIFFERENCE, UNJUDGED = "no difference in any pair", "too few pairs to judge"
@@ -103,6 +104,7 @@ def ranked(verdicts: Sequence[GradedVerdict]) -> list[GradedVerdict]:
 def _grade_row(row: Mapping, difference: str, labels: dict[str, str]) -> GradedVerdict:
     outcome = str(row["outcome"])
     name, unit = outcome_name_and_unit(outcome, labels)
+    name = no_exponents(name)  # '1e27 effective FLOP' as a multiple of GPT-4 (the reader's words)
     mean, low, high = (_float(row.get(c)) for c in (difference, "ci95_low", "ci95_high"))
     base = _float(row.get("baseline_mean"))
     # A bare table (no counts) is judged by its interval alone.
@@ -117,7 +119,7 @@ def _grade_row(row: Mapping, difference: str, labels: dict[str, str]) -> GradedV
         direction * (1 if mean > 0 else -1))
     return GradedVerdict(
         policy=str(row.get("policy", "")), outcome=outcome, name=name, unit=unit, grade=grade,
-        sentence=_sentence(row, labels, name, mean, low, high), relative=relative,
+        sentence=no_exponents(_sentence(row, labels, name, mean, low, high)), relative=relative,
         relative_text=relative_text, effect=effect, difference=mean, low=low, high=high,
         baseline_mean=base, n_pairs=n_pairs, n_pairs_defined=n_defined)
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.plots.number_axes import change_axis, is_log_unit, no_exponent_ticks
 from sim.presentation.tables import outcome_name_and_unit
+from sim.presentation.wording import no_exponents
 
 DPI = 110
 COLUMNS = 3
@@ -55,10 +57,11 @@ def comparison_figure(runs: pd.DataFrame, table: pd.DataFrame, baseline: str,
         axes.set_visible(False)
     figure.suptitle(f"Policy minus {baseline}, paired by replicate: differences, mean and 95% CI")
     if unchanged:
-        names = ", ".join(outcome_name_and_unit(o, state_labels)[0] for o in unchanged)
+        names = ", ".join(no_exponents(outcome_name_and_unit(o, state_labels)[0])
+                          for o in unchanged)
         figure.supxlabel(f"No difference in any pair (not drawn): {names}", fontsize="small",
                          color="0.3")
-    return figure
+    return no_exponent_ticks(figure)
 
 
 def _panel(axes, runs: pd.DataFrame, rows: pd.DataFrame, baseline: str,
@@ -78,7 +81,10 @@ def _panel(axes, runs: pd.DataFrame, rows: pd.DataFrame, baseline: str,
     axes.set_yticklabels(policies, fontsize="small")
     axes.set_ylim(-0.5, len(policies) - 0.5)
     name, unit = outcome_name_and_unit(outcome, state_labels)
-    axes.set_title(name, fontsize="small")
+    axes.set_title(no_exponents(name), fontsize="small")
+    if is_log_unit(unit):
+        change_axis(axes, "x")
+        unit = "change in compute" if "effective" not in unit else "change in effective compute"
     axes.set_xlabel(f"difference ({unit})" if unit else "difference", fontsize="small")
 
 
@@ -130,7 +136,7 @@ def channel_figure(channels: pd.DataFrame, state_labels: dict[str, str] | None =
             grid[i][j].set_title(f"{policy}: {label}'s mean lag", fontsize="small")
     figure.suptitle("Where the change in the state's lag came from, by channel "
                     "(Shapley, paired; mean and 95% CI)")
-    return figure
+    return no_exponent_ticks(figure)
 
 
 def _channel_panel(axes, rows: pd.DataFrame) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.experiments.results import RunResult
 from sim.experiments.stats import band
+from sim.plots.number_axes import capability_unit, multiples_axis, no_exponent_ticks
 from sim.presentation.tables import format_number, series_label, split_label
 from sim.scenario.toml_guard import loads as toml_loads
 
@@ -79,7 +80,7 @@ def figures(result: RunResult) -> dict[str, Figure]:
         "kill_switch": _kill_switch_figure,
         "channels": _channels_figure,
     }
-    return {name: make(result, frame, dates) for name, make in makers.items()}
+    return {name: no_exponent_ticks(make(result, frame, dates)) for name, make in makers.items()}
 
 
 def step_dates(frame: pd.DataFrame, start: str) -> pd.Series:
@@ -232,9 +233,10 @@ def _capability_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series)
         ("open_frontier_capability", "open-weight frontier"),
     ] + [(f"state_capability__{s}", f"{labels[s]}: best model it holds")
          for s in result.state_names]
-    return _plot_series(
-        result, frame, dates, "capability", series, "capability (log10 effective FLOP)"
-    )
+    figure = _plot_series(result, frame, dates, "capability", series,
+                          f"capability ({capability_unit('log10 effective FLOP')})")
+    multiples_axis(figure.get_axes()[0])
+    return figure
 
 
 def _lags_figure(result: RunResult, frame: pd.DataFrame, dates: pd.Series) -> Figure:

@@ -114,7 +114,7 @@ def plain_text(event: Mapping[str, Any]) -> str:
 
 def spoken_text(event: Mapping[str, Any]) -> str:
     """`plain_text` in words a room reads (`wording.plain_words`: no exponents, codes or
-    internal names): the dashboard's story and round summaries."""
+    internal names): the dashboard's story and round summaries, the brief's story in brief."""
     text = wording.plain_words(without_figures(str(event.get("text", ""))))
     return text[:1].upper() + text[1:]
 

@@ -183,8 +183,8 @@ ATTACKER_WORDS = {1: "an amateur attacker", 2: "a professional hacking team",
                   5: "a top-priority state hacking operation"}
 """RAND's operational-capacity tiers OC1-OC5 in words (Nevo et al. 2024)."""
 
-_FLOP = re.compile(r"\b(\d+(?:\.\d+)?)e\+?(\d+(?:\.\d+)?) FLOP\b")
-_EXPONENT = re.compile(r"\b(\d+(?:\.\d+)?)e\+?(\d+(?:\.\d+)?)\b")
+_FLOP = re.compile(r"\b(\d+(?:\.\d+)?)e\+?(\d+(?:\.\d+)?) (effective )?FLOP\b")
+_EXPONENT = re.compile(r"\b(\d+(?:\.\d+)?)[eE]([+-]?\d+(?:\.\d+)?)\b")
 _ATTACK = re.compile(r"\bOC([1-5]) against SL([1-5])\b")
 _SECURITY = re.compile(r"\bSL([1-5])\b")
 _NOT_A_NAME = r"(?!(?:model|of|by|against|level|in|to|from|for|and|the|with)\b)"
@@ -202,13 +202,41 @@ def plain_words(text: str) -> str:
     dropped ('Meta model 2' -> 'Meta's model')."""
     text = _MEMBER.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
     text = _MODEL.sub("'s model", text)
-    text = _FLOP.sub(lambda m: f"about {_flop_multiple(m)} {GPT4_COMPUTE}", text)
-    text = _EXPONENT.sub(lambda m: _large(float(m.group(1)) * 10.0 ** float(m.group(2))), text)
+    text = no_exponents(text)
     text = _ATTACK.sub(lambda m: f"{ATTACKER_WORDS[int(m.group(1))]} against security level "
                                  f"{m.group(2)} of 5", text)
     text = _SECURITY.sub(lambda m: f"level {m.group(1)} of 5", text)
     text = text.replace("gpai obligations", "duties for general-purpose AI models")
     return _CODE.sub(lambda m: f"{m.group(1)} {JURISDICTION_WORDS[m.group(2)]}", text)
+
+
+def no_exponents(text: str) -> str:
+    """`text` with no exponent notation, nothing else changed: '1e26 FLOP' as 'about 4.8×
+    GPT-4's training compute' ('1e27 effective FLOP': '... GPT-4's effective compute'), any
+    other '2.5e25' or '1e-6' as a number in words (`plain_number`)."""
+    text = _FLOP.sub(lambda m: f"about {_flop_multiple(m)} "
+                               f"{GPT4_EFFECTIVE if m.group(3) else GPT4_COMPUTE}", text)
+    return _EXPONENT.sub(lambda m: plain_number(float(m.group(1)) * 10.0 ** float(m.group(2))),
+                         text)
+
+
+GPT4_EFFECTIVE = "GPT-4's effective compute"
+"""Capability (log10 *effective* FLOP) in words: a multiple of GPT-4's training compute that
+counts algorithmic progress as extra compute."""
+
+
+def plain_number(value: float) -> str:
+    """Any number without exponent notation: 2.5e25 -> '25 trillion trillion', 1.4e-18 ->
+    '0.0000000000000000014', 1234.5 -> '1,234'."""
+    if not is_number(value):
+        return NOT_AVAILABLE
+    if abs(value) >= 1e6:
+        return ("-" if value < 0 else "") + _large(abs(value))
+    if value != 0 and abs(value) < 1e-3:
+        rounded = significant(float(value), 2)
+        decimals = -math.floor(math.log10(abs(rounded))) + 1
+        return f"{rounded:.{decimals}f}".rstrip("0")
+    return number(value)
 
 
 def _flop_multiple(match: re.Match) -> str:
