@@ -275,8 +275,8 @@ def ProjectorControls(screen: present.Screen, in_game: bool) -> None:
              ["regsim-lever-explanation"])
         solara.v.Html(tag="a", children=[path], class_="regsim-projector-link",
                       attributes={"href": path, "target": "_blank", "rel": "noopener"})
-        text("From another machine of the room's network: "
-             + " or ".join(projector_urls(projection.code)), ["regsim-lever-explanation"])
+        text("Its full address: " + " or ".join(projector_urls(projection.code)),
+             ["regsim-lever-explanation"])
         pages = present.chart_pages(in_game)
         view: present.View = screen.view.value
         current = pages[view.page % len(pages)]
