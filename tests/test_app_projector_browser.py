@@ -184,6 +184,10 @@ def test_the_projector_window_follows_the_facilitator_and_has_no_controls(url, s
     # Outside a game the reference is on both screens (what the game's test finds absent).
     _reference_present(host, label, "facilitator exploring")
     _reference_present(projector, label, "projector of the facilitator exploring")
+    from test_dashboard_present import jargon
+
+    assert jargon(projector.locator("body").inner_text()) == []
+    assert jargon(host.locator(".regsim-projector-controls").inner_text()) == []
     ARTIFACTS.mkdir(exist_ok=True)
     projector.screenshot(path=str(ARTIFACTS / "projector-window.png"))
     host.screenshot(path=str(ARTIFACTS / "projector-controller.png"))
@@ -280,6 +284,9 @@ def test_a_game_hides_the_reference_until_the_last_round_is_played(url, small, n
     # round summaries first; then the charts).
     _reference_absent(host, label, "facilitator before round 1")
     _reference_absent(projector, label, "projector before round 1")
+    from test_dashboard_present import jargon
+
+    assert jargon(host.locator(".regsim-side").inner_text()) == []
     host.locator(".regsim-projector-next").click()
     projector.locator(".regsim-presenter-charts .regsim-chart-canvas").first.wait_for()
     _follows(projector, status_key(host))
@@ -308,3 +315,5 @@ def test_a_game_hides_the_reference_until_the_last_round_is_played(url, small, n
                                 "'.regsim-headline-baseline')")
     _reference_present(host, label, "facilitator after the last round")
     _reference_present(projector, label, "projector after the last round")
+    assert jargon(projector.locator("body").inner_text()) == []
+    host.screenshot(path=str(ARTIFACTS / "projector-game-controller.png"))
