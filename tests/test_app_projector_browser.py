@@ -16,6 +16,7 @@ Needs /usr/bin/chromium and the playwright pip package (never `playwright instal
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,7 +128,7 @@ def new_page(chromium):
     contexts, logs = [], []
 
     def opener():
-        context = chromium.new_context(viewport=VIEWPORT)
+        context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
@@ -305,6 +306,9 @@ def test_a_game_hides_the_reference_until_the_last_round_is_played(url, small, n
         assert any(s["id"].startswith("policy") and s["points"]
                    for s in page.evaluate(REFERENCE)["series"]), where
     assert "as written" not in host.locator(".regsim-round-1").inner_text()
+    with host.expect_download() as download:  # the session records the choice
+        host.get_by_role("button", name="Save session").click()
+    assert json.loads(Path(download.value.path()).read_text())["hide_reference"] is True
 
     # The last round played: the reference is on both screens, lines and numbers.
     host.locator(".regsim-next-round").click()
@@ -317,3 +321,24 @@ def test_a_game_hides_the_reference_until_the_last_round_is_played(url, small, n
     _reference_present(projector, label, "projector after the last round")
     assert jargon(projector.locator("body").inner_text()) == []
     host.screenshot(path=str(ARTIFACTS / "projector-game-controller.png"))
+
+
+def test_the_facilitator_shows_a_hidden_reference_early(url, small, new_page):
+    from sim.dashboard.reference import reference_for
+    from sim.dashboard.workshop import load_workshop
+
+    label = reference_for(load_workshop(str(small)), 5).label
+    host = new_page()
+    host.goto(url + "?draws=5")
+    wait_ready(host)
+    host.get_by_role("button", name="game").click()
+    host.get_by_role("button", name="Start the game").click()
+    host.locator(".regsim-play-round").wait_for()
+    _reference_absent(host, label, "before round 1")
+    host.locator(".regsim-reveal-reference").click()
+    host.locator(".regsim-headline-baseline").first.wait_for()
+    # The charts redraw with the reference (the same answer: its key does not change).
+    host.wait_for_function(f"() => ({REFERENCE})().series.some(s => s.id.startsWith("
+                           "'baseline') && s.points)")
+    _reference_present(host, label, "shown early, before round 1")
+    assert host.locator(".regsim-reveal-reference").count() == 0

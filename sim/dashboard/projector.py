@@ -236,17 +236,18 @@ def _status(screen: present.Screen) -> str:
 
 def use_projector(screen: present.Screen, game: games.Game | None, story_draw: int) -> None:
     """On the facilitator's page: publish what it shows to its projector window (if open) on
-    every redraw; the projection closes with the page."""
+    every redraw (a plain call: no hook, so it may sit anywhere in the page's body)."""
     projection = own_projection.value
     if projection is not None and not projection.closed:
         projection.publish(frame_of(screen, game, story_draw))
 
-    def close_with_page():
-        if projection is None:
-            return None
-        return lambda: close_projection(projection)
 
-    solara.use_effect(close_with_page, [projection])
+def open_own() -> None:
+    """Open this facilitator page's projection; it closes with the page session (not with the
+    dashboard's redraw for another scenario: the projector keeps following)."""
+    projection = open_projection()
+    kernel_context.get_current_context().on_close(lambda: close_projection(projection))
+    own_projection.set(projection)
 
 
 def page_words(page: tuple[ChartSpec, ...] | str, actor: Actor) -> str:
@@ -268,7 +269,7 @@ def ProjectorControls(screen: present.Screen, in_game: bool) -> None:
                  "levers.", ["regsim-lever-explanation"])
             solara.Button("Open a projector window", text=True,
                           classes=["regsim-projector-open"],
-                          on_click=lambda: own_projection.set(open_projection()))
+                          on_click=open_own)
             return
         path = projector_path(projection.code)
         text("Open this link in a new window and move it to the projector's screen:",
