@@ -277,7 +277,7 @@ def ProjectorControls(screen: present.Screen, in_game: bool) -> None:
         solara.v.Html(tag="a", children=[path], class_="regsim-projector-link",
                       attributes={"href": path, "target": "_blank", "rel": "noopener"})
         text("Its full address: " + " or ".join(projector_urls(projection.code)),
-             ["regsim-lever-explanation"])
+             ["regsim-lever-explanation"], style={"overflow-wrap": "anywhere"})
         pages = present.chart_pages(in_game)
         view: present.View = screen.view.value
         current = pages[view.page % len(pages)]
