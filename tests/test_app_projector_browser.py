@@ -185,10 +185,17 @@ def test_the_projector_window_follows_the_facilitator_and_has_no_controls(url, s
     # Outside a game the reference is on both screens (what the game's test finds absent).
     _reference_present(host, label, "facilitator exploring")
     _reference_present(projector, label, "projector of the facilitator exploring")
+    from test_app_present_browser import TEXTS
     from test_dashboard_present import jargon
 
     assert jargon(projector.locator("body").inner_text()) == []
     assert jargon(host.locator(".regsim-projector-controls").inner_text()) == []
+    # The projector is the presenter view: every text at least 20 px, none clipped.
+    texts = projector.evaluate(TEXTS)
+    assert len(texts) > 10
+    for item in texts:
+        assert item["font"] >= 20 and not item["clipped"], item
+        assert item["x"] >= -0.5 and item["right"] <= VIEWPORT["width"] + 0.5, item
     ARTIFACTS.mkdir(exist_ok=True)
     projector.screenshot(path=str(ARTIFACTS / "projector-window.png"))
     host.screenshot(path=str(ARTIFACTS / "projector-controller.png"))
@@ -218,13 +225,12 @@ def test_the_projector_window_follows_the_facilitator_and_has_no_controls(url, s
     said = host.locator(".regsim-projector-page").inner_text()
     assert said == f"The projector shows: {' and '.join(titles)}."
     host.locator(".regsim-projector-next").click()
+    expect(host.locator(".regsim-projector-page")).not_to_have_text(said)
+    turned = host.locator(".regsim-projector-page").inner_text()
     projector.wait_for_function(
-        "titles => { const now = [...document.querySelectorAll('.regsim-chart-title')]"
-        ".map(e => e.innerText); return now.length && now.join('|') !== titles.join('|'); }",
-        arg=titles)
-    turned = projector.locator(".regsim-chart-title").all_inner_texts()
-    expect(host.locator(".regsim-projector-page")).to_have_text(
-        f"The projector shows: {' and '.join(turned)}.")
+        "said => 'The projector shows: ' + [...document.querySelectorAll('.regsim-chart-title')]"
+        ".map(e => e.innerText).join(' and ') + '.' === said", arg=turned)
+    assert projector.locator(".regsim-chart-title").all_inner_texts() != titles
 
     # A wrong code sees nothing; nor does the projector once the facilitator closes it.
     stranger.goto(url.rstrip("/") + "/?screen=" + ("AAAAAA" if "AAAAAA" not in
