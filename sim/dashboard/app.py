@@ -31,7 +31,7 @@ import solara
 import solara.lab
 
 from sim.dashboard import game as games
-from sim.dashboard import live_charts, present, url_state
+from sim.dashboard import hidden_reference, live_charts, present, projector, url_state
 from sim.dashboard import playback as play
 from sim.dashboard import team_page as room_pages
 from sim.dashboard.compute import engine, scenario_key
@@ -328,13 +328,16 @@ def Dashboard(path: str, search: str | None = None) -> None:
             playback.set(play.window(playback.value, 1, None, workshop.months))
 
     def start_game(teams: list[games.Team]) -> None:
-        game.set(games.new_game(workshop, teams, values.value, draws.value))
+        game.set(games.new_game(workshop, teams, values.value, draws.value,
+                                hidden_reference.hide_wanted.value))
         room_pages.open_if_wanted(workshop, game.value)  # teams on their own devices
         playback.set(play.window(playback.value, 1, 1, 1))
 
     actor = _actor(workshop)
     screen = present.Screen(workshop, values.value, draws.value, request, results, computing,
-                            actor, view, pinned, playback.value, conceal, mode.value)
+                            actor, view, pinned, playback.value, conceal, mode.value,
+                            blind=in_game and hidden_reference.blind(workshop, game_now))
+    projector.use_projector(screen, game_now if in_game else None, story_draw.value)
     classes = ["regsim-page"] + (["regsim-presenting"] if view.value.presenting else [])
     with solara.Div(classes=classes):
         with solara.Div(classes=["regsim-side"]):
@@ -344,6 +347,7 @@ def Dashboard(path: str, search: str | None = None) -> None:
                       start_game, playback, message, computing)
             if not in_game:
                 present.ScreenTools(screen)
+            projector.ProjectorControls(screen, in_game)
         with solara.Div(classes=["regsim-main"]):
             if view.value.presenting:
                 present.ToolBar(screen)
@@ -417,6 +421,7 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
     current: games.Game | None = game.value
     if current is None:
         room_pages.RoomChoice()
+        hidden_reference.ReferenceChoice()
         GameSetup(list(workshop.roles), start_game)
         SessionLoader(workshop, game, playback, message)
         return
@@ -427,6 +432,7 @@ def GamePanel(workshop: Workshop, game: solara.Reactive, start_game, set_lever,
     if message.value:
         text(message.value, ["regsim-warning"])
     room = room_pages.own_room(workshop)
+    hidden_reference.RevealReference(workshop, game, room)
     if room is not None:  # the teams move on their own devices
         room_pages.RoomPanel(workshop, room, game, playback, message, computing)
         return
@@ -581,7 +587,8 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
         with solara.Div(classes=["regsim-body"]):
             with solara.Div(classes=["regsim-charts", "regsim-primary"]):
                 for spec in live_charts.primary_charts():
-                    ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
+                    ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key,
+                              reference=not screen.blind)
             with solara.Div(classes=["regsim-right"]):
                 LabTable(screen.table(policy, results.baseline, month), key, conceal,
                          screen.reference_label)
@@ -595,7 +602,8 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
                     Narrative(lines, draw, policy.size, story_draw.set, conceal)
         with solara.Div(classes=["regsim-charts", "regsim-secondary"]):
             for spec in live_charts.secondary_charts():
-                ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key)
+                ChartCard(spec, policy, results.baseline, state.shown, actor, conceal, key,
+                          reference=not screen.blind)
 
 
 def _change_notes(request: Request) -> dict[str, str]:
@@ -607,13 +615,8 @@ def _change_notes(request: Request) -> dict[str, str]:
 def _summaries(workshop: Workshop, game_now: games.Game, results: Results, actor: Actor,
                story_draw: int, shown: int) -> list[games.RoundSummary]:
     """The summaries of the rounds played whose last month has been revealed."""
-    done = []
-    for index in range(min(game_now.played, game_now.current + 1)):
-        last = games.round_window(workshop.months, index)[1]
-        if last < shown:
-            done.append(games.round_summary(workshop, game_now, index, results.policy,
-                                            results.baseline, actor, story_draw))
-    return done
+    return games.revealed_summaries(workshop, game_now, results.policy, results.baseline,
+                                    actor, story_draw, shown)
 
 
 def _status(request: Request, results: Results | None, computing: bool, task) -> str:
@@ -644,6 +647,9 @@ def Page() -> None:
     linked = solara.use_memo(lambda: _linked_path(search), [])  # every hook before a return
     if room_pages.is_join_query(search):  # the query never changes within one page session
         room_pages.TeamPage()
+        return
+    if projector.is_projector_query(search):  # a projector window: it follows, never controls
+        projector.ProjectorPage(STYLE + present.PRESENTER_STYLE)
         return
     path = load_workshop(picked(selected_path.value or linked)).path
     solara.Title(f"regsim workshop: {load_workshop(path).name}")

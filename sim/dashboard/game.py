@@ -66,13 +66,17 @@ class Team:
 @dataclass(frozen=True)
 class Game:
     """Teams, the lever values of each round (full dicts, scenario units), the round being set
-    (`current`, 0-based) and the number of rounds played (revealed)."""
+    (`current`, 0-based) and the number of rounds played (revealed). `hide_reference`: the
+    facilitator chose to hide the reference (the future with no action) until the last round
+    is played; `reference_revealed`: the facilitator showed it earlier."""
 
     teams: tuple[Team, ...]
     rounds: tuple[Mapping[str, Any], ...]
     current: int = 0
     played: int = 0
     draws: int = DEFAULT_DRAWS
+    hide_reference: bool = False
+    reference_revealed: bool = False
 
     @property
     def values(self) -> Mapping[str, Any]:
@@ -102,11 +106,25 @@ def round_dates(workshop: Workshop, index: int) -> tuple[str, str]:
 
 
 def new_game(workshop: Workshop, teams: Sequence[Team], values: Mapping[str, Any],
-             draws: int = DEFAULT_DRAWS) -> Game:
-    """A game starting from `values` (the current levers) in round 1, nothing played."""
+             draws: int = DEFAULT_DRAWS, hide_reference: bool = False) -> Game:
+    """A game starting from `values` (the current levers) in round 1, nothing played;
+    `hide_reference` hides the reference until the last round is played."""
     known = {role.key for role in workshop.roles}
     teams = tuple(Team(t.role, _team_name(t.name)) for t in teams if t.role in known)
-    return Game(teams, (dict(workshop.values(values)),), 0, 0, int(draws))
+    return Game(teams, (dict(workshop.values(values)),), 0, 0, int(draws),
+                hide_reference=bool(hide_reference))
+
+
+def reference_shown(workshop: Workshop, game: Game) -> bool:
+    """Whether the game's screens show the reference: always, unless the facilitator chose to
+    hide it; then once the last round is played, or once the facilitator reveals it."""
+    return (not game.hide_reference or game.reference_revealed
+            or is_over(workshop, game))
+
+
+def reveal_reference(game: Game) -> Game:
+    """The game with its hidden reference shown from now on (the facilitator's choice)."""
+    return replace(game, reference_revealed=True)
 
 
 def controlled_paths(workshop: Workshop, game: Game) -> set[str]:
@@ -280,11 +298,16 @@ class RoundSummary:
     frequencies: tuple[Frequency, ...]
     story: tuple[DigestLine, ...]
     draws: int
+    reference: bool = True
+    """False while the reference is hidden: no outcome or frequency names its value."""
 
 
 def round_summary(workshop: Workshop, game: Game, index: int, policy: RunSet,
-                  baseline: RunSet, actor: Actor, story_draw: int = 0) -> RoundSummary:
-    """The summary of round `index` (0-based) from the game's computed draws."""
+                  baseline: RunSet, actor: Actor, story_draw: int = 0,
+                  reference: bool = True) -> RoundSummary:
+    """The summary of round `index` (0-based) from the game's computed draws; without
+    `reference` nothing of the reference is in it (the events are picked by frequency alone,
+    not by their difference from the reference)."""
     first, last = round_window(workshop.months, index)
     at_end = headline_values(policy, baseline, last, actor)
     before = headline_values(policy, baseline, first - 1, actor) if first > 0 else None
@@ -295,16 +318,31 @@ def round_summary(workshop: Workshop, game: Game, index: int, policy: RunSet,
         else:
             change = entry.value - before[position].value
             since = _since(entry, change)
-        outcomes.append(Outcome(entry.label, entry.text, entry.baseline_text, since))
+        outcomes.append(Outcome(entry.label, entry.text,
+                                entry.baseline_text if reference else "", since))
     events = [draw.events for draw in policy.draws]
-    written = [draw.events for draw in baseline.draws]
+    written = [draw.events for draw in baseline.draws] if reference else []
     draw = policy.draws[min(max(story_draw, 0), policy.size - 1)]
     start, end = round_dates(workshop, index)
     notes = {change.month: change.note for change in workshop.original.changes if change.note}
     return RoundSummary(index + 1, start, end, tuple(decisions(workshop, game, index)),
                         tuple(outcomes), tuple(compare_frequencies(events, written, first, last)),
                         tuple(digest(with_change_notes(draw.events, notes), first, last)),
-                        policy.size)
+                        policy.size, reference)
+
+
+def revealed_summaries(workshop: Workshop, game: Game, policy: RunSet, baseline: RunSet,
+                       actor: Actor, story_draw: int, shown: int) -> list[RoundSummary]:
+    """The summaries of the rounds played whose last month has been revealed (`shown`
+    months), without the reference while it is hidden (`reference_shown`)."""
+    reference = reference_shown(workshop, game)
+    done = []
+    for index in range(min(game.played, game.current + 1)):
+        last = round_window(workshop.months, index)[1]
+        if last < shown:
+            done.append(round_summary(workshop, game, index, policy, baseline, actor,
+                                      story_draw, reference))
+    return done
 
 
 def _since(entry: HeadlineValue, change: float) -> str:
@@ -341,6 +379,8 @@ class _SavedSession(BaseModel):
     rounds: list[_SavedRound] = Field(min_length=1, max_length=100)
     current: int = Field(ge=0)
     played: int = Field(ge=0)
+    hide_reference: bool = False
+    """Absent in sessions saved before the choice existed: they showed the reference."""
 
 
 def scenario_digest(workshop: Workshop) -> str:
@@ -361,6 +401,7 @@ def save(workshop: Workshop, game: Game) -> str:
         "scenario_sha256": scenario_digest(workshop), "draws": game.draws,
         "teams": [{"role": team.role, "name": team.name} for team in game.teams],
         "rounds": rounds, "current": game.current, "played": game.played,
+        "hide_reference": game.hide_reference,
     }
     return json.dumps(session, indent=1, sort_keys=False)
 
@@ -422,7 +463,7 @@ def _load(workshop: Workshop, text: str | bytes) -> Game:
     current = min(saved.current, len(rounds) - 1)
     played = min(saved.played, current + 1)
     teams = [Team(team.role, team.name) for team in saved.teams]
-    game = new_game(workshop, teams, rounds[0], saved.draws)
+    game = new_game(workshop, teams, rounds[0], saved.draws, saved.hide_reference)
     game = replace(game, rounds=tuple(rounds), current=current, played=played)
     _check_playable(workshop, game)
     return game
@@ -461,5 +502,6 @@ def _refuse_constant(name: str) -> None:
 
 
 def replay(game: Game) -> Game:
-    """The same session from its first round, nothing played (to step through it again)."""
-    return replace(game, current=0, played=0)
+    """The same session from its first round, nothing played (to step through it again); a
+    reference hidden in the session is hidden again until the last round."""
+    return replace(game, current=0, played=0, reference_revealed=False)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -145,6 +145,14 @@ def _headline(entry: Headline, policy: RunSet | None, baseline: RunSet, month: i
                          band)
 
 
+def without_reference(values: Sequence[HeadlineValue]) -> list[HeadlineValue]:
+    """Headlines with nothing of the reference: its number, and the difference from it (the
+    reference hidden until a game's last round; `sim.dashboard.game.reference_shown`)."""
+    return [replace(value, baseline=math.nan, baseline_text="", difference_text="",
+                    tone="neutral" if value.tone != "hidden" else value.tone)
+            for value in values]
+
+
 def band_words(unit: str, runs: RunSet | None, measure, month: int) -> str:
     """The spread of a headline over draws: '80% of draws: 5.1 to 7.3' ('' with one draw)."""
     values = runs.per_draw(measure, month) if runs is not None else None
@@ -209,19 +217,23 @@ def secondary_charts() -> list[ChartSpec]:
 
 
 def chart_option(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, actor: Actor,
-                 hidden: bool = False, font_px: int = FONT_PX) -> dict[str, Any]:
+                 hidden: bool = False, font_px: int = FONT_PX, reference: bool = True
+                 ) -> dict[str, Any]:
     """The ECharts option of one chart over the whole horizon (see `reveal` for play);
-    `font_px` sizes every text on the canvas (larger in the presenter view)."""
+    `font_px` sizes every text on the canvas (larger in the presenter view). Without
+    `reference` no series of the reference is in the option (only its calendar is used)."""
     dates = _dates(baseline.months)
     if spec.kind == "channels":
         series = _channel_series(spec, policy, actor, dates, hidden)
         y_axis = _value_axis(percent=True, font_px=font_px)
     else:
-        scale, suffix = _scale(spec, baseline, actor)
+        scale, suffix = _scale(spec, baseline if reference or policy is None else policy,
+                               actor)
         series = []
         for index, line in enumerate(spec.series):
             series += _line_series(spec, line, index, policy, baseline, dates, actor, hidden,
-                                   single=len(spec.series) == 1, scale=scale)
+                                   single=len(spec.series) == 1, scale=scale,
+                                   reference=reference)
         y_axis = _value_axis(percent=spec.unit == "share", multiples=spec.kind == "capability",
                              money=suffix, font_px=font_px)
         if spec.kind == "capability":
@@ -297,8 +309,8 @@ def _scale(spec: ChartSpec, baseline: RunSet, actor: Actor):
 
 
 def _line_series(spec: ChartSpec, line, index: int, policy: RunSet | None, baseline: RunSet,
-                 dates: list[str], actor: Actor, hidden: bool, single: bool, scale
-                 ) -> list[dict[str, Any]]:
+                 dates: list[str], actor: Actor, hidden: bool, single: bool, scale,
+                 reference: bool = True) -> list[dict[str, Any]]:
     column = actor.column(line.column)
     of = tuple(actor.column(c) for c in line.of)
     label = actor.words(line.label)
@@ -306,19 +318,21 @@ def _line_series(spec: ChartSpec, line, index: int, policy: RunSet | None, basel
     frontier = column == "frontier_capability"
     out = []
     base = baseline.mean(column, of)
-    if base is not None and not frontier:
+    if base is not None and not frontier and reference:
         name = BASELINE_NAME if single else f"{label}: {BASELINE_NAME}"
         out.append(_line(f"baseline {index}", name, dates, scale(base), BASELINE_COLOR,
                          BASELINE_WIDTH, base if capability else None, z=2))
-    runs = baseline if frontier else policy
-    if runs is None or (hidden and not frontier):
+    # The frontier is drawn from the reference's draws, whole; with the reference hidden, from
+    # the current settings' draws, cut like them to the months shown.
+    runs = baseline if frontier and reference else policy
+    if runs is None or (hidden and not (frontier and reference)):
         return out
     mean = runs.mean(column, of)
     if mean is None:
         return out
     if frontier:  # policies barely move the frontier: one thin dashed line for reference
-        return [_line("frontier", label, dates, scale(mean), line.color, 1.5, mean, z=1,
-                      dashed=True)]
+        return [_line("frontier" if reference else f"{POLICY_ID} frontier", label, dates,
+                      scale(mean), line.color, 1.5, mean, z=1, dashed=True)]
     band = policy.band(column, of)
     if band is not None:
         low, high = (scale(part) for part in band)
@@ -383,13 +397,17 @@ def _channel_series(spec: ChartSpec, policy: RunSet | None, actor: Actor, dates:
 
 
 def chart_caption(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, month: int,
-                  actor: Actor, hidden: bool = False) -> str:
-    """One sentence under a chart: the month shown, the current settings against the baseline."""
+                  actor: Actor, hidden: bool = False, reference: bool = True) -> str:
+    """One sentence under a chart: the month shown, the current settings against the baseline
+    (without `reference`: the current settings alone)."""
     if not baseline.months:
         return ""
     when = wording.month(baseline.months[min(month, len(baseline.months) - 1)])
     if spec.kind == "channels":
-        return _channels_caption(spec, policy, baseline, month, actor, hidden, when)
+        caption = _channels_caption(spec, policy, baseline, month, actor, hidden, when)
+        return caption if reference else caption.split(" (reference: ")[0] + "."
+    if not reference:
+        return _caption_alone(spec, policy, month, actor, hidden, when)
     parts = []
     for position, line in enumerate(spec.series):
         column = actor.column(line.column)
@@ -423,6 +441,30 @@ def chart_caption(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, mont
     if spec.unit == "months":
         return f"Average to {when}: " + "; ".join(parts) + "."
     return f"{when}: " + "; ".join(parts) + "."
+
+
+def _caption_alone(spec: ChartSpec, policy: RunSet | None, month: int, actor: Actor,
+                   hidden: bool, when: str) -> str:
+    """A chart's caption with the reference hidden: the current settings' values only."""
+    parts = []
+    for line in spec.series:
+        column = actor.column(line.column)
+        of = tuple(actor.column(c) for c in line.of)
+        if column == "frontier_capability" or policy is None or policy.mean(column, of) is None:
+            continue
+        if hidden:
+            value = "?"
+        elif spec.unit == "months":
+            value = _months(_average_to(policy, column, month))
+        else:
+            value = _words(spec)(_at(policy, column, month, of))
+            value += " GPT-4" if spec.kind == "capability" else ""
+        parts.append(f"{actor.words(line.label)} {value}" if len(spec.series) > 1
+                     or spec.kind == "capability" else value)
+    if not parts:
+        return f"{when}: not in this model's outputs." if not hidden else f"{when}: hidden."
+    lead = f"Average to {when}: " if spec.unit == "months" else f"{when}: "
+    return lead + "; ".join(parts) + "."
 
 
 def _months(value: float) -> str:

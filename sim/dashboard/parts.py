@@ -61,15 +61,17 @@ def LabTable(values: list[HeadlineValue], key: str, hidden: bool,
 @solara.component
 def ChartCard(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, shown: int,
               actor: Actor, hidden: bool, key: str, height: int = CHART_HEIGHT_PX,
-              font_px: int = live_charts.FONT_PX) -> None:
+              font_px: int = live_charts.FONT_PX, reference: bool = True) -> None:
     """One chart with its title and a caption for the month shown. The whole horizon's option
-    is built once per result; play only cuts the current settings' lines (`reveal`)."""
+    is built once per result; play only cuts the current settings' lines (`reveal`). Without
+    `reference` nothing of the reference is drawn or said (a game that hides it)."""
     whole = solara.use_memo(lambda: live_charts.chart_option(spec, policy, baseline, actor, hidden,
-                                                             font_px),
-                            [spec.key, key, hidden, actor, font_px])
+                                                             font_px, reference),
+                            [spec.key, key, hidden, actor, font_px, reference])
     option = solara.use_memo(lambda: widgets.to_json(live_charts.reveal(whole, shown)),
                              [whole, shown])
-    caption = live_charts.chart_caption(spec, policy, baseline, shown - 1, actor, hidden)
+    caption = live_charts.chart_caption(spec, policy, baseline, shown - 1, actor, hidden,
+                                        reference)
     widgets.ChartCard.element(name=spec.key, title=actor.words(spec.title), caption=caption,
                               key=key, height=height, option_json=option)
 

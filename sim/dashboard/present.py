@@ -53,6 +53,7 @@ PRESENTER_STYLE = """
 .regsim-headline-main { display: flex; align-items: baseline; gap: 4px 10px; flex-wrap: wrap; }
 .regsim-headline-band { font-size: 14px; color: #495057; }
 .regsim-tone-assumption .regsim-headline-difference { font-style: italic; }
+.regsim-headline-note { font-size: 14px; color: #6b6b6b; }
 .regsim-presenting { grid-template-columns: minmax(0, 1fr); }
 .regsim-presenting .regsim-side { display: none; }
 .regsim-presenting .regsim-main { font-size: 20px; padding: 6px 18px; }
@@ -67,7 +68,8 @@ PRESENTER_STYLE = """
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 270px), 1fr)); gap: 10px; }
 .regsim-presenting .regsim-headline { padding: 6px 14px; }
 .regsim-presenting .regsim-headline-label, .regsim-presenting .regsim-headline-baseline,
-.regsim-presenting .regsim-headline-difference, .regsim-presenting .regsim-headline-band {
+.regsim-presenting .regsim-headline-difference, .regsim-presenting .regsim-headline-band,
+.regsim-presenting .regsim-headline-note {
   font-size: 20px; white-space: normal; overflow: visible; }
 .regsim-presenting .regsim-headline-value { font-size: 56px; line-height: 1.1; }
 .regsim-presenting .regsim-legend { font-size: 20px; width: auto; white-space: normal; }
@@ -114,6 +116,8 @@ class Screen:
     playback: Any
     conceal: bool
     mode: str
+    blind: bool = False
+    """The reference is hidden (a game before its last round): nothing of it is shown."""
     _assumptions: bool = field(init=False)
 
     @property
@@ -127,11 +131,15 @@ class Screen:
     # Words -------------------------------------------------------------------------------------
     @property
     def reference_label(self) -> str:
+        if self.blind:
+            return ""  # the widgets then draw no reference label, line or number
         reference = self.request.reference
         return reference.label if reference is not None else "reference"
 
     @property
     def reference_detail(self) -> str:
+        if self.blind:
+            return ""
         reference = self.request.reference
         return reference.detail if reference is not None else ""
 
@@ -157,13 +165,15 @@ class Screen:
         return REGULATOR_NOTE if self.tones == "regulator" else ""
 
     def headlines(self, policy: RunSet, baseline: RunSet, month: int) -> list[HeadlineValue]:
-        return live_charts.headline_values(policy, baseline, month, self.actor, self.conceal,
-                                           tones=self.tones,
-                                           assumptions_moved=self._assumptions)
+        values = live_charts.headline_values(policy, baseline, month, self.actor, self.conceal,
+                                             tones=self.tones,
+                                             assumptions_moved=self._assumptions)
+        return live_charts.without_reference(values) if self.blind else values
 
     def table(self, policy: RunSet, baseline: RunSet, month: int) -> list[HeadlineValue]:
-        return live_charts.table_values(policy, baseline, month, self.actor, self.conceal,
-                                        tones=self.tones, assumptions_moved=self._assumptions)
+        values = live_charts.table_values(policy, baseline, month, self.actor, self.conceal,
+                                          tones=self.tones, assumptions_moved=self._assumptions)
+        return live_charts.without_reference(values) if self.blind else values
 
     # Sharing -----------------------------------------------------------------------------------
     @property
@@ -278,7 +288,8 @@ def PresenterBody(screen: Screen, policy: RunSet, baseline: RunSet, key: str, st
     with solara.Div(classes=["regsim-charts", "regsim-presenter-charts"]):
         for spec in page:
             ChartCard(spec, policy, baseline, state.shown, screen.actor, screen.conceal, key,
-                      height=PRESENTER_CHART_PX, font_px=PRESENTER_FONT_PX)
+                      height=PRESENTER_CHART_PX, font_px=PRESENTER_FONT_PX,
+                      reference=not screen.blind)
 
 
 PRESENTER_CHART_PX = 330

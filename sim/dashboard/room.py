@@ -220,6 +220,14 @@ class Room:
         self._notify()
         return game
 
+    def reveal_reference(self) -> games.Game:
+        """Show the game's hidden reference from now on (the facilitator's choice)."""
+        with self._lock:
+            self._game = games.reveal_reference(self._game)
+            game = self._game
+        self._notify()
+        return game
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

@@ -224,12 +224,14 @@ def summary_data(summary: Any) -> dict[str, Any]:
         "title": f"Round {summary.number}: {wording.month(summary.first_month)} to "
                  f"{wording.month(summary.last_month)}",
         "decisions": [{"who": d.who, "changes": "; ".join(d.changes)} for d in summary.decisions],
-        "outcomes": [{"label": o.label, "text": f"{o.value} (as written {o.baseline}; "
-                                                f"{o.since_last_round})"}
+        "outcomes": [{"label": o.label, "text": f"{o.value} (" + (
+                          f"as written {o.baseline}; " if summary.reference else "")
+                      + f"{o.since_last_round})"}
                      for o in summary.outcomes],
         "across": f"Across the {summary.draws} draws, this round:",
-        "frequencies": [{"count": f"{row.draws} of {row.total} draws "
-                                  f"(as written {row.baseline_draws}):", "text": row.text}
+        "frequencies": [{"count": f"{row.draws} of {row.total} draws" + (
+                             f" (as written {row.baseline_draws}):" if summary.reference
+                             else ":"), "text": row.text}
                         for row in summary.frequencies],
         "story": story_data(summary.story, limit=8),
     }
