@@ -311,42 +311,51 @@ def VerdictPanel(request: Any, ready: bool, conceal: bool, presenting: bool) -> 
     formulations compute (after the main answer: `ready`), hidden while the answer is
     (`conceal`), one line per outcome; in the presenter view only the first line."""
     plan = solara.use_memo(lambda: plan_for(request), [request.key])
-    tick = solara.use_reactive(0)
+    # (request key, extra runs cached), set by the task below: the line redraws as the
+    # background's runs come in.
+    progress = solara.use_reactive(("", 0))
 
     async def wait() -> None:
         # The background computes the draws (queued by `present.use_neighbours`); this only
         # looks whether they are in, so the line turns from pending to the verdict.
         while plan is not None and ready:
-            tick.set(done_count(plan))
             if collected(plan) is not None:
-                tick.set(plan.total)
+                progress.set((request.key, plan.total))
                 return
+            progress.set((request.key, done_count(plan)))
             await asyncio.sleep(POLL_S)
 
     solara.lab.use_task(wait, dependencies=[request.key, ready], prefer_threaded=False,
                         raise_error=False)
+    key, done = progress.value
+    done = done if key == request.key and ready else 0
+    found = solara.use_memo(  # computed once per answer, not at every tick of Play
+        lambda: _verdicts_once_in(plan) if plan is not None and done >= plan.total else None,
+        [request.key, done])
     if plan is None:
         return
     solara.Style(VERDICT_STYLE)
-    whose = plan.outcomes[0][1]
-    title = f"However {whose} catches up: "
+    title = f"Does it hold however {plan.outcomes[0][1]} catches up? "
     with solara.Div(classes=["regsim-verdicts"]):
         if conceal:
-            line(title, "hidden until the answer is shown", pending=True)
+            line(title, "Hidden until the answer is shown.", pending=True)
             return
-        runs = collected(plan) if ready and tick.value >= plan.total else None
-        if runs is None:
-            done = tick.value if ready else 0
-            line(title, f"checking the {len(plan.blocks)} ways of catching up on the same "
+        if found is None:
+            line(title, f"Checking the {len(plan.blocks)} ways of catching up on the same "
                         f"draws ({done} of {plan.total} extra runs)…", pending=True)
             return
-        found = verdicts(plan, effects(plan, runs))
         for verdict in found[:1] if presenting else found:
             line(title, verdict.text, kind=verdict.kind)
         if not presenting:
             text("Each way of catching up is computed on the same draws of chance; no clear "
                  "effect: the 95% interval of the difference includes zero.",
                  ["regsim-verdict-how"])
+
+
+def _verdicts_once_in(plan: Plan) -> list[Verdict] | None:
+    """The plan's verdicts if every draw is cached (else None)."""
+    runs = collected(plan)
+    return None if runs is None else verdicts(plan, effects(plan, runs))
 
 
 def line(title: str, words: str, pending: bool = False, kind: str = "") -> None:
