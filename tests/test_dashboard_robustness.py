@@ -223,8 +223,11 @@ def test_no_verdict_is_asked_for_until_a_lever_moves(export_controls_on):
     assert found.pairs[0] == (request.baseline, request.policy)  # the main answer's own runs
     jobs = verdicts.background_jobs(request)
     built = [job() for job in jobs]
-    assert [s.world.follower.catch_up for s in built] == ["compute_bound"] * 2 + [
+    assert built[:2] == [request.policy, request.baseline]
+    assert [s.world.follower.catch_up for s in built[2:]] == ["compute_bound"] * 2 + [
         "open_weight_base"] * 2
+    assert built[2].regulators == request.policy.regulators  # the settings, then the reference
+    assert built[3].regulators == request.baseline.regulators
     assert found.total == 2 * 2 * 3
 
 

@@ -21,7 +21,7 @@ the draws of chance, not the uncertain parameters (`regsim compare --uncertainty
 too).
 
 Cost: 2 formulations x N draws of the settings per new setting (the reference's once per
-number of draws), ~0.1 CPU-s each (docs/workshop.md).
+number of draws), ~0.13 CPU-s each: about twice the main answer's CPU (docs/workshop.md).
 """
 
 # Solara components are named like classes (PascalCase).
@@ -164,12 +164,14 @@ def headline_outcomes(scenario: Any) -> tuple[tuple[str, str], ...]:
 
 
 def background_jobs(request: Any) -> list[Callable[[], Any]]:
-    """Scenario builders for `Engine.background`: every block scenario the verdicts need beyond
-    the main answer (the settings first, then the reference, block by block)."""
+    """Scenario builders for `Engine.background`: every block scenario the verdicts need (the
+    settings first, then the reference, block by block). The main answer's own come first: the
+    background skips them while they are cached, and recomputes them should the cache have let
+    them go."""
     plan = plan_for(request)
     if plan is None:
         return []
-    jobs: list[Callable[[], Any]] = []
+    jobs: list[Callable[[], Any]] = [lambda: request.policy, lambda: request.baseline]
     for reference, settings in plan.pairs[1:]:
         jobs += [settings.get, reference.get]
     return jobs
