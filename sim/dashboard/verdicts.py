@@ -75,9 +75,10 @@ VERDICT_STYLE = """
 
 @dataclass(frozen=True)
 class Plan:
-    """The blocks of a per-formulation comparison of one request: block names (the reference
-    block first, as `sim.experiments.formulations.blocks` orders them), each block's (reference,
-    settings) scenarios, the seeds, and the outcomes judged (summary keys, with words)."""
+    """A per-formulation comparison of one request: its blocks (`sim.experiments.formulations.
+    Block`, the reference block first, as `blocks` orders them), each block's (reference,
+    settings) scenarios (the main answer's own for the reference block, `_Lazy` builders for
+    the others), the seeds, and the outcomes judged (summary keys, with words)."""
 
     blocks: tuple[Any, ...]
     pairs: tuple[tuple[Any, Any], ...]
