@@ -31,7 +31,15 @@ import solara
 import solara.lab
 
 from sim.dashboard import game as games
-from sim.dashboard import hidden_reference, live_charts, present, projector, url_state
+from sim.dashboard import (
+    hidden_reference,
+    lever_notes,
+    live_charts,
+    present,
+    projector,
+    url_state,
+    verdicts,
+)
 from sim.dashboard import playback as play
 from sim.dashboard import team_page as room_pages
 from sim.dashboard.compute import engine, scenario_key
@@ -283,6 +291,8 @@ def Dashboard(path: str, search: str | None = None) -> None:
     request = solara.use_memo(lambda: plan(workshop, values.value, draws.value, game.value,
                                            pinned.value),
                               [values.value, draws.value, game.value, pinned.value])
+    notes = solara.use_memo(lambda: lever_notes.notes_for(request), [request.key])
+    solara.provide_context(lever_notes.NOTES, notes)  # read by every lever panel below
     ready = cached_results(request)
 
     async def run_request() -> Results:
@@ -580,10 +590,14 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
                                   game_now, _summaries(workshop, game_now, results, actor,
                                                        story_draw.value, state.shown)
                                   if game_now is not None else None)
+            if game_now is None:
+                verdicts.VerdictPanel(request, not computing, conceal, presenting=True)
             return
         HeadlineStrip(screen.headlines(policy, results.baseline, month), key,
                       results.baseline.months[month], conceal, policy.size,
                       screen.reference_label, screen.progress, screen.tones_note)
+        if game_now is None:
+            verdicts.VerdictPanel(request, not computing, conceal, presenting=False)
         with solara.Div(classes=["regsim-body"]):
             with solara.Div(classes=["regsim-charts", "regsim-primary"]):
                 for spec in live_charts.primary_charts():

@@ -17,7 +17,7 @@ from typing import Any
 import solara
 
 from sim.dashboard import game as games
-from sim.dashboard import live_charts, widgets
+from sim.dashboard import lever_notes, live_charts, widgets
 from sim.dashboard.headlines import ChartSpec
 from sim.dashboard.levers import Lever
 from sim.dashboard.live_charts import Actor, HeadlineValue
@@ -131,7 +131,8 @@ def LeverPanel(groups: Sequence[tuple[str, Sequence[Lever]]], values: dict[str, 
         else:
             on_lever(lever.path, data.get("value"))
 
-    data = widgets.lever_groups_data(shown, values, disabled, heading)
+    notes = solara.use_context(lever_notes.NOTES)  # why a lever changes nothing, if it can't
+    data = widgets.lever_groups_data(shown, values, disabled, heading, notes)
     widgets.LeverPanel.element(groups_json=widgets.to_json(data), on_event=on_event)
 
 

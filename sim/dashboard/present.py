@@ -10,8 +10,9 @@
 - **Reference**: `sim.dashboard.reference` (the 2024 baseline, or pinned settings).
 - **Share**: the settings live in the address bar (`sim.dashboard.url_state`); snapshots as a
   self-contained HTML page (`sim.dashboard.snapshot`) and a PNG drawn in the browser.
-- **Background**: once an answer is complete, the neighbouring settings are computed while the
-  room talks (`sim.dashboard.neighbours`).
+- **Background**: once an answer is complete, its verdicts over the ways a competitor catches
+  up (`sim.dashboard.verdicts`), then the neighbouring settings, are computed while the room
+  talks (`sim.dashboard.neighbours`).
 """
 
 # Solara components are named like classes (PascalCase).
@@ -24,7 +25,7 @@ from typing import Any
 
 import solara
 
-from sim.dashboard import live_charts, snapshot, url_state, widgets
+from sim.dashboard import live_charts, snapshot, url_state, verdicts, widgets
 from sim.dashboard.compute import engine
 from sim.dashboard.headlines import CHARTS, ChartSpec
 from sim.dashboard.live_charts import Actor, HeadlineValue
@@ -299,14 +300,16 @@ numbers; narrower screens stack them and scroll)."""
 
 def use_neighbours(workshop: Workshop, values: dict[str, Any], draws: int, request: Any,
                    busy: bool) -> None:
-    """Once the answer is complete (not `busy`), compute the neighbouring settings in the
-    background (replacing the previous setting's)."""
+    """Once the answer is complete (not `busy`), compute in the background (replacing the
+    previous setting's work) the settings and reference under the other ways a competitor
+    catches up (`sim.dashboard.verdicts`), then the neighbouring settings."""
 
     def start() -> None:
         if busy or request.error:
             return
-        jobs = [lambda setting=setting: workshop.scenario_with(setting, draws)
-                for setting in neighbours(workshop.levers, values)]
+        jobs = verdicts.background_jobs(request)  # first: the answer on screen's verdicts
+        jobs += [lambda setting=setting: workshop.scenario_with(setting, draws)
+                 for setting in neighbours(workshop.levers, values)]
         if jobs:
             engine().background(jobs, request.seeds)
 

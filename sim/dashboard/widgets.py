@@ -143,12 +143,15 @@ def to_json(data: Any) -> str:
     return json.dumps(data, allow_nan=False, separators=(",", ":"))
 
 
-def lever_data(lever: Lever, value: Any, disabled: bool = False) -> dict[str, Any]:
-    """One lever as the panel draws it: label, value in words, control and its settings."""
+def lever_data(lever: Lever, value: Any, disabled: bool = False,
+               note: str = "") -> dict[str, Any]:
+    """One lever as the panel draws it: label, value in words, control and its settings, and
+    `note`: why it cannot change anything in the settings on screen ('' if it can;
+    `sim.dashboard.lever_notes`)."""
     data: dict[str, Any] = {
         "path": lever.path, "css": lever.css_name, "label": lever.label,
         "control": lever.control, "explanation": lever.explanation,
-        "shown": lever.shown(value), "disabled": bool(disabled),
+        "shown": lever.shown(value), "disabled": bool(disabled), "note": note,
     }
     if lever.control == "slider":
         data.update(position=lever.position(value), min=lever.low, max=lever.high,
@@ -172,10 +175,13 @@ def _step_words(lever: Lever) -> tuple[str, ...]:
 
 
 def lever_groups_data(groups: Iterable[tuple[str, Sequence[Lever]]], values: Mapping[str, Any],
-                      disabled: bool = False, heading: Mapping[str, str] | None = None
-                      ) -> list[dict[str, Any]]:
+                      disabled: bool = False, heading: Mapping[str, str] | None = None,
+                      notes: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The panel's groups: each with its title, one-line explanation, its instrument switch
-    (if any) and its other levers. `heading` puts a team's title above a group."""
+    (if any) and its other levers. `heading` puts a team's title above a group; `notes` (lever
+    path -> words) says beside a lever why it cannot change anything, and `inert` counts a
+    group's levers with a note (shown on its closed details button)."""
+    notes = notes or {}
     out = []
     for title, levers in groups:
         switch = next((lever for lever in levers if lever.switches_instrument), None)
@@ -185,8 +191,11 @@ def lever_groups_data(groups: Iterable[tuple[str, Sequence[Lever]]], values: Map
             "css": _css(title),
             "heading": (heading or {}).get(title, ""),
             "explanation": levers[0].group_explanation if levers else "",
-            "switch": lever_data(switch, values[switch.path], disabled) if switch else None,
-            "levers": [lever_data(lever, values[lever.path], disabled) for lever in others],
+            "switch": (lever_data(switch, values[switch.path], disabled,
+                                  notes.get(switch.path, "")) if switch else None),
+            "levers": [lever_data(lever, values[lever.path], disabled, notes.get(lever.path, ""))
+                       for lever in others],
+            "inert": sum(1 for lever in others if notes.get(lever.path)),
         })
     return out
 

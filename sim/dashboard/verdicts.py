@@ -1,0 +1,371 @@
+"""Does the settings' effect on the competitor's lag hold however the competitor catches up?
+
+Model v3 offers several formulations of how a competitor state's labs catch up
+(`world.follower.catch_up`: learning from any better model it can reach, training with its own
+chips, building on open models; docs/model.md section 7.3). The dashboard's main answer uses
+the reference's formulation. Once that answer is complete, the settings and the reference are
+also computed under each other formulation, on the same draws (seeds), in the background
+(`sim.dashboard.compute.Engine.background`, queued before the neighbouring settings, so the
+page's own requests always come first), and the page says in one line per headline competitor
+outcome whether the effect holds under all of them.
+
+The verdict follows `regsim compare --formulations` exactly (`sim.experiments.formulations`):
+the same blocks (the reference block, then one block per other option), the same paired
+differences and 95% t-intervals (`sim.experiments.compare.paired_comparison`), the same sign
+per block (`effect_sign`) and the same verdict over blocks (`robustness`): *robust* (the same
+clear direction under every formulation), *partial* (clear under some, no clear effect under
+the others), *flips* (clearly opposite under some), *none* (no clear effect under any). Only
+the words differ: the dashboard's are for a room ("Widens the PRC's lag under all 3 ways of
+catching up (+0.4 to +1.4 months)"). Like the dashboard's other numbers, the intervals cover
+the draws of chance, not the uncertain parameters (`regsim compare --uncertainty` draws those
+too).
+
+Cost: 2 formulations x N draws of the settings per new setting (the reference's once per
+number of draws), ~0.13 CPU-s each: about twice the main answer's CPU (docs/workshop.md).
+"""
+
+# Solara components are named like classes (PascalCase).
+# ruff: noqa: N802
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import solara
+import solara.lab
+
+from sim.dashboard.compute import engine, scenario_key
+from sim.dashboard.headlines import fill, strip
+from sim.dashboard.parts import text
+from sim.presentation import wording
+
+CATCH_UP = "world.follower.catch_up"
+"""The formulation field the verdicts vary: how a competitor's labs catch up."""
+
+OPTION_WORDS = {
+    "proxy_learning": "if it learns from any better model it can reach",
+    "compute_bound": "if it must train with its own chips",
+    "open_weight_base": "if it builds on open models",
+}
+"""Each way of catching up in words, as the condition of a verdict ("... if it builds on open
+models"; `sim.scenario.schema.FollowerParams.catch_up`)."""
+
+POLL_S = 0.5
+"""How often the page looks whether the background has finished the formulations' draws."""
+
+VERDICT_STYLE = """
+.regsim-verdicts { background: #fff; border: 1px solid #dee2e6; border-radius: 6px;
+  padding: 3px 10px; margin: 0 0 6px; }
+.regsim-verdict { display: block; font-size: 14px; line-height: 1.3; }
+.regsim-verdict-title { font-weight: 700; }
+.regsim-verdict-pending { color: #6c757d; }
+.regsim-verdict-how { display: block; font-size: 13px; color: #6c757d; line-height: 1.25; }
+.regsim-presenting .regsim-verdicts { margin-top: 8px; }
+.regsim-presenting .regsim-verdict { font-size: 20px; }
+"""
+
+
+# What to compute ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A per-formulation comparison of one request: its blocks (`sim.experiments.formulations.
+    Block`, the reference block first, as `blocks` orders them), each block's (reference,
+    settings) scenarios (the main answer's own for the reference block, `_Lazy` builders for
+    the others), the seeds, and the outcomes judged (summary keys, with words)."""
+
+    blocks: tuple[Any, ...]
+    pairs: tuple[tuple[Any, Any], ...]
+    seeds: tuple[int, ...]
+    outcomes: tuple[tuple[str, str], ...]
+    """(summary key, whose lag in words: 'the PRC')."""
+
+    @property
+    def total(self) -> int:
+        """Replicates the verdicts need beyond the main answer (both sides of every other
+        block)."""
+        return 2 * len(self.seeds) * (len(self.blocks) - 1)
+
+
+_built: dict[tuple[str, tuple], Any] = {}
+_built_lock = threading.Lock()
+BUILT_LIMIT = 64
+"""Block scenarios kept (each built once: the page polls them, the background computes them)."""
+
+
+def block_scenario(scenario: Any, settings: dict[str, str]) -> Any:
+    """`scenario` with a block's formulation settings, validated exactly as `regsim compare
+    --formulations` builds it (`sim.experiments.uncertainty.with_values`); built once."""
+    if not settings:
+        return scenario
+    from sim.experiments.uncertainty import with_values
+
+    key = (scenario_key(scenario), tuple(sorted(settings.items())))
+    with _built_lock:
+        if key in _built:
+            return _built[key]
+    built = with_values(scenario.to_toml_dict(), settings, "--formulations")
+    with _built_lock:
+        if len(_built) >= BUILT_LIMIT:
+            _built.pop(next(iter(_built)))
+        _built[key] = built
+    return built
+
+
+def plan_for(request: Any) -> Plan | None:
+    """The per-formulation plan of a dashboard request (`sim.dashboard.app.Request`), or None
+    when there is nothing to judge: no lever moved, settings that cannot be computed, no
+    competitor state, or a model without the catch-up formulations."""
+    from sim.experiments.formulations import ONE_AT_A_TIME, blocks, reference_values
+    from sim.scenario.schema import formulation_options
+
+    if request is None or request.error or request.policy is None:
+        return None
+    options = formulation_options().get(CATCH_UP)
+    outcomes = headline_outcomes(request.baseline)
+    if not options or len(options) < 2 or not outcomes:
+        return None
+    reference = reference_values(request.baseline, [CATCH_UP])
+    design = blocks(ONE_AT_A_TIME, {CATCH_UP: options}, reference)
+    pairs = tuple((request.baseline, request.policy) if block.is_reference else
+                  (_Lazy(request.baseline, dict(block.settings)),
+                   _Lazy(request.policy, dict(block.settings))) for block in design)
+    return Plan(tuple(design), pairs, tuple(int(s) for s in request.seeds), outcomes)
+
+
+class _Lazy:
+    """A block scenario built on first use (so a plan costs nothing until it is needed)."""
+
+    def __init__(self, scenario: Any, settings: dict[str, str]) -> None:
+        self.scenario, self.settings = scenario, settings
+
+    def get(self) -> Any:
+        return block_scenario(self.scenario, self.settings)
+
+
+def _scenario(side: Any) -> Any:
+    return side.get() if isinstance(side, _Lazy) else side
+
+
+def headline_outcomes(scenario: Any) -> tuple[tuple[str, str], ...]:
+    """The headline strip's competitor outcomes as summary keys, for the first competitor state
+    (the one the headlines speak of), with its name in words."""
+    if not scenario.states:
+        return ()
+    state = scenario.states[0]
+    label = state.label or state.name
+    return tuple((fill(key, state.name), label) for entry in strip()
+                 for key in entry.measure.summary_keys if "{state}" in key)
+
+
+def background_jobs(request: Any) -> list[Callable[[], Any]]:
+    """Scenario builders for `Engine.background`: every block scenario the verdicts need (the
+    settings first, then the reference, block by block). The main answer's own come first: the
+    background skips them while they are cached, and recomputes them should the cache have let
+    them go."""
+    plan = plan_for(request)
+    if plan is None:
+        return []
+    jobs: list[Callable[[], Any]] = [lambda: request.policy, lambda: request.baseline]
+    for reference, settings in plan.pairs[1:]:
+        jobs += [settings.get, reference.get]
+    return jobs
+
+
+# The verdicts ------------------------------------------------------------------------------
+
+
+def collected(plan: Plan, pool: Any = None) -> dict[str, tuple[Any, Any]] | None:
+    """Block name -> (reference, settings) run sets, once every draw of every block is cached;
+    None before."""
+    pool = pool or engine()
+    out = {}
+    for block, (reference, settings) in zip(plan.blocks, plan.pairs, strict=True):
+        both = (pool.cached(_scenario(reference), plan.seeds),
+                pool.cached(_scenario(settings), plan.seeds))
+        if both[0] is None or both[1] is None:
+            return None
+        out[block.name] = both
+    return out
+
+
+def done_count(plan: Plan, pool: Any = None) -> int:
+    """How many of the verdicts' extra replicates are cached, counted by whole scenarios (all
+    their draws in or not: a cheap look for the pending line)."""
+    pool = pool or engine()
+    sides = [_scenario(side) for pair in plan.pairs[1:] for side in pair]
+    return len(plan.seeds) * sum(1 for side in sides if pool.cached(side, plan.seeds) is not None)
+
+
+def effects(plan: Plan, runs: dict[str, tuple[Any, Any]]) -> Any:
+    """`formulations.csv`'s rows (without words) for the plan's outcomes: per block the paired
+    difference settings - reference with its 95% interval and sign, and the verdict over
+    blocks, computed by `regsim compare`'s own functions."""
+    import pandas as pd
+
+    from sim.experiments.compare import paired_comparison
+    from sim.experiments.engine import OK
+    from sim.experiments.formulations import ONE_AT_A_TIME
+    from sim.experiments.formulations import effects as block_effects
+
+    keys = [key for key, _ in plan.outcomes]
+    tables = {}
+    for name, (reference, settings) in runs.items():
+        rows = [{"scenario": side, "replicate": index, "status": OK,
+                 **{key: _number(draw.summary.get(key)) for key in keys}}
+                for side, run in (("reference", reference), ("settings", settings))
+                for index, draw in enumerate(run.draws)]
+        tables[name] = paired_comparison(pd.DataFrame(rows), "reference", ["settings"], keys)
+    return block_effects(list(plan.blocks), tables, ONE_AT_A_TIME)
+
+
+def _number(value: Any) -> float:
+    return float(value) if wording.is_number(value) else math.nan
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One outcome's verdict: `kind` (`sim.experiments.formulations`: robust, partial, flips,
+    none, undefined) and the line the page shows."""
+
+    outcome: str
+    kind: str
+    text: str
+
+
+def verdicts(plan: Plan, table: Any) -> list[Verdict]:
+    """One plain line per outcome of the plan from its `effects` rows."""
+    found = []
+    for key, label in plan.outcomes:
+        rows = table[table["outcome"] == key].drop_duplicates("block")
+        if rows.empty:
+            continue
+        kind = str(rows["robustness"].iloc[0])
+        found.append(Verdict(key, kind, sentence(kind, rows, label)))
+    return found
+
+
+def sentence(kind: str, rows: Any, whose: str) -> str:
+    """A verdict in words (`rows`: one per block with `option`, `sign`, `difference_mean`)."""
+    from sim.experiments.formulations import FLIPS, NONE, PARTIAL, ROBUST
+
+    count = len(rows)
+    lag = f"{whose}'s lag"
+    if kind == ROBUST:
+        sign = 1.0 if (rows["sign"] == 1.0).any() else -1.0
+        verb = "Widens" if sign > 0 else "Narrows"
+        return f"{verb} {lag} under all {count} ways of catching up ({_range(rows)})"
+    if kind == NONE:
+        return f"No clear effect on {lag} under any of the {count} ways of catching up"
+    if kind in (PARTIAL, FLIPS):
+        lead = (f"Depends on how {whose} catches up" if kind == PARTIAL
+                else f"Goes opposite ways depending on how {whose} catches up")
+        parts = []
+        for sign, verb in ((1.0, "widens"), (-1.0, "narrows")):
+            clear = rows[rows["sign"] == sign]
+            for option, mean in zip(clear["option"], clear["difference_mean"], strict=True):
+                if kind == PARTIAL:
+                    parts.append(f"{_signed(mean)} months {_words(option)}")
+                else:
+                    parts.append(f"{verb} {'it' if parts else lag} {_words(option)} "
+                                 f"({_signed(mean)} months)")
+        unclear = rows[rows["sign"] == 0.0]
+        undefined = rows[rows["sign"].isna()]
+        if not unclear.empty:
+            # several: "otherwise" (every other way); one: named
+            parts.append("no clear effect otherwise" if undefined.empty and len(unclear) > 1
+                         else "no clear effect " + " or ".join(_words(o)
+                                                              for o in unclear["option"]))
+        if not undefined.empty:
+            parts.append("too few draws to tell "
+                         + " or ".join(_words(o) for o in undefined["option"]))
+        return f"{lead}: " + "; ".join(parts)
+    return f"Too few draws to tell whether the settings move {lag}"
+
+
+def _words(option: str) -> str:
+    return OPTION_WORDS.get(str(option), "under another way of catching up")
+
+
+def _range(rows: Any) -> str:
+    means = [float(m) for m, s in zip(rows["difference_mean"], rows["sign"], strict=True)
+             if s in (1.0, -1.0)]
+    low, high = _signed(min(means)), _signed(max(means))
+    return f"{low} months" if low == high else f"{low} to {high} months"
+
+
+def _signed(value: float) -> str:
+    shown = wording.two_figures(float(value))
+    return shown if shown.startswith("-") or shown == wording.NOT_AVAILABLE else f"+{shown}"
+
+
+# The page ----------------------------------------------------------------------------------
+
+
+@solara.component
+def VerdictPanel(request: Any, ready: bool, conceal: bool, presenting: bool) -> None:
+    """The verdicts for the settings on screen, below the headline numbers: pending while the
+    formulations compute (after the main answer: `ready`), hidden while the answer is
+    (`conceal`), one line per outcome; in the presenter view only the first line."""
+    plan = solara.use_memo(lambda: plan_for(request), [request.key])
+    # (request key, extra runs cached), set by the task below: the line redraws as the
+    # background's runs come in.
+    progress = solara.use_reactive(("", 0))
+
+    async def wait() -> None:
+        # The background computes the draws (queued by `present.use_neighbours`); this only
+        # looks whether they are in, so the line turns from pending to the verdict.
+        while plan is not None and ready:
+            if collected(plan) is not None:
+                progress.set((request.key, plan.total))
+                return
+            progress.set((request.key, done_count(plan)))
+            await asyncio.sleep(POLL_S)
+
+    solara.lab.use_task(wait, dependencies=[request.key, ready], prefer_threaded=False,
+                        raise_error=False)
+    key, done = progress.value
+    done = done if key == request.key and ready else 0
+    found = solara.use_memo(  # computed once per answer, not at every tick of Play
+        lambda: _verdicts_once_in(plan) if plan is not None and done >= plan.total else None,
+        [request.key, done])
+    if plan is None:
+        return
+    solara.Style(VERDICT_STYLE)
+    title = f"Does it hold however {plan.outcomes[0][1]} catches up? "
+    with solara.Div(classes=["regsim-verdicts"]):
+        if conceal:
+            line(title, "Hidden until the answer is shown.", pending=True)
+            return
+        if found is None:
+            line(title, f"Checking the {len(plan.blocks)} ways of catching up on the same "
+                        f"draws ({done} of {plan.total} extra runs)…", pending=True)
+            return
+        for verdict in found[:1] if presenting else found:
+            line(title, verdict.text, kind=verdict.kind)
+        if not presenting:
+            text("Each way of catching up is computed on the same draws of chance; no clear "
+                 "effect: the 95% interval of the difference includes zero.",
+                 ["regsim-verdict-how"])
+
+
+def _verdicts_once_in(plan: Plan) -> list[Verdict] | None:
+    """The plan's verdicts if every draw is cached (else None)."""
+    runs = collected(plan)
+    return None if runs is None else verdicts(plan, effects(plan, runs))
+
+
+def line(title: str, words: str, pending: bool = False, kind: str = "") -> None:
+    """One verdict line: its title in bold, then the words."""
+    classes = ["regsim-verdict"] + (["regsim-verdict-pending"] if pending else [])
+    if kind:
+        classes.append(f"regsim-verdict-{kind}")
+    with solara.Div(classes=classes):
+        text(title, ["regsim-verdict-title"])
+        text(words)
