@@ -189,6 +189,9 @@ def test_event_sentences_read_in_plain_words():
                                "its API") == ("the PRC distils another closed developer's "
                                               "model through its API")
     assert wording.plain_words("leaves US-CA for good") == "leaves California for good"
+    assert wording.plain_words("does not place this model on US-CA's market") == (
+        "does not place this model on California's market")
+    assert wording.plain_words("controls on US chips") == "controls on US chips"
     assert wording.plain_words("submits it to a 2-month evaluation") == (
         "submits it to a 2-month evaluation")
 

@@ -191,7 +191,7 @@ _NOT_A_NAME = r"(?!(?:model|of|by|against|level|in|to|from|for|and|the|with)\b)"
 _MEMBER = re.compile(r"\b(a|an|another) (" + _NOT_A_NAME + r"[A-Za-z][\w\-]*(?: " + _NOT_A_NAME
                      + r"[A-Za-z][\w\-]*){0,3}) \d+\b")
 _MODEL = re.compile(r"(?<=[\w\-]) model \d+\b")
-_CODE = re.compile(r"\b(from|to|in|leaves|leave|enters|under) (" + "|".join(
+_CODE = re.compile(r"\b(from|to|in|leaves|leave|enters|under|on(?= \S+'s)) (" + "|".join(
     sorted(JURISDICTION_WORDS, key=len, reverse=True)) + r")(?![\w-])")
 
 
