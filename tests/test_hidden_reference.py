@@ -178,3 +178,15 @@ def test_a_server_holds_a_bounded_number_of_projector_links():
     finally:
         for projection in opened:
             projector.close_projection(projection)
+
+
+def test_round_summaries_cite_the_reference_by_its_name_on_the_page(short, runs):
+    """The summary cites the reference by the name the page gives it ('2024 policies'), not a
+    fixed 'as written' beside a headline strip that says otherwise."""
+    policy, baseline = runs
+    game = replace(games.play_round(games.set_lever(short, _game(short, hide=False),
+                                                    KILL_SWITCH, True)), hide_reference=False)
+    summaries = games.revealed_summaries(short, game, policy, baseline, ACTOR, 0, 24,
+                                         "2024 policies")
+    words = json.dumps(widgets.summary_data(summaries[0]))
+    assert "2024 policies" in words and "as written" not in words

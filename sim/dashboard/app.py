@@ -588,7 +588,8 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
         if screen.view.value.presenting:
             present.PresenterBody(screen, results.policy, results.baseline, key, state,
                                   game_now, _summaries(workshop, game_now, results, actor,
-                                                       story_draw.value, state.shown)
+                                                       story_draw.value, state.shown,
+                                                       screen.reference_label)
                                   if game_now is not None else None)
             if game_now is None:
                 verdicts.VerdictPanel(request, not computing, conceal, presenting=True)
@@ -608,7 +609,8 @@ def MainPanel(workshop: Workshop, results: Results | None, request: Request, com
                          screen.reference_label)
                 if game_now is not None:
                     RoundSummaries(_summaries(workshop, game_now, results, actor,
-                                              story_draw.value, state.shown), game_now.played)
+                                              story_draw.value, state.shown,
+                                              screen.reference_label), game_now.played)
                 else:
                     draw = min(story_draw.value, policy.size - 1)
                     lines = digest(with_change_notes(policy.draws[draw].events,
@@ -627,10 +629,10 @@ def _change_notes(request: Request) -> dict[str, str]:
 
 
 def _summaries(workshop: Workshop, game_now: games.Game, results: Results, actor: Actor,
-               story_draw: int, shown: int) -> list[games.RoundSummary]:
+               story_draw: int, shown: int, reference_label: str) -> list[games.RoundSummary]:
     """The summaries of the rounds played whose last month has been revealed."""
     return games.revealed_summaries(workshop, game_now, results.policy, results.baseline,
-                                    actor, story_draw, shown)
+                                    actor, story_draw, shown, reference_label)
 
 
 def _status(request: Request, results: Results | None, computing: bool, task) -> str:

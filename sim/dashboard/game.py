@@ -300,11 +300,13 @@ class RoundSummary:
     draws: int
     reference: bool = True
     """False while the reference is hidden: no outcome or frequency names its value."""
+    reference_label: str = "as written"
+    """The reference's name on the page ('2024 policies'), which the summary's figures cite."""
 
 
 def round_summary(workshop: Workshop, game: Game, index: int, policy: RunSet,
                   baseline: RunSet, actor: Actor, story_draw: int = 0,
-                  reference: bool = True) -> RoundSummary:
+                  reference: bool = True, reference_label: str = "as written") -> RoundSummary:
     """The summary of round `index` (0-based) from the game's computed draws; without
     `reference` nothing of the reference is in it (the events are picked by frequency alone,
     not by their difference from the reference)."""
@@ -328,20 +330,22 @@ def round_summary(workshop: Workshop, game: Game, index: int, policy: RunSet,
     return RoundSummary(index + 1, start, end, tuple(decisions(workshop, game, index)),
                         tuple(outcomes), tuple(compare_frequencies(events, written, first, last)),
                         tuple(digest(with_change_notes(draw.events, notes), first, last)),
-                        policy.size, reference)
+                        policy.size, reference, reference_label)
 
 
 def revealed_summaries(workshop: Workshop, game: Game, policy: RunSet, baseline: RunSet,
-                       actor: Actor, story_draw: int, shown: int) -> list[RoundSummary]:
+                       actor: Actor, story_draw: int, shown: int,
+                       reference_label: str = "as written") -> list[RoundSummary]:
     """The summaries of the rounds played whose last month has been revealed (`shown`
-    months), without the reference while it is hidden (`reference_shown`)."""
+    months), without the reference while it is hidden (`reference_shown`); the reference's
+    figures are cited by its name on the page, `reference_label`."""
     reference = reference_shown(workshop, game)
     done = []
     for index in range(min(game.played, game.current + 1)):
         last = round_window(workshop.months, index)[1]
         if last < shown:
             done.append(round_summary(workshop, game, index, policy, baseline, actor,
-                                      story_draw, reference))
+                                      story_draw, reference, reference_label))
     return done
 
 

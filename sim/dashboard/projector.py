@@ -214,7 +214,7 @@ def frame_of(screen: present.Screen, game: games.Game | None, story_draw: int
     if game is not None and page == "summaries":
         summaries = tuple(games.revealed_summaries(
             screen.workshop, game, results.policy, results.baseline, screen.actor,
-            story_draw, state.shown))
+            story_draw, state.shown, screen.reference_label))
     return Frame(
         question=screen.workshop.question, key=key, month=months[month], first_month=months[0],
         headlines=tuple(screen.headlines(results.policy, results.baseline, month)),

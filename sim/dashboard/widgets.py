@@ -234,12 +234,14 @@ def summary_data(summary: Any) -> dict[str, Any]:
                  f"{wording.month(summary.last_month)}",
         "decisions": [{"who": d.who, "changes": "; ".join(d.changes)} for d in summary.decisions],
         "outcomes": [{"label": o.label, "text": f"{o.value} (" + (
-                          f"as written {o.baseline}; " if summary.reference else "")
+                          f"{summary.reference_label} {o.baseline}; " if summary.reference
+                          else "")
                       + f"{o.since_last_round})"}
                      for o in summary.outcomes],
         "across": f"Across the {summary.draws} draws, this round:",
         "frequencies": [{"count": f"{row.draws} of {row.total} draws" + (
-                             f" (as written {row.baseline_draws}):" if summary.reference
+                             f" ({summary.reference_label} {row.baseline_draws}):"
+                             if summary.reference
                              else ":"), "text": row.text}
                         for row in summary.frequencies],
         "story": story_data(summary.story, limit=8),
