@@ -184,7 +184,8 @@ if FORK_SERVER_PLATFORM:
         @staticmethod
         def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
             _STARTED.add(process_obj)
-            with _child_start():
+            # (as `pool_context` starts the server: multiprocessing restarts a lost one here)
+            with _child_start(_fork_server_environment()):
                 return ForkServerProcess._Popen(process_obj)
 
         def run(self) -> None:
@@ -226,11 +227,16 @@ def pool_context(preload: Sequence[str] = PRELOAD_MODULES) -> BaseContext:
     context = worker_context()
     if not FORK_SERVER_PLATFORM:
         return context
-    path = os.pathsep.join(entry for entry in sys.path if entry)
-    with _child_start({**FORK_SERVER_ENVIRONMENT, "PYTHONPATH": path}):
+    with _child_start(_fork_server_environment()):
         forkserver.set_forkserver_preload(list(preload))
         forkserver.ensure_running()
     return ForkedWorkerContext()
+
+
+def _fork_server_environment() -> dict[str, str]:
+    """`FORK_SERVER_ENVIRONMENT`, and this process's `sys.path` as `PYTHONPATH`."""
+    path = os.pathsep.join(entry for entry in sys.path if entry)
+    return {**FORK_SERVER_ENVIRONMENT, "PYTHONPATH": path}
 
 
 def _stop_if_inheriting() -> None:
