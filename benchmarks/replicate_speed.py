@@ -19,8 +19,8 @@ Two modes:
       python benchmarks/replicate_speed.py --against a4b566a [--pairs 15] [--adopters 10000]
           [--no-series]
 
-Every report starts with the Python version and the load average, and gives wall time beside
-CPU time.
+Every report starts with the Python version and the 1-minute load average as the measurement
+started, gives wall time beside CPU time, and ends with the load average at the end.
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ class _Child:
 
 def against(reference: str, pairs: int, adopters: int, series: bool) -> None:
     """Interleave replicates of this checkout (A) and `reference` (B); print CPU-time ratios."""
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="regsim-ref-") as tmp:
         ref_tree = Path(tmp) / "ref"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q",
@@ -161,16 +162,16 @@ def against(reference: str, pairs: int, adopters: int, series: bool) -> None:
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
                             str(ref_tree)], check=False)
-    _report_against(reference, rows, calls, adopters, series)
+    _report_against(reference, rows, calls, adopters, series, load_at_start)
 
 
 def _report_against(reference: str, rows: dict[str, list[dict]], calls: dict[str, int],
-                    adopters: int, series: bool) -> None:
+                    adopters: int, series: bool, load_at_start: float) -> None:
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "?"
     print(f"regsim replicate, interleaved: baseline, 120 months, {adopters:,} adopters, "
           f"series {'on' if series else 'off'}; python {platform.python_version()}; "
-          f"load average {os.getloadavg()[0]:.2f}; {len(rows['this'])} pairs")
+          f"load average {load_at_start:.2f} at the start; {len(rows['this'])} pairs")
     print(f"{'checkout':<22} {'median CPU s':>12} {'min CPU s':>10} {'median wall s':>13} "
           f"{'GC share':>9} {'calls/replicate':>16}")
     for name, label in (("this", f"this ({commit})"), ("ref", f"reference ({reference})")):
@@ -187,7 +188,7 @@ def _report_against(reference: str, rows: dict[str, list[dict]], calls: dict[str
 
 def sizes(repeats: int, size_list: str) -> None:
     print(f"regsim replicate benchmark: baseline, 120 months; python {platform.python_version()}; "
-          f"load average {os.getloadavg()[0]:.2f}")
+          f"load average {os.getloadavg()[0]:.2f} at the start")
     print(f"{'adopters':>10} {'median s':>9} {'min s':>7} {'max s':>7} {'median CPU s':>13} "
           f"{'peak RSS MiB':>13}")
     rows = []
@@ -205,6 +206,7 @@ def sizes(repeats: int, size_list: str) -> None:
         ratio = row["median_cpu_s"] / base["median_cpu_s"]
         scale = row["adopters"] / base["adopters"]
         print(f"CPU time x{ratio:.1f} for adopters x{scale:.0f} (linear would be x{scale:.0f})")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:

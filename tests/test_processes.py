@@ -99,9 +99,10 @@ def test_worker_processes_leave_ctrl_c_to_their_parent(capfd: pytest.CaptureFixt
 
 
 def children_cpu_s(pid: int) -> tuple[int, float]:
-    """(how many worker processes `pid` has, their CPU seconds so far), from /proc."""
+    """(how many worker processes `pid` has, their CPU seconds so far), from /proc: its
+    spawned children, or the children of its fork server."""
     tick = os.sysconf("SC_CLK_TCK")
-    workers, cpu = 0, 0.0
+    processes = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -110,10 +111,13 @@ def children_cpu_s(pid: int) -> tuple[int, float]:
             command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[1]) == pid and b"spawn_main" in command:
-            workers += 1
-            cpu += (int(fields[11]) + int(fields[12])) / tick
-    return workers, cpu
+        processes[int(entry.name)] = (int(fields[1]), command,
+                                      (int(fields[11]) + int(fields[12])) / tick)
+    servers = {child for child, (parent, command, _) in processes.items()
+               if parent == pid and b"forkserver" in command}
+    workers = [cpu for parent, command, cpu in processes.values()
+               if (parent == pid and b"spawn_main" in command) or parent in servers]
+    return len(workers), sum(workers)
 
 
 def interrupt(args: list[str], started, cwd: Path) -> subprocess.CompletedProcess:

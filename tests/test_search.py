@@ -274,6 +274,24 @@ def test_bad_input_exits_2_naming_the_flag_or_key(tmp_path: Path, arguments: lis
     assert not (tmp_path / "out").exists()
 
 
+def test_ctrl_c_stops_a_search_with_one_line_saying_how_to_resume(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C ends every command with one line and exit status 130, as it ends a sweep (the
+    search printed an error line and a hint)."""
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.analysis.search.run_search", interrupted)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [
+        "search", "policy_search", "--out", str(out), "-j", "1",
+        "--objective", "state_mean_lag_months__prc:higher", "--objective", "thefts:lower"])
+    assert result.exit_code == 130, result.output
+    assert result.stderr == ("interrupted: finished runs are saved; resume with: regsim search "
+                             f"--resume {out}\n")
+    assert (out / "manifest.json").exists()
+
+
 def test_without_pymoo_the_command_says_how_to_install_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util

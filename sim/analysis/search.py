@@ -43,9 +43,6 @@ A search folder holds:
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -74,7 +71,15 @@ from sim.analysis.search_spec import (
 from sim.experiments.design import Parameter
 from sim.experiments.engine import OK, RunRecord, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
-from sim.experiments.journal import RunJournal, format_cell, read_records
+from sim.experiments.experiment_folder import (
+    LOCK_NAME,
+    create_folder,
+    locked,
+    utc_now,
+    write_json,
+    write_scenario,
+)
+from sim.experiments.journal import RunJournal, format_cell, plain_values, read_records
 from sim.experiments.models import (
     FunctionModel,
     Model,
@@ -87,8 +92,6 @@ from sim.experiments.seeds import replicate_seeds
 from sim.experiments.storage import (
     MANIFEST_NAME,
     RECORDED_PACKAGES,
-    PendingFolder,
-    ResultsExistError,
     git_state,
     package_versions,
 )
@@ -103,7 +106,7 @@ KIND = "search"
 RUNNING, COMPLETE = "running", "complete"
 JOURNAL_NAME, RUNS_NAME, FUTURES_NAME = "runs.jsonl", "runs.csv", "futures.csv"
 CANDIDATES_NAME, CONVERGENCE_NAME, HELD_NAME = "candidates.csv", "convergence.csv", "held.csv"
-SUMMARY_NAME, LOCK_NAME, PLOTS_DIR = "summary.json", ".lock", "plots"
+SUMMARY_NAME, PLOTS_DIR = "summary.json", "plots"
 FOLDER_FILES = (MANIFEST_NAME, SCENARIO_NAME, JOURNAL_NAME, RUNS_NAME, FUTURES_NAME,
                 CANDIDATES_NAME, CONVERGENCE_NAME, HELD_NAME, SUMMARY_NAME, LOCK_NAME)
 SEARCH_PACKAGES = (*RECORDED_PACKAGES, "pymoo", "pyarrow", "distributed")
@@ -269,15 +272,9 @@ def create_search(folder: Path, model: ScenarioModel | FunctionModel, settings: 
     appears whole or not at all. `references` are named lever settings (the scenario's own,
     ...) evaluated with the search and marked on its plots. ResultsExistError if `folder`
     exists and is not empty (with `auto_name`, the next free name is taken)."""
-    folder = Path(folder)
-    empty = folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir())
-    if os.path.lexists(folder) and not empty and not auto_name:
-        raise ResultsExistError(f"{folder} already exists; choose another --out, or finish "
-                                f"that search with --resume {folder}")
-    with PendingFolder(folder, force=empty and not auto_name, auto_name=auto_name) as pending:
-        _write_json(pending.temp_dir / MANIFEST_NAME, _new_manifest(
-            pending.temp_dir, model, settings, futures, name, references))
-        return pending.commit()
+    return create_folder(folder, KIND, lambda temporary: _write_json(
+        temporary / MANIFEST_NAME,
+        _new_manifest(temporary, model, settings, futures, name, references)), auto_name)
 
 
 def _new_manifest(folder: Path, model: ScenarioModel | FunctionModel, settings: SearchSettings,
@@ -286,7 +283,7 @@ def _new_manifest(folder: Path, model: ScenarioModel | FunctionModel, settings: 
     commit, dirty = git_state()
     return {
         "regsim_version": sim.__version__, "kind": KIND, "status": RUNNING, "name": name,
-        "created_utc": _now(), "settings": settings.describe(),
+        "created_utc": utc_now(), "settings": settings.describe(),
         "future_seeds": list(futures.seeds), "future_draws": [dict(d) for d in futures.draws],
         "references": {str(k): dict(v) for k, v in references.items()},
         "model": _describe_model(model, folder),
@@ -298,11 +295,7 @@ def _new_manifest(folder: Path, model: ScenarioModel | FunctionModel, settings: 
 
 def _describe_model(model: Model, folder: Path) -> dict[str, Any]:
     if isinstance(model, ScenarioModel):
-        import tomli_w
-
-        text = tomli_w.dumps(dict(model.raw))
-        (folder / SCENARIO_NAME).write_text(text, encoding="utf-8")
-        return {"kind": "scenario", "scenario_sha256": hashlib.sha256(text.encode()).hexdigest()}
+        return write_scenario(model.raw, folder)
     if isinstance(model, FunctionModel):
         return {"kind": "function", "name": registered_name(model), "outcome": model.outcome,
                 "pass_seed": model.pass_seed}
@@ -486,11 +479,11 @@ def run_search(folder: Path, executor: ExecutorInfo,
     """
     folder = Path(folder)
     started = time.perf_counter()
-    with _locked(folder):
+    with locked(folder, KIND, SearchError, SearchFolderError):
         verified = verify_search_folder(folder)
         manifest = verified.manifest
         model = FutureModel(model or load_model(verified), verified.futures.draws)
-        manifest["sessions"].append({"started_utc": _now(), "executor": executor.description})
+        manifest["sessions"].append({"started_utc": utc_now(), "executor": executor.description})
         _write_json(folder / MANIFEST_NAME, manifest)
         with RunJournal(folder / JOURNAL_NAME) as journal:
             state = _SearchState(verified, journal, model, executor, progress)
@@ -498,7 +491,7 @@ def run_search(folder: Path, executor: ExecutorInfo,
         write_tables(folder, result)
         if plot_writer is not None:
             plot_writer(folder)
-        manifest.update(status=COMPLETE, finished_utc=_now())
+        manifest.update(status=COMPLETE, finished_utc=utc_now())
         _write_json(folder / MANIFEST_NAME, manifest)
     return SearchSummary(folder, len(result.candidates), result.run_count,
                          result.failed_runs, tuple(result.pareto), state.session_runs,
@@ -586,7 +579,7 @@ class _SearchState:
             self.journal.append(run)
             # what a resumed search reads back from the journal, exactly
             self.records[(run["point_id"], run["replicate"])] = json.loads(json.dumps(
-                _plain(run), default=str))
+                plain_values(run), default=str))
             self.session_runs += 1
             if self.progress is not None:
                 self.progress(1)
@@ -948,50 +941,9 @@ def _journal_records(path: Path) -> dict[tuple[int, int], RunRecord]:
 
 
 def _canonical(values: Mapping[str, Any]) -> str:
-    return json.dumps(_plain(dict(values)), sort_keys=True, default=str)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold the folder's lock: one process at a time runs or resumes a search."""
-    try:
-        import fcntl
-    except ImportError:  # not on POSIX: no lock
-        yield
-        return
-    path = Path(folder) / LOCK_NAME
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        handle = os.open(path, flags, 0o644)  # never through a link planted in the folder
-    except OSError:
-        if path.is_symlink():
-            raise SearchFolderError(f"{path}: is a symbolic link") from None
-        raise
-    with os.fdopen(handle, "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise SearchError(f"another process is running the search in {folder}") from None
-        yield
+    return json.dumps(plain_values(dict(values)), sort_keys=True, default=str)
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(_plain(data), indent=2, sort_keys=True, default=str)
-                         + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
+    """`write_json` of `data` with numpy scalars as plain numbers."""
+    write_json(path, plain_values(data))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,10 +17,15 @@ from sim.cli.common import (
     bad_input,
     check_budget,
     check_scheduler_address,
-    describe_error,
     environment_failure,
     load_or_exit,
     print_problems,
+)
+from sim.cli.experiment_commands import (
+    check_out_folder,
+    check_resume_alone,
+    create_or_exit,
+    run_experiment,
 )
 
 NEW_SEARCH_OPTIONS = {"levers": "--lever", "objectives": "--objective", "measure": "--measure",
@@ -31,7 +35,6 @@ NEW_SEARCH_OPTIONS = {"levers": "--lever", "objectives": "--objective", "measure
                       "references": "--reference",
                       "out_dir": "--out"}
 """Options that define a new search: not allowed with --resume (the folder holds them)."""
-INTERRUPTED_EXIT_STATUS = 130
 
 
 @click.command()
@@ -94,9 +97,7 @@ def search(scenario: str | None, objectives: Sequence[str], measure: str | None,
              if arguments[name] not in (None, (), False)]
     check_scheduler_address(scheduler)
     if resume_dir is not None:
-        if scenario is not None or given:
-            dropped = ", ".join((["SCENARIO"] if scenario is not None else []) + given)
-            bad_input(f"--resume takes the search from {resume_dir}; drop {dropped}")
+        check_resume_alone(resume_dir, scenario, given, "the search")
         folder, create = _resumable(resume_dir), None
     elif scenario is None:
         bad_input("give a SCENARIO to search, or --resume DIR")
@@ -122,7 +123,7 @@ def _new_search(scenario: str, objectives: Sequence[str], measure: str, levers: 
     from sim.analysis.search_spec import SearchSpecError
     from sim.experiments.budget import check_runs, run_size
     from sim.experiments.design import LEVER, parse_param_option
-    from sim.experiments.storage import ResultsExistError, default_out_dir
+    from sim.experiments.storage import default_out_dir
     from sim.scenario.errors import ScenarioError
 
     loaded, _ = load_or_exit(scenario, overrides)
@@ -150,19 +151,12 @@ def _new_search(scenario: str, objectives: Sequence[str], measure: str, levers: 
                                     * settings.fresh_futures))
     name = loaded.scenario.name
     folder = out_dir or default_out_dir(f"{name}-search")
-    if out_dir is not None and os.path.lexists(folder) and (
-            not folder.is_dir() or folder.is_symlink() or any(folder.iterdir())):
-        bad_input(f"{folder} already exists; choose another --out, or finish that search with "
-                  f"--resume {folder}")
+    check_out_folder(folder, out_dir, "search")
 
     def create() -> Path:
-        try:
-            return create_search(folder, prepared.model, settings, prepared.futures, name,
-                                 prepared.references, auto_name=out_dir is None)
-        except ResultsExistError as error:
-            bad_input(str(error))
-        except OSError as error:
-            environment_failure(f"cannot create the search folder {folder}", error)
+        return create_or_exit(folder, "search", lambda: create_search(
+            folder, prepared.model, settings, prepared.futures, name, prepared.references,
+            auto_name=out_dir is None))
 
     return folder, create
 
@@ -182,30 +176,16 @@ def _resumable(folder: Path) -> Path:
 def _execute(folder: Path, create, workers: int | None, scheduler: str | None, no_plots: bool,
              quiet: bool, as_json: bool) -> None:
     from sim.analysis.search import SearchError, SearchFolderError, run_search
-    from sim.experiments.engine import EngineError
-    from sim.experiments.executors import ExecutorUnavailableError, open_executor
 
     def report(line: str) -> None:
         if not (quiet or as_json):
             click.echo(line, err=True)
 
     plot_writer = None if no_plots else _write_plots
-    try:
-        with open_executor(workers or os.cpu_count() or 1, scheduler) as executor:
-            if create is not None:
-                folder = create()
-            summary = run_search(folder, executor, None, report, plot_writer)
-    except ExecutorUnavailableError as error:
-        click.echo(f"error: {error}", err=True)
-        raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
-    except SearchFolderError as error:
-        bad_input(str(error))
-    except (EngineError, SearchError) as error:
-        _stopped(folder, str(error), RUN_FAILURE_EXIT_STATUS)
-    except (OSError, MemoryError) as error:
-        _stopped(folder, describe_error(error), RUN_FAILURE_EXIT_STATUS)
-    except KeyboardInterrupt:
-        _stopped(folder, "interrupted", INTERRUPTED_EXIT_STATUS)
+    summary = run_experiment(
+        "search", folder, create, workers, scheduler,
+        lambda folder, executor: run_search(folder, executor, None, report, plot_writer),
+        SearchFolderError, SearchError)
     _report(summary, quiet, as_json)
     if summary.failed_runs:
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)
@@ -215,13 +195,6 @@ def _write_plots(folder: Path) -> list[Path]:
     from sim.plots.search import write_search_plots
 
     return write_search_plots(folder)
-
-
-def _stopped(folder: Path, reason: str, status: int) -> None:
-    click.echo(f"error: the search stopped: {reason}", err=True)
-    click.echo(f"finished runs are saved; continue with: regsim search --resume {folder}",
-               err=True)
-    raise SystemExit(status)
 
 
 def _report(summary, quiet: bool, as_json: bool) -> None:

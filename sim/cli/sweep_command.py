@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,15 @@ from sim.cli.common import (
     bad_input,
     check_budget,
     check_scheduler_address,
-    describe_error,
     environment_failure,
-    interrupted,
     load_or_exit,
     print_problems,
+)
+from sim.cli.experiment_commands import (
+    check_out_folder,
+    check_resume_alone,
+    create_or_exit,
+    run_experiment,
 )
 from sim.cli.progress import progress_bar
 
@@ -87,9 +90,7 @@ def sweep(scenario: str | None, params: Sequence[str], levers: Sequence[str],
              if arguments[name] not in (None, (), False)]
     check_scheduler_address(scheduler)
     if resume_dir is not None:
-        if scenario is not None or given:
-            dropped = ", ".join((["SCENARIO"] if scenario is not None else []) + given)
-            bad_input(f"--resume takes the design from {resume_dir}; drop {dropped}")
+        check_resume_alone(resume_dir, scenario, given, "the design")
         folder, name, create = _resumable(resume_dir, outcomes), resume_dir.name, None
     elif scenario is None:
         bad_input("give a SCENARIO to sweep, or --resume DIR")
@@ -113,7 +114,7 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
     from sim.experiments.budget import check_design, check_runs, run_size
     from sim.experiments.design import check_parameters, make_design
     from sim.experiments.models import ScenarioModel
-    from sim.experiments.storage import ResultsExistError, default_out_dir
+    from sim.experiments.storage import default_out_dir
     from sim.experiments.sweep import create_sweep
     from sim.scenario.errors import ScenarioError
 
@@ -144,23 +145,15 @@ def _new_sweep(scenario: str, params: Sequence[str], levers: Sequence[str],
         bad_input(str(error))
     name = loaded.scenario.name
     folder = out_dir or default_out_dir(f"{name}-sweep")
-    if out_dir is not None and os.path.lexists(folder) and (
-            not folder.is_dir() or folder.is_symlink() or any(folder.iterdir())):
-        bad_input(f"{folder} already exists; choose another --out, or finish that sweep with "
-                  f"--resume {folder}")
+    check_out_folder(folder, out_dir, "sweep")
 
     draws = _uncertainty_draws(loaded, raw, parameters, root_seed, replicates) if uncertainty \
         else ()
 
     def create() -> Path:
-        try:
-            model = ScenarioModel(raw, replicate_values=draws)
-            return create_sweep(folder, model, design, root_seed, replicates, name,
-                                save_timeseries=save_timeseries, auto_name=out_dir is None)
-        except ResultsExistError as error:
-            bad_input(str(error))
-        except OSError as error:
-            environment_failure(f"cannot create the sweep folder {folder}", error)
+        return create_or_exit(folder, "sweep", lambda: create_sweep(
+            folder, ScenarioModel(raw, replicate_values=draws), design, root_seed, replicates,
+            name, save_timeseries=save_timeseries, auto_name=out_dir is None))
 
     return folder, name, create
 
@@ -261,43 +254,21 @@ def _execute(folder: Path, name: str, create: Callable[[], Path] | None, workers
              scheduler: str | None, outcomes: Sequence[str], no_plots: bool, quiet: bool,
              as_json: bool) -> None:
     """Run what remains of the sweep in `folder` and report; exit 1 if runs failed."""
-    from sim.experiments.engine import EngineError
-    from sim.experiments.executors import ExecutorUnavailableError, open_executor
     from sim.experiments.sweep import SweepError, SweepFolderError, run_sweep, sweep_status
 
     plot_writer = None if no_plots else _plot_writer(outcomes)
-    created = create is None  # a new sweep's folder appears whole, once its executor is ready
-    try:
-        with open_executor(workers or os.cpu_count() or 1, scheduler) as executor:
-            if create is not None:
-                folder = create()
-                created = True
-            status = sweep_status(folder)
-            with progress_bar(status.remaining_runs, f"{name}: runs",
-                              not (quiet or as_json)) as advance:
-                summary = run_sweep(folder, executor, advance, plot_writer)
-    except ExecutorUnavailableError as error:
-        click.echo(f"error: {error}", err=True)
-        raise SystemExit(RUN_FAILURE_EXIT_STATUS) from None
-    except SweepFolderError as error:
-        bad_input(str(error))
-    except (EngineError, SweepError) as error:
-        _stopped(folder, str(error), RUN_FAILURE_EXIT_STATUS)
-    except (OSError, MemoryError) as error:
-        _stopped(folder, describe_error(error), RUN_FAILURE_EXIT_STATUS)
-    except KeyboardInterrupt:
-        interrupted(f"finished runs are saved; resume with: regsim sweep --resume {folder}"
-                    if created else "nothing written")
+
+    def run(folder: Path, executor: Any) -> Any:
+        status = sweep_status(folder)
+        with progress_bar(status.remaining_runs, f"{name}: runs",
+                          not (quiet or as_json)) as advance:
+            return run_sweep(folder, executor, advance, plot_writer)
+
+    summary = run_experiment("sweep", folder, create, workers, scheduler, run,
+                             SweepFolderError, SweepError)
     _report(summary, name, outcomes, quiet, as_json)
     if summary.failed_runs:
         raise SystemExit(RUN_FAILURE_EXIT_STATUS)
-
-
-def _stopped(folder: Path, reason: str, status: int) -> None:
-    click.echo(f"error: the sweep stopped: {reason}", err=True)
-    click.echo(f"finished runs are saved; continue with: regsim sweep --resume {folder}",
-               err=True)
-    raise SystemExit(status)
 
 
 def _plot_writer(outcomes: Sequence[str]):

@@ -1,10 +1,13 @@
 """Executors: where runs execute. Every engine is a `concurrent.futures.Executor`.
 
 - one worker: `SerialExecutor`, in this process (no start-up cost, no pickling);
-- N workers: a local process pool, started with the `spawn` method on every platform and Mesa
-  version (Mesa 3.3 sets spawn globally on import; fork would differ between versions), in
-  `WorkerContext`: a worker imports nothing from the working directory and leaves Ctrl-C to
-  its parent;
+- N workers: a local process pool (`pool_context`). On Linux its workers are forked from a
+  fork server, a single-threaded process of its own that imports what a run needs once
+  (`PRELOAD_MODULES`), so no worker pays for the imports again; the regsim process itself is
+  never forked (it holds threads). Elsewhere, and for the dashboard, workers are spawned
+  (`worker_context`): each starts a fresh interpreter and imports the model itself. Either way
+  the choice does not depend on Mesa (3.3 sets spawn globally on import), a worker imports
+  nothing from the working directory, leaves Ctrl-C to its parent and dies with it;
 - `tcp://HOST:PORT`: a Dask distributed cluster through `Client.get_executor(pure=False)`.
   Dask is optional (`pip install -e '.[cluster]'`); it is imported only when asked for.
 
@@ -29,12 +32,17 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import resource_tracker
-from multiprocessing.context import SpawnContext, SpawnProcess
+from multiprocessing.context import BaseContext, SpawnContext, SpawnProcess
 from typing import Any
 
 from sim.extras import MissingExtraError, require_extra
 
-START_METHOD = "spawn"
+FORK_SERVER_PLATFORM = sys.platform.startswith("linux")
+"""Whether local pools fork their workers from a fork server. Linux only: macOS's system
+libraries (Accelerate, which numpy may use) are not safe to use in a forked child, and Windows
+cannot fork."""
+START_METHOD = "forkserver" if FORK_SERVER_PLATFORM else "spawn"
+"""How `pool_context` starts workers (recorded in each sweep's manifest)."""
 IN_FLIGHT_PER_WORKER = 2
 """Chunks of runs submitted ahead per worker: one running and one waiting keeps each busy;
 few enough to keep memory flat."""
@@ -50,11 +58,19 @@ PRELOAD_MODULES = ("sim.experiments.runner", "sim.model.world", "sim.model.outpu
 so that no run pays for an import (a worker serves every run of a sweep, and with
 `warm_executor` every experiment of a session)."""
 SAFE_PATH_VARIABLE = "PYTHONSAFEPATH"
-"""Set while a worker starts: its interpreter then puts no working directory on `sys.path`.
+"""Set while a worker (or the fork server) starts: its interpreter then puts no working
+directory on `sys.path`.
 Spawned workers (and multiprocessing's resource tracker) start as `python -c ...`, which would
 otherwise import `multiprocessing`, and later numpy or mesa, from whatever folder regsim was
 run in. A worker's `sys.path` is then its parent's (multiprocessing copies it), so it imports
 exactly what its parent imports."""
+FORK_SERVER_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1",
+                           "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+"""The fork server's environment, beyond its parent's: without them numpy's and scipy's
+OpenBLAS and pyarrow's jemalloc (which pandas imports) each start a thread when imported, and
+the server would fork a threaded process. Its workers inherit them: a worker runs one run at a
+time on one core, so a single BLAS thread is what it should use anyway (the model's BLAS calls
+are far too small to be split between threads)."""
 UNGUARDED_MAIN_EXIT_STATUS = 87
 """Exit status of a worker that found its parent's script starting workers at import (no
 `if __name__ == "__main__":` guard): it stops at once, and the parent says why."""
@@ -125,8 +141,9 @@ def open_executor(
 
 
 def start_pool(workers: int, preload: Sequence[str] = PRELOAD_MODULES) -> ProcessPoolExecutor:
-    """A spawn process pool of `workers` processes, each started now and importing `preload`."""
-    context = worker_context()
+    """A process pool of `workers` processes (`pool_context`), each started now and holding
+    the `preload` modules."""
+    context = pool_context(preload)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=start_worker, initargs=(os.getpid(), tuple(preload)))
     for _ in range(workers):  # start every worker now rather than at the first runs
@@ -156,7 +173,32 @@ class WorkerContext(SpawnContext):
     Process = WorkerProcess
 
 
-_STARTED: weakref.WeakSet[WorkerProcess] = weakref.WeakSet()
+if FORK_SERVER_PLATFORM:
+    from multiprocessing import forkserver
+    from multiprocessing.context import ForkServerContext, ForkServerProcess
+
+    class ForkedWorkerProcess(ForkServerProcess):
+        """A worker forked from the fork server, ignoring Ctrl-C as a `WorkerProcess` does
+        (SIGINT stays blocked from the server's start until the worker ignores it)."""
+
+        @staticmethod
+        def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
+            _STARTED.add(process_obj)
+            # (as `pool_context` starts the server: multiprocessing restarts a lost one here)
+            with _child_start(_fork_server_environment()):
+                return ForkServerProcess._Popen(process_obj)
+
+        def run(self) -> None:
+            _ignore_interrupts()
+            super().run()
+
+    class ForkedWorkerContext(ForkServerContext):
+        """multiprocessing's forkserver context, starting `ForkedWorkerProcess`es."""
+
+        Process = ForkedWorkerProcess
+
+
+_STARTED: weakref.WeakSet[multiprocessing.process.BaseProcess] = weakref.WeakSet()
 _START_LOCK = threading.Lock()
 
 
@@ -166,32 +208,67 @@ def worker_context() -> WorkerContext:
     Starts multiprocessing's resource tracker the same way if it is not running yet. Stops a
     process that is itself a worker re-running its parent's unguarded script
     (`UNGUARDED_MAIN_EXIT_STATUS`), before it starts workers of its own."""
-    if getattr(multiprocessing.current_process(), "_inheriting", False):
-        raise SystemExit(UNGUARDED_MAIN_EXIT_STATUS)
+    _stop_if_inheriting()
     if sys.platform != "win32":  # Windows has no resource tracker process
         with _child_start():
             resource_tracker.ensure_running()
     return WorkerContext()
 
 
+def pool_context(preload: Sequence[str] = PRELOAD_MODULES) -> BaseContext:
+    """The context of regsim's local pools (sweeps, runs, comparisons, searches): on Linux,
+    workers forked from this process's fork server, which imports `preload` once as it
+    starts (`FORK_SERVER_PLATFORM`); elsewhere `worker_context()`.
+
+    The server starts now if it is not running (once per process; a server already running
+    keeps the modules it was started with: workers import what else they need). Like every
+    child, it starts with `SAFE_PATH_VARIABLE` set and SIGINT blocked, and imports what this
+    process would: its `PYTHONPATH` is this process's `sys.path`."""
+    context = worker_context()
+    if not FORK_SERVER_PLATFORM:
+        return context
+    with _child_start(_fork_server_environment()):
+        forkserver.set_forkserver_preload(list(preload))
+        forkserver.ensure_running()
+    return ForkedWorkerContext()
+
+
+def _fork_server_environment() -> dict[str, str]:
+    """`FORK_SERVER_ENVIRONMENT`, and this process's `sys.path` as `PYTHONPATH`."""
+    path = os.pathsep.join(entry for entry in sys.path if entry)
+    return {**FORK_SERVER_ENVIRONMENT, "PYTHONPATH": path}
+
+
+def _stop_if_inheriting() -> None:
+    """In a worker re-running its parent's unguarded script as it starts: stop it with
+    `UNGUARDED_MAIN_EXIT_STATUS` before it starts workers of its own (at once: a worker forked
+    by the fork server would otherwise report a plain failure)."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(UNGUARDED_MAIN_EXIT_STATUS)
+
+
 @contextmanager
-def _child_start() -> Iterator[None]:
-    """While a child process starts: `SAFE_PATH_VARIABLE` set in the environment it inherits,
-    and SIGINT blocked in the signal mask it inherits (unblocked once it ignores SIGINT, so a
-    Ctrl-C while it starts up cannot interrupt it either)."""
+def _child_start(environment: dict[str, str] | None = None) -> Iterator[None]:
+    """While a child process starts: `SAFE_PATH_VARIABLE` (and `environment`) set in the
+    environment it inherits, and SIGINT blocked in the signal mask it inherits (unblocked once
+    it ignores SIGINT, so a Ctrl-C while it starts up cannot interrupt it either)."""
+    variables = {SAFE_PATH_VARIABLE: "1", **(environment or {})}
     with _START_LOCK:
-        previous = os.environ.get(SAFE_PATH_VARIABLE)
-        os.environ[SAFE_PATH_VARIABLE] = "1"
+        previous = {name: os.environ.get(name) for name in variables}
+        os.environ.update(variables)
         mask = _block_interrupts()
         try:
             yield
         finally:
             if mask is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            if previous is None:
-                del os.environ[SAFE_PATH_VARIABLE]
-            else:
-                os.environ[SAFE_PATH_VARIABLE] = previous
+            for name, value in previous.items():
+                if value is None:
+                    del os.environ[name]
+                else:
+                    os.environ[name] = value
 
 
 def _block_interrupts() -> set[signal.Signals] | None:
@@ -210,7 +287,8 @@ def _ignore_interrupts() -> None:
 def lost_worker_reason() -> str | None:
     """Why a worker process of this process was lost, if regsim knows; else None. Knows one
     cause: the script run as `__main__` starts workers when imported, and every worker
-    re-imports it as it starts (the spawn method), so each one stopped."""
+    re-imports it as it starts (as multiprocessing's spawn and forkserver methods do), so each
+    one stopped."""
     started = list(_STARTED)
     deadline = time.monotonic() + 2.0  # the pool may see a worker gone before its exit status
     while not any(process.exitcode == UNGUARDED_MAIN_EXIT_STATUS for process in started):
@@ -270,34 +348,56 @@ def shutdown_warm_executors() -> None:
 
 
 def start_worker(parent_pid: int, modules: Sequence[str]) -> None:
-    """Initialise a local worker: die with the parent, then import `modules`.
+    """Initialise a local worker: die with the parent, then import `modules` (at once if the
+    fork server imported them).
 
     A worker must not outlive the sweep that started it (after `kill -9` of the parent it would
-    otherwise wait forever, and keep multiprocessing's resource tracker alive). On Linux the
-    kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG); everywhere, a watchdog
-    thread exits the worker once its parent is gone.
+    otherwise wait forever, and keep multiprocessing's resource tracker and the fork server
+    alive). On Linux the kernel sends SIGKILL when the process that started it dies
+    (PR_SET_PDEATHSIG: the parent, or the fork server); everywhere, a watchdog thread exits the
+    worker once its parent is gone.
     """
     die_with_parent(parent_pid)
     _import_all(modules)
 
 
 def die_with_parent(parent_pid: int) -> None:
-    """Make this process exit when `parent_pid` (its parent) dies, even by SIGKILL."""
+    """Make this process exit when `parent_pid` dies, even by SIGKILL: its parent, or the
+    parent of the fork server that forked it (a server outlives its parent while its workers
+    live, so each worker watches that parent itself)."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass  # the watchdog below still applies
-    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+    direct = os.getppid()
+    if not _parent_alive(parent_pid, direct):  # it died before the signal was armed
         os._exit(1)
-    watchdog = threading.Thread(target=_watch_parent, args=(parent_pid,),
+    watchdog = threading.Thread(target=_watch_parent, args=(parent_pid, direct),
                                 name="regsim-parent-watchdog", daemon=True)
     watchdog.start()
 
 
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
+def _parent_alive(parent_pid: int, direct: int) -> bool:
+    """Whether this worker's parent `direct` is still its parent and is `parent_pid` or its
+    child (the fork server): a process whose parent dies is re-parented at once."""
+    if os.getppid() != direct:
+        return False
+    return direct == parent_pid or _parent_of(direct) == parent_pid
+
+
+def _parent_of(pid: int) -> int | None:
+    """The parent process id of `pid` (Linux's /proc), or None if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _watch_parent(parent_pid: int, direct: int) -> None:
+    while _parent_alive(parent_pid, direct):
         time.sleep(WATCHDOG_INTERVAL_S)
     os._exit(1)  # orphaned: re-parented to init or a subreaper
 

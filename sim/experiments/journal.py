@@ -45,7 +45,7 @@ class RunJournal:
         """Write one record as one line, in a single write (repeated if the system writes only
         part of it). Raises OSError (a full disk) with at most a torn line left behind, which
         reopening cuts."""
-        line = (json.dumps(_plain(record), default=str) + "\n").encode("utf-8")
+        line = (json.dumps(plain_values(record), default=str) + "\n").encode("utf-8")
         view = memoryview(line)
         while view:
             written = self._file.write(view)
@@ -189,12 +189,12 @@ def format_cell(value: Any) -> str:
     return toml_literal(value)
 
 
-def _plain(value: Any) -> Any:
+def plain_values(value: Any) -> Any:
     """JSON types: numpy scalars unwrapped (non-finite floats stay, as JSON's NaN/Infinity)."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_values(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_values(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value

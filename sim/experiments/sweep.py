@@ -29,9 +29,6 @@ a folder is data, and nothing named in it is ever imported.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -50,6 +47,13 @@ from sim.experiments.csv_cells import write_csv
 from sim.experiments.design import FUTURE_ID, Design, future_ids, run_future_id
 from sim.experiments.engine import OK, EngineStats, is_environment_failure, run_tasks
 from sim.experiments.executors import ExecutorInfo
+from sim.experiments.experiment_folder import (
+    create_folder,
+    locked,
+    utc_now,
+    write_json,
+    write_scenario,
+)
 from sim.experiments.journal import RunJournal, completed_runs, format_cell, write_runs_table
 from sim.experiments.models import (
     FunctionModel,
@@ -64,15 +68,12 @@ from sim.experiments.sensitivity import analyse, point_means
 from sim.experiments.storage import (
     MANIFEST_NAME,
     RECORDED_PACKAGES,
-    PendingFolder,
-    ResultsExistError,
     git_state,
     package_versions,
 )
 from sim.experiments.sweep_folder import (
     DESIGN_JSON,
     JOURNAL_NAME,
-    SCENARIO_NAME,
     SweepFolderError,
     VerifiedSweep,
     read_json_file,
@@ -83,7 +84,7 @@ RUNNING, COMPLETE = "running", "complete"
 DESIGN_CSV = "design.csv"
 RUNS_NAME, POINTS_NAME = "runs.csv", "points.csv"
 SENSITIVITY_NAME, TIMESERIES_NAME = "sensitivity.csv", "timeseries.parquet"
-PARTS_DIR, LOCK_NAME = "timeseries.parts", ".lock"
+PARTS_DIR = "timeseries.parts"
 __all__ = ["SweepFolderError"]  # re-exported: callers catch it from here
 SWEEP_PACKAGES = (*RECORDED_PACKAGES, "SALib", "pyarrow", "distributed")
 
@@ -143,26 +144,19 @@ def create_sweep(
     Raises ResultsExistError if `folder` exists and is not an empty folder; with `auto_name`
     (a default name), the next free name is taken instead. OSError if it cannot be written.
     """
-    folder = Path(folder)
-    empty = folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir())
-    if os.path.lexists(folder) and not empty and not auto_name:
-        raise ResultsExistError(f"{folder} already exists; choose another --out, or finish "
-                                f"that sweep with --resume {folder}")
-    with PendingFolder(folder, force=empty and not auto_name, auto_name=auto_name) as pending:
-        _write_new_sweep(pending.temp_dir, model, design, root_seed, replicates, name,
-                         save_timeseries)
-        return pending.commit()
+    return create_folder(folder, "sweep", lambda temporary: _write_new_sweep(
+        temporary, model, design, root_seed, replicates, name, save_timeseries), auto_name)
 
 
 def _write_new_sweep(folder: Path, model: ScenarioModel | FunctionModel, design: Design,
                      root_seed: int, replicates: int, name: str, save_timeseries: bool) -> None:
     model_description = _describe_model(model, folder, save_timeseries)
-    _write_json(folder / DESIGN_JSON, design.describe())
+    write_json(folder / DESIGN_JSON, design.describe())
     write_csv(_design_frame(design), folder / DESIGN_CSV, float_format=None)
     commit, dirty = git_state()
     manifest = {
         "regsim_version": sim.__version__, "kind": "sweep", "status": RUNNING, "name": name,
-        "created_utc": _now(), "root_seed": int(root_seed), "replicates": int(replicates),
+        "created_utc": utc_now(), "root_seed": int(root_seed), "replicates": int(replicates),
         "replicate_seeds": replicate_seeds(root_seed, replicates),
         "design": {k: v for k, v in design.describe().items() if k not in ("points", "unit")}
         | {"points": len(design)},
@@ -173,18 +167,12 @@ def _write_new_sweep(folder: Path, model: ScenarioModel | FunctionModel, design:
         "packages": package_versions(SWEEP_PACKAGES), "git_commit": commit, "git_dirty": dirty,
         "command_line": list(sys.argv), "sessions": [],
     }
-    _write_json(folder / MANIFEST_NAME, manifest)
+    write_json(folder / MANIFEST_NAME, manifest)
 
 
 def _describe_model(model: Model, folder: Path, save_timeseries: bool) -> dict[str, Any]:
     if isinstance(model, ScenarioModel):
-        import tomli_w
-
-        text = tomli_w.dumps(dict(model.raw))
-        (folder / SCENARIO_NAME).write_text(text, encoding="utf-8")
-        described = {"kind": "scenario",
-                     "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
-                     "save_timeseries": save_timeseries}
+        described = write_scenario(model.raw, folder) | {"save_timeseries": save_timeseries}
         if model.replicate_values:  # parameter uncertainty: replicate r's draws at every point
             described["uncertainty_draws"] = [dict(v) for v in model.replicate_values]
         return described
@@ -253,7 +241,7 @@ def run_sweep(
     folder = Path(folder)
     started = time.perf_counter()
     read_manifest(folder)  # a sweep's folder, before anything (the lock) is written in it
-    with _locked(folder):
+    with locked(folder, "sweep", SweepError, SweepFolderError):
         verified = verify_sweep_folder(folder)
         manifest, design = verified.manifest, verified.design
         session_runs, stats = 0, EngineStats()
@@ -331,9 +319,9 @@ def _done_runs(journal_path: Path) -> set[tuple[int, int]]:
 
 def _add_session(folder: Path, manifest: dict[str, Any], executor: ExecutorInfo) -> None:
     recorded = len(_done_runs(folder / JOURNAL_NAME))
-    manifest["sessions"].append({"started_utc": _now(), "executor": executor.description,
+    manifest["sessions"].append({"started_utc": utc_now(), "executor": executor.description,
                                  "runs_already_recorded": recorded})
-    _write_json(folder / MANIFEST_NAME, manifest)
+    write_json(folder / MANIFEST_NAME, manifest)
 
 
 # Finalising ---------------------------------------------------------------------------------
@@ -348,8 +336,8 @@ def finalise(folder: Path, design: Design, manifest: dict[str, Any],
         merge_timeseries(folder / PARTS_DIR, folder / JOURNAL_NAME, folder / TIMESERIES_NAME)
     if plot_writer is not None:
         plot_writer(folder)
-    manifest.update(status=COMPLETE, finished_utc=_now(), runs=counts)
-    _write_json(folder / MANIFEST_NAME, manifest)
+    manifest.update(status=COMPLETE, finished_utc=utc_now(), runs=counts)
+    write_json(folder / MANIFEST_NAME, manifest)
     shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)  # merged; only now safe to drop
     return manifest
 
@@ -420,43 +408,3 @@ def _record_at(journal_path: Path, offset: int) -> dict[str, Any]:
     with open(journal_path, "rb") as stream:
         stream.seek(offset)
         return json.loads(stream.readline())
-
-
-# Small helpers ------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold the folder's lock: one process at a time runs or resumes a sweep."""
-    try:
-        import fcntl
-    except ImportError:  # not on POSIX: no lock
-        yield
-        return
-    path = Path(folder) / LOCK_NAME
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        handle = os.open(path, flags, 0o644)  # never through a link planted in the folder
-    except OSError:
-        if path.is_symlink():
-            raise SweepFolderError(f"{path}: is a symbolic link; a sweep folder holds only "
-                                   "its own files") from None
-        raise
-    with os.fdopen(handle, "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise SweepError(f"another process is running the sweep in {folder}") from None
-        yield
-
-
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n",
-                         encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
