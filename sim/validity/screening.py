@@ -335,11 +335,13 @@ def _map(tasks, workers: int, progress) -> list[dict[str, float]]:
             if progress:
                 progress(done, len(tasks))
         return out
-    from concurrent.futures import ProcessPoolExecutor
+    from sim.experiments.executors import open_executor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # regsim's own pool: workers that import nothing from the working directory, leave Ctrl-C
+    # to this process and die with it, forked warm where the platform allows.
+    with open_executor(workers) as info:
         out = []
-        for done, result in enumerate(pool.map(_run_task, tasks, chunksize=4), 1):
+        for done, result in enumerate(info.executor.map(_run_task, tasks, chunksize=4), 1):
             out.append(result)
             if progress and done % 10 == 0:
                 progress(done, len(tasks))
