@@ -434,47 +434,76 @@ so that the copy's keyed draws differ from the release's (rounds count re-decisi
 
 def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
                responses: list[Response]) -> None:
+    """Carry out the chosen design and responses: count the answers and costs (in the order
+    the choice lists them), and publish the release with every change the responses make,
+    gathered first and applied in one copy of the plan."""
     model = lab.model
-    model.counters["private_value_forgone_musd"] += design.costs.private_musd
+    counters = model.counters
+    counters["private_value_forgone_musd"] += design.costs.private_musd
     if design.plan is None:  # dropped, or kept closed where it is served already
         if design.side is not None:
             lab.handle(design.side.evolve(settled=frozenset(), round=0))
         return
-    release = design.plan.evolve(settled=plan.settled | _keys(responses), round=plan.round)
+    start = design.plan
+    changes = _Changes(start)
+    open_weights = start.open_weights
     delay, weights_wait, refused = 0, 0, set()
     for response in responses:
-        if not (response.action == "withhold" and release.open_weights):
-            model.counters[f"responses_{response.action}"] += 1  # a non-release is no answer
-        if response.action == "comply":
-            release, wait, refusals = _apply_terms(lab, release, response)
+        action = response.action
+        if not (action == "withhold" and open_weights):
+            counters[f"responses_{action}"] += 1  # a non-release is no answer
+        if action == "comply":
+            wait, refusals = _apply_terms(lab, start, plan.round, changes, response)
             delay, refused = max(delay, wait), refused | refusals
             weights_wait = max([weights_wait, *(t.weights_wait_months for t in response.terms)])
-        elif response.action == "withhold":
-            release = release.evolve(withheld=release.withheld
-                              | {response.regulator.jurisdiction})
-            model.counters["private_value_forgone_musd"] += response.costs.private_musd
-        elif response.action == "exit":
+        elif action == "withhold":
+            changes.withheld = changes.withheld | {response.regulator.jurisdiction}
+            counters["private_value_forgone_musd"] += response.costs.private_musd
+        elif action == "exit":
             place = response.regulator.jurisdiction
-            model.counters["private_value_forgone_musd"] += enforcement.market_loss_musd(
-                lab, place)
+            counters["private_value_forgone_musd"] += enforcement.market_loss_musd(lab, place)
             lab.leave_market(place)
-            model.counters["markets_left"] += 1
-            release = release.evolve(withheld=release.withheld | {place})
+            counters["markets_left"] += 1
+            changes.withheld = changes.withheld | {place}
         else:  # defy
-            release = release.evolve(defied=release.defied | {p.key for p in response.policies})
-    model.counters["private_value_forgone_musd"] += delay * lab.delay_cost_musd_per_month()
-    if weights_wait > 0 and release.open_weights:
+            changes.defied = changes.defied | {p.key for p in response.policies}
+    release = start.evolve(settled=plan.settled | _keys(responses), round=plan.round,
+                           **changes.fields())
+    counters["private_value_forgone_musd"] += delay * lab.delay_cost_musd_per_month()
+    if weights_wait > 0 and open_weights:
         release = _serve_while_weights_wait(lab, release, delay)
-        model.counters["private_value_forgone_musd"] += weights_wait_cost_musd(
+        counters["private_value_forgone_musd"] += weights_wait_cost_musd(
             lab, release, weights_wait)
         delay = max(delay, weights_wait)
-    release = release.evolve(delay_months=delay)
     if refused:  # decided again once the licence says no, with the licence refused
-        release = release.evolve(refused=release.refused | refused,
-                          settled=release.settled - refused, round=release.round + 1)
+        release = release.evolve(delay_months=delay, refused=release.refused | refused,
+                                 settled=release.settled - refused, round=release.round + 1)
+    elif delay != release.delay_months:
+        release = release.evolve(delay_months=delay)
     lab.publish(release)
     if design.side is not None:
         lab.handle(design.side.evolve(settled=frozenset(), round=0))
+
+
+class _Changes:
+    """What the responses change in a release, gathered before one copy of the plan."""
+
+    __slots__ = ("withheld", "defied", "blocked", "shutdown_capable", "security_upgrade_to",
+                 "security_upgrade_months_per_level")
+
+    def __init__(self, plan: ReleasePlan) -> None:
+        self.withheld = plan.withheld
+        self.defied = plan.defied
+        self.blocked = plan.blocked
+        self.shutdown_capable = plan.shutdown_capable
+        self.security_upgrade_to = plan.security_upgrade_to
+        self.security_upgrade_months_per_level = plan.security_upgrade_months_per_level
+
+    def fields(self) -> dict:
+        return {"withheld": self.withheld, "defied": self.defied, "blocked": self.blocked,
+                "shutdown_capable": self.shutdown_capable,
+                "security_upgrade_to": self.security_upgrade_to,
+                "security_upgrade_months_per_level": self.security_upgrade_months_per_level}
 
 
 def _serve_while_weights_wait(lab: Developer, release: ReleasePlan,
@@ -489,30 +518,34 @@ def _serve_while_weights_wait(lab: Developer, release: ReleasePlan,
     return release.evolve(served_closed=True)
 
 
-def _apply_terms(lab: Developer, release: ReleasePlan,
-                 response: Response) -> tuple[ReleasePlan, int, set[str]]:
+def _apply_terms(lab: Developer, release: ReleasePlan, round_: int, changes: _Changes,
+                 response: Response) -> tuple[int, set[str]]:
+    """Count the costs of complying with each instrument's terms, note what they change in
+    the release, and draw any licence (keyed by the release and its `round_`); returns the
+    longest delay and the licences refused."""
     model = lab.model
+    counters = model.counters
     delay, refused = 0, set()
     for policy, terms in zip(response.policies, response.terms, strict=True):
-        model.counters["cash_compliance_musd"] += terms.cash_musd
-        model.counters["private_value_forgone_musd"] += terms.private_musd
+        counters["cash_compliance_musd"] += terms.cash_musd
+        counters["private_value_forgone_musd"] += terms.private_musd
         delay = max(delay, terms.delay_months)
-        release = release.evolve(shutdown_capable=release.shutdown_capable
-                          or terms.shutdown_capable, blocked=release.blocked | terms.blocked)
+        changes.shutdown_capable = changes.shutdown_capable or terms.shutdown_capable
+        changes.blocked = changes.blocked | terms.blocked
         if terms.security_level:
-            release = release.evolve(security_upgrade_to=max(
-                terms.security_level, release.security_upgrade_to or 0),
-                security_upgrade_months_per_level=terms.upgrade_months_per_level)
+            changes.security_upgrade_to = max(terms.security_level,
+                                              changes.security_upgrade_to or 0)
+            changes.security_upgrade_months_per_level = terms.upgrade_months_per_level
         if terms.refusal_probability > 0.0:
             draw = model.streams.uniform("licence", policy.key, lab.name, release.release_id,
-                                         int(release.side), release.round)
+                                         int(release.side), round_)
             granted = draw >= terms.refusal_probability
             model.events.add(model.step_index, "licence", [lab.name, policy.regulator.name],
                              f"{policy.label} {'grants' if granted else 'refuses'} a licence "
                              f"for {lab.label}'s release", policy=policy.key, granted=granted)
             if not granted:
                 refused.add(policy.key)
-    return release, delay, refused
+    return delay, refused
 
 
 def _relocate(lab: Developer, plan: ReleasePlan, branch: Branch,
