@@ -82,6 +82,8 @@ class Ecosystem:
         self.api_artifact = np.full(self.adopters, NO_ARTIFACT, dtype=np.int64)
         self.api_covered = np.zeros(self.adopters, dtype=bool)
         self.api_shutdown = np.zeros(self.adopters, dtype=bool)
+        self._offers: tuple[list, tuple[np.ndarray, ...]] | None = None
+        """The offers `diffuse_api` last saw, and each adopter's offer (`_offer_arrays`)."""
 
     def diffuse_open(self, capability: float, covered: bool, uniforms: np.ndarray,
                      train_flop: float = -np.inf) -> None:
@@ -90,6 +92,8 @@ class Ecosystem:
         p = self.params
         holders = self.open_capability >= capability
         hazard = _adoption_hazard(_share(holders), p.bass_p_per_month, p.bass_q_per_month)
+        if hazard <= 0.0:  # everyone holds it already: no uniform falls below the hazard
+            return
         adopting = _adopting(holders, uniforms, hazard)
         self.open_capability[adopting] = capability
         self.open_covered[adopting] = covered
@@ -99,20 +103,43 @@ class Ecosystem:
 
     def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
         """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
-        offered there (or None)."""
+        offered there (or None). One pass over the population: each adopter is compared with
+        the offer in its own jurisdiction, at its jurisdiction's hazard."""
         p = self.params
+        offered = self._offer_arrays(offers)
+        capability = offered[0]
+        holders = self.api_capability >= capability
+        hazards = []
         for place, where in zip(self.jurisdictions, self.slices, strict=True):
             artifact = offers.get(place)
             if artifact is None or where.stop == where.start:
+                hazards.append(0.0)  # nothing offered: nobody adopts
                 continue
-            holders = self.api_capability[where] >= artifact.capability
-            hazard = _adoption_hazard(_share(holders), p.api_bass_p_per_month,
-                                      p.api_bass_q_per_month)
-            adopting = _adopting(holders, uniforms[where], hazard) + where.start
-            self.api_capability[adopting] = artifact.capability
-            self.api_artifact[adopting] = artifact.artifact_id
-            self.api_covered[adopting] = artifact.covered
-            self.api_shutdown[adopting] = artifact.shutdown_capable
+            hazards.append(_adoption_hazard(_share(holders[where]), p.api_bass_p_per_month,
+                                            p.api_bass_q_per_month))
+        adopting = _adopting(holders, uniforms, np.repeat(hazards, self.place_counts))
+        if adopting.size:
+            self.api_capability[adopting] = capability[adopting]
+            self.api_artifact[adopting] = offered[1][adopting]
+            self.api_covered[adopting] = offered[2][adopting]
+            self.api_shutdown[adopting] = offered[3][adopting]
+
+    def _offer_arrays(self, offers: dict[str, object]) -> tuple[np.ndarray, ...]:
+        """Each adopter's offer: its capability (+inf where none, so that nobody holds it),
+        artifact id, coverage and shutdown capability; rebuilt only when an offer changes."""
+        key = [offers.get(place) for place in self.jurisdictions]
+        cached = self._offers
+        if cached is not None and all(a is b for a, b in zip(key, cached[0], strict=True)):
+            return cached[1]
+        counts = self.place_counts
+        arrays = (
+            np.repeat([np.inf if a is None else a.capability for a in key], counts),
+            np.repeat([NO_ARTIFACT if a is None else a.artifact_id for a in key],
+                      counts).astype(np.int64),
+            np.repeat([a is not None and bool(a.covered) for a in key], counts),
+            np.repeat([a is not None and bool(a.shutdown_capable) for a in key], counts))
+        self._offers = (key, arrays)
+        return arrays
 
     def revoke_api(self, artifact_ids: list[int], place: str) -> None:
         """End API access in `place` to the given artifacts (their lab left that market)."""
@@ -173,8 +200,9 @@ def _share(mask: np.ndarray) -> float:
     return np.count_nonzero(mask) / mask.size
 
 
-def _adopting(holders: np.ndarray, uniforms: np.ndarray, hazard: float) -> np.ndarray:
-    """Indices of the non-holders whose uniform falls below the month's adoption hazard."""
+def _adopting(holders: np.ndarray, uniforms: np.ndarray, hazard) -> np.ndarray:
+    """Indices of the non-holders whose uniform falls below the month's adoption hazard (one
+    for all, or each adopter's own)."""
     chosen = uniforms < hazard
     chosen &= ~holders
     return np.flatnonzero(chosen)
