@@ -183,7 +183,7 @@ class StateActor(mesa.Agent):
         discount = self.params.distillation_discount_oom
         busy = {a.artifact_id for _, a in self.distilling}
         capability = self.capability
-        best, best_access = None, 0.0
+        best, best_lab = None, None
         for lab in model.developer_list:
             artifact = model.registry.best_closed_by_developer.get(lab.name)
             if artifact is None or self.is_domestic(artifact.jurisdiction) \
@@ -191,10 +191,12 @@ class StateActor(mesa.Agent):
                     or artifact.capability - discount <= capability:
                 continue
             if best is None or artifact.capability > best.capability:
-                best, best_access = artifact, self.distillation_access(lab, artifact)
+                best, best_lab = artifact, lab
         if best is None:
             return
-        chance = self.params.distillation_hazard_per_month * best_access
+        # The access only of the model chosen (working it out changes nothing).
+        chance = self.params.distillation_hazard_per_month * self.distillation_access(best_lab,
+                                                                                      best)
         if model.streams.uniform("state", self.name, "distillation", model.step_index) < chance:
             self.distilling.append((model.step_index + self.params.distillation_months, best))
 
