@@ -82,6 +82,9 @@ class Ecosystem:
         self.api_artifact = np.full(self.adopters, NO_ARTIFACT, dtype=np.int64)
         self.api_covered = np.zeros(self.adopters, dtype=bool)
         self.api_shutdown = np.zeros(self.adopters, dtype=bool)
+        self._open_holding: tuple[float, int] | None = None
+        """(capability, adopters holding open weights at least that capable) after the last
+        month of open adoption: only adoption changes the open holdings."""
         self._offers: tuple[list, tuple[np.ndarray, ...]] | None = None
         """The offers `diffuse_api` last saw, and each adopter's offer (`_offer_arrays`)."""
 
@@ -90,16 +93,26 @@ class Ecosystem:
         """One month of Bass adoption of the best open model (log10 effective FLOP; its size
         in log10 training FLOP)."""
         p = self.params
-        holders = self.open_capability >= capability
-        hazard = _adoption_hazard(_share(holders), p.bass_p_per_month, p.bass_q_per_month)
+        waiting = self.open_capability < capability  # not holding it (capabilities: no NaN)
+        holding = self._open_holding
+        if holding is not None and holding[0] == capability:
+            holders = holding[1]
+        else:
+            holders = self.adopters - np.count_nonzero(waiting)
+        hazard = _adoption_hazard(holders / self.adopters, p.bass_p_per_month,
+                                  p.bass_q_per_month)
         if hazard <= 0.0:  # everyone holds it already: no uniform falls below the hazard
+            self._open_holding = (capability, holders)
             return
-        adopting = _adopting(holders, uniforms, hazard)
+        chosen = uniforms < hazard
+        chosen &= waiting
+        adopting = np.flatnonzero(chosen)
         self.open_capability[adopting] = capability
         self.open_covered[adopting] = covered
         self.open_train_flop[adopting] = train_flop
         if covered:
             self.ever_covered_open[adopting] = True
+        self._open_holding = (capability, holders + adopting.size)
 
     def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
         """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
@@ -108,16 +121,20 @@ class Ecosystem:
         p = self.params
         offered = self._offer_arrays(offers)
         capability = offered[0]
-        holders = self.api_capability >= capability
+        waiting = self.api_capability < capability  # not holding their offer (no NaN)
         hazards = []
         for place, where in zip(self.jurisdictions, self.slices, strict=True):
             artifact = offers.get(place)
             if artifact is None or where.stop == where.start:
                 hazards.append(0.0)  # nothing offered: nobody adopts
                 continue
-            hazards.append(_adoption_hazard(_share(holders[where]), p.api_bass_p_per_month,
+            size = where.stop - where.start
+            holders = size - np.count_nonzero(waiting[where])
+            hazards.append(_adoption_hazard(holders / size, p.api_bass_p_per_month,
                                             p.api_bass_q_per_month))
-        adopting = _adopting(holders, uniforms, np.repeat(hazards, self.place_counts))
+        chosen = uniforms < np.repeat(hazards, self.place_counts)
+        chosen &= waiting
+        adopting = np.flatnonzero(chosen)
         if adopting.size:
             self.api_capability[adopting] = capability[adopting]
             self.api_artifact[adopting] = offered[1][adopting]
@@ -154,6 +171,9 @@ class Ecosystem:
 
     # Outcomes (shares of the population) ------------------------------------------------------
     def open_share_at_least(self, capability: float) -> float:
+        holding = self._open_holding
+        if holding is not None and holding[0] == capability:  # counted by `diffuse_open`
+            return holding[1] / self.adopters
         return _share(self.open_capability >= capability)
 
     def api_share_at_least(self, capability: float) -> float:
@@ -198,14 +218,6 @@ def _share(mask: np.ndarray) -> float:
     """The share of True in a non-empty mask: exactly `mask.mean()` (an integer count over the
     size, correctly rounded either way), several times faster."""
     return np.count_nonzero(mask) / mask.size
-
-
-def _adopting(holders: np.ndarray, uniforms: np.ndarray, hazard) -> np.ndarray:
-    """Indices of the non-holders whose uniform falls below the month's adoption hazard (one
-    for all, or each adopter's own)."""
-    chosen = uniforms < hazard
-    chosen &= ~holders
-    return np.flatnonzero(chosen)
 
 
 def _apportion(total: int, shares: list[float]) -> np.ndarray:
