@@ -90,7 +90,8 @@ class Response(NamedTuple):
         with the regulator's label as it is now (a dated change may rename it)."""
         regulator = self.regulator
         return (self.action, regulator.label, regulator.jurisdiction,
-                tuple(t.description for t in self.terms), tuple(p.kind for p in self.policies))
+                tuple([t.description for t in self.terms]),
+                tuple([p.kind for p in self.policies]))
 
 
 def response_words(open_weights: bool, action: str, regulator_label: str, jurisdiction: str,
@@ -374,12 +375,18 @@ def _comply_costs(lab: Developer, plan: ReleasePlan, terms: tuple[Terms, ...],
     """Complying's cash and private costs (USD M): each instrument's own, the longest delay,
     the longest wait of the weights, and the chance a licence is refused times the cheapest
     other design (`fallback_musd`)."""
-    delay = max([t.delay_months for t in terms])
-    wait = max([t.weights_wait_months for t in terms])
-    refusal = sum([t.refusal_probability for t in terms])
-    cash = sum([t.cash_musd for t in terms])
-    private = sum([t.private_musd for t in terms]) \
-        + delay * lab.money().delay_cost_musd_per_month \
+    if len(terms) == 1:  # most regulators hold one instrument: max and sum of one value
+        only = terms[0]  # (`0 + x` is what sum() gives for one value, on every interpreter)
+        delay, wait = only.delay_months, only.weights_wait_months
+        refusal, cash, own = 0 + only.refusal_probability, 0 + only.cash_musd, \
+            0 + only.private_musd
+    else:
+        delay = max([t.delay_months for t in terms])
+        wait = max([t.weights_wait_months for t in terms])
+        refusal = sum([t.refusal_probability for t in terms])
+        cash = sum([t.cash_musd for t in terms])
+        own = sum([t.private_musd for t in terms])
+    private = own + delay * lab.money().delay_cost_musd_per_month \
         + weights_wait_cost_musd(lab, plan, wait) + min(1.0, refusal) * fallback_musd
     return cash, private
 
@@ -455,7 +462,7 @@ def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
         if action == "comply":
             wait, refusals = _apply_terms(lab, start, plan.round, changes, response)
             delay, refused = max(delay, wait), refused | refusals
-            weights_wait = max([weights_wait, *(t.weights_wait_months for t in response.terms)])
+            weights_wait = max([weights_wait, *[t.weights_wait_months for t in response.terms]])
         elif action == "withhold":
             changes.withheld = changes.withheld | {response.regulator.jurisdiction}
             counters["private_value_forgone_musd"] += response.costs.private_musd
@@ -558,7 +565,7 @@ def _relocate(lab: Developer, plan: ReleasePlan, branch: Branch,
 
 
 def _keys(responses: list[Response]) -> frozenset[str]:
-    return frozenset(p.key for r in responses for p in r.policies)
+    return frozenset([p.key for r in responses for p in r.policies])
 
 
 def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], expected: list[float],
@@ -568,13 +575,13 @@ def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], expected: li
     the garbage collector stops tracking); `_decision_words` puts them into words when the log
     is read."""
     design = chosen.design
-    responses = tuple((a.regulator.name, a.actions, a.totals_musd) for a in chosen.answers)
+    responses = tuple([(a.regulator.name, a.actions, a.totals_musd) for a in chosen.answers])
     lab.model.events.add_facts(
         lab.model.step_index, _decision_words, lab.name, lab.label, design.kind,
         design.description, design.plan is not None and design.plan.open_weights,
-        chosen.relocate, tuple((r.regulator.name, r.facts(), tuple(p.key for p in r.policies))
-                               for r in picks),
-        tuple(b.design.kind for b in branches), tuple(expected), tuple(probabilities),
+        chosen.relocate, tuple([(r.regulator.name, r.facts(), tuple([p.key for p in r.policies]))
+                                for r in picks]),
+        tuple([b.design.kind for b in branches]), tuple(expected), tuple(probabilities),
         responses, plan.train_flop, plan.open_weights, plan.side, plan.release_id)
 
 
