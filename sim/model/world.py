@@ -13,6 +13,7 @@ import math
 from functools import lru_cache
 
 import mesa
+import numpy as np
 
 from sim.calendar import format_month, parse_month
 from sim.model import catch_up, enforcement
@@ -71,6 +72,8 @@ class RegSimModel(mesa.Model):
         self.ecosystem = Ecosystem(params.world.ecosystem)
         self._open_draws = self.streams.generator("ecosystem", "open")
         self._api_draws = self.streams.generator("ecosystem", "api")
+        self._open_uniforms = np.empty(self.ecosystem.adopters)
+        self._api_uniforms = np.empty(self.ecosystem.adopters)
         self._markets_version = 0
         self._fines_due: list[tuple[int, float]] = []
         self._access_factors: dict[tuple[str, int], float] = {}
@@ -225,8 +228,9 @@ class RegSimModel(mesa.Model):
         """One month of adoption. Every month draws one uniform per adopter for each purpose,
         whether or not anything is on offer, so a policy never shifts later months' draws."""
         ecosystem = self.ecosystem
-        open_uniforms = self._open_draws.random(ecosystem.adopters)
-        api_uniforms = self._api_draws.random(ecosystem.adopters)
+        # Drawn into the same two buffers every month (the same numbers as fresh arrays).
+        open_uniforms = self._open_draws.random(out=self._open_uniforms)
+        api_uniforms = self._api_draws.random(out=self._api_uniforms)
         best = self.registry.best_open
         if best is not None:
             ecosystem.diffuse_open(best.capability, best.covered, open_uniforms, best.train_flop)
