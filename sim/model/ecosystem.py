@@ -85,8 +85,6 @@ class Ecosystem:
         self._open_holding: tuple[float, int] | None = None
         """(capability, adopters holding open weights at least that capable) after the last
         month of open adoption: only adoption changes the open holdings."""
-        self._offers: tuple[list, tuple[np.ndarray, ...]] | None = None
-        """The offers `diffuse_api` last saw, and each adopter's offer (`_offer_arrays`)."""
 
     def diffuse_open(self, capability: float, covered: bool, uniforms: np.ndarray,
                      train_flop: float = -np.inf) -> None:
@@ -116,47 +114,26 @@ class Ecosystem:
 
     def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
         """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
-        offered there (or None). One pass over the population: each adopter is compared with
-        the offer in its own jurisdiction, at its jurisdiction's hazard."""
+        offered there (or None)."""
         p = self.params
-        offered = self._offer_arrays(offers)
-        capability = offered[0]
-        waiting = self.api_capability < capability  # not holding their offer (no NaN)
-        hazards = []
         for place, where in zip(self.jurisdictions, self.slices, strict=True):
             artifact = offers.get(place)
-            if artifact is None or where.stop == where.start:
-                hazards.append(0.0)  # nothing offered: nobody adopts
-                continue
             size = where.stop - where.start
-            holders = size - np.count_nonzero(waiting[where])
-            hazards.append(_adoption_hazard(holders / size, p.api_bass_p_per_month,
-                                            p.api_bass_q_per_month))
-        chosen = uniforms < np.repeat(hazards, self.place_counts)
-        chosen &= waiting
-        adopting = np.flatnonzero(chosen)
-        if adopting.size:
-            self.api_capability[adopting] = capability[adopting]
-            self.api_artifact[adopting] = offered[1][adopting]
-            self.api_covered[adopting] = offered[2][adopting]
-            self.api_shutdown[adopting] = offered[3][adopting]
-
-    def _offer_arrays(self, offers: dict[str, object]) -> tuple[np.ndarray, ...]:
-        """Each adopter's offer: its capability (+inf where none, so that nobody holds it),
-        artifact id, coverage and shutdown capability; rebuilt only when an offer changes."""
-        key = [offers.get(place) for place in self.jurisdictions]
-        cached = self._offers
-        if cached is not None and all(a is b for a, b in zip(key, cached[0], strict=True)):
-            return cached[1]
-        counts = self.place_counts
-        arrays = (
-            np.repeat([np.inf if a is None else a.capability for a in key], counts),
-            np.repeat([NO_ARTIFACT if a is None else a.artifact_id for a in key],
-                      counts).astype(np.int64),
-            np.repeat([a is not None and bool(a.covered) for a in key], counts),
-            np.repeat([a is not None and bool(a.shutdown_capable) for a in key], counts))
-        self._offers = (key, arrays)
-        return arrays
+            if artifact is None or size == 0:
+                continue
+            capability = artifact.capability
+            waiting = self.api_capability[where] < capability  # not holding it (no NaN)
+            hazard = _adoption_hazard((size - np.count_nonzero(waiting)) / size,
+                                      p.api_bass_p_per_month, p.api_bass_q_per_month)
+            if hazard <= 0.0:  # all hold it: no uniform falls below the hazard
+                continue
+            chosen = uniforms[where] < hazard
+            chosen &= waiting
+            adopting = np.flatnonzero(chosen) + where.start
+            self.api_capability[adopting] = capability
+            self.api_artifact[adopting] = artifact.artifact_id
+            self.api_covered[adopting] = artifact.covered
+            self.api_shutdown[adopting] = artifact.shutdown_capable
 
     def revoke_api(self, artifact_ids: list[int], place: str) -> None:
         """End API access in `place` to the given artifacts (their lab left that market)."""
