@@ -46,6 +46,8 @@ ACTIONS = ("comply", "withhold", "exit", "defy")
 """A regulator's possible responses; `relocate` and the designs are the choice's other part."""
 
 NO_COSTS = Costs()
+CERTAIN = (1.0,)
+"""The probabilities of a lone option (one tuple for every such choice in the log)."""
 
 
 class Design(NamedTuple):
@@ -205,7 +207,7 @@ def decide(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> None:
     if len(branches) == 1 and math.isfinite(expected[0]):
         # A lone option with a finite cost: `logit_pick` would give it probability 1 and
         # draw nothing (`_draw_if_choice`), so its utility need not be worked out.
-        index, probabilities = 0, [1.0]
+        index, probabilities = 0, CERTAIN
     else:
         utilities = [b.utility(t) for b, t in zip(branches, temperatures, strict=True)]
         design_temperature = max(1e-6, relative * (max(0.0, min(expected)) + floor))
@@ -569,20 +571,30 @@ def _keys(responses: list[Response]) -> frozenset[str]:
 
 
 def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], expected: list[float],
-         probabilities: list[float], chosen: Branch, picks: list[Response]) -> None:
+         probabilities: list[float] | tuple[float, ...], chosen: Branch,
+         picks: list[Response]) -> None:
     """Log the choice with its reason: each option's expected cost (`expected`, USD M, in the
-    order of `branches`) and chance. Only its facts are kept now (plain values in tuples, which
-    the garbage collector stops tracking); `_decision_words` puts them into words when the log
-    is read."""
+    order of `branches`) and chance. Only its facts are kept now, as plain values in tuples;
+    the tuples of names and words recur from choice to choice, so the log keeps one of each
+    (`EventLog.shared`) and a long log holds few containers for the garbage collector to visit.
+    `_decision_words` puts them into words when the log is read."""
+    events = lab.model.events
+    shared = events.shared
     design = chosen.design
-    responses = tuple([(a.regulator.name, a.actions, a.totals_musd) for a in chosen.answers])
-    lab.model.events.add_facts(
+    picked = []
+    for response in picks:
+        action, label, jurisdiction, texts, kinds = response.facts()
+        picked.append(shared((response.regulator.name,
+                              shared((action, label, jurisdiction, shared(texts), shared(kinds))),
+                              shared(tuple([p.key for p in response.policies])))))
+    responses = tuple([(a.regulator.name, shared(a.actions), a.totals_musd)
+                       for a in chosen.answers])
+    events.add_facts(
         lab.model.step_index, _decision_words, lab.name, lab.label, design.kind,
         design.description, design.plan is not None and design.plan.open_weights,
-        chosen.relocate, tuple([(r.regulator.name, r.facts(), tuple([p.key for p in r.policies]))
-                                for r in picks]),
-        tuple([b.design.kind for b in branches]), tuple(expected), tuple(probabilities),
-        responses, plan.train_flop, plan.open_weights, plan.side, plan.release_id)
+        chosen.relocate, shared(tuple(picked)), shared(tuple([b.design.kind for b in branches])),
+        tuple(expected), tuple(probabilities), responses, plan.train_flop, plan.open_weights,
+        plan.side, plan.release_id)
 
 
 def _decision_words(lab_name: str, lab_label: str, design_kind: str, design_text: str,

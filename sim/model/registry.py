@@ -90,10 +90,13 @@ class ModelArtifact:
     """Its training cost at market prices when released, USD M."""
     largest_run_before: float = -math.inf
     """The largest run released before it (log10 FLOP), for frontier-relative thresholds."""
-    stolen_by: set[str] = field(default_factory=set)
-    _offered_in: dict[str, bool] = field(default_factory=dict, init=False, repr=False,
-                                         compare=False)
-    """Answers of `offered_in` so far (`blocked` and `withheld` are fixed at release)."""
+    stolen_by: frozenset[str] = frozenset()
+    """The states that stole its weights (a new set at each theft: most models are never
+    stolen, and share this empty one)."""
+    _offered_in: dict[str, bool] | None = field(default=None, init=False, repr=False,
+                                                compare=False)
+    """Answers of `offered_in` so far (`blocked` and `withheld` are fixed at release); made
+    at the first question (open models are never asked)."""
 
     @property
     def controlled_copies(self) -> int:
@@ -102,9 +105,12 @@ class ModelArtifact:
 
     def offered_in(self, jurisdiction: str) -> bool:
         """Whether the lab offers it there (closed models: served through its API)."""
-        known = self._offered_in.get(jurisdiction)
+        answers = self._offered_in
+        if answers is None:
+            answers = self._offered_in = {}
+        known = answers.get(jurisdiction)
         if known is None:
-            known = self._offered_in[jurisdiction] = not within_any(
+            known = answers[jurisdiction] = not within_any(
                 jurisdiction, self.blocked | self.withheld)
         return known
 

@@ -146,7 +146,7 @@ class StateActor(mesa.Agent):
 
     def _steal(self, lab: Developer, target: ModelArtifact) -> None:
         model, theft = self.model, self.model.params.world.theft
-        target.stolen_by.add(self.name)
+        target.stolen_by = target.stolen_by | {self.name}
         self.holdings.add(target.artifact_id)
         self._gain("theft", target.capability)
         model.counters["thefts"] += 1
