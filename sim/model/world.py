@@ -321,22 +321,24 @@ class RegSimModel(mesa.Model):
             state.finish_absorptions_before_start()
 
     def _log_release(self, lab: Developer, artifact: ModelArtifact, plan: ReleasePlan) -> None:
-        # Worded when the log is read: the artifact's and the plan's logged fields never change.
+        # Worded when the log is read: the artifact's logged fields never change. The plan's
+        # few logged fields are kept, not the plan (fewer objects for the collector to visit).
         self.events.add_facts(artifact.release_step, _release_words, lab.name, lab.label,
-                              artifact, plan)
+                              artifact, plan.withheld, plan.defied, plan.design, plan.side)
 
 
 def _release_words(lab_name: str, lab_label: str, artifact: ModelArtifact,
-                   plan: ReleasePlan) -> tuple[str, list[str], str, dict]:
+                   withheld: frozenset[str], defied: frozenset[str], design: str,
+                   side: bool) -> tuple[str, list[str], str, dict]:
     """The release event: kind, actors, text and details."""
     access = "open weights" if artifact.open_weights else "closed (API)"
     extras = []
     if artifact.shutdown_capable:
         extras.append("with shutdown capability")
-    if plan.withheld:
-        extras.append("withheld from " + ", ".join(sorted(plan.withheld)))
-    if plan.defied:
-        extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
+    if withheld:
+        extras.append("withheld from " + ", ".join(sorted(withheld)))
+    if defied:
+        extras.append("in defiance of " + ", ".join(sorted(defied)))
     suffix = f" {'; '.join(extras)}" if extras else ""
     text = (f"{lab_label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
             + suffix)
@@ -344,8 +346,8 @@ def _release_words(lab_name: str, lab_label: str, artifact: ModelArtifact,
         artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
         capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
         covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
-        defied=sorted(plan.defied), withheld=sorted(plan.withheld),
-        design=plan.design, side=plan.side, jurisdiction=artifact.jurisdiction,
+        defied=sorted(defied), withheld=sorted(withheld),
+        design=design, side=side, jurisdiction=artifact.jurisdiction,
         largest_run_before=round(artifact.largest_run_before, 4)
         if math.isfinite(artifact.largest_run_before) else None,
         cost_musd=round(artifact.cost_musd, 3))
