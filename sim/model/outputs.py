@@ -70,6 +70,12 @@ class Observer:
         """A row's values in column order, in one call (`collect`)."""
         self._rows: list[tuple] = []
         self._state_keys = [(state, _StateKeys(state.name)) for state in model.state_list]
+        # Column names formatted once, not every month.
+        self._pressure_keys = [(r, f"regulator_pressure__{r.name}") for r in model.regulator_list]
+        self._place_keys = [(place, f"open_weight_labs__{place}",
+                             f"open_frontier_capability__{place}") for place in self.places]
+        self._api_keys = {place: f"api_frontier_capability__{place}"
+                          for place in model.ecosystem.jurisdictions}
 
     def _places(self) -> list[str]:
         """Top-level jurisdictions a lab is or may move to (for open-weight labs by place)."""
@@ -179,16 +185,15 @@ class Observer:
             "active_policies": sum([1 for p in model.policies if p.in_force()]),
         }
         row.update({key: model.counters[key] for key in SERIES_COUNTERS})
-        for regulator in model.regulator_list:
-            row[f"regulator_pressure__{regulator.name}"] = regulator.pressure
+        for regulator, key in self._pressure_keys:
+            row[key] = regulator.pressure
         open_labs = self._open_weight_labs_by_place()
-        for place in self.places:
-            row[f"open_weight_labs__{place}"] = open_labs[place]
-            row[f"open_frontier_capability__{place}"] = _finite(
-                registry.open_frontier_by_place.get(place, math.nan))
+        for place, labs_key, frontier_key in self._place_keys:
+            row[labs_key] = open_labs[place]
+            row[frontier_key] = _finite(registry.open_frontier_by_place.get(place, math.nan))
+        api_keys = self._api_keys
         for place, artifact in model.api_offers().items():
-            row[f"api_frontier_capability__{place}"] = (
-                artifact.capability if artifact is not None else math.nan)
+            row[api_keys[place]] = artifact.capability if artifact is not None else math.nan
         return row
 
     def _open_weight_labs_by_place(self) -> dict[str, int]:
