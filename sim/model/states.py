@@ -132,9 +132,10 @@ class StateActor(mesa.Agent):
     def _attempt_thefts(self) -> None:
         model = self.model
         capability = self.capability
-        for lab in model.developer_list:
-            target = model.registry.best_closed_by_developer.get(lab.name)
-            if target is None or self.is_domestic(lab.jurisdiction):
+        best_closed = model.registry.best_closed_by_developer
+        for lab in model.labs_with_closed_models():
+            target = best_closed[lab.name]
+            if self.is_domestic(lab.jurisdiction):
                 continue
             if target.capability <= capability or self.name in target.stolen_by:
                 continue
@@ -184,9 +185,10 @@ class StateActor(mesa.Agent):
         busy = {a.artifact_id for _, a in self.distilling}
         capability = self.capability
         best, best_lab = None, None
-        for lab in model.developer_list:
-            artifact = model.registry.best_closed_by_developer.get(lab.name)
-            if artifact is None or self.is_domestic(artifact.jurisdiction) \
+        best_closed = model.registry.best_closed_by_developer
+        for lab in model.labs_with_closed_models():
+            artifact = best_closed[lab.name]
+            if self.is_domestic(artifact.jurisdiction) \
                     or artifact.artifact_id in busy \
                     or artifact.capability - discount <= capability:
                 continue

@@ -80,6 +80,7 @@ class RegSimModel(mesa.Model):
         """compute_access_factor by (jurisdiction, month), for the policies' state of this step
         (labs ask for it hundreds of times a month; instruments change only in `step`'s first
         parts, before the labs move)."""
+        self._labs_with_closed: tuple[int, list[Developer]] | None = None
         self._offers_key: int | None = None
         self._offers: dict[str, ModelArtifact | None] = {}
         self._changes = [(parse_month(month), snapshot)
@@ -153,6 +154,16 @@ class RegSimModel(mesa.Model):
 
     def policy_named(self, key: str):
         return self._policies_by_key[key]
+
+    def labs_with_closed_models(self) -> list[Developer]:
+        """The labs that have released a closed model, in `developer_list` order (what states
+        may steal or distil; worked out again only when a lab releases its first one)."""
+        best = self.registry.best_closed_by_developer
+        known = self._labs_with_closed
+        if known is None or known[0] != len(best):
+            known = self._labs_with_closed = (
+                len(best), [lab for lab in self.developer_list if lab.name in best])
+        return known[1]
 
     def developer_named(self, name: str) -> Developer:
         return self._developers_by_name[name]
