@@ -35,11 +35,19 @@ class CostModel:
 
     def __init__(self, params: ComputeParams) -> None:
         self.params = params
+        self._usd_per_flop: dict[int, float] = {}
+        """`usd_per_flop` by month (asked thousands of times a replicate, for a few months)."""
+        self._ceilings: dict[int, float] = {}
+        """`ceiling_log10_flop` by month, likewise."""
 
     def usd_per_flop(self, month: int) -> float:
         """Cost of one training FLOP in USD at `month` (market price, before export controls)."""
-        years = (month - PRICE_REFERENCE_MONTH) / 12.0
-        return self.params.usd_per_flop_2024 / self.params.flop_price_decline_per_year**years
+        price = self._usd_per_flop.get(month)
+        if price is None:
+            years = (month - PRICE_REFERENCE_MONTH) / 12.0
+            price = self._usd_per_flop[month] = (
+                self.params.usd_per_flop_2024 / self.params.flop_price_decline_per_year**years)
+        return price
 
     def run_cost_musd(self, log10_flop: float, month: int) -> float:
         """What a run of `log10_flop` costs at `month`'s market price, USD M."""
@@ -51,6 +59,12 @@ class CostModel:
 
     def ceiling_log10_flop(self, month: int) -> float:
         """The largest feasible training run at `month` (log10 FLOP)."""
+        ceiling = self._ceilings.get(month)
+        if ceiling is None:
+            ceiling = self._ceilings[month] = self._ceiling_log10_flop(month)
+        return ceiling
+
+    def _ceiling_log10_flop(self, month: int) -> float:
         p = self.params
         low, high = math.log10(p.ceiling_flop_2025), math.log10(p.ceiling_flop_2030)
         if month >= CEILING_2030:

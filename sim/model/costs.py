@@ -12,11 +12,12 @@ never passed off as money spent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Costs:
+class Costs(NamedTuple):
+    """A tuple of three floats (USD M), cheap to make: a lab's choice makes several per option."""
+
     cash_musd: float = 0.0
     penalty_musd: float = 0.0
     private_musd: float = 0.0
@@ -25,7 +26,7 @@ class Costs:
     def total_musd(self) -> float:
         return self.cash_musd + self.penalty_musd + self.private_musd
 
-    def __add__(self, other: Costs) -> Costs:
+    def __add__(self, other: Costs) -> Costs:  # type: ignore[override]  # not concatenation
         return Costs(self.cash_musd + other.cash_musd, self.penalty_musd + other.penalty_musd,
                      self.private_musd + other.private_musd)
 

@@ -29,8 +29,7 @@ narrative say so.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sim.model import enforcement
 from sim.model.costs import Costs
@@ -46,9 +45,12 @@ if TYPE_CHECKING:
 ACTIONS = ("comply", "withhold", "exit", "defy")
 """A regulator's possible responses; `relocate` and the designs are the choice's other part."""
 
+NO_COSTS = Costs()
+CERTAIN = (1.0,)
+"""The probabilities of a lone option (one tuple for every such choice in the log)."""
 
-@dataclass(frozen=True)
-class Design:
+
+class Design(NamedTuple):
     kind: str
     """as_planned, shaded, closed, split (or, for a hybrid lab's small open release, drop)."""
     plan: ReleasePlan | None
@@ -57,8 +59,28 @@ class Design:
     description: str
 
 
-@dataclass(frozen=True)
-class Response:
+class Answers(NamedTuple):
+    """One regulator's feasible responses to one design, as parallel sequences: the options
+    are plain floats and tuples (weighed in one pass by `decide`); only the response a lab
+    picks becomes a `Response`."""
+
+    regulator: Regulator
+    policies: tuple[Policy, ...]
+    actions: tuple[str, ...]
+    costs: tuple[tuple[float, float, float], ...]
+    """Each response's (cash, penalty, private) costs, USD M."""
+    totals_musd: tuple[float, ...]
+    """Each response's total cost, USD M (what the choice weighs)."""
+    terms: tuple[Terms, ...]
+    """Each instrument's terms, for the `comply` response (empty if it is not offered)."""
+
+    def response(self, index: int) -> Response:
+        action = self.actions[index]
+        return Response(action, self.regulator, self.policies, Costs(*self.costs[index]),
+                        self.terms if action == "comply" else ())
+
+
+class Response(NamedTuple):
     action: str
     regulator: Regulator
     policies: tuple[Policy, ...]
@@ -70,7 +92,8 @@ class Response:
         with the regulator's label as it is now (a dated change may rename it)."""
         regulator = self.regulator
         return (self.action, regulator.label, regulator.jurisdiction,
-                tuple(t.description for t in self.terms), tuple(p.kind for p in self.policies))
+                tuple([t.description for t in self.terms]),
+                tuple([p.kind for p in self.policies]))
 
 
 def response_words(open_weights: bool, action: str, regulator_label: str, jurisdiction: str,
@@ -93,31 +116,41 @@ def response_words(open_weights: bool, action: str, regulator_label: str, jurisd
     return f"releases anyway in defiance of {names}"
 
 
-@dataclass
 class Branch:
-    """One top-level option: a design (or relocation) with each regulator's responses."""
+    """One top-level option: a design (or relocation) with each covering regulator's
+    `Answers` (in the order the instruments cover it)."""
 
-    design: Design
-    responses: dict[str, list[Response]]
-    relocate: bool = False
-    relocation_costs: Costs = Costs()
-    response_costs_musd: dict[str, list[float]] = field(init=False)
-    """Each regulator's responses' total costs (USD M), in the order of `responses`."""
+    __slots__ = ("design", "answers", "relocate", "relocation_costs")
 
-    def __post_init__(self) -> None:
-        self.response_costs_musd = {name: [r.costs.total_musd for r in responses]
-                                    for name, responses in self.responses.items()}
+    def __init__(self, design: Design, answers: list[Answers], relocate: bool = False,
+                 relocation_costs: Costs = NO_COSTS) -> None:
+        self.design = design
+        self.answers = answers
+        self.relocate = relocate
+        self.relocation_costs = relocation_costs
 
     @property
     def own_costs(self) -> Costs:
         return self.relocation_costs if self.relocate else self.design.costs
 
-    def utility(self, temperatures_musd: dict[str, float]) -> float:
+    @property
+    def responses(self) -> dict[str, list[Response]]:
+        """Each regulator's feasible responses as objects (for reading; the choice weighs
+        `answers`)."""
+        return {a.regulator.name: [a.response(i) for i in range(len(a.actions))]
+                for a in self.answers}
+
+    @property
+    def response_costs_musd(self) -> dict[str, tuple[float, ...]]:
+        """Each regulator's responses' total costs (USD M), in the order of `responses`."""
+        return {a.regulator.name: a.totals_musd for a in self.answers}
+
+    def utility(self, temperatures_musd: list[float]) -> float:
         """Minus the branch's own cost plus each regulator's inclusive value, with the noise of
-        each regulator's responses `temperatures_musd[regulator]`."""
+        each regulator's responses (`temperatures_musd`, in the order of `answers`)."""
         return -self.own_costs.total_musd + sum(
-            log_sum(costs, temperatures_musd[name])
-            for name, costs in self.response_costs_musd.items())
+            [log_sum(a.totals_musd, t)
+             for a, t in zip(self.answers, temperatures_musd, strict=True)])
 
 
 def temperature_musd(lab: Developer, costs: list[float], floor_musd: float | None = None) -> float:
@@ -135,15 +168,14 @@ def noise_floor_musd(lab: Developer) -> float:
 
 def expected_cost(branch: Branch) -> float:
     """What the branch costs at its cheapest responses (USD M), for the narrative."""
-    return branch.own_costs.total_musd + sum(
-        min(costs) for costs in branch.response_costs_musd.values())
+    return branch.own_costs.total_musd + sum([min(a.totals_musd) for a in branch.answers])
 
 
-def log_sum(costs_musd: list[float], temperature: float) -> float:
+def log_sum(costs_musd: tuple[float, ...], temperature: float) -> float:
     """The inclusive value T log sum exp(-cost/T) of one regulator's responses' costs."""
     values = [-cost / temperature for cost in costs_musd]
     top = max(values)
-    return temperature * (top + math.log(sum(math.exp(v - top) for v in values)))
+    return temperature * (top + math.log(sum([math.exp(v - top) for v in values])))
 
 
 def logit_pick(utilities: list[float], temperature: float, draw: float) -> tuple[int, list[float]]:
@@ -165,26 +197,36 @@ def decide(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> None:
     """Choose, carry out and log the lab's answer to the instruments covering `plan`."""
     model = lab.model
     branches = options(lab, plan, covering)
-    floor = noise_floor_musd(lab)
+    compliance = model.params.world.compliance
+    relative = compliance.relative_temperature
+    floor = compliance.temperature_floor_share * lab.money().release_value_musd
     expected = [expected_cost(b) for b in branches]
-    temperatures = [{name: temperature_musd(lab, costs, floor)
-                     for name, costs in b.response_costs_musd.items()} for b in branches]
-    utilities = [b.utility(t) for b, t in zip(branches, temperatures, strict=True)]
-    index, probabilities = logit_pick(utilities, temperature_musd(lab, expected, floor),
-                                      _draw_if_choice(lab, plan, len(branches), "design"))
+    # Each regulator's noise in each branch (`temperature_musd`, inlined: one pass).
+    temperatures = [[max(1e-6, relative * (max(0.0, min(a.totals_musd)) + floor))
+                     for a in b.answers] for b in branches]
+    if len(branches) == 1 and math.isfinite(expected[0]):
+        # A lone option with a finite cost: `logit_pick` would give it probability 1 and
+        # draw nothing (`_draw_if_choice`), so its utility need not be worked out.
+        index, probabilities = 0, CERTAIN
+    else:
+        utilities = [b.utility(t) for b, t in zip(branches, temperatures, strict=True)]
+        design_temperature = max(1e-6, relative * (max(0.0, min(expected)) + floor))
+        index, probabilities = logit_pick(utilities, design_temperature,
+                                          _draw_if_choice(lab, plan, len(branches), "design"))
     chosen = branches[index]
-    picks = {}
-    for name, responses in chosen.responses.items():
-        costs = chosen.response_costs_musd[name]
-        picked, _ = logit_pick([-c for c in costs], temperatures[index][name],
-                               _draw_if_choice(lab, plan, len(costs), "response", name))
-        picks[name] = responses[picked]
+    picks = []
+    for answers, temperature in zip(chosen.answers, temperatures[index], strict=True):
+        totals = answers.totals_musd
+        picked, _ = logit_pick([-c for c in totals], temperature,
+                               _draw_if_choice(lab, plan, len(totals), "response",
+                                               answers.regulator.name))
+        picks.append(answers.response(picked))
     model.counters["covered_releases"] += 1
     _log(lab, plan, branches, expected, probabilities, chosen, picks)
     if chosen.relocate:
         _relocate(lab, plan, chosen, picks)
     else:
-        _carry_out(lab, plan, chosen.design, list(picks.values()))
+        _carry_out(lab, plan, chosen.design, picks)
 
 
 def _draw_if_choice(lab: Developer, plan: ReleasePlan, options: int, *purpose: str) -> float:
@@ -200,30 +242,32 @@ def options(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> list[B
     """Every feasible top-level option with its regulators' responses."""
     designs = candidate_designs(lab, plan, covering)
     fallback = min((d.costs.total_musd for d in designs if d.kind != "as_planned"),
-                   default=0.0)
+                   default=0.0) if len(designs) > 1 else 0.0
     branches = []
     for design in designs:
         if design.plan is None:  # a dropped side release answers to nobody
-            branches.append(Branch(design, {}))
+            branches.append(Branch(design, []))
             continue
         # The as-planned design is the plan itself, whose covering instruments are known.
         known = covering if design.plan is plan else None
-        responses = responses_by_regulator(lab, design.plan, fallback, covering=known)
-        if all(responses.values()):
-            branches.append(Branch(design, responses))
+        answers = answers_by_regulator(lab, design.plan, fallback, covering=known)
+        if answers is not None:
+            branches.append(Branch(design, answers))
     relocation = relocation_branch(lab, plan, covering, fallback)
     if relocation is not None:
         branches.append(relocation)
     if not branches:  # nothing is feasible: the lab defies whatever it cannot escape
-        branches.append(Branch(designs[0], responses_by_regulator(lab, plan, fallback, True,
-                                                                  covering=covering)))
+        answers = answers_by_regulator(lab, plan, fallback, True, covering=covering)
+        branches.append(Branch(designs[0], answers or []))
     return branches
 
 
 def candidate_designs(lab: Developer, plan: ReleasePlan, covering: list[Policy]) -> list[Design]:
     """As planned, plus, for an open release an instrument restricts: shaded, closed, split."""
-    as_planned = Design("as_planned", plan, None, Costs(), "releases it as planned")
-    restricting = [p for p in covering if plan.open_weights and p.restricts_open()]
+    as_planned = Design("as_planned", plan, None, NO_COSTS, "releases it as planned")
+    if not plan.open_weights:
+        return [as_planned]
+    restricting = [p for p in covering if p.restricts_open()]
     if not restricting:
         return [as_planned]
     model = lab.model
@@ -256,64 +300,97 @@ def candidate_designs(lab: Developer, plan: ReleasePlan, covering: list[Policy])
     return designs
 
 
-def responses_by_regulator(lab: Developer, plan: ReleasePlan, fallback_musd: float,
-                           force_defy: bool = False, domicile: str | None = None,
-                           covering: list[Policy] | None = None) -> dict[str, list[Response]]:
+def answers_by_regulator(lab: Developer, plan: ReleasePlan, fallback_musd: float,
+                         force_defy: bool = False, domicile: str | None = None,
+                         covering: list[Policy] | None = None) -> list[Answers] | None:
     """For each regulator whose instruments cover `plan` (`covering`, found here unless
-    given), its feasible responses."""
-    model = lab.model
+    given), its feasible responses; None if some regulator leaves the lab none."""
     if covering is None:
-        covering = model.covering_policies(plan, lab)
+        covering = lab.model.covering_policies(plan, lab)
     grouped: dict[str, list[Policy]] = {}
     for policy in covering:
-        grouped.setdefault(policy.regulator.name, []).append(policy)
-    result = {}
-    for name, policies in grouped.items():
+        name = policy.regulator.name
+        group = grouped.get(name)
+        if group is None:
+            grouped[name] = [policy]
+        else:
+            group.append(policy)
+    result = []
+    for policies in grouped.values():
         regulator = policies[0].regulator
         if domicile is not None and regulator.reach == "domicile" \
                 and not within(domicile, regulator.jurisdiction):
             continue  # escaped by the move
-        result[name] = regulator_responses(lab, plan, regulator, policies, fallback_musd,
-                                           force_defy, domicile)
+        answers = regulator_answers(lab, plan, regulator, policies, fallback_musd,
+                                    force_defy, domicile)
+        if not answers.actions:
+            return None
+        result.append(answers)
     return result
 
 
 def regulator_responses(lab: Developer, plan: ReleasePlan, regulator: Regulator,
                         policies: list[Policy], fallback_musd: float, force_defy: bool = False,
                         domicile: str | None = None) -> list[Response]:
+    """`regulator_answers` as `Response` objects (for reading and tests)."""
+    answers = regulator_answers(lab, plan, regulator, policies, fallback_musd, force_defy,
+                                domicile)
+    return [answers.response(i) for i in range(len(answers.actions))]
+
+
+def regulator_answers(lab: Developer, plan: ReleasePlan, regulator: Regulator,
+                      policies: list[Policy], fallback_musd: float, force_defy: bool = False,
+                      domicile: str | None = None) -> Answers:
+    """The regulator's feasible responses with their costs (USD M): comply with every
+    instrument's terms, withhold this model or leave the market (a foreign lab under a
+    market reach), or defy (not once a court has enjoined it)."""
     model = lab.model
-    domestic = within(domicile or lab.jurisdiction, regulator.jurisdiction)
     answered = tuple(policies)
-    responses = []
-    terms = [p.terms(plan, lab, model) for p in policies]
-    if not force_defy and all(t is not None for t in terms):
-        responses.append(_comply(lab, plan, regulator, answered, terms, fallback_musd))
-    if not force_defy and regulator.reach == "market" and not domestic:
-        share = lab.sales_share_in(regulator.jurisdiction)
-        value = lab.release_value_musd() * share
+    terms = tuple([p.terms(plan, lab, model) for p in policies])
+    actions, costs, totals = [], [], []
+    if not force_defy and None not in terms:
+        cash, private = _comply_costs(lab, plan, terms, fallback_musd)
+        actions.append("comply")
+        costs.append((cash, 0.0, private))
+        totals.append(cash + 0.0 + private)
+    if not force_defy and regulator.reach == "market" \
+            and not within(domicile or lab.jurisdiction, regulator.jurisdiction):
         compliance = model.params.world.compliance
+        value = lab.money().release_value_musd * lab.sales_share_in(regulator.jurisdiction)
         withheld = value * (compliance.withhold_loss_share
                             if compliance.utilities == "revealed" else 1.0)
-        responses.append(Response("withhold", regulator, answered, Costs(private_musd=withheld)))
-        responses.append(Response("exit", regulator, answered,
-                                  Costs(private_musd=value * compliance.exit_cost_multiplier)))
+        lost = value * compliance.exit_cost_multiplier
+        actions += ("withhold", "exit")
+        costs += ((0.0, 0.0, withheld), (0.0, 0.0, lost))
+        totals += (0.0 + 0.0 + withheld, 0.0 + 0.0 + lost)
     if force_defy or not regulator.enjoins(lab):
-        costs = enforcement.expected_defiance_costs(lab, plan, regulator, policies)
-        responses.append(Response("defy", regulator, answered, costs))
-    return responses
+        defiance = enforcement.expected_defiance_costs(lab, plan, regulator, policies)
+        actions.append("defy")
+        costs.append(tuple(defiance))
+        totals.append(defiance.total_musd)
+    return Answers(regulator, answered, tuple(actions), tuple(costs), tuple(totals),
+                   terms if actions and actions[0] == "comply" else ())
 
 
-def _comply(lab: Developer, plan: ReleasePlan, regulator: Regulator,
-            policies: tuple[Policy, ...], terms: list, fallback_musd: float) -> Response:
-    delay = max(t.delay_months for t in terms)
-    wait = max(t.weights_wait_months for t in terms)
-    refusal = sum(t.refusal_probability for t in terms)
-    costs = Costs(
-        cash_musd=sum(t.cash_musd for t in terms),
-        private_musd=sum(t.private_musd for t in terms)
-        + delay * lab.delay_cost_musd_per_month() + weights_wait_cost_musd(lab, plan, wait)
-        + min(1.0, refusal) * fallback_musd)
-    return Response("comply", regulator, policies, costs, tuple(terms))
+def _comply_costs(lab: Developer, plan: ReleasePlan, terms: tuple[Terms, ...],
+                  fallback_musd: float) -> tuple[float, float]:
+    """Complying's cash and private costs (USD M): each instrument's own, the longest delay,
+    the longest wait of the weights, and the chance a licence is refused times the cheapest
+    other design (`fallback_musd`)."""
+    if len(terms) == 1:  # most regulators hold one instrument: max and sum of one value
+        only = terms[0]  # (`0 + x` is what sum() gives for one value, on every interpreter)
+        delay, wait = only.delay_months, only.weights_wait_months
+        refusal, cash, own = 0 + only.refusal_probability, 0 + only.cash_musd, \
+            0 + only.private_musd
+    else:
+        delay = max([t.delay_months for t in terms])
+        wait = max([t.weights_wait_months for t in terms])
+        refusal = sum([t.refusal_probability for t in terms])
+        cash = sum([t.cash_musd for t in terms])
+        own = sum([t.private_musd for t in terms])
+    private = own + delay * lab.money().delay_cost_musd_per_month \
+        + weights_wait_cost_musd(lab, plan, wait) + min(1.0, refusal) * fallback_musd
+    return cash, private
 
 
 def weights_wait_cost_musd(lab: Developer, plan: ReleasePlan, months: int) -> float:
@@ -333,6 +410,11 @@ def weights_wait_cost_musd(lab: Developer, plan: ReleasePlan, months: int) -> fl
 def relocation_branch(lab: Developer, plan: ReleasePlan, covering: list[Policy],
                       fallback_musd: float) -> Branch | None:
     """Moving domicile, if that takes the lab out of reach of a covering regulator."""
+    for policy in covering:  # most choices face no domicile reach: nothing to escape
+        if policy.regulator.reach == "domicile":
+            break
+    else:
+        return None
     destination = lab.params.relocation_jurisdiction
     if lab.relocating or within(destination, lab.jurisdiction):
         return None
@@ -341,15 +423,15 @@ def relocation_branch(lab: Developer, plan: ReleasePlan, covering: list[Policy],
                and not within(destination, p.regulator.jurisdiction)}
     if not escaped:
         return None
-    remaining = responses_by_regulator(lab, plan, fallback_musd, domicile=destination,
-                                       covering=covering)
-    if not all(remaining.values()):
+    remaining = answers_by_regulator(lab, plan, fallback_musd, domicile=destination,
+                                     covering=covering)
+    if remaining is None:
         return None
     spec = lab.params
     per_release = 1.0 / lab.covered_releases_ahead()
     costs = Costs(cash_musd=lab.relocation_cost_musd() * per_release,
                   private_musd=spec.relocation_months * lab.delay_cost_musd_per_month())
-    design = Design("relocate", plan, None, Costs(), f"moves its domicile to {destination}")
+    design = Design("relocate", plan, None, NO_COSTS, f"moves its domicile to {destination}")
     return Branch(design, remaining, relocate=True, relocation_costs=costs)
 
 
@@ -361,47 +443,76 @@ so that the copy's keyed draws differ from the release's (rounds count re-decisi
 
 def _carry_out(lab: Developer, plan: ReleasePlan, design: Design,
                responses: list[Response]) -> None:
+    """Carry out the chosen design and responses: count the answers and costs (in the order
+    the choice lists them), and publish the release with every change the responses make,
+    gathered first and applied in one copy of the plan."""
     model = lab.model
-    model.counters["private_value_forgone_musd"] += design.costs.private_musd
+    counters = model.counters
+    counters["private_value_forgone_musd"] += design.costs.private_musd
     if design.plan is None:  # dropped, or kept closed where it is served already
         if design.side is not None:
             lab.handle(design.side.evolve(settled=frozenset(), round=0))
         return
-    release = design.plan.evolve(settled=plan.settled | _keys(responses), round=plan.round)
+    start = design.plan
+    changes = _Changes(start)
+    open_weights = start.open_weights
     delay, weights_wait, refused = 0, 0, set()
     for response in responses:
-        if not (response.action == "withhold" and release.open_weights):
-            model.counters[f"responses_{response.action}"] += 1  # a non-release is no answer
-        if response.action == "comply":
-            release, wait, refusals = _apply_terms(lab, release, response)
+        action = response.action
+        if not (action == "withhold" and open_weights):
+            counters[f"responses_{action}"] += 1  # a non-release is no answer
+        if action == "comply":
+            wait, refusals = _apply_terms(lab, start, plan.round, changes, response)
             delay, refused = max(delay, wait), refused | refusals
-            weights_wait = max([weights_wait, *(t.weights_wait_months for t in response.terms)])
-        elif response.action == "withhold":
-            release = release.evolve(withheld=release.withheld
-                              | {response.regulator.jurisdiction})
-            model.counters["private_value_forgone_musd"] += response.costs.private_musd
-        elif response.action == "exit":
+            weights_wait = max([weights_wait, *[t.weights_wait_months for t in response.terms]])
+        elif action == "withhold":
+            changes.withheld = changes.withheld | {response.regulator.jurisdiction}
+            counters["private_value_forgone_musd"] += response.costs.private_musd
+        elif action == "exit":
             place = response.regulator.jurisdiction
-            model.counters["private_value_forgone_musd"] += enforcement.market_loss_musd(
-                lab, place)
+            counters["private_value_forgone_musd"] += enforcement.market_loss_musd(lab, place)
             lab.leave_market(place)
-            model.counters["markets_left"] += 1
-            release = release.evolve(withheld=release.withheld | {place})
+            counters["markets_left"] += 1
+            changes.withheld = changes.withheld | {place}
         else:  # defy
-            release = release.evolve(defied=release.defied | {p.key for p in response.policies})
-    model.counters["private_value_forgone_musd"] += delay * lab.delay_cost_musd_per_month()
-    if weights_wait > 0 and release.open_weights:
+            changes.defied = changes.defied | {p.key for p in response.policies}
+    release = start.evolve(settled=plan.settled | _keys(responses), round=plan.round,
+                           **changes.fields())
+    counters["private_value_forgone_musd"] += delay * lab.delay_cost_musd_per_month()
+    if weights_wait > 0 and open_weights:
         release = _serve_while_weights_wait(lab, release, delay)
-        model.counters["private_value_forgone_musd"] += weights_wait_cost_musd(
+        counters["private_value_forgone_musd"] += weights_wait_cost_musd(
             lab, release, weights_wait)
         delay = max(delay, weights_wait)
-    release = release.evolve(delay_months=delay)
     if refused:  # decided again once the licence says no, with the licence refused
-        release = release.evolve(refused=release.refused | refused,
-                          settled=release.settled - refused, round=release.round + 1)
+        release = release.evolve(delay_months=delay, refused=release.refused | refused,
+                                 settled=release.settled - refused, round=release.round + 1)
+    elif delay != release.delay_months:
+        release = release.evolve(delay_months=delay)
     lab.publish(release)
     if design.side is not None:
         lab.handle(design.side.evolve(settled=frozenset(), round=0))
+
+
+class _Changes:
+    """What the responses change in a release, gathered before one copy of the plan."""
+
+    __slots__ = ("withheld", "defied", "blocked", "shutdown_capable", "security_upgrade_to",
+                 "security_upgrade_months_per_level")
+
+    def __init__(self, plan: ReleasePlan) -> None:
+        self.withheld = plan.withheld
+        self.defied = plan.defied
+        self.blocked = plan.blocked
+        self.shutdown_capable = plan.shutdown_capable
+        self.security_upgrade_to = plan.security_upgrade_to
+        self.security_upgrade_months_per_level = plan.security_upgrade_months_per_level
+
+    def fields(self) -> dict:
+        return {"withheld": self.withheld, "defied": self.defied, "blocked": self.blocked,
+                "shutdown_capable": self.shutdown_capable,
+                "security_upgrade_to": self.security_upgrade_to,
+                "security_upgrade_months_per_level": self.security_upgrade_months_per_level}
 
 
 def _serve_while_weights_wait(lab: Developer, release: ReleasePlan,
@@ -416,34 +527,38 @@ def _serve_while_weights_wait(lab: Developer, release: ReleasePlan,
     return release.evolve(served_closed=True)
 
 
-def _apply_terms(lab: Developer, release: ReleasePlan,
-                 response: Response) -> tuple[ReleasePlan, int, set[str]]:
+def _apply_terms(lab: Developer, release: ReleasePlan, round_: int, changes: _Changes,
+                 response: Response) -> tuple[int, set[str]]:
+    """Count the costs of complying with each instrument's terms, note what they change in
+    the release, and draw any licence (keyed by the release and its `round_`); returns the
+    longest delay and the licences refused."""
     model = lab.model
+    counters = model.counters
     delay, refused = 0, set()
     for policy, terms in zip(response.policies, response.terms, strict=True):
-        model.counters["cash_compliance_musd"] += terms.cash_musd
-        model.counters["private_value_forgone_musd"] += terms.private_musd
+        counters["cash_compliance_musd"] += terms.cash_musd
+        counters["private_value_forgone_musd"] += terms.private_musd
         delay = max(delay, terms.delay_months)
-        release = release.evolve(shutdown_capable=release.shutdown_capable
-                          or terms.shutdown_capable, blocked=release.blocked | terms.blocked)
+        changes.shutdown_capable = changes.shutdown_capable or terms.shutdown_capable
+        changes.blocked = changes.blocked | terms.blocked
         if terms.security_level:
-            release = release.evolve(security_upgrade_to=max(
-                terms.security_level, release.security_upgrade_to or 0),
-                security_upgrade_months_per_level=terms.upgrade_months_per_level)
+            changes.security_upgrade_to = max(terms.security_level,
+                                              changes.security_upgrade_to or 0)
+            changes.security_upgrade_months_per_level = terms.upgrade_months_per_level
         if terms.refusal_probability > 0.0:
             draw = model.streams.uniform("licence", policy.key, lab.name, release.release_id,
-                                         int(release.side), release.round)
+                                         int(release.side), round_)
             granted = draw >= terms.refusal_probability
             model.events.add(model.step_index, "licence", [lab.name, policy.regulator.name],
                              f"{policy.label} {'grants' if granted else 'refuses'} a licence "
                              f"for {lab.label}'s release", policy=policy.key, granted=granted)
             if not granted:
                 refused.add(policy.key)
-    return release, delay, refused
+    return delay, refused
 
 
 def _relocate(lab: Developer, plan: ReleasePlan, branch: Branch,
-              picks: dict[str, Response]) -> None:
+              picks: list[Response]) -> None:
     model = lab.model
     model.counters["relocations_started"] += 1
     model.counters["cash_compliance_musd"] += lab.relocation_cost_musd()
@@ -452,29 +567,40 @@ def _relocate(lab: Developer, plan: ReleasePlan, branch: Branch,
 
 
 def _keys(responses: list[Response]) -> frozenset[str]:
-    return frozenset(p.key for r in responses for p in r.policies)
+    return frozenset([p.key for r in responses for p in r.policies])
 
 
 def _log(lab: Developer, plan: ReleasePlan, branches: list[Branch], expected: list[float],
-         probabilities: list[float], chosen: Branch, picks: dict[str, Response]) -> None:
+         probabilities: list[float] | tuple[float, ...], chosen: Branch,
+         picks: list[Response]) -> None:
     """Log the choice with its reason: each option's expected cost (`expected`, USD M, in the
-    order of `branches`) and chance. Only its facts are kept now; `_decision_words` puts them
-    into words when the log is read."""
+    order of `branches`) and chance. Only its facts are kept now, as plain values in tuples;
+    the tuples of names and words recur from choice to choice, so the log keeps one of each
+    (`EventLog.shared`) and a long log holds few containers for the garbage collector to visit.
+    `_decision_words` puts them into words when the log is read."""
+    events = lab.model.events
+    shared = events.shared
     design = chosen.design
-    responses = tuple((name, tuple(r.action for r in answers), chosen.response_costs_musd[name])
-                      for name, answers in chosen.responses.items())
-    lab.model.events.add_facts(
+    picked = []
+    for response in picks:
+        action, label, jurisdiction, texts, kinds = response.facts()
+        picked.append(shared((response.regulator.name,
+                              shared((action, label, jurisdiction, shared(texts), shared(kinds))),
+                              shared(tuple([p.key for p in response.policies])))))
+    responses = tuple([(a.regulator.name, shared(a.actions), a.totals_musd)
+                       for a in chosen.answers])
+    events.add_facts(
         lab.model.step_index, _decision_words, lab.name, lab.label, design.kind,
         design.description, design.plan is not None and design.plan.open_weights,
-        chosen.relocate, tuple((name, r.facts(), tuple(p.key for p in r.policies))
-                               for name, r in picks.items()),
-        [b.design.kind for b in branches], expected, probabilities, responses,
-        plan.train_flop, plan.open_weights, plan.side, plan.release_id)
+        chosen.relocate, shared(tuple(picked)), shared(tuple([b.design.kind for b in branches])),
+        tuple(expected), tuple(probabilities), responses, plan.train_flop, plan.open_weights,
+        plan.side, plan.release_id)
 
 
 def _decision_words(lab_name: str, lab_label: str, design_kind: str, design_text: str,
-                    design_open: bool, relocate: bool, picks: tuple, kinds: list[str],
-                    expected: list[float], probabilities: list[float], responses: tuple,
+                    design_open: bool, relocate: bool, picks: tuple, kinds: tuple[str, ...],
+                    expected: tuple[float, ...], probabilities: tuple[float, ...],
+                    responses: tuple,
                     train_flop: float, open_weights: bool, side: bool,
                     release_id: int) -> tuple[str, list[str], str, dict]:
     """The decision event of `_log`'s facts: kind, actors, text and details."""

@@ -15,7 +15,7 @@ do (`sim.model.decisions`).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 
@@ -26,6 +26,19 @@ from sim.model.registry import ReleasePlan
 if TYPE_CHECKING:
     from sim.model.world import RegSimModel
     from sim.scenario.schema import DeveloperSpec
+
+
+class Money(NamedTuple):
+    """A lab's money values in one month (USD M), from its spec and `Developer.value_scale`."""
+
+    month: int
+    annual_revenue_musd: float
+    release_value_musd: float
+    """What one release earns over its life: a year's revenue x the mean cadence."""
+    openness_value_musd: float
+    capability_value_musd_per_oom: float
+    delay_cost_musd_per_month: float
+    relocation_cost_musd: float
 
 
 class Developer(mesa.Agent):
@@ -50,6 +63,7 @@ class Developer(mesa.Agent):
         self._sales_share_in: dict[str, float] = {}  # likewise
         self._shares: dict[str, float] | None = None
         self._scale: tuple[int, float] | None = None
+        self._money: Money | None = None
         self._start_spending: float | None = None
         self.relocation_months_left = 0
         self.held_plans: list[ReleasePlan] = []
@@ -70,6 +84,7 @@ class Developer(mesa.Agent):
         self._forget_markets()
         self._shares = None
         self._scale = None
+        self._money = None
         self._start_spending = None
         if spec.jurisdiction != old.jurisdiction:
             self.jurisdiction = spec.jurisdiction
@@ -109,39 +124,59 @@ class Developer(mesa.Agent):
             self._scale = (month, self.spending_musd() / start if start > 0 else 1.0)
         return self._scale[1]
 
+    def money(self) -> Money:
+        """This month's money values (USD M), worked out once per month: a lab's choice reads
+        several of them for every option."""
+        money = self._money
+        if money is None or money.month != self.model.month:
+            money = self._money = self._compute_money()
+        return money
+
+    def _compute_money(self) -> Money:
+        spec = self.params
+        compliance = self.model.params.world.compliance
+        scale = self.value_scale()
+        revenue = spec.annual_revenue_musd * scale
+        low, high = spec.cadence_months
+        openness = spec.openness_value_musd * compliance.openness_value_scale
+        if compliance.utilities == "revealed":
+            # Why a cap: the stake times the lab's growth reached ~140 times the run's cost (USD
+            # 2.2 trillion a release) in a few draws; the record bounds openness near the
+            # model's cost.
+            cap = compliance.openness_value_max_run_cost_multiple * self.spending_musd()
+            openness = max(openness, min(openness * scale, cap))
+        return Money(
+            month=self.model.month, annual_revenue_musd=revenue,
+            release_value_musd=revenue * (low + high) / 2.0 / 12.0,
+            openness_value_musd=openness,
+            capability_value_musd_per_oom=spec.capability_value_musd_per_oom * scale,
+            delay_cost_musd_per_month=(spec.delay_cost_musd_per_month
+                                       * compliance.delay_cost_scale * scale),
+            relocation_cost_musd=spec.relocation_cost_musd * scale)
+
     def annual_revenue_now_musd(self) -> float:
-        return self.params.annual_revenue_musd * self.value_scale()
+        return self.money().annual_revenue_musd
 
     def release_value_musd(self) -> float:
         """What one release earns over its life, USD M: a year's revenue x the cadence."""
-        low, high = self.params.cadence_months
-        return self.annual_revenue_now_musd() * (low + high) / 2.0 / 12.0
+        return self.money().release_value_musd
 
     def openness_value_musd(self) -> float:
         """What releasing a model open rather than closed is worth to the lab, USD M: a fixed
         strategic stake under the `stated` utilities; under `revealed`
         (`world.compliance.utilities`, docs/model.md §4.1) growing with the lab like its other
         money values, up to `openness_value_max_run_cost_multiple` times what its current
-        frontier run costs, and never below the stake."""
-        compliance = self.model.params.world.compliance
-        stake = self.params.openness_value_musd * compliance.openness_value_scale
-        if compliance.utilities != "revealed":
-            return stake
-        # Why a cap: the stake times the lab's growth reached ~140 times the run's cost (USD 2.2
-        # trillion a release) in a few draws; the record bounds openness near the model's cost.
-        grown = stake * self.value_scale()
-        cap = compliance.openness_value_max_run_cost_multiple * self.spending_musd()
-        return max(stake, min(grown, cap))
+        frontier run costs, and never below the stake (`_compute_money`)."""
+        return self.money().openness_value_musd
 
     def capability_value_musd_per_oom(self) -> float:
-        return self.params.capability_value_musd_per_oom * self.value_scale()
+        return self.money().capability_value_musd_per_oom
 
     def delay_cost_musd_per_month(self) -> float:
-        scale = self.model.params.world.compliance.delay_cost_scale
-        return self.params.delay_cost_musd_per_month * scale * self.value_scale()
+        return self.money().delay_cost_musd_per_month
 
     def relocation_cost_musd(self) -> float:
-        return self.params.relocation_cost_musd * self.value_scale()
+        return self.money().relocation_cost_musd
 
     def covered_releases_ahead(self) -> float:
         """Releases expected over the planning horizon: what permanent choices are weighed

@@ -41,8 +41,10 @@ def api_access_share(model: RegSimModel, lab: Developer, artifact: ModelArtifact
                      jurisdictions: list[str]) -> float:
     """Share (0-1) of full API access that learners in `jurisdictions` have to `lab`'s closed
     model `artifact`, under the scenario's distillation-access formulation."""
-    if any(lab.sells_into(j) and artifact.offered_in(j) for j in jurisdictions):
-        direct = 1.0
+    for place in jurisdictions:
+        if lab.sells_into(place) and artifact.offered_in(place):
+            direct = 1.0
+            break
     else:
         direct = model.params.world.follower.leakage_share * proxy_share_left(
             model, artifact, jurisdictions)

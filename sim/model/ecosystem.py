@@ -82,20 +82,35 @@ class Ecosystem:
         self.api_artifact = np.full(self.adopters, NO_ARTIFACT, dtype=np.int64)
         self.api_covered = np.zeros(self.adopters, dtype=bool)
         self.api_shutdown = np.zeros(self.adopters, dtype=bool)
+        self._open_holding: tuple[float, int] | None = None
+        """(capability, adopters holding open weights at least that capable) after the last
+        month of open adoption: only adoption changes the open holdings."""
 
     def diffuse_open(self, capability: float, covered: bool, uniforms: np.ndarray,
                      train_flop: float = -np.inf) -> None:
         """One month of Bass adoption of the best open model (log10 effective FLOP; its size
         in log10 training FLOP)."""
         p = self.params
-        holders = self.open_capability >= capability
-        hazard = _adoption_hazard(_share(holders), p.bass_p_per_month, p.bass_q_per_month)
-        adopting = _adopting(holders, uniforms, hazard)
+        waiting = self.open_capability < capability  # not holding it (capabilities: no NaN)
+        holding = self._open_holding
+        if holding is not None and holding[0] == capability:
+            holders = holding[1]
+        else:
+            holders = self.adopters - np.count_nonzero(waiting)
+        hazard = _adoption_hazard(holders / self.adopters, p.bass_p_per_month,
+                                  p.bass_q_per_month)
+        if hazard <= 0.0:  # everyone holds it already: no uniform falls below the hazard
+            self._open_holding = (capability, holders)
+            return
+        chosen = uniforms < hazard
+        chosen &= waiting
+        adopting = np.flatnonzero(chosen)
         self.open_capability[adopting] = capability
         self.open_covered[adopting] = covered
         self.open_train_flop[adopting] = train_flop
         if covered:
             self.ever_covered_open[adopting] = True
+        self._open_holding = (capability, holders + adopting.size)
 
     def diffuse_api(self, offers: dict[str, object], uniforms: np.ndarray) -> None:
         """One month of API adoption: `offers` maps each jurisdiction to the best closed artifact
@@ -103,13 +118,19 @@ class Ecosystem:
         p = self.params
         for place, where in zip(self.jurisdictions, self.slices, strict=True):
             artifact = offers.get(place)
-            if artifact is None or where.stop == where.start:
+            size = where.stop - where.start
+            if artifact is None or size == 0:
                 continue
-            holders = self.api_capability[where] >= artifact.capability
-            hazard = _adoption_hazard(_share(holders), p.api_bass_p_per_month,
-                                      p.api_bass_q_per_month)
-            adopting = _adopting(holders, uniforms[where], hazard) + where.start
-            self.api_capability[adopting] = artifact.capability
+            capability = artifact.capability
+            waiting = self.api_capability[where] < capability  # not holding it (no NaN)
+            hazard = _adoption_hazard((size - np.count_nonzero(waiting)) / size,
+                                      p.api_bass_p_per_month, p.api_bass_q_per_month)
+            if hazard <= 0.0:  # all hold it: no uniform falls below the hazard
+                continue
+            chosen = uniforms[where] < hazard
+            chosen &= waiting
+            adopting = np.flatnonzero(chosen) + where.start
+            self.api_capability[adopting] = capability
             self.api_artifact[adopting] = artifact.artifact_id
             self.api_covered[adopting] = artifact.covered
             self.api_shutdown[adopting] = artifact.shutdown_capable
@@ -127,6 +148,9 @@ class Ecosystem:
 
     # Outcomes (shares of the population) ------------------------------------------------------
     def open_share_at_least(self, capability: float) -> float:
+        holding = self._open_holding
+        if holding is not None and holding[0] == capability:  # counted by `diffuse_open`
+            return holding[1] / self.adopters
         return _share(self.open_capability >= capability)
 
     def api_share_at_least(self, capability: float) -> float:
@@ -171,13 +195,6 @@ def _share(mask: np.ndarray) -> float:
     """The share of True in a non-empty mask: exactly `mask.mean()` (an integer count over the
     size, correctly rounded either way), several times faster."""
     return np.count_nonzero(mask) / mask.size
-
-
-def _adopting(holders: np.ndarray, uniforms: np.ndarray, hazard: float) -> np.ndarray:
-    """Indices of the non-holders whose uniform falls below the month's adoption hazard."""
-    chosen = uniforms < hazard
-    chosen &= ~holders
-    return np.flatnonzero(chosen)
 
 
 def _apportion(total: int, shares: list[float]) -> np.ndarray:

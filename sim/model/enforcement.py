@@ -29,32 +29,42 @@ if TYPE_CHECKING:
     from sim.model.world import RegSimModel
 
 
-def market_loss_musd(lab: Developer, jurisdiction: str) -> float:
+def market_loss_musd(lab: Developer, jurisdiction: str, share: float | None = None,
+                     revenue_musd: float | None = None) -> float:
     """What leaving (or being barred from) a market costs a lab, USD M: its sales there over
-    the planning horizon, times the exit multiplier (other products, partners, reputation)."""
+    the planning horizon, times the exit multiplier (other products, partners, reputation).
+    Its share of sales there and its annual revenue now are looked up unless given."""
     compliance = lab.model.params.world.compliance
     years = compliance.planning_horizon_months / 12.0
-    share = lab.sales_share_in(jurisdiction)
-    return compliance.exit_cost_multiplier * share * lab.annual_revenue_now_musd() * years
+    if share is None:
+        share = lab.sales_share_in(jurisdiction)
+    if revenue_musd is None:
+        revenue_musd = lab.annual_revenue_now_musd()
+    return compliance.exit_cost_multiplier * share * revenue_musd * years
 
 
-def fine_musd(policy: Policy, lab: Developer, plan: ReleasePlan, violations_before: int) -> float:
-    """The fine the lab would pay for this violation (after collectability), USD M."""
+def fine_musd(policy: Policy, lab: Developer, plan: ReleasePlan, violations_before: int,
+              domestic: bool | None = None) -> float:
+    """The fine the lab would pay for this violation (after collectability), USD M; `domestic`
+    (the lab is domiciled in the regulator's jurisdiction) is worked out unless given."""
     p = policy.params
     fine = policy.first_penalty_musd(plan, lab, lab.model)
     if violations_before >= 1:
         fine *= p.repeat_penalty_multiplier
-    if not policy.regulator.is_domestic(lab):
+    if domestic is None:
+        domestic = policy.regulator.is_domestic(lab)
+    if not domestic:
         fine *= p.collectable_share_foreign
     return fine
 
 
 def triggers_injunction(policy: Policy, lab: Developer, plan: ReleasePlan,
-                        violations_before: int) -> bool:
+                        violations_before: int, domestic: bool | None = None) -> bool:
     """Whether one more detected violation of `policy` gets the lab barred."""
     p = policy.params
-    threshold = (p.injunction_after_violations if policy.regulator.is_domestic(lab)
-                 else p.foreign_block_after_violations)
+    if domestic is None:
+        domestic = policy.regulator.is_domestic(lab)
+    threshold = p.injunction_after_violations if domestic else p.foreign_block_after_violations
     return policy.flagrant(plan) or violations_before + 1 >= threshold
 
 
@@ -63,18 +73,20 @@ def expected_defiance_costs(lab: Developer, plan: ReleasePlan, regulator: Regula
     """Expected fines and expected value lost to an injunction if the lab defies `policies`."""
     model = lab.model
     before = regulator.violations_of(lab)
+    domestic = regulator.is_domestic(lab)
     penalty, no_injunction = 0.0, 1.0
     for policy in policies:
         chance = policy.enforcement_probability(lab, model)
-        penalty += chance * fine_musd(policy, lab, plan, before)
-        if triggers_injunction(policy, lab, plan, before):
+        penalty += chance * fine_musd(policy, lab, plan, before, domestic)
+        if triggers_injunction(policy, lab, plan, before, domestic):
             no_injunction *= 1.0 - chance
     # Barred from a market, or (domestic) from defying it again: valued as losing its sales
     # there, an upper bound for a domestic lab that could still comply.
-    loss = market_loss_musd(lab, regulator.jurisdiction)
-    reputation = lab.params.defiance_reputation_share * lab.release_value_musd() \
-        * lab.sales_share_in(regulator.jurisdiction)
-    return Costs(penalty_musd=penalty, private_musd=(1.0 - no_injunction) * loss + reputation)
+    share = lab.sales_share_in(regulator.jurisdiction)
+    money = lab.money()
+    loss = market_loss_musd(lab, regulator.jurisdiction, share, money.annual_revenue_musd)
+    reputation = lab.params.defiance_reputation_share * money.release_value_musd * share
+    return Costs(0.0, penalty, (1.0 - no_injunction) * loss + reputation)
 
 
 def enforce(lab: Developer, plan: ReleasePlan, model: RegSimModel) -> None:

@@ -24,6 +24,7 @@ class EventLog:
         """Events in order: written (dicts) or, until the log is read, (step, writer, facts)."""
         self._month_texts: dict[int, str] = {}
         """'YYYY-MM' of each step logged so far (most events share a month with others)."""
+        self._shared: dict[tuple, tuple] = {}
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -52,6 +53,13 @@ class EventLog:
         numbers, tuples, released artifacts and plans), and hold no agent, so that an unread
         log keeps no model alive."""
         self._records.append((int(step), write, facts))
+
+    def shared(self, value: tuple[str | tuple, ...]) -> tuple:
+        """`value`, or the equal tuple logged before: facts that recur (names, kinds, actions,
+        the words of terms) are kept once, so a long log holds fewer containers. Only for
+        tuples of strings (and such tuples): equal numbers may differ (0.0 and -0.0, True
+        and 1)."""
+        return self._shared.setdefault(value, value)
 
     def _event(self, step: int, kind: str, actors: list[str], text: str,
                details: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ outcome's definition and unit: `sim.presentation.outcome_definitions` (docs/mode
 from __future__ import annotations
 
 import math
+import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,13 +47,14 @@ SERIES_COUNTERS = COUNTERS[:-2]
 """The totals recorded every month (policy changes are in the event log and the summary)."""
 COST_COLUMNS = ("cash_compliance_musd", "penalties_musd", "private_value_forgone_musd")
 FLOP_LINES = {"1e25": 25.0, "1e26": 26.0}
+CHANNELS_BUT_OPEN_WEIGHTS = tuple(c for c in CHANNELS if c != "open_weights")
 RELATIVE_LINE_OOM = 1.0
 """Kumar & Manning 2025: a threshold 'within 1 OOM of the largest run'."""
 
 
 class Observer:
-    """Computes each month's row and keeps the columns (plain lists, turned into a DataFrame
-    at the end). With `series=False` it keeps only the columns `summarise` reads
+    """Computes each month's row and keeps the rows (tuples in column order, turned into a
+    DataFrame at the end). With `series=False` it keeps only the columns `summarise` reads
     (`summary_columns`) and skips measuring the others."""
 
     def __init__(self, model: RegSimModel, series: bool = True) -> None:
@@ -63,8 +65,17 @@ class Observer:
         if not series:
             wanted = set(summary_columns([s.name for s in model.state_list]))
             names = [name for name in names if name in wanted]
-        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+        self.names = names
+        self._pick = operator.itemgetter(*names)
+        """A row's values in column order, in one call (`collect`)."""
+        self._rows: list[tuple] = []
         self._state_keys = [(state, _StateKeys(state.name)) for state in model.state_list]
+        # Column names formatted once, not every month.
+        self._pressure_keys = [(r, f"regulator_pressure__{r.name}") for r in model.regulator_list]
+        self._place_keys = [(place, f"open_weight_labs__{place}",
+                             f"open_frontier_capability__{place}") for place in self.places]
+        self._api_keys = {place: f"api_frontier_capability__{place}"
+                          for place in model.ecosystem.jurisdictions}
 
     def _places(self) -> list[str]:
         """Top-level jurisdictions a lab is or may move to (for open-weight labs by place)."""
@@ -99,8 +110,15 @@ class Observer:
 
     def collect(self) -> None:
         row = self.observe() if self.series else self.observe_summary_inputs()
-        for name, values in self.columns.items():
-            values.append(row[name])
+        self._rows.append(self._pick(row))
+
+    @property
+    def columns(self) -> dict[str, list[Any]]:
+        """Each column's values so far, by name."""
+        if not self._rows:
+            return {name: [] for name in self.names}
+        return {name: list(values)
+                for name, values in zip(self.names, zip(*self._rows, strict=True), strict=True)}
 
     def observe(self) -> dict[str, Any]:
         """This month's row: every column."""
@@ -143,8 +161,9 @@ class Observer:
             row[keys.best_channel] = state.best_channel
             row[keys.domestic_capability] = _finite(state.domestic_capability)
             row[keys.domestic_lag] = _lag(history, state.domestic_capability)
+            capabilities = state.channel_capability
             row[keys.lag_without_open_weights] = _lag(history, max(
-                state.channel_capability[c] for c in CHANNELS if c != "open_weights"))
+                [capabilities[c] for c in CHANNELS_BUT_OPEN_WEIGHTS]))
             for channel, key in keys.channels:
                 row[key] = _finite(state.channel_capability[channel])
         return row
@@ -158,24 +177,23 @@ class Observer:
             "ecosystem_best_open_share": ecosystem.open_share_at_least(registry.open_frontier),
             "open_weights_above_1e26_share": ecosystem.open_share_trained_above(26.0),
             "covered_models_held_by_states": self._covered_held_by_states(),
-            "open_weight_labs": sum(1 for d in model.developer_list if d.last_release_open),
+            "open_weight_labs": sum([1 for d in model.developer_list if d.last_release_open]),
             "releases": len(new),
-            "new_models_above_1e25_flop": sum(1 for a in new if a.train_flop >= 25.0),
-            "new_models_above_1e26_flop": sum(1 for a in new if a.train_flop >= 26.0),
-            "new_models_within_1oom_of_largest": sum(1 for a in new if _within_frontier(a)),
-            "active_policies": sum(1 for p in model.policies if p.in_force()),
+            "new_models_above_1e25_flop": sum([1 for a in new if a.train_flop >= 25.0]),
+            "new_models_above_1e26_flop": sum([1 for a in new if a.train_flop >= 26.0]),
+            "new_models_within_1oom_of_largest": sum([1 for a in new if _within_frontier(a)]),
+            "active_policies": sum([1 for p in model.policies if p.in_force()]),
         }
         row.update({key: model.counters[key] for key in SERIES_COUNTERS})
-        for regulator in model.regulator_list:
-            row[f"regulator_pressure__{regulator.name}"] = regulator.pressure
+        for regulator, key in self._pressure_keys:
+            row[key] = regulator.pressure
         open_labs = self._open_weight_labs_by_place()
-        for place in self.places:
-            row[f"open_weight_labs__{place}"] = open_labs[place]
-            row[f"open_frontier_capability__{place}"] = _finite(
-                registry.open_frontier_by_place.get(place, math.nan))
+        for place, labs_key, frontier_key in self._place_keys:
+            row[labs_key] = open_labs[place]
+            row[frontier_key] = _finite(registry.open_frontier_by_place.get(place, math.nan))
+        api_keys = self._api_keys
         for place, artifact in model.api_offers().items():
-            row[f"api_frontier_capability__{place}"] = (
-                artifact.capability if artifact is not None else math.nan)
+            row[api_keys[place]] = artifact.capability if artifact is not None else math.nan
         return row
 
     def _open_weight_labs_by_place(self) -> dict[str, int]:
@@ -193,7 +211,8 @@ class Observer:
     def _covered_held_by_states(self) -> int:
         """Copies of covered models held by states (stolen, or absorbed open weights)."""
         artifacts = self.model.registry.artifacts
-        return sum(1 for s in self.model.state_list for i in s.holdings if artifacts[i].covered)
+        return sum([1 for s in self.model.state_list for i in s.holdings
+                    if artifacts[i].covered])
 
     def frame(self) -> pd.DataFrame:
         """The monthly series: one row per step, with `step` and `month` columns first (with
@@ -202,12 +221,13 @@ class Observer:
 
         from sim.calendar import format_month
 
-        months = len(next(iter(self.columns.values()), []))
+        months = len(self._rows)
         data: dict[str, Any] = {
             "step": np.arange(months, dtype=int),
             "month": [format_month(self.model.start_month + i) for i in range(months)],
         }
-        for name, values in self.columns.items():
+        columns = self.columns
+        for name, values in columns.items():
             # A numeric column as the array numpy makes of it (the dtype pandas would infer,
             # several times faster to hand over); text and mixed columns as they are.
             array = np.asarray(values)

@@ -90,10 +90,13 @@ class ModelArtifact:
     """Its training cost at market prices when released, USD M."""
     largest_run_before: float = -math.inf
     """The largest run released before it (log10 FLOP), for frontier-relative thresholds."""
-    stolen_by: set[str] = field(default_factory=set)
-    _offered_in: dict[str, bool] = field(default_factory=dict, init=False, repr=False,
-                                         compare=False)
-    """Answers of `offered_in` so far (`blocked` and `withheld` are fixed at release)."""
+    stolen_by: frozenset[str] = frozenset()
+    """The states that stole its weights (a new set at each theft: most models are never
+    stolen, and share this empty one)."""
+    _offered_in: dict[str, bool] | None = field(default=None, init=False, repr=False,
+                                                compare=False)
+    """Answers of `offered_in` so far (`blocked` and `withheld` are fixed at release); made
+    at the first question (open models are never asked)."""
 
     @property
     def controlled_copies(self) -> int:
@@ -102,15 +105,24 @@ class ModelArtifact:
 
     def offered_in(self, jurisdiction: str) -> bool:
         """Whether the lab offers it there (closed models: served through its API)."""
-        known = self._offered_in.get(jurisdiction)
+        answers = self._offered_in
+        if answers is None:
+            answers = self._offered_in = {}
+        known = answers.get(jurisdiction)
         if known is None:
-            known = self._offered_in[jurisdiction] = not within_any(
+            known = answers[jurisdiction] = not within_any(
                 jurisdiction, self.blocked | self.withheld)
         return known
 
 
-def _most_capable_first(artifact: ModelArtifact) -> float:
-    return -artifact.capability
+def _insort_most_capable_first(artifacts: list[ModelArtifact], keys: list[float],
+                               artifact: ModelArtifact) -> None:
+    """Insert `artifact` after every artifact at least as capable (as `bisect.insort_right`
+    with the key `-capability`), keeping `keys` (minus each capability) in step."""
+    key = -artifact.capability
+    index = bisect.bisect_right(keys, key)
+    keys.insert(index, key)
+    artifacts.insert(index, artifact)
 
 
 class ModelRegistry:
@@ -130,6 +142,11 @@ class ModelRegistry:
         """Each developer's closed models, most capable first."""
         self.by_capability: list[ModelArtifact] = []
         """Every artifact, most capable first."""
+        self._by_capability_keys: list[float] = []
+        """Minus each capability in `by_capability`, in its order (bisected without a key
+        function: one call per release instead of one per comparison)."""
+        self._closed_keys: dict[str, list[float]] = {}
+        """Likewise for each developer's list in `closed_by_developer`."""
         self.largest: ModelArtifact | None = None
         self.count_by_developer: dict[str, int] = {}
         self.version = 0
@@ -142,7 +159,7 @@ class ModelRegistry:
         self.version += 1
         self.count_by_developer[artifact.developer] = self.count_by_developer.get(
             artifact.developer, 0) + 1
-        bisect.insort_right(self.by_capability, artifact, key=_most_capable_first)
+        _insort_most_capable_first(self.by_capability, self._by_capability_keys, artifact)
         if self.largest is None or artifact.train_flop > self.largest.train_flop:
             self.largest = artifact
         self.frontier = max(self.frontier, artifact.capability)
@@ -156,8 +173,9 @@ class ModelRegistry:
                 self.best_open = artifact
         else:
             self.closed_frontier = max(self.closed_frontier, artifact.capability)
-            bisect.insort_right(self.closed_by_developer.setdefault(artifact.developer, []),
-                                artifact, key=_most_capable_first)
+            _insort_most_capable_first(
+                self.closed_by_developer.setdefault(artifact.developer, []),
+                self._closed_keys.setdefault(artifact.developer, []), artifact)
             best = self.best_closed_by_developer.get(artifact.developer)
             if best is None or artifact.capability >= best.capability:
                 self.best_closed_by_developer[artifact.developer] = artifact

@@ -132,9 +132,10 @@ class StateActor(mesa.Agent):
     def _attempt_thefts(self) -> None:
         model = self.model
         capability = self.capability
-        for lab in model.developer_list:
-            target = model.registry.best_closed_by_developer.get(lab.name)
-            if target is None or self.is_domestic(lab.jurisdiction):
+        best_closed = model.registry.best_closed_by_developer
+        for lab in model.labs_with_closed_models():
+            target = best_closed[lab.name]
+            if self.is_domestic(lab.jurisdiction):
                 continue
             if target.capability <= capability or self.name in target.stolen_by:
                 continue
@@ -146,7 +147,7 @@ class StateActor(mesa.Agent):
 
     def _steal(self, lab: Developer, target: ModelArtifact) -> None:
         model, theft = self.model, self.model.params.world.theft
-        target.stolen_by.add(self.name)
+        target.stolen_by = target.stolen_by | {self.name}
         self.holdings.add(target.artifact_id)
         self._gain("theft", target.capability)
         model.counters["thefts"] += 1
@@ -183,18 +184,21 @@ class StateActor(mesa.Agent):
         discount = self.params.distillation_discount_oom
         busy = {a.artifact_id for _, a in self.distilling}
         capability = self.capability
-        best, best_access = None, 0.0
-        for lab in model.developer_list:
-            artifact = model.registry.best_closed_by_developer.get(lab.name)
-            if artifact is None or self.is_domestic(artifact.jurisdiction) \
+        best, best_lab = None, None
+        best_closed = model.registry.best_closed_by_developer
+        for lab in model.labs_with_closed_models():
+            artifact = best_closed[lab.name]
+            if self.is_domestic(artifact.jurisdiction) \
                     or artifact.artifact_id in busy \
                     or artifact.capability - discount <= capability:
                 continue
             if best is None or artifact.capability > best.capability:
-                best, best_access = artifact, self.distillation_access(lab, artifact)
+                best, best_lab = artifact, lab
         if best is None:
             return
-        chance = self.params.distillation_hazard_per_month * best_access
+        # The access only of the model chosen (working it out changes nothing).
+        chance = self.params.distillation_hazard_per_month * self.distillation_access(best_lab,
+                                                                                      best)
         if model.streams.uniform("state", self.name, "distillation", model.step_index) < chance:
             self.distilling.append((model.step_index + self.params.distillation_months, best))
 

@@ -13,6 +13,7 @@ import math
 from functools import lru_cache
 
 import mesa
+import numpy as np
 
 from sim.calendar import format_month, parse_month
 from sim.model import catch_up, enforcement
@@ -71,12 +72,15 @@ class RegSimModel(mesa.Model):
         self.ecosystem = Ecosystem(params.world.ecosystem)
         self._open_draws = self.streams.generator("ecosystem", "open")
         self._api_draws = self.streams.generator("ecosystem", "api")
+        self._open_uniforms = np.empty(self.ecosystem.adopters)
+        self._api_uniforms = np.empty(self.ecosystem.adopters)
         self._markets_version = 0
         self._fines_due: list[tuple[int, float]] = []
         self._access_factors: dict[tuple[str, int], float] = {}
         """compute_access_factor by (jurisdiction, month), for the policies' state of this step
         (labs ask for it hundreds of times a month; instruments change only in `step`'s first
         parts, before the labs move)."""
+        self._labs_with_closed: tuple[int, list[Developer]] | None = None
         self._offers_key: int | None = None
         self._offers: dict[str, ModelArtifact | None] = {}
         self._changes = [(parse_month(month), snapshot)
@@ -150,6 +154,16 @@ class RegSimModel(mesa.Model):
 
     def policy_named(self, key: str):
         return self._policies_by_key[key]
+
+    def labs_with_closed_models(self) -> list[Developer]:
+        """The labs that have released a closed model, in `developer_list` order (what states
+        may steal or distil; worked out again only when a lab releases its first one)."""
+        best = self.registry.best_closed_by_developer
+        known = self._labs_with_closed
+        if known is None or known[0] != len(best):
+            known = self._labs_with_closed = (
+                len(best), [lab for lab in self.developer_list if lab.name in best])
+        return known[1]
 
     def developer_named(self, name: str) -> Developer:
         return self._developers_by_name[name]
@@ -225,8 +239,9 @@ class RegSimModel(mesa.Model):
         """One month of adoption. Every month draws one uniform per adopter for each purpose,
         whether or not anything is on offer, so a policy never shifts later months' draws."""
         ecosystem = self.ecosystem
-        open_uniforms = self._open_draws.random(ecosystem.adopters)
-        api_uniforms = self._api_draws.random(ecosystem.adopters)
+        # Drawn into the same two buffers every month (the same numbers as fresh arrays).
+        open_uniforms = self._open_draws.random(out=self._open_uniforms)
+        api_uniforms = self._api_draws.random(out=self._api_uniforms)
         best = self.registry.best_open
         if best is not None:
             ecosystem.diffuse_open(best.capability, best.covered, open_uniforms, best.train_flop)
@@ -317,22 +332,24 @@ class RegSimModel(mesa.Model):
             state.finish_absorptions_before_start()
 
     def _log_release(self, lab: Developer, artifact: ModelArtifact, plan: ReleasePlan) -> None:
-        # Worded when the log is read: the artifact's and the plan's logged fields never change.
+        # Worded when the log is read: the artifact's logged fields never change. The plan's
+        # few logged fields are kept, not the plan (fewer objects for the collector to visit).
         self.events.add_facts(artifact.release_step, _release_words, lab.name, lab.label,
-                              artifact, plan)
+                              artifact, plan.withheld, plan.defied, plan.design, plan.side)
 
 
 def _release_words(lab_name: str, lab_label: str, artifact: ModelArtifact,
-                   plan: ReleasePlan) -> tuple[str, list[str], str, dict]:
+                   withheld: frozenset[str], defied: frozenset[str], design: str,
+                   side: bool) -> tuple[str, list[str], str, dict]:
     """The release event: kind, actors, text and details."""
     access = "open weights" if artifact.open_weights else "closed (API)"
     extras = []
     if artifact.shutdown_capable:
         extras.append("with shutdown capability")
-    if plan.withheld:
-        extras.append("withheld from " + ", ".join(sorted(plan.withheld)))
-    if plan.defied:
-        extras.append("in defiance of " + ", ".join(sorted(plan.defied)))
+    if withheld:
+        extras.append("withheld from " + ", ".join(sorted(withheld)))
+    if defied:
+        extras.append("in defiance of " + ", ".join(sorted(defied)))
     suffix = f" {'; '.join(extras)}" if extras else ""
     text = (f"{lab_label} releases {artifact.name}, {access}, 1e{artifact.train_flop:.2f} FLOP"
             + suffix)
@@ -340,8 +357,8 @@ def _release_words(lab_name: str, lab_label: str, artifact: ModelArtifact,
         artifact=artifact.name, train_flop=round(artifact.train_flop, 4),
         capability=round(artifact.capability, 4), open_weights=artifact.open_weights,
         covered=artifact.covered, shutdown_capable=artifact.shutdown_capable,
-        defied=sorted(plan.defied), withheld=sorted(plan.withheld),
-        design=plan.design, side=plan.side, jurisdiction=artifact.jurisdiction,
+        defied=sorted(defied), withheld=sorted(withheld),
+        design=design, side=side, jurisdiction=artifact.jurisdiction,
         largest_run_before=round(artifact.largest_run_before, 4)
         if math.isfinite(artifact.largest_run_before) else None,
         cost_musd=round(artifact.cost_musd, 3))

@@ -210,9 +210,21 @@ class ThresholdPolicy(Policy):
     """An instrument whose coverage is a size threshold (see `ThresholdParams`)."""
 
     params: ThresholdParams
+    _floor: tuple | None = None
+    """(month, params, cost model, `absolute_floor`): the floor is asked for at every release
+    and changes only with the month (or a dated change of the parameters or of compute)."""
 
     def absolute_floor(self, model: RegSimModel) -> float:
         """The smallest log10 FLOP its FLOP and USD lines cover this month."""
+        known = self._floor
+        if known is not None and known[0] == model.month and known[1] is self.params \
+                and known[2] is model.costs:
+            return known[3]
+        floor = self._absolute_floor(model)
+        self._floor = (model.month, self.params, model.costs, floor)
+        return floor
+
+    def _absolute_floor(self, model: RegSimModel) -> float:
         p = self.params
         floor = math.log10(p.threshold_flop) if p.threshold_flop is not None else -math.inf
         if p.threshold_usd is not None:
