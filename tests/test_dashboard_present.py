@@ -243,6 +243,19 @@ def test_one_definition_of_months_behind_per_screen(short):
     assert f"any means {lag.text} months" in caption.replace(".0 months", " months")
 
 
+def test_chart_captions_give_counts_to_two_figures_as_the_headlines_do(short):
+    policy = RunSet("p", tuple(simulate(short.baseline(2), seed) for seed in short.seeds(2)))
+    actor = live_charts.actor_of(["prc"], {"prc": "the PRC"})
+    counts = [spec for spec in live_charts.CHARTS if spec.unit not in (
+        "months", "share", "USD M") and spec.kind not in ("capability", "channels")]
+    assert counts
+    for spec in counts:
+        caption = live_charts.chart_caption(spec, policy, policy, short.months - 1, actor)
+        for number in re.findall(r"\d[\d,]*(?:\.\d+)?", caption.split(": ", 1)[1]):
+            digits = number.replace(",", "").replace(".", "").lstrip("0").rstrip("0")
+            assert len(digits) <= 2, (spec.key, caption)
+
+
 # Colours -----------------------------------------------------------------------------------------
 
 

@@ -481,7 +481,7 @@ def _words(spec: ChartSpec):
         return wording.months
     if spec.unit == "USD M":
         return wording.musd
-    return wording.count
+    return wording.two_figures  # a mean over a few draws: two figures, as the headlines
 
 
 def _channels_caption(spec, policy, baseline, month, actor, hidden, when) -> str:
