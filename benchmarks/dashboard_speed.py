@@ -19,8 +19,10 @@ and measures, from the browser's side:
 
 Every request off this machine is aborted and reported. Prints medians, minima and maxima of
 wall time (seconds, `time.perf_counter`), and the CPU time the server and its workers spent per
-lever change (user + system seconds of the server's process group from /proc, Linux only):
-wall time is noisy on a shared machine, CPU time much less so. The 1-minute load average before
+lever change (user + system seconds of the server's process group from /proc, Linux only),
+split into the page's server and its workers, and the browser's CPU time beside it (on a
+workshop laptop the browser shares the cores with the model): wall time is noisy on a shared
+machine, CPU time much less so. The 1-minute load average before
 and after is printed: compare figures only at similar loads.
 
     python benchmarks/dashboard_speed.py [--loads 5] [--changes 10] [--neighbours 12]
@@ -62,7 +64,16 @@ LICENCE = "regulators.us_federal.policies.open_weight_licence.enabled"
 def server_cpu_s() -> float:
     """User + system CPU seconds of every process descended from this script's children (the
     `regsim app` launcher, the server it starts in a session of its own, and the server's
-    worker pool, reaped children included); nan without /proc."""
+    worker pools, reaped children included); nan without /proc."""
+    parts = cpu_parts_s()
+    return parts["server"] + parts["workers"]
+
+
+def cpu_parts_s() -> dict[str, float]:
+    """The CPU seconds of `server_cpu_s` split into the server (the launcher and the page's
+    server process: rendering, charts, sending) and its workers (the model and summarising
+    the draws, background neighbours included), and the browser's (Playwright's driver and
+    the chromium it runs: drawing the page; not part of `server_cpu_s`); nan without /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     stats = {}
     for entry in Path("/proc").iterdir():
@@ -72,22 +83,33 @@ def server_cpu_s() -> float:
             except OSError:
                 continue  # the process ended meanwhile
             stats[entry.name] = fields
-    # fields[1] is the parent; walk down from this script (the browser is not our concern:
-    # its processes descend from Playwright's driver, whose CPU is left out on purpose).
+    # fields[1] is the parent; walk down from this script.
     children: dict[str, list[str]] = {}
     for pid, fields in stats.items():
         children.setdefault(fields[1], []).append(pid)
-    driver = {pid for pid, fields in stats.items() if "playwright" in _command(pid)}
-    found, todo = set(), [pid for pid in children.get(str(os.getpid()), []) if pid not in driver]
+    mine = children.get(str(os.getpid()), [])
+    driver = [pid for pid in mine if "playwright" in _command(pid)]
+    found = _descendants([pid for pid in mine if pid not in driver], children)
+    if not found:
+        return {"server": float("nan"), "workers": float("nan"), "browser": float("nan")}
+    workers = {pid for pid in found if "multiprocessing" in _command(pid)}
+
+    def total(pids) -> float:
+        return sum(int(stats[p][11]) + int(stats[p][12]) + int(stats[p][13])
+                   + int(stats[p][14]) for p in pids) / tick
+
+    return {"server": total(found - workers), "workers": total(workers),
+            "browser": total(_descendants(driver, children))}
+
+
+def _descendants(roots: list[str], children: dict[str, list[str]]) -> set[str]:
+    found, todo = set(), list(roots)
     while todo:
         pid = todo.pop()
         if pid not in found:
             found.add(pid)
             todo.extend(children.get(pid, []))
-    if not found:
-        return float("nan")
-    return sum(int(stats[p][11]) + int(stats[p][12]) + int(stats[p][13]) + int(stats[p][14])
-               for p in found) / tick
+    return found
 
 
 def _command(pid: str) -> str:
@@ -143,16 +165,20 @@ def measure_changes(browser, url: str, changes: int) -> dict[str, list]:
     page.goto(url)
     key = wait_ready(page)
     fresh, cached, seen, cpu, first, sent = [], [], [key], [], [], []
+    parts: dict[str, list[float]] = {"server": [], "workers": [], "browser": []}
 
     def timed(action) -> float:
         nonlocal key
-        started, cpu_before, bytes_before = time.perf_counter(), server_cpu_s(), received[0]
+        started, parts_before, bytes_before = time.perf_counter(), cpu_parts_s(), received[0]
         action()
         page.wait_for_function(FIRST_ANSWER, arg=key, timeout=120_000)
         first.append(time.perf_counter() - started)
         key = wait_ready(page, key)
         seen.append(key)
-        cpu.append(server_cpu_s() - cpu_before)
+        parts_after = cpu_parts_s()
+        for name, values in parts.items():
+            values.append(parts_after[name] - parts_before[name])
+        cpu.append(parts["server"][-1] + parts["workers"][-1])
         sent.append(received[0] - bytes_before)
         return time.perf_counter() - started
 
@@ -170,6 +196,7 @@ def measure_changes(browser, url: str, changes: int) -> dict[str, list]:
     wait_idle()  # the neighbours of the setting shown are computed meanwhile
     precomputed = [timed(lambda: toggle(page, LICENCE))]
     return {"fresh": fresh, "cached": cached, "cpu": cpu[:n], "first": first[:n],
+            **{f"cpu {name}": values[:n] for name, values in parts.items()},
             "bytes": sent[:n], "precomputed": precomputed, "away": requests.off_machine()}
 
 
@@ -223,6 +250,9 @@ def main() -> None:
     print(_row("lever change, settings cached", changes["cached"]))
     print(_row("toggle, neighbours precomputed", changes["precomputed"]))
     print(_row("server CPU s per fresh change", changes["cpu"]))
+    print(_row("  of which the server process", changes["cpu server"]))
+    print(_row("  of which its worker pools", changes["cpu workers"]))
+    print(_row("browser CPU s per fresh change", changes["cpu browser"]))
     print(_row("websocket MB per fresh change", [b / 1e6 for b in changes["bytes"]]))
     print(f"this script's own CPU s (browser driver): {time.process_time() - cpu_before:.1f}")
     requests_off = away + changes["away"]

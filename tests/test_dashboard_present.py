@@ -132,6 +132,53 @@ def test_neighbours_are_computed_in_the_background_so_a_toggle_is_cached(short, 
     assert pool.background_submitted > before
 
 
+def _children_niceness() -> dict[int, int]:
+    """The niceness of each child process of this one (Linux /proc)."""
+    import os
+
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if entry.name.isdigit() and fields[1] == str(os.getpid()):
+            found[int(entry.name)] = int(fields[16])
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_neighbours_run_in_niced_workers_of_their_own_so_a_lever_never_waits_for_them(short):
+    """Background replicates run at the lowest priority in a pool of their own: the page's
+    replicates get the cores at once (on main they shared the page's workers, so a lever
+    moved while two neighbours ran waited for both)."""
+    import os
+
+    if os.nice(0) >= 19:
+        pytest.skip("this test already runs at the lowest priority")
+    engine = Engine(workers=1)
+    others = set(_children_niceness())  # other tests' workers
+    try:
+        engine.warm()[0].result(timeout=300)
+        page_workers = set(_children_niceness()) - others
+        assert page_workers
+        seeds = short.seeds(2)
+        engine.background([lambda: short.scenario_with({KILL_SWITCH: True, THRESHOLD: 2e25}, 2)],
+                          seeds)
+        deadline = time.monotonic() + 300
+        niced: dict[int, int] = {}
+        while not niced and time.monotonic() < deadline:
+            niced = {pid: nice for pid, nice in _children_niceness().items()
+                     if pid not in page_workers | others and nice == 19}
+            time.sleep(0.1)
+        assert niced, "a background worker at niceness 19"
+        assert all(nice < 19 for pid, nice in _children_niceness().items() if pid in page_workers)
+        answer = engine.run_blocking(short.scenario_with({LICENCE: True}, 2), seeds)
+        assert answer.size == 2
+    finally:
+        engine.shutdown(terminate_running=True)
+
+
 def test_a_slider_notch_is_one_step_and_stops_at_the_ends(short):
     threshold = short.lever(THRESHOLD)
     assert notch(threshold, 1e26, 1) == threshold.value_at(26.1) == 1.3e26  # as the slider

@@ -7,6 +7,11 @@ cached by (scenario, seed): the unchanged baseline is computed once, and moving 
 instant. A request superseded by a newer lever change is cancelled: its replicates that have not
 started are withdrawn from the pool unless another request is waiting for them.
 
+The neighbouring settings (`Engine.background`) run in a second pool whose workers are niced
+(`BACKGROUND_NICENESS`): the operating system gives the page's own replicates the cores at
+once, so a lever moved while neighbours compute never waits for one of them, and a setting
+the background has not finished is computed afresh in the page's pool.
+
 `Engine.run` is a coroutine (Solara awaits it in its event loop); `Engine.run_blocking` is the
 same for scripts and tests.
 """
@@ -35,6 +40,10 @@ WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 PARENT_CHECK_S = 1.0
 """How often a worker checks that the server which started it still runs."""
+
+BACKGROUND_NICENESS = 19
+"""Niceness of the background workers: the lowest priority, so they take only the CPU the
+page's own replicates leave idle (a niced process gets ~1.5% of a core a normal one wants)."""
 
 CACHE_DRAWS = 1000
 """Replicates kept in memory (about 100 lever settings of 10 draws, the neighbours computed in
@@ -106,6 +115,13 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="regsim-parent-watch", daemon=True).start()
 
 
+def _background_worker(parent_pid: int) -> None:
+    """Background worker initializer: lowest priority, and exit with the server."""
+    if hasattr(os, "nice"):  # not on Windows: the background then only waits its turn
+        os.nice(BACKGROUND_NICENESS)
+    _watch_parent(parent_pid)
+
+
 def _warm_up() -> int:
     """Import the model in a fresh worker, so the first real request does not pay for it."""
     import sim.experiments.runner  # noqa: F401
@@ -129,6 +145,7 @@ class Engine:
         self.workers = workers
         self.cache_draws = cache_draws
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._background_pool: cf.ProcessPoolExecutor | None = None
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[str, int], Draw] = OrderedDict()
         self._pending: dict[tuple[str, int], _Pending] = {}
@@ -139,7 +156,8 @@ class Engine:
         self._jobs: Iterator[Callable[[], Scenario | None]] | None = None
         self._job_seeds: list[int] = []
         self._job_queue: list[tuple[Scenario, str, int]] = []
-        self._background: set[tuple[str, int]] = set()
+        self._background: dict[tuple[str, int], cf.Future] = {}
+        """Background replicates submitted and not done (their own pool, `_background_pool`)."""
         self._wake = threading.Event()
         self._pumper: threading.Thread | None = None
 
@@ -155,6 +173,14 @@ class Engine:
                                                     initargs=(os.getpid(),))
             return self._pool
 
+    def _background_executor(self) -> cf.ProcessPoolExecutor:
+        with self._lock:
+            if self._background_pool is None:
+                self._background_pool = cf.ProcessPoolExecutor(
+                    self.workers, mp_context=worker_context(), initializer=_background_worker,
+                    initargs=(os.getpid(),))
+            return self._background_pool
+
     def warm(self) -> list[cf.Future]:
         """Start the workers and import the model in each (returns at once)."""
         pool = self._executor()
@@ -164,20 +190,14 @@ class Engine:
         """Stop the workers (pending replicates are cancelled; running ones are waited for,
         or with `terminate_running` stopped at once)."""
         with self._lock:
-            pool, self._pool = self._pool, None
+            pools = [self._pool, self._background_pool]
+            self._pool = self._background_pool = None
             self._pending.clear()
             self._jobs, self._job_queue = None, []
             self._background.clear()
-        if pool is None:
-            return
-        if terminate_running:
-            if hasattr(pool, "terminate_workers"):  # Python 3.14+
-                pool.terminate_workers()
-                return
-            # No public way before 3.14: the executor's own record of its processes.
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pool in pools:
+            if pool is not None:
+                _stop(pool, terminate_running)
 
     # The cache ------------------------------------------------------------------------------
     def cached(self, scenario: Scenario, seeds: Sequence[int]) -> RunSet | None:
@@ -193,13 +213,22 @@ class Engine:
 
     def _store(self, item: tuple[str, int], future: cf.Future) -> None:
         with self._lock:
-            self._pending.pop(item, None)
-            self._background.discard(item)
+            background = self._background.get(item) is future
+            if background:
+                self._background.pop(item)
+            elif self._pending.get(item) is not None and self._pending[item].future is future:
+                self._pending.pop(item)
             if future.cancelled():
                 return
             if future.exception() is not None:
                 if isinstance(future.exception(), cf.process.BrokenProcessPool):
-                    self._pool = None  # a worker died: the next request starts a new pool
+                    # a worker died: the next request starts a new pool
+                    if background:
+                        self._background_pool = None
+                    else:
+                        self._pool = None
+                return
+            if item in self._cache:  # the page's pool and the background both computed it
                 return
             self._cache[item] = unpacked(future.result())
             self._cache.move_to_end(item)
@@ -217,6 +246,9 @@ class Engine:
                 return done
             pending = self._pending.get(item)
             if pending is None:
+                behind = self._background.get(item)
+                if behind is not None:
+                    behind.cancel()  # not started: withdrawn; running: it loses the race
                 future = self._executor().submit(simulate_packed, scenario, seed)
                 self.submitted += 1
                 pending = self._pending[item] = _Pending(future)
@@ -245,13 +277,14 @@ class Engine:
         key = scenario_key(scenario)
         seeds = [int(seed) for seed in seeds]
         futures = [self._claim(scenario, key, seed) for seed in seeds]
+        self._withdraw_background()
         waiting = set(range(len(seeds)))
         try:
             draws: list[Draw] = []
             for index, future in enumerate(futures):
                 if on_draws is not None and draws and not future.done():
                     on_draws(RunSet(key, tuple(draws)))
-                draws.append(unpacked(await _wrapped(future)))
+                draws.append(self._draw(key, seeds[index], await _wrapped(future)))
                 waiting.discard(index)
                 self._release(key, seeds[index])
             return RunSet(key, tuple(draws))
@@ -260,13 +293,28 @@ class Engine:
                 self._release(key, seeds[index])
             self._pump()
 
+    def _draw(self, key: str, seed: int, result: Draw | bytes) -> Draw:
+        """The draw of a finished replicate: the one `_store` unpacked into the cache (its
+        callback runs first), so the page never unpacks a draw twice."""
+        with self._lock:
+            draw = self._cache.get((key, seed))
+        return draw if draw is not None else unpacked(result)
+
+    def _withdraw_background(self) -> None:
+        """A page is waiting: withdraw the background replicates not started yet (those
+        running are niced: they take no CPU the page's workers want)."""
+        with self._lock:
+            for item, future in list(self._background.items()):
+                if future.cancel():
+                    self._background.pop(item, None)
+
     # Background work ----------------------------------------------------------------------------
     def background(self, jobs: Iterable[Callable[[], Scenario | None]],
                    seeds: Sequence[int]) -> None:
         """Compute these scenarios (each built lazily by its job; None skips it) into the
-        cache when the pool is otherwise idle, at most one replicate per worker at a time, so
-        a request from the page waits for one replicate at most. Replaces the previous jobs
-        (the neighbours of a setting the page has left are no longer wanted)."""
+        cache while no page waits, at most one replicate per worker at a time, in the niced
+        background pool (so a request from the page never waits for one). Replaces the
+        previous jobs (the neighbours of a setting the page has left are no longer wanted)."""
         with self._lock:
             self._jobs = iter(list(jobs))
             self._job_seeds = [int(seed) for seed in seeds]
@@ -298,8 +346,7 @@ class Engine:
     def _feed_one(self) -> bool:
         """Submit one background replicate if a worker is free; whether to try again."""
         with self._lock:
-            in_flight = sum(1 for item in self._background if item in self._pending)
-            if self._busy() or in_flight >= self.workers:
+            if self._busy() or len(self._background) >= self.workers:
                 return False
             if not self._job_queue:
                 job = next(self._jobs, None) if self._jobs is not None else None
@@ -322,16 +369,16 @@ class Engine:
         with self._lock:
             scenario, key, seed = self._job_queue.pop(0)
             item = (key, seed)
-            if item in self._cache or item in self._pending or self._busy():
+            if (item in self._cache or item in self._pending or item in self._background
+                    or self._busy()):
                 if self._busy():
                     self._job_queue.insert(0, (scenario, key, seed))
                     return False
                 return True
-            future = self._executor().submit(simulate_packed, scenario, seed)
+            future = self._background_executor().submit(simulate_packed, scenario, seed)
             self.submitted += 1
             self.background_submitted += 1
-            self._pending[item] = _Pending(future)
-            self._background.add(item)
+            self._background[item] = future
         future.add_done_callback(lambda f, item=item: self._store(item, f))
         return True
 
@@ -344,6 +391,19 @@ class Engine:
     def run_blocking(self, scenario: Scenario, seeds: Sequence[int]) -> RunSet:
         """`run` for callers without an event loop."""
         return asyncio.run(self.run(scenario, seeds))
+
+
+def _stop(pool: cf.ProcessPoolExecutor, terminate_running: bool) -> None:
+    """Stop a pool's workers (pending replicates cancelled; running ones waited for, or with
+    `terminate_running` stopped at once)."""
+    if terminate_running:
+        if hasattr(pool, "terminate_workers"):  # Python 3.14+
+            pool.terminate_workers()
+            return
+        # No public way before 3.14: the executor's own record of its processes.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def _wrapped(future: cf.Future) -> Any:

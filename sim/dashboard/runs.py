@@ -90,6 +90,8 @@ class RunSet:
     key: str
     draws: tuple[Draw, ...] = field(repr=False)
     _matrices: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _shares: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, compare=False,
+                                                      repr=False)
 
     @property
     def months(self) -> tuple[str, ...]:
@@ -184,15 +186,19 @@ class RunSet:
         return math.nan if values is None else mean_of_defined(values)
 
     def channel_shares(self, column: str) -> dict[str, np.ndarray]:
-        """For a text column, the share of draws in each category, month by month."""
-        rows = [row for row in self.labels(column) if row]
-        if not rows:
-            return {}
-        categories = sorted({value for row in rows for value in row})
-        length = len(rows[0])
-        return {category: np.array([sum(row[m] == category for row in rows) / len(rows)
-                                    for m in range(length)])
-                for category in categories}
+        """For a text column, the share of draws in each category, month by month (cached:
+        every redraw's chart caption asks again)."""
+        key = "channels:" + column
+        if key not in self._shares:
+            rows = [row for row in self.labels(column) if row]
+            if not rows:
+                return {}
+            length = len(rows[0])
+            table = np.array([row[:length] for row in rows], dtype=object)
+            self._shares[key] = {category: (table == category).sum(axis=0) / len(rows)
+                                 for category in sorted({value for row in rows
+                                                         for value in row})}
+        return self._shares[key]
 
 
 def mean_of_defined(values: Sequence[float] | np.ndarray) -> float:
