@@ -340,6 +340,10 @@ def test_the_facilitator_shows_a_hidden_reference_early(url, small, new_page):
     host.get_by_role("button", name="game").click()
     host.get_by_role("button", name="Start the game").click()
     host.locator(".regsim-play-round").wait_for()
+    # The page before the game shows the reference; wait for the game's first redraw (a 3.12
+    # run read the page a moment before it), then for its answer.
+    host.wait_for_function(f"() => ({REFERENCE})().marks === 0")
+    host.wait_for_function("document.querySelector('.regsim-status').dataset.state === 'ready'")
     _reference_absent(host, label, "before round 1")
     host.locator(".regsim-reveal-reference").click()
     host.locator(".regsim-headline-baseline").first.wait_for()

@@ -125,3 +125,16 @@ def test_a_bundled_comparison_per_formulation_has_no_exponent(tmp_path):
     report_html = render_report(read_folder(out))
     assert 'id="formulations"' in report_html
     assert exponents_in(reader_text(report_html)) == []
+
+
+def test_numbers_too_large_for_a_float_read_as_not_available_not_a_traceback() -> None:
+    """A crafted results folder may hold '1e400' or a log10 of 400: words, never an
+    OverflowError (a fuzzed outcomes.csv stopped `regsim report` so)."""
+    from sim.plots.number_axes import change_words
+    from sim.presentation import wording
+
+    assert wording.no_exponents("x 1e400 y") == f"x {wording.NOT_AVAILABLE} y"
+    assert wording.no_exponents("0e26 FLOP") == (
+        f"about {wording.NOT_AVAILABLE} GPT-4's training compute")
+    assert wording.multiple(400.0) == wording.NOT_AVAILABLE
+    assert change_words(500.0) == wording.NOT_AVAILABLE

@@ -258,7 +258,8 @@ def value_in_words(value: float, unit: str) -> tuple[str, str]:
         yardstick = GPT4_EFFECTIVE if "effective" in unit else GPT4_COMPUTE
         return wording.multiple(value), f" {yardstick}"
     if unit in ("OOM", "OOM/yr"):
-        factor = wording.times(10.0 ** value) if math.isfinite(value) else NOT_AVAILABLE
+        factor = (wording.times(wording.power_of_ten(value)) if math.isfinite(value)
+                  else NOT_AVAILABLE)
         return factor, " a year" if unit == "OOM/yr" else " as much compute"
     return format_number(value), f" {unit}" if unit and unit != "count" else ""
 

@@ -28,7 +28,7 @@ import pandas as pd
 from sim.experiments.compare import outcome_direction
 from sim.presentation.compare_report import verdict as verdict_sentence
 from sim.presentation.tables import format_number, outcome_name_and_unit
-from sim.presentation.wording import no_exponents
+from sim.presentation.wording import no_exponents, power_of_ten
 
 CLEAR, SMALL, UNCLEAR = "clear effect", "small effect", "no clear effect"
 NO_DIFFERENCE, UNJUDGED = "no difference in any pair", "too few pairs to judge"
@@ -133,7 +133,7 @@ def relative_size(difference: float, baseline: float, unit: str) -> tuple[float,
     if not math.isfinite(difference):
         return math.nan, ""
     if LOG_UNIT_MARK in unit:
-        factor = 10.0 ** abs(difference)
+        factor = power_of_ten(abs(difference))
         return factor - 1.0, f"x{format_number(factor)} {'more' if difference > 0 else 'less'} " \
                              "effective compute"
     if not math.isfinite(baseline):

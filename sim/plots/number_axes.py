@@ -74,7 +74,9 @@ def change_words(log10_difference: float) -> str:
     """A difference of log10 FLOP as a change in compute: 0.05 -> '+12%', 0 -> '0%'."""
     if not math.isfinite(log10_difference):
         return wording.NOT_AVAILABLE
-    percent = (10.0 ** log10_difference - 1.0) * 100.0
+    percent = (wording.power_of_ten(log10_difference) - 1.0) * 100.0
+    if not math.isfinite(percent):
+        return wording.NOT_AVAILABLE
     if abs(percent) < 5e-4:
         return "0%"
     if abs(percent) >= 10:

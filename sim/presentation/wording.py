@@ -55,12 +55,21 @@ GPT4_COMPUTE = "GPT-4's training compute"
 LARGE_NUMBERS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
 
 
+def power_of_ten(exponent: float) -> float:
+    """10 ** `exponent`, infinite where a float cannot hold it (a crafted '1e400' or a log10
+    of 400 read from a results folder) rather than an OverflowError."""
+    try:
+        return 10.0 ** exponent
+    except OverflowError:
+        return math.inf
+
+
 def multiple(log10_flop: float) -> str:
     """How many times GPT-4's training compute a capability (log10 effective FLOP) is, in
     words: '5×', '0.3×', '1,200×', '34 million×'."""
     if not is_number(log10_flop):
         return NOT_AVAILABLE
-    return times(10.0 ** (log10_flop - GPT4_LOG10_FLOP))
+    return times(power_of_ten(log10_flop - GPT4_LOG10_FLOP))
 
 
 def times(value: float) -> str:
@@ -216,8 +225,8 @@ def no_exponents(text: str) -> str:
     other '2.5e25' or '1e-6' as a number in words (`plain_number`)."""
     text = _FLOP.sub(lambda m: f"about {_flop_multiple(m)} "
                                f"{GPT4_EFFECTIVE if m.group(3) else GPT4_COMPUTE}", text)
-    return _EXPONENT.sub(lambda m: plain_number(float(m.group(1)) * 10.0 ** float(m.group(2))),
-                         text)
+    return _EXPONENT.sub(
+        lambda m: plain_number(float(m.group(1)) * power_of_ten(float(m.group(2)))), text)
 
 
 GPT4_EFFECTIVE = "GPT-4's effective compute"
@@ -240,8 +249,10 @@ def plain_number(value: float) -> str:
 
 
 def _flop_multiple(match: re.Match) -> str:
-    log10 = math.log10(float(match.group(1))) + float(match.group(2))
-    return multiple(log10)
+    mantissa = float(match.group(1))
+    if mantissa <= 0:
+        return NOT_AVAILABLE
+    return multiple(math.log10(mantissa) + float(match.group(2)))
 
 
 def _large(value: float) -> str:
