@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,6 +35,7 @@ import solara.server.kernel_context as kernel_context
 from sim.dashboard import game as games
 from sim.dashboard import present
 from sim.dashboard import room as rooms
+from sim.dashboard.followers import Followed
 from sim.dashboard.headlines import ChartSpec
 from sim.dashboard.live_charts import Actor, HeadlineValue
 from sim.dashboard.parts import ChartCard, HeadlineStrip, RoundSummaries, text
@@ -47,8 +47,6 @@ QUERY = "screen"
 MAX_PROJECTIONS = 20
 """Open projector links per server; the oldest is closed when one more is opened."""
 MAX_CODE_TRIES = rooms.MAX_JOIN_TRIES
-
-Listener = Callable[[], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,15 +79,14 @@ class Frame:
     played: int
 
 
-class Projection:
+class Projection(Followed):
     """The frame a facilitator's page shows, shared with its projector windows (thread-safe)."""
 
     def __init__(self, code: str) -> None:
+        super().__init__()
         self.code = code
-        self._lock = threading.RLock()
         self._frame: Frame | None = None
         self._closed = False
-        self._listeners: dict[str, Listener] = {}
 
     @property
     def frame(self) -> Frame | None:
@@ -114,25 +111,6 @@ class Projection:
             self._frame = None
         self._notify()
 
-    def subscribe(self, key: str, listener: Listener) -> Callable[[], None]:
-        """Call `listener` (quick, thread-safe) after each change; the unsubscribe function."""
-        with self._lock:
-            self._listeners[key] = listener
-
-        def unsubscribe() -> None:
-            with self._lock:
-                self._listeners.pop(key, None)
-
-        return unsubscribe
-
-    def _notify(self) -> None:
-        with self._lock:
-            targets = list(self._listeners.values())
-        for listener in targets:
-            try:
-                listener()
-            except Exception:  # noqa: BLE001 - a closed page must not stop the others' updates
-                continue
 
 
 # The server's projector links ----------------------------------------------------------------

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sim.dashboard import game as games
+from sim.dashboard.followers import Followed
 from sim.dashboard.roles import Role
 from sim.dashboard.workshop import Workshop
 
@@ -35,8 +36,6 @@ MAX_JOIN_TRIES = 5
 """Wrong join codes a page may try before it is refused (guessing one of ~1e9 codes)."""
 MAX_ROOMS = 20
 """Open rooms per server; the oldest is closed when a facilitator opens one more."""
-
-Listener = Callable[[], None]
 
 
 @dataclass
@@ -60,18 +59,17 @@ class SeatStatus:
     ready: bool
 
 
-class Room:
+class Room(Followed):
     """One game shared by the facilitator's page and the teams' pages (thread-safe)."""
 
     def __init__(self, code: str, workshop: Workshop, game: games.Game) -> None:
+        super().__init__()
         self.code = code
         self.workshop = workshop
-        self._lock = threading.RLock()
         self._game = game
         self._seats = [Seat(team) for team in game.teams]
         self._collected = False
         self._closed = False
-        self._listeners: dict[str, Listener] = {}
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -233,28 +231,6 @@ class Room:
             self._closed = True
         self._notify()
 
-    # Pages ------------------------------------------------------------------------------------
-
-    def subscribe(self, key: str, listener: Listener) -> Callable[[], None]:
-        """Call `listener` (quick, thread-safe: it schedules a page's redraw) after each change;
-        returns the unsubscribe function."""
-        with self._lock:
-            self._listeners[key] = listener
-
-        def unsubscribe() -> None:
-            with self._lock:
-                self._listeners.pop(key, None)
-
-        return unsubscribe
-
-    def _notify(self) -> None:
-        with self._lock:
-            targets = list(self._listeners.values())
-        for listener in targets:
-            try:
-                listener()
-            except Exception:  # noqa: BLE001 - a closed page must not stop the others' updates
-                continue
 
 
 def _title(role: Role | None, key: str) -> str:
