@@ -131,6 +131,31 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+def require_browser() -> None:
+    """Skip the calling test unless Debian's chromium, playwright and the app extra are here."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="needs the playwright pip package")
+    pytest.importorskip("solara", reason="needs the app extra: pip install -e '.[app]'")
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator:
+    """Debian's headless chromium under playwright, closed on exit (skips as
+    `require_browser`)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def status_key(page) -> str:
     return page.evaluate("document.querySelector('.regsim-status').dataset.key")
 

@@ -28,7 +28,6 @@ import pandas as pd
 import pytest
 from browser_support import (
     CHARTS,
-    CHROMIUM,
     REPO,
     VIEWPORT,
     RequestLog,
@@ -38,6 +37,7 @@ from browser_support import (
     lever,
     month_shown,
     open_details,
+    require_browser,
     slide,
     status_key,
     toggle,
@@ -54,17 +54,10 @@ CHIPS = "regulators.us_federal.policies.chip_export_controls.strength"
 pytestmark = pytest.mark.slow
 
 
-def _require_browser() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="needs the playwright pip package")
-    pytest.importorskip("solara", reason="needs the app extra: pip install 'regsim[app]'")
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory) -> Iterator[str]:
     """`regsim app baseline` on a free loopback port, stopped by its process group afterwards."""
-    _require_browser()
+    require_browser()
     with app_server("baseline", tmp_path_factory.mktemp("app") / "server.log") as url:
         yield url
 
@@ -96,7 +89,7 @@ class Page:
 
 @pytest.fixture
 def browser() -> Iterator[Page]:
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

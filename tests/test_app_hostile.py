@@ -23,13 +23,13 @@ from collections.abc import Iterator
 
 import pytest
 from browser_support import (
-    CHROMIUM,
     REPO,
     VIEWPORT,
     RequestLog,
     app_server,
     launch,
     month_shown,
+    require_browser,
     toggle,
     wait_ready,
 )
@@ -94,16 +94,9 @@ NONE_INJECTED = {"images": 0, "links": 0, "bold": 0, "svg": 0}
 pytestmark = pytest.mark.slow
 
 
-def _require_browser() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="needs the playwright pip package")
-    pytest.importorskip("solara", reason="needs the app extra: pip install -e '.[app]'")
-
-
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory) -> Iterator[str]:
-    _require_browser()
+    require_browser()
     folder = tmp_path_factory.mktemp("hostile")
     scenario = folder / "hostile.toml"
     scenario.write_text(HOSTILE_SCENARIO, encoding="utf-8")

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    CHROMIUM,
     REPO,
     VIEWPORT,
     RequestLog,
     app_server,
     launch,
+    require_browser,
     status_key,
     toggle,
     wait_ready,
@@ -88,13 +88,6 @@ REFERENCE = """() => {
 data the browser received), the reference's marks in the DOM, and the page's text."""
 
 
-def _require_browser() -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="needs the playwright pip package")
-    pytest.importorskip("solara", reason="needs the app extra: pip install -e '.[app]'")
-
-
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("small") / "small.toml"
@@ -104,14 +97,14 @@ def small(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(small) -> Iterator[str]:
-    _require_browser()
+    require_browser()
     with app_server(str(small), small.parent / "server.log") as address:
         yield address
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
