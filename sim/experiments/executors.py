@@ -71,6 +71,9 @@ OpenBLAS and pyarrow's jemalloc (which pandas imports) each start a thread when 
 the server would fork a threaded process. Its workers inherit them: a worker runs one run at a
 time on one core, so a single BLAS thread is what it should use anyway (the model's BLAS calls
 are far too small to be split between threads)."""
+LOST_WORKER_WAIT_S = 15.0
+"""Longest wait, seconds, for a lost worker's exit status before saying why it was lost
+(`lost_worker_reason`)."""
 UNGUARDED_MAIN_EXIT_STATUS = 87
 """Exit status of a worker that found its parent's script starting workers at import (no
 `if __name__ == "__main__":` guard): it stops at once, and the parent says why."""
@@ -290,9 +293,13 @@ def lost_worker_reason() -> str | None:
     re-imports it as it starts (as multiprocessing's spawn and forkserver methods do), so each
     one stopped."""
     started = list(_STARTED)
-    deadline = time.monotonic() + 2.0  # the pool may see a worker gone before its exit status
+    # The pool may see a worker gone before its exit status arrives (through the fork server,
+    # late on a busy machine: 2 s was not always enough). Wait for it, up to LOST_WORKER_WAIT_S
+    # or until every worker has its status (an error path: waiting costs nothing that matters).
+    deadline = time.monotonic() + LOST_WORKER_WAIT_S
     while not any(process.exitcode == UNGUARDED_MAIN_EXIT_STATUS for process in started):
-        if time.monotonic() > deadline:  # (an error path: waiting costs nothing that matters)
+        if (time.monotonic() > deadline
+                or all(process.exitcode is not None for process in started)):
             return None
         time.sleep(0.05)
     main = sys.modules.get("__main__")
