@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.plots.sensitivity import DPI, LEVER_COLOR, UNCERTAINTY_COLOR, WIDTH_IN
+from sim.plots.sensitivity import (
+    LEVER_COLOR,
+    UNCERTAINTY_COLOR,
+    WIDTH_IN,
+    agg_figure,
+    save_png,
+)
 from sim.presentation.discovery_report import value_text
 from sim.presentation.tables import format_number, outcome_label
 
@@ -35,9 +41,9 @@ def write_discovery_plots(discovery: Discovery, plots_dir: Path) -> list[Path]:
     """Draw `tradeoff.png`, `box_limits.png` and `feature_scores.png` into `plots_dir`."""
     plots_dir = Path(plots_dir)
     plots_dir.mkdir(parents=True, exist_ok=True)
-    return [_save(tradeoff_figure(discovery), plots_dir / "tradeoff"),
-            _save(box_limits_figure(discovery), plots_dir / "box_limits"),
-            _save(feature_scores_figure(discovery), plots_dir / "feature_scores")]
+    return [save_png(tradeoff_figure(discovery), plots_dir / "tradeoff"),
+            save_png(box_limits_figure(discovery), plots_dir / "box_limits"),
+            save_png(feature_scores_figure(discovery), plots_dir / "feature_scores")]
 
 
 def write_robustness_plots(robustness: Robustness, plots_dir: Path) -> list[Path]:
@@ -46,9 +52,9 @@ def write_robustness_plots(robustness: Robustness, plots_dir: Path) -> list[Path
     plots_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if not robustness.table.empty:
-        written.append(_save(regret_heatmap_figure(robustness), plots_dir / "regret_heatmap"))
+        written.append(save_png(regret_heatmap_figure(robustness), plots_dir / "regret_heatmap"))
     if robustness.criteria:
-        written.append(_save(satisficing_figure(robustness), plots_dir / "satisficing"))
+        written.append(save_png(satisficing_figure(robustness), plots_dir / "satisficing"))
     return written
 
 
@@ -73,7 +79,7 @@ def tradeoff_figure(discovery: Discovery) -> Figure:
     from matplotlib.colors import BoundaryNorm
 
     trajectory = discovery.trajectory
-    figure, axes = _figure(5.5)
+    figure, axes = agg_figure(5.5)
     most = int(trajectory["restricted_dims"].max())
     norm = BoundaryNorm(np.arange(-0.5, most + 1.5), 256)
     points = axes.scatter(trajectory["coverage"], trajectory["density"],
@@ -102,7 +108,7 @@ def box_limits_figure(discovery: Discovery) -> Figure:
     """The chosen box's limits on each restricted parameter, against the parameter's range
     over the design (grey); categorical parameters show their levels, those in the box bold."""
     box = discovery.box
-    figure, axes = _figure(1.9 + ROW_HEIGHT_IN * max(len(box), 1))
+    figure, axes = agg_figure(1.9 + ROW_HEIGHT_IN * max(len(box), 1))
     chosen = discovery.chosen
     axes.set_title(f"Box {discovery.chosen_box}: coverage {chosen['coverage']:.2f}, density "
                    f"{chosen['density']:.2f}, mass {chosen['mass']:.2f}\n"
@@ -166,7 +172,7 @@ def feature_scores_figure(discovery: Discovery) -> Figure:
     """Extra-trees scores of every design parameter: for telling the cases of interest apart
     (dark) and for the outcome's value (light), best on top."""
     scores = discovery.feature_scores.iloc[::-1].reset_index(drop=True)
-    figure, axes = _figure(1.7 + ROW_HEIGHT_IN * max(len(scores), 1))
+    figure, axes = agg_figure(1.7 + ROW_HEIGHT_IN * max(len(scores), 1))
     y = np.arange(len(scores))
     colors = [_kind_color(kind) for kind in scores["kind"]]
     axes.barh(y + 0.2, scores["score_cases"], height=0.4, color=colors, alpha=0.95)
@@ -234,7 +240,7 @@ def satisficing_figure(robustness: Robustness) -> Figure:
     if not criteria:
         raise ValueError("satisficing: the analysis has no criteria; give satisfice=['KEY>=V']")
     labels = list(table["lever_setting"])
-    figure, axes = _figure(1.9 + ROW_HEIGHT_IN * max(len(labels), 1) * max(1, len(criteria)
+    figure, axes = agg_figure(1.9 + ROW_HEIGHT_IN * max(len(labels), 1) * max(1, len(criteria)
                                                                            / 3))
     height = 0.8 / len(criteria)
     y = np.arange(len(labels))
@@ -264,16 +270,3 @@ def _kind_color(kind: str) -> str:
     return LEVER_COLOR if kind == "lever" else UNCERTAINTY_COLOR
 
 
-def _figure(height_in: float) -> tuple[Figure, Axes]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure, figure.subplots()
-
-
-def _save(figure: Figure, stem: Path) -> Path:
-    path = stem.with_suffix(".png")
-    figure.savefig(path, dpi=DPI)
-    return path

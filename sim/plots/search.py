@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.plots.sensitivity import DPI, WIDTH_IN
+from sim.plots.sensitivity import WIDTH_IN, save_png
 from sim.presentation.tables import outcome_label
 
 if TYPE_CHECKING:
@@ -31,10 +31,10 @@ def write_search_plots(folder: Path) -> list[Path]:
     candidates = pd.read_csv(folder / "candidates.csv", keep_default_na=False,
                              na_values=[""])
     settings = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["settings"]
-    written = [_save(convergence_figure(pd.read_csv(folder / "convergence.csv")),
+    written = [save_png(convergence_figure(pd.read_csv(folder / "convergence.csv")),
                      plots / "convergence")]
-    written.append(_save(tradeoff_figure(candidates, settings), plots / "tradeoff"))
-    written.append(_save(parallel_figure(candidates, settings), plots / "parallel"))
+    written.append(save_png(tradeoff_figure(candidates, settings), plots / "tradeoff"))
+    written.append(save_png(parallel_figure(candidates, settings), plots / "parallel"))
     return written
 
 
@@ -188,7 +188,3 @@ def _figure(width: float, height: float, rows: int = 1, columns: int = 1):
     return figure, figure.subplots(rows, columns, squeeze=rows == columns == 1)
 
 
-def _save(figure: Figure, stem: Path) -> Path:
-    path = stem.with_suffix(".png")
-    figure.savefig(path, dpi=DPI)
-    return path

@@ -60,11 +60,12 @@ def write_sweep_plots(folder: Path, outcomes: Sequence[str]) -> list[Path]:
                              ("sobol", sobol_figure), ("morris", morris_figure)):
             if (rows["method"] == method).any() and rows["value"].notna().any():
                 name = "tornado" if method == "swing" else method
-                written.append(_save(draw(rows, outcome), plots_dir / f"{name}__{_slug(outcome)}"))
+                written.append(save_png(draw(rows, outcome),
+                                        plots_dir / f"{name}__{_slug(outcome)}"))
     if (folder / "timeseries.parquet").exists():
         figure = envelope_figure(folder)
         if figure is not None:
-            written.append(_save(figure, plots_dir / "envelope"))
+            written.append(save_png(figure, plots_dir / "envelope"))
     return written
 
 
@@ -156,7 +157,7 @@ def envelope_figure(folder: Path) -> Figure | None:
                              columns=["point_id", "step", "month", column])
     groups = _lever_groups(folder)
     series["group"] = series["point_id"].map(groups).fillna("all runs")
-    figure, axes = _figure(5.0)
+    figure, axes = agg_figure(5.0)
     for group, frame in series.groupby("group", sort=True):
         stats = frame.groupby("step")[column].agg(["min", "median", "max"])
         months = pd.to_datetime(frame.drop_duplicates("step").set_index("step")["month"]
@@ -212,10 +213,11 @@ def _kind_color(kind: str) -> str:
 
 
 def _bar_figure(bars: int) -> tuple[Figure, Axes]:
-    return _figure(1.6 + BAR_HEIGHT_IN * max(bars, 1))
+    return agg_figure(1.6 + BAR_HEIGHT_IN * max(bars, 1))
 
 
-def _figure(height_in: float) -> tuple[Figure, Axes]:
+def agg_figure(height_in: float) -> tuple[Figure, Axes]:
+    """A figure of the plots' width and `height_in` inches on the Agg canvas, one axes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -224,7 +226,8 @@ def _figure(height_in: float) -> tuple[Figure, Axes]:
     return figure, figure.subplots()
 
 
-def _save(figure: Figure, stem: Path) -> Path:
+def save_png(figure: Figure, stem: Path) -> Path:
+    """`figure` as `stem`.png at the plots' resolution; its path."""
     path = stem.with_suffix(".png")
     figure.savefig(path, dpi=DPI)
     return path
