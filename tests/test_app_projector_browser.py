@@ -26,7 +26,7 @@ from browser_support import (
     VIEWPORT,
     RequestLog,
     app_server,
-    launch,
+    chromium_browser,
     require_browser,
     status_key,
     toggle,
@@ -104,15 +104,8 @@ def url(small) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture

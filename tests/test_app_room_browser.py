@@ -25,7 +25,7 @@ from browser_support import (
     VIEWPORT,
     RequestLog,
     app_server,
-    launch,
+    chromium_browser,
     lever,
     require_browser,
     toggle,
@@ -79,15 +79,8 @@ def url(small) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 def _page(chromium, logs: list[RequestLog]):
