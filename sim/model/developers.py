@@ -5,9 +5,10 @@ generation arrives (every `cluster_interval_months`), its run is what the lab's 
 the month's FLOP price, reduced by chip export controls on its domicile and capped by the
 world's feasibility ceiling (`sim.model.compute`). The budget grows at the lab's spending
 growth; the lab's money values (revenue, value of capability, delay and relocation costs) grow
-with what it spends on frontier runs; the value it puts on openness is a fixed strategic stake,
-or grows too under the `revealed` utilities (`world.compliance.utilities`), up to a multiple of
-the cost of its current frontier run.
+with what it spends on frontier runs, or along the labs' sourced revenue path
+(`world.money_growth`, `sim.model.revenue`); the value it puts on openness is a fixed strategic
+stake, or grows too under the `revealed` utilities (`world.compliance.utilities`), up to a
+multiple of the cost of its current frontier run.
 Releases come every `cadence_months`; when a policy in force covers one, the lab chooses what to
 do (`sim.model.decisions`).
 """
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 
-from sim.model import decisions
+from sim.model import decisions, revenue
 from sim.model.jurisdiction import within, within_any
 from sim.model.registry import ReleasePlan
 
@@ -114,15 +115,24 @@ class Developer(mesa.Agent):
         return min(self.budget_musd(month), ceiling_cost / access)
 
     def value_scale(self) -> float:
-        """How much bigger the lab is now than at the start: the growth of what it spends on
-        its frontier runs (revenue and the value of releases grow with it). Cached per month."""
+        """How much bigger the lab's money values are now than at the start (revenue and the
+        value of releases grow with it), under `world.money_growth`: the growth of what it
+        spends on its frontier runs (`run_budget`), or of its revenue along the sourced path
+        (`revenue_path`, `sim.model.revenue`). Cached per month."""
         month = self.model.month
         if self._scale is None or self._scale[0] != month:
-            if self._start_spending is None:
-                self._start_spending = self.spending_musd(self.model.start_month)
-            start = self._start_spending
-            self._scale = (month, self.spending_musd() / start if start > 0 else 1.0)
+            self._scale = (month, self._compute_value_scale())
         return self._scale[1]
+
+    def _compute_value_scale(self) -> float:
+        world = self.model.params.world
+        if world.money_growth == "revenue_path":
+            return revenue.revenue_scale(world.revenue_path, self.params.annual_revenue_musd,
+                                         self.model.start_month, self.model.month)
+        if self._start_spending is None:
+            self._start_spending = self.spending_musd(self.model.start_month)
+        start = self._start_spending
+        return self.spending_musd() / start if start > 0 else 1.0
 
     def money(self) -> Money:
         """This month's money values (USD M), worked out once per month: a lab's choice reads

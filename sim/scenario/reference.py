@@ -61,6 +61,8 @@ SECTIONS: list[tuple[str, type[BaseModel], str]] = [
      "models."),
     ("[world.distillation]", schema.DistillationParams, "What API access learning from a "
      "foreign closed model has, and what a serving ban cuts (a formulation)."),
+    ("[world.revenue_path]", schema.RevenuePathParams, "The labs' sourced revenue path, used "
+     "when `world.money_growth` is `revenue_path` (a formulation)."),
     ("[world.ecosystem]", schema.EcosystemParams, "The downstream population (Bass adoption)."),
     ("[world.theft]", schema.TheftParams, "Theft of closed weights by state attackers."),
     ("[world.compliance]", schema.ComplianceParams, "The labs' compliance choice."),

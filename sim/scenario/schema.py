@@ -78,6 +78,8 @@ DISTILLATION_FORMULATIONS = ("proxy_leakage", "reseller_chain")
 """What API access distillation needs and what a serving ban cuts (§7.6)."""
 UTILITY_FORMULATIONS = ("stated", "revealed")
 """The labs' choice utilities (§4.1)."""
+MONEY_GROWTH_FORMULATIONS = ("run_budget", "revenue_path")
+"""How a lab's revenue and other money values grow (§4.1, `sim.model.revenue`)."""
 
 
 def _month_range(value: list[int], what: str) -> list[int]:
@@ -407,6 +409,33 @@ class DistillationParams(Strict):
         "resellers as re-export controls do).", json_schema_extra=uncertain(0.2, 0.9))
 
 
+class RevenuePathParams(Strict):
+    """Parameters of the `revenue_path` money growth (`sim.model.revenue`, docs/model.md
+    §4.1): the labs' AI revenue from sourced figures and projections, not their run budgets."""
+
+    growth_2024_per_year: GrowthFactorPerYear = Field(
+        3.5, description="How many times a lab's AI revenue grows from 2024 to 2025, x/yr "
+        "(OpenAI: USD 3.7B in 2024, ~13B in 2025, The Decoder Oct 2025; range 1.7-4.7: from "
+        "Google's fastest five years, ~1.7x/yr over 2003-08 (Battelle 2025), to Anthropic's "
+        "USD ~1B in 2024 to 4.7B in 2025 (The Information via The Decoder, Nov 2025)).",
+        json_schema_extra=uncertain(1.7, 4.7))
+    growth_half_life_years: float = Field(
+        2.0, gt=0.0, le=50.0, allow_inf_nan=False,
+        description="Years in which the log of a year's revenue growth halves, yr (fitted to "
+        "the labs' own projections: OpenAI's USD 13B in 2025 to 125B in 2029 (The Information, "
+        "Apr 2025) gives 2.0 years after its 3.5x of 2025, its 174B in 2030 2.6; Anthropic's "
+        "3.2x, 2.6x and 1.8x over 2026-28 (The Information, Nov 2025) 3.1 and 1.5; range "
+        "1.3-3.1: that spread, widened a little (assumption)).",
+        json_schema_extra=uncertain(1.3, 3.1))
+    max_annual_revenue_musd: MoneyMusd = Field(
+        213_000.0, description="Most a lab's AI revenue reaches a year, USD M (HSBC, Nov 2025: "
+        "OpenAI's revenue > USD 213B in 2030, the highest independent forecast for any lab; "
+        "range 100,000-515,000 on a log scale: from OpenAI's 'USD 100B by 2028-29' to HSBC's "
+        "whole 2030 market for consumer and enterprise AI, USD 129B + 386B, which one lab "
+        "cannot exceed). A lab that starts above it keeps its start value.",
+        json_schema_extra=uncertain(100_000.0, 515_000.0, "log"))
+
+
 class WorldParams(Strict):
     algo_efficiency_growth_oom_per_year: PositiveOomPerYear = Field(
         0.45, description="Algorithmic efficiency growth, OOM/yr (Ho et al. 2024: 2.8x/yr, "
@@ -443,6 +472,17 @@ class WorldParams(Strict):
         1.5, description="Publicity is this many times likelier for a model whose licence bans "
         "military use (assumption; range 1-3; the one case on record, ChatBIT, was a Llama "
         "model; not decisive in the screening).", json_schema_extra=uncertain(1.0, 3.0))
+    money_growth: Literal["run_budget", "revenue_path"] = Field(
+        "run_budget", description="How a lab's revenue and its other money values (a "
+        "release's value, the value of capability, delay and relocation costs; openness under "
+        "the revealed utilities) grow (docs/model.md §4.1). run_budget (model v2): with its "
+        "frontier-run budget (2.4x/yr for the US labs, Cottier et al. 2024), unsourced as a "
+        "revenue path past 2027 (Meta reaches USD 1-3.6 trillion a year by 2033 in some "
+        "draws); revenue_path: along the labs' sourced revenue path (`world.revenue_path`: "
+        "OpenAI 3.5x in 2025, growth halving in log every ~2 years as OpenAI's and "
+        "Anthropic's projections do, capped at HSBC's USD 213B forecast for OpenAI in 2030).",
+        json_schema_extra=formulation(MONEY_GROWTH_FORMULATIONS))
+    revenue_path: RevenuePathParams = Field(default_factory=RevenuePathParams)
     compute: ComputeParams = Field(default_factory=ComputeParams)
     follower: FollowerParams = Field(default_factory=FollowerParams)
     chip_supply: ChipSupplyParams = Field(default_factory=ChipSupplyParams)
@@ -511,7 +551,7 @@ class DeveloperSpec(Strict):
         1000.0, description="Its AI revenue per year at the start, USD M: what its releases and "
         "markets are worth (assumption; OpenAI's ~$3.7B in 2024 is the one sourced value; the "
         "baseline draws each lab's x1/2-2 under --uncertainty). This and its other money values "
-        "grow with its frontier-run budget.")
+        "grow with its frontier-run budget, or along world.revenue_path (world.money_growth).")
     openness_value_musd: MoneyMusd = Field(
         0.0, description="Value it puts on releasing a model open rather than closed, USD M per "
         "release (assumption: no lab states one; the baseline draws each lab's x1/4-4 under "

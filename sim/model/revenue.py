@@ -1,0 +1,59 @@
+"""How a lab's money values grow over a run (docs/model.md §4.1, §10).
+
+A lab's revenue, the value of one release, of capability, its delay and relocation costs (and,
+under the `revealed` utilities, its openness value up to a cap) all grow by one factor, its
+*value scale*. Which factor is a formulation (`world.money_growth`):
+
+- `run_budget` (model v2, default): the growth of what the lab spends on its frontier runs
+  (`Developer.spending_musd`), 2.4x/yr for the US labs (Cottier et al. 2024); unsourced as a
+  revenue path, and by 2033 it gives some labs trillions of dollars of AI revenue a year;
+- `revenue_path`: revenue follows the labs' sourced revenue path: it grows
+  `growth_2024_per_year` in 2024 (OpenAI: USD 3.7B in 2024 to 13B in 2025), and the log of
+  each year's growth shrinks by half every `growth_half_life_years`, as OpenAI's and
+  Anthropic's own projections do (OpenAI 2.3x in 2026, 1.4x in 2030; Anthropic 3.2x, 2.6x,
+  1.8x over 2026-28); no lab's revenue exceeds `max_annual_revenue_musd` (HSBC's 2030
+  forecast for OpenAI), or its start value where that is larger.
+
+With L = ln(growth_2024_per_year) and d = 2^(-1/half_life) the growth factor from calendar time
+t0 to t (years since 2024-01) is exp(L (d^t0 - d^t) / (1 - d)): the year starting at t grows
+exp(L d^t)-fold, so growth never stops but its total is bounded by exp(L / (1 - d)) (65-fold
+at the defaults) even without the cap.
+
+Units: months are absolute month numbers (`sim.calendar.parse_month`); money in USD M.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.calendar import parse_month
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import RevenuePathParams
+
+REFERENCE_MONTH = parse_month("2024-01")
+"""The path's year 0: `growth_2024_per_year` is the growth from 2024 to 2025, the year the
+baseline's start revenues refer to (OpenAI's USD 3.7B is its 2024 revenue)."""
+
+
+def growth_factor(path: RevenuePathParams, from_month: int, to_month: int) -> float:
+    """revenue_path: how many times a lab's revenue grows from `from_month` to `to_month`
+    (absolute month numbers), before the cap. 1 when the two are equal; below 1 backwards."""
+    log_growth = math.log(path.growth_2024_per_year)
+    decay = 2.0 ** (-1.0 / path.growth_half_life_years)
+    t0 = (from_month - REFERENCE_MONTH) / 12.0
+    t1 = (to_month - REFERENCE_MONTH) / 12.0
+    return math.exp(log_growth * (decay ** t0 - decay ** t1) / (1.0 - decay))
+
+
+def revenue_scale(path: RevenuePathParams, start_revenue_musd: float, start_month: int,
+                  month: int) -> float:
+    """revenue_path: a lab's revenue at `month` over its revenue at `start_month` (its
+    `annual_revenue_musd`), with revenue capped at `max_annual_revenue_musd` (a lab that starts
+    above the cap keeps its start value). A lab with no revenue grows by the path alone."""
+    growth = growth_factor(path, start_month, month)
+    if start_revenue_musd <= 0:
+        return growth
+    ceiling = max(path.max_annual_revenue_musd, start_revenue_musd)
+    return min(growth, ceiling / start_revenue_musd)
