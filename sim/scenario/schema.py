@@ -417,7 +417,8 @@ class RevenuePathParams(Strict):
         3.5, description="How many times a lab's AI revenue grows from 2024 to 2025, x/yr "
         "(OpenAI: USD 3.7B in 2024, ~13B in 2025, The Decoder Oct 2025; range 1.7-4.7: from "
         "Google's fastest five years, ~1.7x/yr over 2003-08 (Battelle 2025), to Anthropic's "
-        "USD ~1B in 2024 to 4.7B in 2025 (The Information via The Decoder, Nov 2025)).",
+        "USD ~1B in 2024 (Amodei, Dwarkesh Podcast 2026) to 4.7B in 2025 (The Information via "
+        "The Decoder, Nov 2025)).",
         json_schema_extra=uncertain(1.7, 4.7))
     growth_half_life_years: float = Field(
         2.0, gt=0.0, le=50.0, allow_inf_nan=False,
@@ -477,10 +478,11 @@ class WorldParams(Strict):
         "release's value, the value of capability, delay and relocation costs; openness under "
         "the revealed utilities) grow (docs/model.md §4.1). run_budget (model v2): with its "
         "frontier-run budget (2.4x/yr for the US labs, Cottier et al. 2024), unsourced as a "
-        "revenue path past 2027 (Meta reaches USD 1-3.6 trillion a year by 2033 in some "
-        "draws); revenue_path: along the labs' sourced revenue path (`world.revenue_path`: "
-        "OpenAI 3.5x in 2025, growth halving in log every ~2 years as OpenAI's and "
-        "Anthropic's projections do, capped at HSBC's USD 213B forecast for OpenAI in 2030).",
+        "revenue path past 2027 (Meta's AI revenue reaches USD 1.8 trillion a year by 2033 at "
+        "the baseline's values, more in some draws); revenue_path: along the labs' sourced "
+        "revenue path (`world.revenue_path`: OpenAI 3.5x in 2025, growth halving in log every "
+        "~2 years as OpenAI's and Anthropic's projections do, capped at HSBC's USD 213B "
+        "forecast for OpenAI in 2030).",
         json_schema_extra=formulation(MONEY_GROWTH_FORMULATIONS))
     revenue_path: RevenuePathParams = Field(default_factory=RevenuePathParams)
     compute: ComputeParams = Field(default_factory=ComputeParams)
