@@ -52,7 +52,8 @@ def test_formulation_options_lists_every_formulation_with_its_default_first():
     assert options == {"world.follower.catch_up": CATCH_UP,
                        "world.chip_supply.formulation": SUPPLY,
                        "world.distillation.formulation": ("reseller_chain", "proxy_leakage"),
-                       "world.compliance.utilities": ("stated", "revealed")}
+                       "world.compliance.utilities": ("stated", "revealed"),
+                       "world.money_growth": ("run_budget", "revenue_path")}
     world = Scenario.model_validate(small_raw("baseline")).world
     assert world.follower.catch_up == "proxy_learning"
     assert world.chip_supply.formulation == "substitution_rate"

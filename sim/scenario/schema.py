@@ -473,6 +473,13 @@ class WorldParams(Strict):
         1.5, description="Publicity is this many times likelier for a model whose licence bans "
         "military use (assumption; range 1-3; the one case on record, ChatBIT, was a Llama "
         "model; not decisive in the screening).", json_schema_extra=uncertain(1.0, 3.0))
+    compute: ComputeParams = Field(default_factory=ComputeParams)
+    follower: FollowerParams = Field(default_factory=FollowerParams)
+    chip_supply: ChipSupplyParams = Field(default_factory=ChipSupplyParams)
+    distillation: DistillationParams = Field(default_factory=DistillationParams)
+    ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
+    theft: TheftParams = Field(default_factory=TheftParams)
+    compliance: ComplianceParams = Field(default_factory=ComplianceParams)
     money_growth: Literal["run_budget", "revenue_path"] = Field(
         "run_budget", description="How a lab's revenue and its other money values (a "
         "release's value, the value of capability, delay and relocation costs; openness under "
@@ -485,13 +492,6 @@ class WorldParams(Strict):
         "forecast for OpenAI in 2030).",
         json_schema_extra=formulation(MONEY_GROWTH_FORMULATIONS))
     revenue_path: RevenuePathParams = Field(default_factory=RevenuePathParams)
-    compute: ComputeParams = Field(default_factory=ComputeParams)
-    follower: FollowerParams = Field(default_factory=FollowerParams)
-    chip_supply: ChipSupplyParams = Field(default_factory=ChipSupplyParams)
-    distillation: DistillationParams = Field(default_factory=DistillationParams)
-    ecosystem: EcosystemParams = Field(default_factory=EcosystemParams)
-    theft: TheftParams = Field(default_factory=TheftParams)
-    compliance: ComplianceParams = Field(default_factory=ComplianceParams)
 
     @model_validator(mode="after")
     def _check(self) -> WorldParams:
