@@ -10,14 +10,15 @@ under the `revealed` utilities, its openness value up to a cap) all grow by one 
 - `revenue_path`: revenue follows the labs' sourced revenue path: it grows
   `growth_2024_per_year` in 2024 (OpenAI: USD 3.7B in 2024 to 13B in 2025), and the log of
   each year's growth shrinks by half every `growth_half_life_years`, as OpenAI's and
-  Anthropic's own projections do (OpenAI 2.3x in 2026, 1.4x in 2030; Anthropic 3.2x, 2.6x,
-  1.8x over 2026-28); no lab's revenue exceeds `max_annual_revenue_musd` (HSBC's 2030
-  forecast for OpenAI), or its start value where that is larger.
+  Anthropic's own projections do (OpenAI: USD 13B in 2025 to 125B in 2029 and 174B in 2030;
+  Anthropic: 3.2x, 2.6x and 1.8x over 2026-28); no lab's revenue exceeds
+  `max_annual_revenue_musd` (HSBC's 2030 forecast for OpenAI), or its start value where that is
+  larger.
 
 With L = ln(growth_2024_per_year) and d = 2^(-1/half_life) the growth factor from calendar time
 t0 to t (years since 2024-01) is exp(L (d^t0 - d^t) / (1 - d)): the year starting at t grows
-exp(L d^t)-fold, so growth never stops but its total is bounded by exp(L / (1 - d)) (65-fold
-at the defaults) even without the cap.
+exp(L d^t)-fold, so growth never stops but its total is bounded by exp(L / (1 - d)) (72-fold
+from 2024 at the defaults) even without the cap.
 
 Units: months are absolute month numbers (`sim.calendar.parse_month`); money in USD M.
 """
