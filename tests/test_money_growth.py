@@ -12,12 +12,15 @@ instrument under both options.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.calendar import parse_month
 from sim.cli import main
@@ -78,6 +81,35 @@ def test_a_lab_starting_above_the_cap_keeps_its_start_value():
     path = RevenuePathParams(max_annual_revenue_musd=1000.0)
     assert revenue.revenue_scale(path, 5000.0, month("2024-01"), month("2030-01")) == 1.0
     assert revenue.revenue_scale(path, 100.0, month("2024-01"), month("2030-01")) == 10.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(growth=st.floats(1.0, 100.0), half_life=st.floats(0.1, 50.0),
+       cap=st.floats(0.0, 1e7), start=st.one_of(st.just(0.0), st.floats(1e-300, 1e7)),
+       start_month=st.integers(parse_month("2000-01"), parse_month("2100-12")),
+       months=st.lists(st.integers(0, 1200), min_size=2, max_size=10))
+def test_the_path_never_falls_never_passes_the_cap_and_never_overflows(
+        growth, half_life, cap, start, start_month, months):
+    """Over the schema's whole range of values and start months (a scenario may start in
+    2000: the path then grows at its 2024 rate until 2024, not ever faster backwards)."""
+    path = RevenuePathParams(growth_2024_per_year=growth, growth_half_life_years=half_life,
+                             max_annual_revenue_musd=cap)
+    scales = [revenue.revenue_scale(path, start, start_month, start_month + m)
+              for m in sorted(months)]
+    assert all(math.isfinite(scale) and scale >= 1.0 - 1e-12 for scale in scales)
+    assert all(later >= earlier * (1 - 1e-12) for earlier, later in itertools.pairwise(scales))
+    assert all(start * scale <= max(cap, start) * (1 + 1e-12) for scale in scales)
+    if start == 0:
+        assert set(scales) == {1.0}
+
+
+def test_before_2024_the_path_grows_at_its_2024_rate():
+    path = RevenuePathParams()
+    first = revenue.log_growth(path, month("2023-01"), month("2023-07"))
+    second = revenue.log_growth(path, month("2023-07"), month("2024-01"))
+    next_month = revenue.log_growth(path, month("2024-01"), month("2024-02"))
+    assert first == pytest.approx(second)
+    assert second == pytest.approx(6 * next_month, rel=0.02)  # continuous at 2024-01
 
 
 # The bound over seeds and draws -----------------------------------------------------------------
@@ -178,7 +210,7 @@ def test_run_budget_set_explicitly_changes_nothing():
 
 @pytest.mark.parametrize(("setting", "expected"), [
     (f"{KEY}=revenue_paths", "expected one of 'run_budget', 'revenue_path'"),
-    ("world.revenue_path.growth_half_life_years=0", "expected a number > 0"),
+    ("world.revenue_path.growth_half_life_years=0", "expected a number from 0.1 to 50"),
     ("world.revenue_path.max_annual_revenue_musd=-1", "expected a number from 0")])
 def test_a_bad_value_exits_2_naming_the_key_and_what_was_expected(setting, expected, tmp_path):
     result = CliRunner().invoke(main, ["run", "baseline", "-n", "1", "--out", str(tmp_path),

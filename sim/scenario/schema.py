@@ -421,7 +421,7 @@ class RevenuePathParams(Strict):
         "The Decoder, Nov 2025)).",
         json_schema_extra=uncertain(1.7, 4.7))
     growth_half_life_years: float = Field(
-        2.0, gt=0.0, le=50.0, allow_inf_nan=False,
+        2.0, ge=0.1, le=50.0, allow_inf_nan=False,
         description="Years in which the log of a year's revenue growth halves, yr (fitted to "
         "the labs' own projections: OpenAI's USD 13B in 2025 to 125B in 2029 (The Information, "
         "Apr 2025) gives 2.0 years after its 3.5x of 2025, its 174B in 2030 2.6; Anthropic's "
