@@ -265,3 +265,19 @@ def test_the_comparison_reports_the_effect_per_money_growth(tmp_path):
     forgone = rows[rows["outcome"] == "private_value_forgone_musd"]
     assert sorted(forgone["option"]) == ["revenue_path", "run_budget"]
     assert forgone["difference_mean"].nunique() == 2, forgone
+
+
+def test_the_option_and_the_path_can_be_drawn_under_uncertainty(tmp_path):
+    """Declared in a scenario's `[uncertainty]`, the option is drawn like the other
+    formulations and the path's parameters over their ranges, replicate by replicate."""
+    scenario = tmp_path / "drawn.toml"
+    scenario.write_text(
+        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\n'
+        "[scenario]\nname = \"drawn\"\nmonths = 24\n[world.ecosystem]\nadopters = 100\n"
+        "[uncertainty]\n"
+        f'"{KEY}" = ["run_budget", "revenue_path"]\n'
+        f'"{PATH_KEYS[0]}" = {{ low = 1.7, high = 4.7 }}\n', encoding="utf-8")
+    result = run_scenario(load_scenario(scenario), replicates=4, uncertainty=True)
+    frame = result.summaries_frame()
+    assert set(frame[uncertainty.DRAW_PREFIX + KEY]) == {"run_budget", "revenue_path"}
+    assert frame[uncertainty.DRAW_PREFIX + PATH_KEYS[0]].between(1.7, 4.7).all()
