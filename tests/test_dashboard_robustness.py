@@ -331,7 +331,7 @@ def test_an_engine_job_may_ask_for_its_own_seeds(short_export_controls_on):
     engine = Engine(workers=1)
     try:
         engine.background([lambda: (one, (request.seeds[1],))], request.seeds)
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 300
         while engine.cached(one, request.seeds[1:2]) is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert engine.cached(one, request.seeds[1:2]) is not None

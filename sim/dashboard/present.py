@@ -304,7 +304,7 @@ def use_neighbours(workshop: Workshop, values: dict[str, Any], draws: int, reque
     previous setting's work) the settings and reference under the other ways a competitor
     catches up (`sim.dashboard.verdicts`), if the page asked for it the same with the
     uncertain parameters drawn (`verdicts.asked_for`), then the neighbouring settings."""
-    uncertain = verdicts.asked_for(request)
+    uncertain = verdicts.use_asked(request)
 
     def start() -> None:
         if busy or request.error:

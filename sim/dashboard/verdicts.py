@@ -66,6 +66,8 @@ VERDICT_STYLE = """
 .regsim-verdict-title { font-weight: 700; }
 .regsim-verdict-pending { color: #6c757d; }
 .regsim-verdict-how { display: block; font-size: 13px; color: #6c757d; line-height: 1.25; }
+.regsim-verdicts .regsim-verdict-ask { text-transform: none; letter-spacing: normal;
+  padding: 0 4px; height: 24px; }
 .regsim-presenting .regsim-verdicts { margin-top: 8px; }
 .regsim-presenting .regsim-verdict { font-size: 20px; }
 """
@@ -508,13 +510,26 @@ def line(title: str, words: str, pending: bool = False, kind: str = "",
 uncertain_asked = solara.reactive("")
 """The request key (`sim.dashboard.app.Request.key`) of the settings whose verdict over the
 uncertain parameters the page asked for; one per browser session (Solara keeps a module's
-reactive variable per session). Any other settings on screen (a lever moved) are not asked
-for: the background drops their draws (`sim.dashboard.present.use_neighbours`)."""
+reactive variable per session). Forgotten once other settings are on screen (a lever moved:
+`use_asked`), so the background drops their draws (`sim.dashboard.present.use_neighbours`)
+and coming back to these settings asks again."""
 
 
 def asked_for(request: Any) -> bool:
     """Whether the page asked for the verdict over the uncertain parameters of `request`."""
     return bool(request is not None and uncertain_asked.value == request.key)
+
+
+def use_asked(request: Any) -> bool:
+    """`asked_for(request)`, forgetting the request of other settings once these are on
+    screen (a hook: call it where every change of the settings renders)."""
+
+    def forget() -> None:
+        if uncertain_asked.value and uncertain_asked.value != request.key:
+            uncertain_asked.set("")
+
+    solara.use_effect(forget, [request.key])
+    return asked_for(request)
 
 
 UNCERTAIN_TITLE = "Over the uncertain assumptions too? "
