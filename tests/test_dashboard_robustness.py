@@ -354,6 +354,23 @@ def test_a_scenario_without_uncertain_parameters_beyond_the_formulations_has_not
     assert verdicts.plan_for(request) is not None
 
 
+
+def test_the_check_says_when_the_settings_move_an_assumption_it_draws(
+        short_export_controls_on):
+    """An assumption lever the `[uncertainty]` table also draws is drawn alike for the settings
+    and the reference in the check (as by `regsim compare --uncertainty`): the page says so."""
+    from sim.dashboard.app import plan
+
+    workshop, values, request = short_export_controls_on
+    assert verdicts.drawn_over_settings(request) == 0
+    growth = "world.algo_efficiency_growth_oom_per_year"
+    assert growth in {p.key for p in verdicts.uncertain_parameters(request.baseline)}
+    moved = plan(workshop, {**values, growth: 0.6}, 3, None)
+    assert verdicts.drawn_over_settings(moved) == 1
+    words = verdicts._moved_words(1)
+    assert "does not show" in words and jargon(words) == []
+    assert verdicts._moved_words(0) == ""
+
 @pytest.mark.slow
 def test_the_dashboards_verdict_over_the_uncertain_parameters_is_regsim_compares(
         short_export_controls_on, tmp_path: Path):

@@ -16,12 +16,25 @@ per block (`effect_sign`) and the same verdict over blocks (`robustness`): *robu
 clear direction under every formulation), *partial* (clear under some, no clear effect under
 the others), *flips* (clearly opposite under some), *none* (no clear effect under any). Only
 the words differ: the dashboard's are for a room ("Widens the PRC's lag under all 3 ways of
-catching up (+0.4 to +1.4 months)"). Like the dashboard's other numbers, the intervals cover
-the draws of chance, not the uncertain parameters (`regsim compare --uncertainty` draws those
-too).
+catching up (+0.4 to +1.4 months)"). Like the dashboard's other numbers, these intervals
+cover the draws of chance only.
+
+On request (a button under the verdict, `UncertainVerdict`), the same verdict over the
+uncertain parameters too, as `regsim compare --formulations --uncertainty` gives it: replicate
+r draws the reference's uncertain parameters (`uncertain_parameters`: its `[uncertainty]`
+table, else the model's documented ranges, less the formulation fields) from the same Latin
+hypercube with the same root seed (`replicate_draws`), applied alike to the settings and the
+reference of every block, and runs with replicate r's seed. Each side of a block is then one
+scenario per replicate (`Plan.drawn`); the same `collected`, `effects`, `verdicts` and
+`sentence` judge and word it. The page's request is kept per session (`uncertain_asked`) and
+forgotten once a lever moves; only then do the background jobs include these runs
+(`drawn_jobs`, each for its own seed), after the chance-only verdicts', so a lever moved
+withdraws them as it withdraws the neighbours.
 
 Cost: 2 formulations x N draws of the settings per new setting (the reference's once per
-number of draws), ~0.13 CPU-s each: about twice the main answer's CPU (docs/workshop.md).
+number of draws), ~0.13 CPU-s each: about twice the main answer's CPU (docs/workshop.md). The
+check over the uncertain parameters, only when asked: 2 x 3 x N draws (every block, both
+sides: the main answer draws no parameters), ~0.2 CPU-s each (about 13 CPU-s at 10 draws).
 """
 
 # Solara components are named like classes (PascalCase).
@@ -221,6 +234,34 @@ def replicate_draws(reference: Any, replicates: int) -> tuple[dict[str, Any], ..
             _draws.pop(next(iter(_draws)))
         _draws[key] = found
     return found
+
+
+def drawn_over_settings(request: Any) -> int:
+    """How many uncertain parameters the settings set apart from the reference: drawn alike
+    for both in the check over the uncertain parameters (as `regsim compare --uncertainty`
+    applies a replicate's draws to every scenario), so their effect does not show there."""
+    keys = [parameter.key for parameter in uncertain_parameters(request.baseline)]
+    if request.policy is None or not keys:
+        return 0
+    reference, settings = request.baseline.to_toml_dict(), request.policy.to_toml_dict()
+    return sum(1 for key in keys if _value_at(reference, key) != _value_at(settings, key))
+
+
+def _value_at(raw: Any, key: str) -> Any:
+    """The value at a `--set` key of a scenario's TOML dict (named array entries by their
+    `name`); None if absent."""
+    node = raw
+    for part in key.split("."):
+        if isinstance(node, list):
+            node = next((entry for entry in node
+                         if isinstance(entry, dict) and entry.get("name") == part), None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+        if node is None:
+            return None
+    return node
 
 
 _drawn_plans: dict[str, Plan | None] = {}
@@ -549,8 +590,9 @@ def UncertainVerdict(request: Any, plan: Plan, presenting: bool) -> None:
                                  [request.key])
     listed = bool(request.baseline.uncertainty)
     asked = asked_for(request)
-    # (request key, extra runs cached, verdicts or an error in words), set by the task below
-    progress = solara.use_reactive(("", 0, None))
+    # (request key, extra runs cached, verdicts or an error in words, assumptions the settings
+    # move that the check draws), set by the task below
+    progress = solara.use_reactive(("", 0, None, 0))
 
     async def wait() -> None:
         from sim.scenario.errors import ScenarioError
@@ -559,16 +601,18 @@ def UncertainVerdict(request: Any, plan: Plan, presenting: bool) -> None:
             return
         # Off the event loop: the first look draws the parameters and builds the scenarios.
         drawn = await asyncio.to_thread(drawn_plan, request)
+        moved = await asyncio.to_thread(drawn_over_settings, request)
         while drawn is not None:
             try:
                 found = await asyncio.to_thread(_verdicts_once_in, drawn)
             except ScenarioError as error:  # a draw the scenario refuses: say so
-                progress.set((request.key, 0, _refused(error)))
+                progress.set((request.key, 0, _refused(error), moved))
                 return
             if found is not None:
-                progress.set((request.key, drawn.total, found))
+                progress.set((request.key, drawn.total, found, moved))
                 return
-            progress.set((request.key, await asyncio.to_thread(done_count, drawn), None))
+            done = await asyncio.to_thread(done_count, drawn)
+            progress.set((request.key, done, None, moved))
             await asyncio.sleep(UNCERTAIN_POLL_S)
 
     solara.lab.use_task(wait, dependencies=[request.key, asked], prefer_threaded=False,
@@ -578,7 +622,7 @@ def UncertainVerdict(request: Any, plan: Plan, presenting: bool) -> None:
             line(UNCERTAIN_TITLE, "This scenario lists no uncertain assumptions to draw "
                                   "(beyond the ways of catching up).", kind="uncertain")
         return
-    key, done, found = progress.value
+    key, done, found, moved = progress.value
     if not asked:
         if not presenting:
             whose = (f"the scenario's {parameters} uncertain assumptions" if listed else
@@ -602,7 +646,17 @@ def UncertainVerdict(request: Any, plan: Plan, presenting: bool) -> None:
         line(UNCERTAIN_TITLE, verdict.text, kind=verdict.kind, extra=["regsim-verdict-uncertain"])
     if not presenting:
         text(f"Each draw of chance also draws the {parameters} uncertain assumptions from their "
-             "ranges, the same values under each way of catching up.", ["regsim-verdict-how"])
+             "ranges, the same values under each way of catching up and for the reference."
+             + _moved_words(moved), ["regsim-verdict-how"])
+
+
+def _moved_words(moved: int) -> str:
+    """A warning when the settings move assumptions the check draws (alike for both sides)."""
+    if not moved:
+        return ""
+    which, its = ("an assumption", "its") if moved == 1 else (f"{moved} assumptions", "their")
+    return (f" Your settings move {which} that this check draws too: drawn alike for your "
+            f"settings and the reference, {its} effect does not show here.")
 
 
 def _refused(error: Exception) -> str:
