@@ -371,6 +371,36 @@ def test_the_check_says_when_the_settings_move_an_assumption_it_draws(
     assert "does not show" in words and jargon(words) == []
     assert verdicts._moved_words(0) == ""
 
+
+def test_the_request_is_forgotten_once_other_settings_are_on_screen():
+    """Asked for on one setting, the check is dropped when a lever moves (the background's
+    jobs then leave it out: `present.use_neighbours` asks `use_asked`), and coming back to the
+    setting does not restart it unasked."""
+    from types import SimpleNamespace
+
+    import solara
+
+    shown = solara.reactive(SimpleNamespace(key="a"))
+    seen: list[bool] = []
+
+    @solara.component
+    def Probe():  # noqa: N802 (a Solara component)
+        seen.append(verdicts.use_asked(shown.value))
+        return solara.Text("probe")
+
+    _, context = solara.render(Probe(), handle_error=False)
+    try:
+        assert seen[-1] is False
+        verdicts.uncertain_asked.set("a")
+        assert seen[-1] is True
+        shown.set(SimpleNamespace(key="b"))
+        assert verdicts.uncertain_asked.value == "" and seen[-1] is False
+        shown.set(SimpleNamespace(key="a"))
+        assert seen[-1] is False, "coming back needs a new request"
+    finally:
+        context.close()
+        verdicts.uncertain_asked.set("")
+
 @pytest.mark.slow
 def test_the_dashboards_verdict_over_the_uncertain_parameters_is_regsim_compares(
         short_export_controls_on, tmp_path: Path):

@@ -552,8 +552,8 @@ uncertain_asked = solara.reactive("")
 """The request key (`sim.dashboard.app.Request.key`) of the settings whose verdict over the
 uncertain parameters the page asked for; one per browser session (Solara keeps a module's
 reactive variable per session). Forgotten once other settings are on screen (a lever moved:
-`use_asked`), so the background drops their draws (`sim.dashboard.present.use_neighbours`)
-and coming back to these settings asks again."""
+`use_asked`), so the background drops their draws (`sim.dashboard.present.use_neighbours`);
+coming back to these settings needs a new request (the draws computed so far stay cached)."""
 
 
 def asked_for(request: Any) -> bool:
