@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -264,3 +266,183 @@ def test_the_dashboards_verdict_is_regsim_compares(export_controls_on, tmp_path:
         assert mine.loc[block, "sign"] == theirs.loc[block, "sign"], block
     assert set(theirs["robustness"]) == {verdict.kind}
     assert jargon(verdict.text) == []
+
+
+# The verdict over the uncertain parameters too -------------------------------------------------
+
+def _short_world(folder: Path, uncertainty: dict | None = None) -> object:
+    """The baseline over 36 months with 2,000 adopters (quick); with `uncertainty`, that
+    instead of the baseline's `[uncertainty]` table."""
+    from sim.scenario.schema import Scenario
+
+    path = folder / "short.toml"
+    raw = load_scenario(find_scenario("baseline"), ["scenario.months=36",
+                                                    "world.ecosystem.adopters=2000"]
+                        ).to_toml_dict()
+    raw["scenario"].update(name="short", question="A short world?")
+    if uncertainty is not None:
+        raw["uncertainty"] = uncertainty
+    path.write_text(Scenario.model_validate(raw).to_toml())
+    return load_workshop(str(path))
+
+
+@pytest.fixture(scope="module")
+def short_export_controls_on(tmp_path_factory):
+    from sim.dashboard.app import plan
+
+    workshop = _short_world(tmp_path_factory.mktemp("short"))
+    values = {**workshop.defaults(), f"{EXPORT_CONTROLS}.enabled": True}
+    return workshop, values, plan(workshop, values, 3, None)
+
+
+def test_the_uncertain_parameters_are_drawn_only_when_asked_for(short_export_controls_on):
+    """Without the page's request the background computes the chance-only verdicts alone;
+    asked for, it then computes each block's reference and settings with replicate r's draws
+    for replicate r's seed only: every block, both sides, 2 x 3 x 3 runs."""
+    _, _, request = short_export_controls_on
+    plain = verdicts.background_jobs(request)
+    asked = verdicts.background_jobs(request, uncertain=True)
+    assert len(asked) == len(plain) + 2 * 3 * 3
+    assert asked[: len(plain)] and len(plain) == 2 + 2 * 2
+    found = verdicts.drawn_plan(request)
+    assert verdicts.drawn_plan(request) is found, "the page and the background share one plan"
+    assert found.total == 2 * 3 * 3 and len(found.drawn) == 3
+    assert found.drawn[0] != found.drawn[1], "each replicate its own draws"
+    jobs = [job() for job in asked[len(plain):]]
+    assert {seeds for _, seeds in jobs} == {(seed,) for seed in request.seeds}
+    scenario, (seed,) = jobs[0]  # the settings with replicate 0's draws, reference block
+    key, value = next(iter(found.drawn[0].items()))
+    node = scenario.to_toml_dict()
+    for part in key.split("."):
+        node = node[part] if isinstance(node, dict) else next(
+            item for item in node if item.get("name") == part)
+    assert node == pytest.approx(value) and seed == request.seeds[0]
+    assert scenario.regulators == found.pairs[0][1][0].get().regulators
+    assert verdicts.CATCH_UP not in found.drawn[0], "fixed per block"
+
+
+def test_an_engine_job_may_ask_for_its_own_seeds(short_export_controls_on):
+    """A background job that returns (scenario, seeds) is computed for those seeds only (one
+    replicate's parameter draws are meant for that replicate's seed)."""
+    from sim.dashboard.compute import Engine
+
+    workshop, values, request = short_export_controls_on
+    one = workshop.scenario_with({**values, f"{EXPORT_CONTROLS}.enabled": False}, 3)
+    engine = Engine(workers=1)
+    try:
+        engine.background([lambda: (one, (request.seeds[1],))], request.seeds)
+        deadline = time.monotonic() + 300
+        while engine.cached(one, request.seeds[1:2]) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert engine.cached(one, request.seeds[1:2]) is not None
+        assert engine.background_submitted == 1
+        assert engine.cached(one, request.seeds[:1]) is None
+    finally:
+        engine.shutdown(terminate_running=True)
+
+
+def test_a_scenario_without_uncertain_parameters_beyond_the_formulations_has_nothing_to_draw(
+        tmp_path):
+    from sim.dashboard.app import plan
+
+    workshop = _short_world(tmp_path, {verdicts.CATCH_UP: {"values": ["proxy_learning",
+                                                                      "compute_bound"]}})
+    values = {**workshop.defaults(), f"{EXPORT_CONTROLS}.enabled": True}
+    request = plan(workshop, values, 3, None)
+    assert verdicts.uncertain_parameters(request.baseline) == []
+    assert verdicts.plan_for(request, uncertain=True) is None
+    assert verdicts.plan_for(request) is not None
+
+
+
+def test_the_check_says_when_the_settings_move_an_assumption_it_draws(
+        short_export_controls_on):
+    """An assumption lever the `[uncertainty]` table also draws is drawn alike for the settings
+    and the reference in the check (as by `regsim compare --uncertainty`): the page says so."""
+    from sim.dashboard.app import plan
+
+    workshop, values, request = short_export_controls_on
+    assert verdicts.drawn_over_settings(request) == 0
+    growth = "world.algo_efficiency_growth_oom_per_year"
+    assert growth in {p.key for p in verdicts.uncertain_parameters(request.baseline)}
+    moved = plan(workshop, {**values, growth: 0.6}, 3, None)
+    assert verdicts.drawn_over_settings(moved) == 1
+    words = verdicts._moved_words(1)
+    assert "does not show" in words and jargon(words) == []
+    assert verdicts._moved_words(0) == ""
+
+
+def test_the_request_is_forgotten_once_other_settings_are_on_screen():
+    """Asked for on one setting, the check is dropped when a lever moves (the background's
+    jobs then leave it out: `present.use_neighbours` asks `use_asked`), and coming back to the
+    setting does not restart it unasked."""
+    from types import SimpleNamespace
+
+    import solara
+
+    shown = solara.reactive(SimpleNamespace(key="a"))
+    seen: list[bool] = []
+
+    @solara.component
+    def Probe():  # noqa: N802 (a Solara component)
+        seen.append(verdicts.use_asked(shown.value))
+        return solara.Text("probe")
+
+    _, context = solara.render(Probe(), handle_error=False)
+    try:
+        assert seen[-1] is False
+        verdicts.uncertain_asked.set("a")
+        assert seen[-1] is True
+        shown.set(SimpleNamespace(key="b"))
+        assert verdicts.uncertain_asked.value == "" and seen[-1] is False
+        shown.set(SimpleNamespace(key="a"))
+        assert seen[-1] is False, "coming back needs a new request"
+    finally:
+        context.close()
+        verdicts.uncertain_asked.set("")
+
+@pytest.mark.slow
+def test_the_dashboards_verdict_over_the_uncertain_parameters_is_regsim_compares(
+        short_export_controls_on, tmp_path: Path):
+    """The same draws, blocks, paired differences, intervals, signs and verdict as `regsim
+    compare --formulations world.follower.catch_up --uncertainty` on the exported settings
+    and reference (3 draws, 36 months, 2,000 adopters)."""
+    from sim.cli import main
+
+    workshop, values, request = short_export_controls_on
+    found = verdicts.plan_for(request, uncertain=True)
+    pool = _InProcess()
+    runs = verdicts.collected(found, pool)
+    assert runs is not None and verdicts.done_count(found, pool) == found.total
+    mine = verdicts.effects(found, runs)
+    (verdict,) = verdicts.verdicts(found, mine)
+    chance_only = verdicts.effects(verdicts.plan_for(request),
+                                   verdicts.collected(verdicts.plan_for(request), pool))
+
+    reference = tmp_path / "reference.toml"
+    reference.write_text(request.baseline.to_toml())
+    settings = tmp_path / "settings.toml"
+    settings.write_text(workshop.export_toml(values, 3))
+    result = CliRunner().invoke(main, [
+        "compare", str(reference), str(settings), "--formulations", verdicts.CATCH_UP,
+        "--uncertainty", "-n", "3", "-j", "1", "-q", "--no-plots", "--no-series", "--out",
+        str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    drawn = pd.read_csv(tmp_path / "out" / "runs.csv")
+    drawn = drawn[drawn["scenario"] == drawn["scenario"].iloc[0]].sort_values("replicate")
+    for replicate, values_drawn in enumerate(found.drawn):
+        for key, value in values_drawn.items():
+            assert drawn[f"drawn__{key}"].iloc[replicate] == pytest.approx(value), key
+    theirs = pd.read_csv(tmp_path / "out" / "formulations.csv")
+    theirs = theirs[theirs["outcome"] == "state_mean_lag_months__prc"].set_index("block")
+    mine, chance_only = mine.set_index("block"), chance_only.set_index("block")
+    assert list(mine.index) == list(theirs.index)
+    for block in mine.index:
+        for column in ("difference_mean", "ci95_low", "ci95_high"):
+            assert mine.loc[block, column] == pytest.approx(theirs.loc[block, column],
+                                                            abs=1e-5), (block, column)
+        assert mine.loc[block, "sign"] == theirs.loc[block, "sign"], block
+    assert set(theirs["robustness"]) == {verdict.kind}
+    assert jargon(verdict.text) == []
+    assert not np.allclose(mine["ci95_low"], chance_only["ci95_low"]), (
+        "the parameter draws change the intervals")

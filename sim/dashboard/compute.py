@@ -309,12 +309,15 @@ class Engine:
                     self._background.pop(item, None)
 
     # Background work ----------------------------------------------------------------------------
-    def background(self, jobs: Iterable[Callable[[], Scenario | None]],
+    def background(self, jobs: Iterable[Callable[[], Scenario | tuple[Scenario, Sequence[int]]
+                                                  | None]],
                    seeds: Sequence[int]) -> None:
         """Compute these scenarios (each built lazily by its job; None skips it) into the
         cache while no page waits, at most one replicate per worker at a time, in the niced
         background pool (so a request from the page never waits for one). Replaces the
-        previous jobs (the neighbours of a setting the page has left are no longer wanted)."""
+        previous jobs (the neighbours of a setting the page has left are no longer wanted).
+        A job computes its scenario for `seeds`, or for its own seeds if it returns
+        (scenario, seeds): one replicate's parameter draws (`sim.dashboard.verdicts`)."""
         with self._lock:
             self._jobs = iter(list(jobs))
             self._job_seeds = [int(seed) for seed in seeds]
@@ -360,10 +363,14 @@ class Engine:
                 scenario = job()  # outside the lock: building a scenario takes a while
             except ValueError:
                 scenario = None
+            own_seeds = None
+            if isinstance(scenario, tuple):  # a job with its own seeds
+                scenario, own_seeds = scenario
             if scenario is not None:
                 key = scenario_key(scenario)
                 with self._lock:
-                    self._job_queue.extend((scenario, key, seed) for seed in self._job_seeds
+                    seeds = self._job_seeds if own_seeds is None else [int(s) for s in own_seeds]
+                    self._job_queue.extend((scenario, key, seed) for seed in seeds
                                            if (key, seed) not in self._cache)
             return True
         with self._lock:

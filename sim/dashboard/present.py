@@ -302,15 +302,18 @@ def use_neighbours(workshop: Workshop, values: dict[str, Any], draws: int, reque
                    busy: bool) -> None:
     """Once the answer is complete (not `busy`), compute in the background (replacing the
     previous setting's work) the settings and reference under the other ways a competitor
-    catches up (`sim.dashboard.verdicts`), then the neighbouring settings."""
+    catches up (`sim.dashboard.verdicts`), if the page asked for it the same with the
+    uncertain parameters drawn (`verdicts.asked_for`), then the neighbouring settings."""
+    uncertain = verdicts.use_asked(request)
 
     def start() -> None:
         if busy or request.error:
             return
-        jobs = verdicts.background_jobs(request)  # first: the answer on screen's verdicts
+        # first: the answer on screen's verdicts
+        jobs = verdicts.background_jobs(request, uncertain)
         jobs += [lambda setting=setting: workshop.scenario_with(setting, draws)
                  for setting in neighbours(workshop.levers, values)]
         if jobs:
             engine().background(jobs, request.seeds)
 
-    solara.use_effect(start, [request.key, busy])
+    solara.use_effect(start, [request.key, busy, uncertain])
