@@ -132,6 +132,24 @@ def test_neighbours_are_computed_in_the_background_so_a_toggle_is_cached(short, 
     assert pool.background_submitted > before
 
 
+def test_a_background_job_whose_scenario_is_refused_is_skipped_and_the_rest_still_run(short, pool):
+    """A neighbour whose scenario fails validation (a ScenarioError, not a ValueError) is
+    skipped; on f7c5411 it ended the background thread, so nothing after it ever ran."""
+    from sim.scenario.errors import ScenarioError
+
+    def refused():
+        raise ScenarioError([])
+
+    settings = {**short.defaults(), KILL_SWITCH: True, THRESHOLD: 4e25}
+    seeds = short.seeds(2)
+    pool.background([refused, lambda: short.scenario_with(settings, 2)], seeds)
+    wanted = short.scenario_with(settings, 2)
+    deadline = time.monotonic() + 120
+    while pool.cached(wanted, seeds) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pool.cached(wanted, seeds) is not None, "the job after the refused one ran"
+
+
 def _children_niceness() -> dict[int, int]:
     """The niceness of each child process of this one (Linux /proc)."""
     import os

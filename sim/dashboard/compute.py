@@ -33,6 +33,7 @@ from typing import Any
 
 from sim.dashboard.runs import Draw, RunSet, draw_from
 from sim.experiments.executors import worker_context
+from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -361,7 +362,8 @@ class Engine:
         if job is not None:
             try:
                 scenario = job()  # outside the lock: building a scenario takes a while
-            except ValueError:
+            except (ValueError, ScenarioError):
+                # A neighbour a lever's bounds rule out: skip it; the thread goes on.
                 scenario = None
             own_seeds = None
             if isinstance(scenario, tuple):  # a job with its own seeds
