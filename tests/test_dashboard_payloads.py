@@ -70,6 +70,8 @@ def test_the_same_settings_give_the_same_plan():
     assert plan(workshop, {KILL_SWITCH: True}, 5, None) is not on
     assert plan(workshop, {KILL_SWITCH: True}, 10, None, {}) is not on, "pinned: another"
     assert plan(workshop, {KILL_SWITCH: 1}, 10, None) is not on, "told apart by type"
+    assert off.reference is on.reference, "a new setting's reference is not rebuilt"
+    assert plan(workshop, {}, 10, None, {KILL_SWITCH: True}).reference is not on.reference
 
 
 def _chart_json(spec, policy, baseline, actor, key: str, shown: int) -> str:

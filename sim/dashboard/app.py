@@ -204,6 +204,9 @@ PLANS = 256
 the server's time for a setting shown before."""
 
 _plans = PayloadCache(PLANS)
+_references = PayloadCache(PLANS)
+"""The reference of each workshop, number of draws and pinned settings, with its key: every
+new setting's plan needs it (a scenario built and digested, ~20 ms)."""
 
 
 def plan(workshop: Workshop, values: dict[str, Any], draws: int,
@@ -219,6 +222,10 @@ def plan(workshop: Workshop, values: dict[str, Any], draws: int,
     return _plans.get(key, lambda: _plan(workshop, values, draws, None, pinned))
 
 
+def _keyed(reference: Reference) -> tuple[Reference, str]:
+    return reference, scenario_key(reference.scenario)
+
+
 def _settings_key(values: dict[str, Any]) -> tuple:
     """Lever values as a key that tells apart every value (`repr` of each, with its type)."""
     return tuple(sorted((path, type(value).__name__, repr(value))
@@ -229,10 +236,11 @@ def _plan(workshop: Workshop, values: dict[str, Any], draws: int,
           game: games.Game | None, pinned: dict[str, Any] | None = None) -> Request:
     """`plan`, computed."""
     draws = game.draws if game is not None else draws
-    reference = reference_for(workshop, draws, pinned)
+    reference, base_key = _references.get(
+        (workshop.path, int(draws), None if pinned is None else _settings_key(pinned)),
+        lambda: _keyed(reference_for(workshop, draws, pinned)))
     baseline = reference.scenario
     seeds = tuple(workshop.seeds(draws))
-    base_key = scenario_key(baseline)
     try:
         if game is not None:
             scenario = games.game_scenario(workshop, game)
