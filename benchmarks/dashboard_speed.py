@@ -29,7 +29,8 @@ With `--against REF` the same measurements run against commit REF too (a detache
 it, removed at exit), interleaved (this tree, REF, this tree, REF: `--rounds` each), each run
 with its load printed, and the ratio of the medians is printed beside them: compare checkouts
 only this way on a shared machine. The CPU seconds of a cached change and of the precomputed
-toggle are printed too (the server's and the browser's).
+toggle are printed too (the server process's and the browser's; the workers' meanwhile is
+the background computing the neighbours, at the lowest priority).
 
     python benchmarks/dashboard_speed.py [--loads 5] [--changes 10] [--neighbours 12]
                                          [--against REF [--rounds 2]]
@@ -205,8 +206,8 @@ def measure_changes(browser, url: str, changes: int) -> dict[str, list]:
     m = len(cached)
     return {"fresh": fresh, "cached": cached, "cpu": cpu[:n], "first": first[:n],
             **{f"cpu {name}": values[:n] for name, values in parts.items()},
-            "cpu cached": cpu[n:n + m], "cpu browser cached": parts["browser"][n:n + m],
-            "cpu precomputed": cpu[n + m:], "cpu browser precomputed": parts["browser"][n + m:],
+            **{f"cpu {name} cached": values[n:n + m] for name, values in parts.items()},
+            **{f"cpu {name} precomputed": values[n + m:] for name, values in parts.items()},
             "bytes": sent[:n], "precomputed": precomputed, "away": requests.off_machine()}
 
 
@@ -230,9 +231,10 @@ ROWS = (
     ("  of which the server process", "cpu server", 1.0),
     ("  of which its worker pools", "cpu workers", 1.0),
     ("browser CPU s per fresh change", "cpu browser", 1.0),
-    ("server CPU s per cached change", "cpu cached", 1.0),
+    ("server process CPU s, cached change", "cpu server cached", 1.0),
+    ("  its workers meanwhile (neighbours)", "cpu workers cached", 1.0),
     ("browser CPU s per cached change", "cpu browser cached", 1.0),
-    ("server CPU s, precomputed toggle", "cpu precomputed", 1.0),
+    ("server process CPU s, precomputed", "cpu server precomputed", 1.0),
     ("browser CPU s, precomputed toggle", "cpu browser precomputed", 1.0),
     ("websocket MB per fresh change", "bytes", 1e-6),
 )
