@@ -133,26 +133,17 @@ def test_neighbours_are_computed_in_the_background_so_a_toggle_is_cached(short, 
 
 
 def _children_niceness() -> dict[int, int]:
-    """The niceness of each process descended from this one (Linux /proc): the workers are
-    children of regsim's fork server, itself a child of this process."""
+    """The niceness of each child process of this one (Linux /proc)."""
     import os
 
-    parents, niceness = {}, {}
+    found = {}
     for entry in Path("/proc").iterdir():
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if entry.name.isdigit():
-            parents[int(entry.name)] = int(fields[1])
-            niceness[int(entry.name)] = int(fields[16])
-    found, todo = {}, [os.getpid()]
-    while todo:
-        parent = todo.pop()
-        for pid, its_parent in parents.items():
-            if its_parent == parent and pid not in found:
-                found[pid] = niceness[pid]
-                todo.append(pid)
+        if entry.name.isdigit() and fields[1] == str(os.getpid()):
+            found[int(entry.name)] = int(fields[16])
     return found
 
 

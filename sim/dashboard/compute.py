@@ -1,12 +1,11 @@
 """The dashboard's compute engine: whole-horizon runs in a warm worker pool, cached, cancellable.
 
 A lever change asks for one scenario over N seeds. Each replicate is one task for a process
-pool started once per server (workers forked from regsim's fork server, which imported the
-model once: `pool_context`), so the page never waits on the model in its own thread. Finished
-replicates are cached by (scenario, seed): the unchanged baseline is computed once, and moving
-a lever back is instant. A request superseded by a newer lever change is cancelled: its
-replicates that have not started are withdrawn from the pool unless another request is waiting
-for them.
+pool started once per server (spawned workers, kept warm: the model is imported before the
+first request), so the page never waits on the model in its own thread. Finished replicates are
+cached by (scenario, seed): the unchanged baseline is computed once, and moving a lever back is
+instant. A request superseded by a newer lever change is cancelled: its replicates that have not
+started are withdrawn from the pool unless another request is waiting for them.
 
 The neighbouring settings (`Engine.background`) run in a second pool whose workers are niced
 (`BACKGROUND_NICENESS`): the operating system gives the page's own replicates the cores at
@@ -26,23 +25,21 @@ import json
 import os
 import pickle
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from multiprocessing.context import BaseContext
 from typing import Any
 
 from sim.dashboard.runs import Draw, RunSet, draw_from
-from sim.experiments.executors import PRELOAD_MODULES, die_with_parent, pool_context
+from sim.experiments.executors import worker_context
 from sim.scenario.schema import Scenario
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Worker processes: the machine's cores, at most 2 (a workshop laptop; the model is serial)."""
 
-WORKER_MODULES = (*PRELOAD_MODULES, "sim.dashboard.compute", "sim.dashboard.headlines",
-                  "sim.dashboard.runs", "sim.presentation.narrative")
-"""Imported once by the fork server the workers are forked from: the model and what a worker
-runs to send a draw back (`simulate_packed`)."""
+PARENT_CHECK_S = 1.0
+"""How often a worker checks that the server which started it still runs."""
 
 BACKGROUND_NICENESS = 19
 """Niceness of the background workers: the lowest priority, so they take only the CPU the
@@ -110,24 +107,23 @@ def unpacked(result: Draw | bytes) -> Draw:
     return result
 
 
-def _page_worker(parent_pid: int) -> None:
-    """The page's worker initializer: exit with the server that started it (killed without
-    the chance to stop its pool), instead of lingering as an orphan."""
-    die_with_parent(parent_pid)
+def _watch_parent(parent_pid: int) -> None:
+    """Worker initializer: exit when the server that started this worker is gone (killed
+    without the chance to stop its pool), instead of lingering as an orphan."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="regsim-parent-watch", daemon=True).start()
 
 
 def _background_worker(parent_pid: int) -> None:
     """Background worker initializer: lowest priority, and exit with the server."""
     if hasattr(os, "nice"):  # not on Windows: the background then only waits its turn
         os.nice(BACKGROUND_NICENESS)
-    die_with_parent(parent_pid)
-
-
-def _context() -> BaseContext:
-    """Where the workers come from: regsim's fork server (`pool_context`), which imports the
-    model and what a worker sends back (`WORKER_MODULES`) once, so a worker starts in
-    milliseconds with nothing left to import; spawned workers where there is no fork server."""
-    return pool_context(WORKER_MODULES)
+    _watch_parent(parent_pid)
 
 
 def _warm_up() -> int:
@@ -176,10 +172,11 @@ class Engine:
     def _executor(self) -> cf.ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                # forked from regsim's fork server (never a fork of this threaded server),
-                # importing nothing from the working directory, as every pool regsim starts
-                self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=_context(),
-                                                    initializer=_page_worker,
+                # spawn (no fork of a threaded server), importing nothing from the working
+                # directory, as every pool regsim starts
+                context = worker_context()
+                self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=context,
+                                                    initializer=_watch_parent,
                                                     initargs=(os.getpid(),))
             return self._pool
 
@@ -187,7 +184,7 @@ class Engine:
         with self._lock:
             if self._background_pool is None:
                 self._background_pool = cf.ProcessPoolExecutor(
-                    self.workers, mp_context=_context(), initializer=_background_worker,
+                    self.workers, mp_context=worker_context(), initializer=_background_worker,
                     initargs=(os.getpid(),))
             return self._background_pool
 
