@@ -16,9 +16,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-PAYLOADS = 2000
-"""Payloads kept (each a chart's JSON, ~5-40 kB, or its option or caption): about 50 lever
-settings of 10 charts at two or three months shown each."""
+PAYLOADS = 1200
+"""Payloads kept (a chart's option, its JSON or its caption: three per chart and month shown):
+about 40 lever settings of 10 charts over the whole horizon, ~0.6 MB each (measured with
+tracemalloc on the bundled baseline), so ~25 MB at most."""
 
 T = TypeVar("T")
 
