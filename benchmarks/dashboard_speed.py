@@ -25,7 +25,15 @@ workshop laptop the browser shares the cores with the model): wall time is noisy
 machine, CPU time much less so. The 1-minute load average before
 and after is printed: compare figures only at similar loads.
 
+With `--against REF` the same measurements run against commit REF too (a detached worktree of
+it, removed at exit), interleaved (this tree, REF, this tree, REF: `--rounds` each), each run
+with its load printed, and the ratio of the medians is printed beside them: compare checkouts
+only this way on a shared machine. The CPU seconds of a cached change and of the precomputed
+toggle are printed too (the server process's and the browser's; the workers' meanwhile is
+the background computing the neighbours, at the lowest priority).
+
     python benchmarks/dashboard_speed.py [--loads 5] [--changes 10] [--neighbours 12]
+                                         [--against REF [--rounds 2]]
 """
 
 from __future__ import annotations
@@ -195,8 +203,11 @@ def measure_changes(browser, url: str, changes: int) -> dict[str, list]:
         raise RuntimeError("a 'new' setting was one computed before; the figures would lie")
     wait_idle()  # the neighbours of the setting shown are computed meanwhile
     precomputed = [timed(lambda: toggle(page, LICENCE))]
+    m = len(cached)
     return {"fresh": fresh, "cached": cached, "cpu": cpu[:n], "first": first[:n],
             **{f"cpu {name}": values[:n] for name, values in parts.items()},
+            **{f"cpu {name} cached": values[n:n + m] for name, values in parts.items()},
+            **{f"cpu {name} precomputed": values[n + m:] for name, values in parts.items()},
             "bytes": sent[:n], "precomputed": precomputed, "away": requests.off_machine()}
 
 
@@ -210,9 +221,76 @@ def wait_idle(limit_s: float = 600.0) -> None:
             return
 
 
+ROWS = (
+    ("page load to every chart drawn", "loads", 1.0),
+    ("lever change to first answer", "first", 1.0),
+    ("lever change to complete redraw", "fresh", 1.0),
+    ("lever change, settings cached", "cached", 1.0),
+    ("toggle, neighbours precomputed", "precomputed", 1.0),
+    ("server CPU s per fresh change", "cpu", 1.0),
+    ("  of which the server process", "cpu server", 1.0),
+    ("  of which its worker pools", "cpu workers", 1.0),
+    ("browser CPU s per fresh change", "cpu browser", 1.0),
+    ("server process CPU s, cached change", "cpu server cached", 1.0),
+    ("  its workers meanwhile (neighbours)", "cpu workers cached", 1.0),
+    ("browser CPU s per cached change", "cpu browser cached", 1.0),
+    ("server process CPU s, precomputed", "cpu server precomputed", 1.0),
+    ("browser CPU s, precomputed toggle", "cpu browser precomputed", 1.0),
+    ("websocket MB per fresh change", "bytes", 1e-6),
+)
+"""Each printed row: its name, its figures and their scale."""
+
+
 def _row(name: str, values: list[float]) -> str:
+    if not values:
+        return f"{name:<34} {'-':>8} {'-':>8} {'-':>8} {0:>4}"
     return (f"{name:<34} {statistics.median(values):>8.2f} {min(values):>8.2f} "
             f"{max(values):>8.2f} {len(values):>4}")
+
+
+def measure(repo: Path, args: argparse.Namespace) -> dict[str, list]:
+    """One run of every measurement against the server of the checkout `repo`, with the
+    1-minute load average before and after it."""
+    from playwright.sync_api import sync_playwright
+
+    log = Path(tempfile.mkdtemp(prefix="regsim-bench-")) / "server.log"
+    load_before = os.getloadavg()[0]
+    env = {NEIGHBOURS_ENV_VAR: str(args.neighbours)}
+    with app_server("baseline", log, env, repo) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            time.sleep(5)  # let the server finish warming up, as before a session
+            loads, away = measure_loads(browser, url, args.loads)
+            changes = measure_changes(browser, url, args.changes)
+        finally:
+            browser.close()
+    changes["away"] = away + changes["away"]
+    return {**changes, "loads": loads, "load": [load_before, os.getloadavg()[0]]}
+
+
+def reference_checkout(ref: str) -> Path:
+    """A detached worktree of commit `ref` of this repository (removed at exit)."""
+    import atexit
+    import subprocess
+
+    folder = Path(tempfile.mkdtemp(prefix="regsim-bench-ref-")) / "tree"
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder), ref],
+                   check=True, capture_output=True)
+    atexit.register(subprocess.run, ["git", "-C", str(REPO), "worktree", "remove", "--force",
+                                     str(folder)], capture_output=True)
+    return folder
+
+
+def report(name: str, runs: list[dict[str, list]]) -> dict[str, list[float]]:
+    """Print one checkout's figures pooled over its runs; returns them."""
+    pooled = {key: [value * scale for run in runs for value in run[key]]
+              for _, key, scale in ROWS}
+    loads = ", ".join(f"{run['load'][0]:.1f}->{run['load'][1]:.1f}" for run in runs)
+    print(f"{name}: {len(runs)} run(s); 1-minute load average before->after each: {loads}")
+    print(f"{'':<34} {'median s':>8} {'min s':>8} {'max s':>8} {'n':>4}")
+    for label, key, _ in ROWS:
+        print(_row(label, pooled[key]))
+    return pooled
 
 
 def main() -> None:
@@ -221,41 +299,41 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--neighbours", type=int, default=12,
                         help="settings the server computes ahead of each change")
+    parser.add_argument("--against", metavar="REF",
+                        help="also measure commit REF, interleaved (this tree, REF, this tree, "
+                             "REF, ...), and print the ratios")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="runs of each checkout with --against")
     args = parser.parse_args()
     try:
         require_extra("bench", "benchmarks/dashboard_speed.py")
     except MissingExtraError as error:
         raise SystemExit(f"error: {error}") from None
-    from playwright.sync_api import sync_playwright
+    import subprocess
 
-    log = Path(tempfile.mkdtemp(prefix="regsim-bench-")) / "server.log"
-    load_before = os.getloadavg()[0]
     cpu_before = time.process_time()
-    env = {NEIGHBOURS_ENV_VAR: str(args.neighbours)}
-    with app_server("baseline", log, env) as url, sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            time.sleep(5)  # let the server finish warming up, as before a session
-            loads, away = measure_loads(browser, url, args.loads)
-            changes = measure_changes(browser, url, args.changes)
-        finally:
-            browser.close()
+    sides = {"this tree": REPO}
+    if args.against:
+        sides[args.against] = reference_checkout(args.against)
+    runs: dict[str, list] = {name: [] for name in sides}
+    for _ in range(args.rounds if args.against else 1):
+        for name, repo in sides.items():
+            runs[name].append(measure(repo, args))
     print(f"regsim dashboard benchmark: baseline, 10 draws, 1366x768; python "
-          f"{platform.python_version()}; {os.cpu_count()} cores, 1-minute load average "
-          f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after (this run included)")
-    print(f"{'':<34} {'median s':>8} {'min s':>8} {'max s':>8} {'n':>4}")
-    print(_row("page load to every chart drawn", loads))
-    print(_row("lever change to first answer", changes["first"]))
-    print(_row("lever change to complete redraw", changes["fresh"]))
-    print(_row("lever change, settings cached", changes["cached"]))
-    print(_row("toggle, neighbours precomputed", changes["precomputed"]))
-    print(_row("server CPU s per fresh change", changes["cpu"]))
-    print(_row("  of which the server process", changes["cpu server"]))
-    print(_row("  of which its worker pools", changes["cpu workers"]))
-    print(_row("browser CPU s per fresh change", changes["cpu browser"]))
-    print(_row("websocket MB per fresh change", [b / 1e6 for b in changes["bytes"]]))
+          f"{platform.python_version()}; {os.cpu_count()} cores")
+    pooled = {}
+    for name, repo in sides.items():
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        pooled[name] = report(f"{name} ({commit or 'no git'})", runs[name])
+    if args.against:
+        print(f"ratio of medians, this tree / {args.against} (below 1: this tree is faster)")
+        for label, key, _ in ROWS:
+            ours, theirs = pooled["this tree"][key], pooled[args.against][key]
+            if ours and theirs and statistics.median(theirs) > 0:
+                print(f"{label:<34} {statistics.median(ours) / statistics.median(theirs):>8.2f}")
     print(f"this script's own CPU s (browser driver): {time.process_time() - cpu_before:.1f}")
-    requests_off = away + changes["away"]
+    requests_off = [url for side in runs.values() for run in side for url in run["away"]]
     print(f"requests off this machine: {len(requests_off)}")
     if requests_off:
         raise SystemExit(f"requests left the machine: {requests_off[:5]}")

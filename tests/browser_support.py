@@ -84,16 +84,20 @@ class RequestLog:
 
 
 @contextlib.contextmanager
-def app_server(scenario: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def app_server(scenario: str, log: Path, env: dict[str, str] | None = None,
+               repo: Path = REPO) -> Iterator[str]:
     """`regsim app SCENARIO` on a free loopback port (`env` added to this environment; no
     background neighbours unless `env` asks: they would compete with the test for the CPU);
-    yields its URL; stops its process group."""
+    yields its URL; stops its process group. Another checkout `repo` (a benchmark's reference
+    commit) serves its own `sim` package: it comes first on the server's `PYTHONPATH`."""
     port = free_port()
+    path = {} if repo == REPO else {"PYTHONPATH": os.pathsep.join(
+        filter(None, [str(repo.resolve()), os.environ.get("PYTHONPATH")]))}
     with log.open("w") as stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "sim.cli", "app", scenario, "--port", str(port)],
-            cwd=REPO, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, NEIGHBOURS_ENV_VAR: "0", **(env or {})})
+            cwd=repo, stdout=stream, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, NEIGHBOURS_ENV_VAR: "0", **path, **(env or {})})
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_for_http(url, process, log)

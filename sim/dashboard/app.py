@@ -56,6 +56,7 @@ from sim.dashboard.parts import (
     Transport,
     text,
 )
+from sim.dashboard.payloads import PayloadCache
 from sim.dashboard.reference import Reference, reference_for
 from sim.dashboard.runs import RunSet
 from sim.dashboard.workshop import (
@@ -198,16 +199,48 @@ class Request:
     reference: Reference | None = None
 
 
+PLANS = 256
+"""Plans kept (`plan`): building a setting's scenario and its reference's takes ~20 ms, most of
+the server's time for a setting shown before."""
+
+_plans = PayloadCache(PLANS)
+_references = PayloadCache(PLANS)
+"""The reference of each workshop, number of draws and pinned settings, with its key: every
+new setting's plan needs it (a scenario built and digested, ~20 ms)."""
+
+
 def plan(workshop: Workshop, values: dict[str, Any], draws: int,
          game: games.Game | None, pinned: dict[str, Any] | None = None) -> Request:
     """The scenarios to compute for these settings and their reference (`sim.dashboard.
     reference`; its run is reused when the settings equal it). A game keeps the draws it was
-    started (or saved) with."""
+    started (or saved) with. Outside a game the plan is kept under the settings (the same
+    settings give the same scenarios), so moving a lever back rebuilds nothing."""
+    if game is not None:
+        return _plan(workshop, values, draws, game, pinned)
+    key = (workshop.path, _settings_key(values), int(draws),
+           None if pinned is None else _settings_key(pinned))
+    return _plans.get(key, lambda: _plan(workshop, values, draws, None, pinned))
+
+
+def _keyed(reference: Reference) -> tuple[Reference, str]:
+    return reference, scenario_key(reference.scenario)
+
+
+def _settings_key(values: dict[str, Any]) -> tuple:
+    """Lever values as a key that tells apart every value (`repr` of each, with its type)."""
+    return tuple(sorted((path, type(value).__name__, repr(value))
+                        for path, value in values.items()))
+
+
+def _plan(workshop: Workshop, values: dict[str, Any], draws: int,
+          game: games.Game | None, pinned: dict[str, Any] | None = None) -> Request:
+    """`plan`, computed."""
     draws = game.draws if game is not None else draws
-    reference = reference_for(workshop, draws, pinned)
+    reference, base_key = _references.get(
+        (workshop.path, int(draws), None if pinned is None else _settings_key(pinned)),
+        lambda: _keyed(reference_for(workshop, draws, pinned)))
     baseline = reference.scenario
     seeds = tuple(workshop.seeds(draws))
-    base_key = scenario_key(baseline)
     try:
         if game is not None:
             scenario = games.game_scenario(workshop, game)

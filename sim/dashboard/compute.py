@@ -50,6 +50,10 @@ CACHE_DRAWS = 1000
 """Replicates kept in memory (about 100 lever settings of 10 draws, the neighbours computed in
 the background included; ~60 kB each)."""
 
+RUN_SETS = 32
+"""Run sets kept with their statistics (`Engine._run_set`): the settings of a session's last
+lever moves and their references."""
+
 
 def scenario_key(scenario: Scenario) -> str:
     """A stable digest of everything that determines a scenario's numbers: a switched-off
@@ -149,6 +153,9 @@ class Engine:
         self._background_pool: cf.ProcessPoolExecutor | None = None
         self._lock = threading.RLock()
         self._cache: OrderedDict[tuple[str, int], Draw] = OrderedDict()
+        self._run_sets: OrderedDict[tuple[str, tuple[int, ...]], RunSet] = OrderedDict()
+        """The run sets handed out (`_run_set`): the same draws give the same object, whose
+        statistics are computed once however often the page shows them."""
         self._pending: dict[tuple[str, int], _Pending] = {}
         self.submitted = 0
         """Replicates handed to the pool so far (cache misses), for tests and benchmarks."""
@@ -210,7 +217,21 @@ class Engine:
                 return None
             for seed in seeds:
                 self._cache.move_to_end((key, int(seed)))
-        return RunSet(key, tuple(draws))  # type: ignore[arg-type]
+        return self._run_set(key, draws)  # type: ignore[arg-type]
+
+    def _run_set(self, key: str, draws: Sequence[Draw]) -> RunSet:
+        """The run set of these draws: the one handed out before if it holds the very same
+        draws (its means and bands are then already computed), else a new one."""
+        item = (key, tuple(draw.seed for draw in draws))
+        with self._lock:
+            known = self._run_sets.get(item)
+            if known is not None and all(a is b for a, b in zip(known.draws, draws, strict=True)):
+                self._run_sets.move_to_end(item)
+                return known
+            run_set = self._run_sets[item] = RunSet(key, tuple(draws))
+            while len(self._run_sets) > RUN_SETS:
+                self._run_sets.popitem(last=False)
+            return run_set
 
     def _store(self, item: tuple[str, int], future: cf.Future) -> None:
         with self._lock:
@@ -288,7 +309,7 @@ class Engine:
                 draws.append(self._draw(key, seeds[index], await _wrapped(future)))
                 waiting.discard(index)
                 self._release(key, seeds[index])
-            return RunSet(key, tuple(draws))
+            return self._run_set(key, draws)
         finally:
             for index in waiting:
                 self._release(key, seeds[index])

@@ -21,6 +21,7 @@ from sim.dashboard import lever_notes, live_charts, widgets
 from sim.dashboard.headlines import ChartSpec
 from sim.dashboard.levers import Lever
 from sim.dashboard.live_charts import Actor, HeadlineValue
+from sim.dashboard.payloads import payloads
 from sim.dashboard.playback import SPEEDS, Playback
 from sim.dashboard.roles import Role
 from sim.dashboard.runs import RunSet
@@ -64,14 +65,19 @@ def ChartCard(spec: ChartSpec, policy: RunSet | None, baseline: RunSet, shown: i
               font_px: int = live_charts.FONT_PX, reference: bool = True) -> None:
     """One chart with its title and a caption for the month shown. The whole horizon's option
     is built once per result; play only cuts the current settings' lines (`reveal`). Without
-    `reference` nothing of the reference is drawn or said (a game that hides it)."""
-    whole = solara.use_memo(lambda: live_charts.chart_option(spec, policy, baseline, actor, hidden,
-                                                             font_px, reference),
-                            [spec.key, key, hidden, actor, font_px, reference])
-    option = solara.use_memo(lambda: widgets.to_json(live_charts.reveal(whole, shown)),
-                             [whole, shown])
-    caption = live_charts.chart_caption(spec, policy, baseline, shown - 1, actor, hidden,
-                                        reference)
+    `reference` nothing of the reference is drawn or said (a game that hides it). The result's
+    `key` names its numbers, so the payloads are kept under it (`sim.dashboard.payloads`): a
+    result shown before is sent again without being rebuilt."""
+    drawn = (spec.key, key, hidden, actor, font_px, reference)
+
+    def whole() -> dict:
+        return payloads.get(("option", *drawn), lambda: live_charts.chart_option(
+            spec, policy, baseline, actor, hidden, font_px, reference))
+
+    option = payloads.get(("json", shown, *drawn),
+                          lambda: widgets.to_json(live_charts.reveal(whole(), shown)))
+    caption = payloads.get(("caption", shown, *drawn), lambda: live_charts.chart_caption(
+        spec, policy, baseline, shown - 1, actor, hidden, reference))
     widgets.ChartCard.element(name=spec.key, title=actor.words(spec.title), caption=caption,
                               key=key, height=height, option_json=option)
 
