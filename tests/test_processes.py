@@ -238,6 +238,28 @@ def test_ctrl_c_in_any_command_prints_one_line_and_exits_130(
 
 # Scripts without a __main__ guard ----------------------------------------------------------
 
+def test_why_a_worker_was_lost_is_known_after_its_pool_dropped_it() -> None:
+    """The exit status that says why a pool broke outlives the pool's own references to its
+    workers. On f7c5411 regsim held its workers weakly; a broken pool drops them as it shuts
+    down, and on a busy machine they were collected before the parent asked, so a script
+    without a __main__ guard got a bare BrokenProcessPool (CI, Python 3.12)."""
+    import gc
+
+    from sim.experiments import executors
+
+    context = executors.pool_context() if executors.FORK_SERVER_PLATFORM \
+        else executors.worker_context()
+    worker = context.Process(target=os._exit, args=(executors.UNGUARDED_MAIN_EXIT_STATUS,))
+    worker.start()
+    worker.join(timeout=60)
+    assert worker.exitcode == executors.UNGUARDED_MAIN_EXIT_STATUS
+    del worker  # as the broken pool drops it
+    gc.collect()
+    assert "put the code that calls sim under" in (executors.lost_worker_reason() or "")
+    # Said once: a later lost worker is judged on its own exit status.
+    assert executors.lost_worker_reason() is None
+
+
 @pytest.mark.slow
 def test_a_script_starting_workers_without_a_main_guard_is_told_what_to_do(
         tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 import time
-import weakref
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -161,7 +161,7 @@ class WorkerProcess(SpawnProcess):
 
     @staticmethod
     def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
-        _STARTED.add(process_obj)
+        _STARTED.append(process_obj)
         with _child_start():
             return SpawnProcess._Popen(process_obj)
 
@@ -186,7 +186,7 @@ if FORK_SERVER_PLATFORM:
 
         @staticmethod
         def _Popen(process_obj: Any) -> Any:  # noqa: N802 (multiprocessing's name)
-            _STARTED.add(process_obj)
+            _STARTED.append(process_obj)
             # (as `pool_context` starts the server: multiprocessing restarts a lost one here)
             with _child_start(_fork_server_environment()):
                 return ForkServerProcess._Popen(process_obj)
@@ -201,7 +201,13 @@ if FORK_SERVER_PLATFORM:
         Process = ForkedWorkerProcess
 
 
-_STARTED: weakref.WeakSet[multiprocessing.process.BaseProcess] = weakref.WeakSet()
+STARTED_KEPT = 32
+"""Worker processes remembered for `lost_worker_reason` (the most recently started): every
+worker of an unguarded script stops alike, so the last few say why."""
+_STARTED: deque[multiprocessing.process.BaseProcess] = deque(maxlen=STARTED_KEPT)
+"""The workers this process started most recently, held strongly: a broken pool drops its
+own references to its workers as it shuts down (ProcessPoolExecutor.shutdown), and a weak set
+then lost, on a busy machine, the one exit status that said why the pool broke."""
 _START_LOCK = threading.Lock()
 
 
@@ -302,6 +308,7 @@ def lost_worker_reason() -> str | None:
                 or all(process.exitcode is not None for process in started)):
             return None
         time.sleep(0.05)
+    _STARTED.clear()  # said once: a later pool's workers are judged on their own statuses
     main = sys.modules.get("__main__")
     script = os.path.basename(getattr(main, "__file__", None) or "your script")
     return (f"worker processes could not start: each one re-runs {script} as it starts, and "
