@@ -160,6 +160,25 @@ def chromium_browser() -> Iterator:
             browser.close()
 
 
+@contextlib.contextmanager
+def dashboard_page(browser, url: str, timeout_ms: float,
+                   viewport: dict[str, int] | None = None) -> Iterator:
+    """A page of its own context in `browser`, opened at `url` with every chart drawn; on exit
+    the context closes, and no request may have left the machine."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
+    opened = context.new_page()
+    opened.set_default_timeout(timeout_ms)
+    log = RequestLog()
+    log.attach(opened)
+    opened.goto(url)
+    wait_ready(opened)
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert log.off_machine() == [], "a request left the machine"
+
+
 def status_key(page) -> str:
     return page.evaluate("document.querySelector('.regsim-status').dataset.key")
 

@@ -18,11 +18,9 @@ from collections.abc import Iterator
 
 import pytest
 from browser_support import (
-    CHROMIUM,
-    VIEWPORT,
-    RequestLog,
     app_server,
-    launch,
+    chromium_browser,
+    dashboard_page,
     lever,
     open_details,
     slide,
@@ -41,25 +39,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="needs the playwright pip package")
-    from playwright.sync_api import sync_playwright
-
     with app_server("baseline", tmp_path_factory.mktemp("app") / "server.log") as address, \
-            sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport=VIEWPORT)
-        opened = context.new_page()
-        opened.set_default_timeout(UI_TIMEOUT_MS)
-        log = RequestLog()
-        log.attach(opened)
-        opened.goto(f"{address}?draws={DRAWS}")
-        wait_ready(opened)
+            chromium_browser() as browser, \
+            dashboard_page(browser, f"{address}?draws={DRAWS}", UI_TIMEOUT_MS) as opened:
         yield opened
-        context.close()
-        browser.close()
-        assert log.off_machine() == [], "a request left the machine"
 
 
 def _note(page, path: str) -> str:

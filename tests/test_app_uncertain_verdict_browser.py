@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    VIEWPORT,
-    RequestLog,
     app_server,
     chromium_browser,
+    dashboard_page,
     status_key,
     toggle,
     wait_ready,
@@ -58,17 +57,9 @@ def page(tmp_path_factory) -> Iterator:
     folder = tmp_path_factory.mktemp("app")
     scenario = _short_scenario(folder)
     with app_server(str(scenario), folder / "server.log") as address, \
-            chromium_browser() as browser:
-        context = browser.new_context(viewport=VIEWPORT)
-        opened = context.new_page()
-        opened.set_default_timeout(UI_TIMEOUT_MS)
-        log = RequestLog()
-        log.attach(opened)
-        opened.goto(f"{address}?draws={DRAWS}")
-        wait_ready(opened)
+            chromium_browser() as browser, \
+            dashboard_page(browser, f"{address}?draws={DRAWS}", UI_TIMEOUT_MS) as opened:
         yield opened
-        context.close()
-        assert log.off_machine() == [], "a request left the machine"
 
 
 def _watch_pending(page) -> None:

@@ -255,17 +255,7 @@ def test_the_dashboards_verdict_is_regsim_compares(export_controls_on, tmp_path:
         "-n", "3", "-j", "1", "-q", "--no-plots", "--no-series", "--out",
         str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    theirs = pd.read_csv(tmp_path / "out" / "formulations.csv")
-    theirs = theirs[theirs["outcome"] == "state_mean_lag_months__prc"].set_index("block")
-    mine = mine.set_index("block")
-    assert list(mine.index) == list(theirs.index)
-    for block in mine.index:
-        for column in ("difference_mean", "ci95_low", "ci95_high"):
-            assert mine.loc[block, column] == pytest.approx(theirs.loc[block, column],
-                                                            abs=1e-5), (block, column)
-        assert mine.loc[block, "sign"] == theirs.loc[block, "sign"], block
-    assert set(theirs["robustness"]) == {verdict.kind}
-    assert jargon(verdict.text) == []
+    _assert_compare_gives(mine, tmp_path / "out", verdict)
 
 
 # The verdict over the uncertain parameters too -------------------------------------------------
@@ -433,9 +423,19 @@ def test_the_dashboards_verdict_over_the_uncertain_parameters_is_regsim_compares
     for replicate, values_drawn in enumerate(found.drawn):
         for key, value in values_drawn.items():
             assert drawn[f"drawn__{key}"].iloc[replicate] == pytest.approx(value), key
-    theirs = pd.read_csv(tmp_path / "out" / "formulations.csv")
-    theirs = theirs[theirs["outcome"] == "state_mean_lag_months__prc"].set_index("block")
+    _assert_compare_gives(mine, tmp_path / "out", verdict)
     mine, chance_only = mine.set_index("block"), chance_only.set_index("block")
+    assert not np.allclose(mine["ci95_low"], chance_only["ci95_low"]), (
+        "the parameter draws change the intervals")
+
+
+def _assert_compare_gives(mine: pd.DataFrame, folder: Path, verdict) -> None:
+    """The dashboard's blocks (`mine`: one row per block) are those of `regsim compare`'s
+    formulations.csv in `folder` on the PRC's mean lag: the same difference, interval and
+    sign, and the same verdict, worded without jargon."""
+    theirs = pd.read_csv(folder / "formulations.csv")
+    theirs = theirs[theirs["outcome"] == "state_mean_lag_months__prc"].set_index("block")
+    mine = mine.set_index("block")
     assert list(mine.index) == list(theirs.index)
     for block in mine.index:
         for column in ("difference_mean", "ci95_low", "ci95_high"):
@@ -444,5 +444,3 @@ def test_the_dashboards_verdict_over_the_uncertain_parameters_is_regsim_compares
         assert mine.loc[block, "sign"] == theirs.loc[block, "sign"], block
     assert set(theirs["robustness"]) == {verdict.kind}
     assert jargon(verdict.text) == []
-    assert not np.allclose(mine["ci95_low"], chance_only["ci95_low"]), (
-        "the parameter draws change the intervals")
