@@ -238,6 +238,29 @@ def test_ctrl_c_in_any_command_prints_one_line_and_exits_130(
 
 # Scripts without a __main__ guard ----------------------------------------------------------
 
+def test_a_pool_broken_before_a_call_is_submitted_is_told_as_a_lost_worker() -> None:
+    """On a busy machine an unguarded script's workers stop while regsim is still submitting,
+    so `submit` itself raises BrokenProcessPool. On 4e3bc60 it escaped as it was (CI,
+    Python 3.12); now it is an EngineError saying why, as a call lost later is."""
+    from concurrent.futures import Executor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.experiments import executors
+    from sim.experiments.engine import EngineError, run_calls, run_tasks
+    from sim.experiments.executors import ExecutorInfo
+
+    class Broken(Executor):
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+    info = ExecutorInfo(Broken(), max_in_flight=2)
+    for call in (lambda: run_calls([(print, ())], info, lambda result: None),
+                 lambda: run_tasks([(object(), object())], info, lambda record: None)):
+        executors._STARTED.clear()  # no worker with a known reason: the plain message
+        with pytest.raises(EngineError, match="a worker process was lost"):
+            call()
+
+
 def test_why_a_worker_was_lost_is_known_after_its_pool_dropped_it() -> None:
     """The exit status that says why a pool broke outlives the pool's own references to its
     workers. On f7c5411 regsim held its workers weakly; a broken pool drops them as it shuts

@@ -329,7 +329,7 @@ def run_tasks(
 
     def submit(model: Model, tasks: list[RunTask], force: bool = False) -> None:
         parcel = shipper.parcel(model, force)
-        pending[pool.submit(execute_chunk, parcel, tasks)] = (parcel, model, tasks)
+        pending[submit_to(pool, execute_chunk, parcel, tasks)] = (parcel, model, tasks)
 
     recorded = 0
     try:
@@ -445,7 +445,7 @@ def run_calls(
         for function, arguments in calls:
             while len(pending) >= max(1, executor.max_in_flight):
                 delivered += drain()
-            pending.add(executor.executor.submit(function, *arguments))
+            pending.add(submit_to(executor.executor, function, *arguments))
         while pending:
             delivered += drain()
     except BaseException:
@@ -453,6 +453,19 @@ def run_calls(
             future.cancel()
         raise
     return delivered
+
+
+def submit_to(pool: Executor, function: Callable[..., Any], *arguments: Any) -> Future:
+    """`pool.submit(function, *arguments)`; a pool already broken when the call is submitted
+    (a worker lost while earlier calls were still being submitted: on a busy machine an
+    unguarded script's workers stop that early) raises EngineError saying why, as a call lost
+    later does."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(function, *arguments)
+    except BrokenProcessPool as error:
+        raise EngineError(lost_run_message(error)) from error
 
 
 def lost_run_message(error: BaseException) -> str:

@@ -149,8 +149,13 @@ def start_pool(workers: int, preload: Sequence[str] = PRELOAD_MODULES) -> Proces
     context = pool_context(preload)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=start_worker, initargs=(os.getpid(), tuple(preload)))
+    from concurrent.futures.process import BrokenProcessPool
+
     for _ in range(workers):  # start every worker now rather than at the first runs
-        pool.submit(_import_all, ())
+        try:
+            pool.submit(_import_all, ())
+        except BrokenProcessPool:  # a worker already lost: the first run's submission says why
+            break
     return pool
 
 
