@@ -138,8 +138,18 @@ def _headlines(page) -> dict[str, str]:
 
 def _open_projector(host, projector, url: str) -> str:
     """The facilitator opens a projector window; it is opened in `projector`; its address."""
-    host.locator(".regsim-projector-open").click()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     link = host.locator(".regsim-projector-link")
+    # A click in the moment the page redraws (a game just started) can land on the button
+    # being replaced, as a person's would: click again, as a person would, up to 3 times.
+    for _ in range(3):
+        host.locator(".regsim-projector-open").click()
+        try:
+            link.wait_for(timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            continue
     link.wait_for()
     path = link.get_attribute("href")
     assert path.startswith("/?screen=") and len(path) == len("/?screen=") + 6
