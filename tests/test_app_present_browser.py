@@ -29,7 +29,7 @@ from browser_support import (
     VIEWPORT,
     RequestLog,
     app_server,
-    launch,
+    chromium_browser,
     lever,
     open_details,
     slide,
@@ -64,14 +64,8 @@ def url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -236,7 +236,6 @@ def test_no_verdict_is_asked_for_until_a_lever_moves(export_controls_on):
 def test_the_dashboards_verdict_is_regsim_compares(export_controls_on, tmp_path: Path):
     """The same blocks, paired differences, intervals, signs and verdict as `regsim compare
     --formulations world.follower.catch_up` on the exported settings and reference (3 draws)."""
-    from sim.cli import main
 
     workshop, values, request = export_controls_on
     found = verdicts.plan_for(request)
@@ -246,14 +245,7 @@ def test_the_dashboards_verdict_is_regsim_compares(export_controls_on, tmp_path:
     mine = verdicts.effects(found, runs)
     (verdict,) = verdicts.verdicts(found, mine)
 
-    reference = tmp_path / "reference.toml"
-    reference.write_text(request.baseline.to_toml())
-    settings = tmp_path / "settings.toml"
-    settings.write_text(workshop.export_toml(values, 3))
-    result = CliRunner().invoke(main, [
-        "compare", str(reference), str(settings), "--formulations", verdicts.CATCH_UP,
-        "-n", "3", "-j", "1", "-q", "--no-plots", "--no-series", "--out",
-        str(tmp_path / "out")])
+    result = _compare_exported(tmp_path, request, workshop, values)
     assert result.exit_code == 0, result.output
     _assert_compare_gives(mine, tmp_path / "out", verdict)
 
@@ -397,7 +389,6 @@ def test_the_dashboards_verdict_over_the_uncertain_parameters_is_regsim_compares
     """The same draws, blocks, paired differences, intervals, signs and verdict as `regsim
     compare --formulations world.follower.catch_up --uncertainty` on the exported settings
     and reference (3 draws, 36 months, 2,000 adopters)."""
-    from sim.cli import main
 
     workshop, values, request = short_export_controls_on
     found = verdicts.plan_for(request, uncertain=True)
@@ -409,14 +400,7 @@ def test_the_dashboards_verdict_over_the_uncertain_parameters_is_regsim_compares
     chance_only = verdicts.effects(verdicts.plan_for(request),
                                    verdicts.collected(verdicts.plan_for(request), pool))
 
-    reference = tmp_path / "reference.toml"
-    reference.write_text(request.baseline.to_toml())
-    settings = tmp_path / "settings.toml"
-    settings.write_text(workshop.export_toml(values, 3))
-    result = CliRunner().invoke(main, [
-        "compare", str(reference), str(settings), "--formulations", verdicts.CATCH_UP,
-        "--uncertainty", "-n", "3", "-j", "1", "-q", "--no-plots", "--no-series", "--out",
-        str(tmp_path / "out")])
+    result = _compare_exported(tmp_path, request, workshop, values, "--uncertainty")
     assert result.exit_code == 0, result.output
     drawn = pd.read_csv(tmp_path / "out" / "runs.csv")
     drawn = drawn[drawn["scenario"] == drawn["scenario"].iloc[0]].sort_values("replicate")
@@ -444,3 +428,19 @@ def _assert_compare_gives(mine: pd.DataFrame, folder: Path, verdict) -> None:
         assert mine.loc[block, "sign"] == theirs.loc[block, "sign"], block
     assert set(theirs["robustness"]) == {verdict.kind}
     assert jargon(verdict.text) == []
+
+
+def _compare_exported(tmp_path: Path, request, workshop, values, *options: str):
+    """`regsim compare` of the dashboard's reference and exported settings (3 draws) over the
+    ways of catching up, into tmp_path/out."""
+    from sim.cli import main
+    from sim.dashboard import verdicts
+
+    reference = tmp_path / "reference.toml"
+    reference.write_text(request.baseline.to_toml())
+    settings = tmp_path / "settings.toml"
+    settings.write_text(workshop.export_toml(values, 3))
+    return CliRunner().invoke(main, [
+        "compare", str(reference), str(settings), "--formulations", verdicts.CATCH_UP,
+        *options, "-n", "3", "-j", "1", "-q", "--no-plots", "--no-series", "--out",
+        str(tmp_path / "out")])
